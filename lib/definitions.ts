@@ -1,0 +1,135 @@
+/**
+ * The one source of truth for the names and shapes of Caseline's stateful resources.
+ *
+ * Plain data, no CDK imports: the CDK constructs (lib/data.ts, lib/storage.ts, lib/keys.ts) and
+ * the local stack (local/) both read these, so a table key, an index or a bucket cannot drift
+ * between `cdk deploy` and `npm start`.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** ALL unless a narrower projection keeps PHI out of an index nobody needs it in. */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
+}
+
+export interface TableDefinition {
+  /** Logical id: the key of TABLES, the construct id, and the suffix of the physical name. */
+  readonly id: TableId;
+  /** Environment variable through which handlers learn the physical name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalIndexes: readonly IndexDefinition[];
+  readonly purpose: string;
+}
+
+export type TableId = 'orders' | 'audit';
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+
+export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
+  orders: {
+    id: 'orders',
+    envVar: 'ORDERS_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalIndexes: [
+      // Account listing: a lab's orders, newest first (gsi1pk = ACCOUNT#<id>, gsi1sk = <createdAt>#<orderId>).
+      { indexName: 'byAccount', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+      // Duplicate guards and other lookups by a natural key (gsi2pk = a namespaced natural key).
+      { indexName: 'byLookup', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
+    ],
+    purpose: 'Orders, their files and timeline, keyed by order id (single-table design).',
+  },
+  audit: {
+    id: 'audit',
+    envVar: 'AUDIT_TABLE',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalIndexes: [
+      // Who did what: an actor's events in time order (gsi1pk = ACTOR#<sub>, gsi1sk = <at>#<eventId>).
+      { indexName: 'byActor', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+    ],
+    purpose: 'Append-only audit events: every read or hand-out of PHI, and every denied attempt.',
+  },
+};
+
+export type BucketId = 'caseFiles';
+
+export interface BucketDefinition {
+  readonly id: BucketId;
+  readonly envVar: string;
+  /** Physical name on the local stack; on AWS CDK generates a unique one. */
+  readonly localName: string;
+  readonly purpose: string;
+}
+
+export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
+  caseFiles: {
+    id: 'caseFiles',
+    envVar: 'CASE_FILES_BUCKET',
+    localName: 'caseline-case-files',
+    purpose: 'Scans, designs and reports, one prefix per order: accounts/<accountId>/orders/<orderId>/.',
+  },
+};
+
+export type KeyId = 'caseData' | 'certificateSigning';
+
+export interface KmsKeyDefinition {
+  readonly id: KeyId;
+  readonly envVar: string;
+  readonly alias: string;
+  readonly keySpec: 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256';
+  readonly keyUsage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+  readonly purpose: string;
+}
+
+export const KMS_KEYS: Readonly<Record<KeyId, KmsKeyDefinition>> = {
+  caseData: {
+    id: 'caseData',
+    envVar: 'CASE_DATA_KEY_ID',
+    alias: 'alias/caseline/case-data',
+    keySpec: 'SYMMETRIC_DEFAULT',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    purpose: 'Encrypts case files (SSE-KMS), tables, and PHI fields inside order records.',
+  },
+  certificateSigning: {
+    id: 'certificateSigning',
+    envVar: 'CERTIFICATE_SIGNING_KEY_ID',
+    alias: 'alias/caseline/certificate-signing',
+    keySpec: 'ECC_NIST_P256',
+    keyUsage: 'SIGN_VERIFY',
+    purpose: 'Signs deletion certificates and audit reports; anyone with the public key can verify them.',
+  },
+};
+
+export type StateMachineId = 'orderWorkflow';
+
+export interface StateMachineDefinition {
+  readonly id: StateMachineId;
+  readonly envVar: string;
+  /** File under statemachines/. */
+  readonly file: string;
+  readonly localName: string;
+}
+
+export const STATE_MACHINES: Readonly<Record<StateMachineId, StateMachineDefinition>> = {
+  orderWorkflow: {
+    id: 'orderWorkflow',
+    envVar: 'ORDER_WORKFLOW_ARN',
+    file: 'order-workflow.asl.json',
+    localName: 'caseline-order-workflow',
+  },
+};
+
+/** The physical table name on the local stack (CDK lets CloudFormation name them on AWS). */
+export const localTableName = (id: TableId): string => `caseline-${id}`;
