@@ -131,5 +131,29 @@ export const STATE_MACHINES: Readonly<Record<StateMachineId, StateMachineDefinit
   },
 };
 
+export type TopicId = 'operatorAlerts' | 'notifications';
+
+export interface TopicDefinition {
+  readonly id: TopicId;
+  readonly envVar: string;
+  readonly localName: string;
+  readonly purpose: string;
+}
+
+export const TOPICS: Readonly<Record<TopicId, TopicDefinition>> = {
+  operatorAlerts: {
+    id: 'operatorAlerts',
+    envVar: 'OPERATOR_ALERTS_TOPIC_ARN',
+    localName: 'caseline-operator-alerts',
+    purpose: 'Stuck orders, failed executions, purge failures: things an operator must look at. Ids only.',
+  },
+  notifications: {
+    id: 'notifications',
+    envVar: 'NOTIFICATIONS_TOPIC_ARN',
+    localName: 'caseline-notifications',
+    purpose: 'Messages to labs, designers and privacy officers (delivered, breach notices). Ids and links only.',
+  },
+};
+
 /** The physical table name on the local stack (CDK lets CloudFormation name them on AWS). */
 export const localTableName = (id: TableId): string => `caseline-${id}`;

@@ -4,7 +4,7 @@
  * NodejsFunction each, least-privilege grants from `access`) and by the local stack (routes
  * and Task states dispatch to the same handler modules).
  */
-import type { BucketId, KeyId, StateMachineId, TableId } from './definitions';
+import type { BucketId, KeyId, StateMachineId, TableId, TopicId } from './definitions';
 
 export type Role = 'lab' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
 export const ROLES: readonly Role[] = ['lab', 'designer', 'privacy-officer', 'auditor', 'operator'];
@@ -28,6 +28,7 @@ export interface AccessDefinition {
   readonly buckets?: Partial<Record<BucketId, 'read' | 'readWrite' | 'put' | 'delete'>>;
   readonly keys?: Partial<Record<KeyId, 'encrypt' | 'decrypt' | 'encryptDecrypt' | 'sign'>>;
   readonly stateMachines?: Partial<Record<StateMachineId, 'start' | 'taskResponse'>>;
+  readonly topics?: Partial<Record<TopicId, 'publish'>>;
 }
 
 export interface FunctionDefinition {
@@ -39,6 +40,11 @@ export interface FunctionDefinition {
   readonly routes?: readonly RouteDefinition[];
   /** True when a workflow Task state invokes it. */
   readonly task?: boolean;
+  /**
+   * Runs on a schedule: an EventBridge Scheduler schedule on AWS, the local stack's scheduler
+   * offline (which also runs every job at once when an operator advances the clock).
+   */
+  readonly schedule?: { readonly everyMinutes: number };
   readonly access: AccessDefinition;
   /** Seconds; default 10. */
   readonly timeoutSeconds?: number;
@@ -62,11 +68,50 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: { tables: { orders: 'readWrite', audit: 'append' }, keys: { caseData: 'encrypt' } },
   },
   {
+    id: 'listOrders',
+    entry: 'lambdas/list-orders/handler.ts',
+    description: "A lab lists its orders, newest first, paged, optionally by status.",
+    routes: [{ method: 'GET', path: '/orders', roles: ['lab'] }],
+    access: { tables: { orders: 'read', audit: 'append' } },
+  },
+  {
     id: 'getOrder',
     entry: 'lambdas/get-order/handler.ts',
     description: 'A lab reads one of its orders (audited first).',
     routes: [{ method: 'GET', path: '/orders/{orderId}', roles: ['lab'] }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
+  },
+  {
+    id: 'cancelOrder',
+    entry: 'lambdas/cancel-order/handler.ts',
+    description: 'A lab cancels a draft; its uploads are removed.',
+    routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ['lab'] }],
+    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'delete' } },
+  },
+  {
+    id: 'declareUpload',
+    entry: 'lambdas/declare-upload/handler.ts',
+    description: 'A lab declares a scan and gets a presigned upload (single PUT or multipart).',
+    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads', roles: ['lab'] }],
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'put' },
+      keys: { caseData: 'encrypt' },
+    },
+  },
+  {
+    id: 'presignParts',
+    entry: 'lambdas/presign-parts/handler.ts',
+    description: 'The next batch of multipart part URLs, signed just in time; records completed parts.',
+    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/parts', roles: ['lab'] }],
+    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'put' }, keys: { caseData: 'encrypt' } },
+  },
+  {
+    id: 'completeUpload',
+    entry: 'lambdas/complete-upload/handler.ts',
+    description: 'Completes an upload (multipart) and confirms the object arrived with its declared size.',
+    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/complete', roles: ['lab'] }],
+    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'readWrite' }, keys: { caseData: 'encrypt' } },
   },
   {
     id: 'submitOrder',
@@ -75,6 +120,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/orders/{orderId}/submit', roles: ['lab'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'read' },
       stateMachines: { orderWorkflow: 'start' },
     },
   },
@@ -87,6 +133,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: 'readWrite' },
       buckets: { caseFiles: 'read' },
       keys: { caseData: 'decrypt' },
+      topics: { notifications: 'publish' },
     },
     timeoutSeconds: 300,
     memoryMb: 1024,
@@ -96,7 +143,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/mark-stuck/handler.ts',
     description: 'Workflow task: records that an order could not be processed and alerts operators.',
     task: true,
-    access: { tables: { orders: 'readWrite' } },
+    access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
   },
 ];
 

@@ -1,2 +1,6 @@
-// Placeholder until the handler lands.
-export const handler = async (): Promise<{ statusCode: number }> => ({ statusCode: 200 });
+import { httpHandler } from '../shared/http';
+
+/** Liveness only: touches no data, needs no token. */
+export const handler = httpHandler(async () => ({ statusCode: 200, body: { status: 'ok', service: 'caseline' } }), {
+  public: true,
+});

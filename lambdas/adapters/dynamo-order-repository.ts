@@ -1,0 +1,271 @@
+/**
+ * Orders in one DynamoDB table (single-table design, keys in lib/definitions.ts):
+ *   ORDER#<id> / META              the order          gsi1: ACCOUNT#<acct> / <createdAt>#<id>
+ *   ORDER#<id> / FILE#<fileId>     a declared file    gsi2: SHA#<acct>#<sha256> / <orderId> while open
+ *   ORDER#<id> / EVENT#<at>#<n>    a timeline entry
+ *   CASEREF#<acct>#<caseRef> / GUARD   which open order holds a case reference
+ * Single-item conditional writes only: the local stand-in has no transactions, and none are needed.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Order, OrderFile, TimelineEntry } from '../domain/order';
+import type { OrderRepository } from '../domain/ports';
+import { ValidationError } from '../shared/errors';
+
+const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });
+const fileKey = (orderId: string, fileId: string) => ({ pk: `ORDER#${orderId}`, sk: `FILE#${fileId}` });
+const caseRefKey = (accountId: string, caseRef: string) => ({ pk: `CASEREF#${accountId}#${caseRef}`, sk: 'GUARD' });
+const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
+
+const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
+  if (!item) return undefined;
+  const copy = { ...item };
+  for (const k of KEY_ATTRS) delete copy[k];
+  delete copy.entity;
+  return copy as T;
+};
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+
+const decodeCursor = (cursor: string | undefined, accountId: string) => {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    // A cursor is only good for the account that received it.
+    if (key.gsi1pk !== `ACCOUNT#${accountId}`) throw new Error('foreign cursor');
+    return key;
+  } catch (cause) {
+    throw new ValidationError([{ field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' }], { cause });
+  }
+};
+
+export class DynamoOrderRepository implements OrderRepository {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async create(order: Order): Promise<void> {
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...orderKey(order.orderId),
+          entity: 'order',
+          gsi1pk: `ACCOUNT#${order.accountId}`,
+          gsi1sk: `${order.createdAt}#${order.orderId}`,
+          ...order,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(orderId: string): Promise<Order | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: orderKey(orderId), ConsistentRead: true }));
+    return strip<Order>(Item);
+  }
+
+  async transition(orderId: string, fromStatuses: readonly Order['status'][], changes: Partial<Order>): Promise<Order | undefined> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    fromStatuses.forEach((s, i) => {
+      values[`:from${i}`] = s;
+    });
+    const sets = entries.map(([k, v], i) => {
+      names[`#c${i}`] = k;
+      values[`:c${i}`] = v;
+      return `#c${i} = :c${i}`;
+    });
+    try {
+      const { Attributes } = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: orderKey(orderId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_s, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<Order>(Attributes);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async listByAccount(accountId: string, opts: { limit: number; cursor?: string; status?: Order['status'] }) {
+    const orders: Order[] = [];
+    let startKey = decodeCursor(opts.cursor, accountId);
+    // A status filter may thin a page out: keep reading until the page is full or the index ends.
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byAccount',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ...(opts.status ? { ':status': opts.status } : {}) },
+          ...(opts.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ScanIndexForward: false,
+          Limit: opts.limit - orders.length,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) orders.push(strip<Order>(item) as Order);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && orders.length < opts.limit);
+    const cursor = encodeCursor(startKey);
+    return { orders, ...(cursor ? { cursor } : {}) };
+  }
+
+  async reserveCaseRef(accountId: string, caseRef: string, orderId: string) {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...caseRefKey(accountId, caseRef), entity: 'caseRefGuard', orderId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { reserved: true as const };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.ddb.send(
+        new GetCommand({ TableName: this.table, Key: caseRefKey(accountId, caseRef), ConsistentRead: true }),
+      );
+      return { reserved: false as const, orderId: String(Item?.orderId ?? 'unknown') };
+    }
+  }
+
+  async releaseCaseRef(accountId: string, caseRef: string, orderId: string): Promise<void> {
+    try {
+      await this.ddb.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: caseRefKey(accountId, caseRef),
+          // Only the holder releases: a remake may have taken the reference since.
+          ConditionExpression: 'orderId = :o',
+          ExpressionAttributeValues: { ':o': orderId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async addFile(file: OrderFile): Promise<void> {
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...fileKey(file.orderId, file.fileId),
+          entity: 'file',
+          gsi2pk: `SHA#${file.accountId}#${file.sha256}`,
+          gsi2sk: file.orderId,
+          ...file,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async updateFile(orderId: string, fileId: string, changes: Partial<OrderFile>): Promise<void> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
+    if (!entries.length) return;
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: fileKey(orderId, fileId),
+        UpdateExpression: `SET ${entries.map((_e, i) => `#f${i} = :f${i}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:f${i}`, v])),
+      }),
+    );
+  }
+
+  private async queryOrder(orderId: string, prefix: string) {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': prefix },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async files(orderId: string): Promise<OrderFile[]> {
+    return (await this.queryOrder(orderId, 'FILE#')).map((i) => strip<OrderFile>(i) as OrderFile);
+  }
+
+  async deleteFile(orderId: string, fileId: string): Promise<void> {
+    await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: fileKey(orderId, fileId) }));
+  }
+
+  async findOpenFileBySha(accountId: string, sha256: string) {
+    const { Items } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byLookup',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': `SHA#${accountId}#${sha256}` },
+        Limit: 1,
+      }),
+    );
+    const hit = Items?.[0];
+    return hit ? { orderId: String(hit.gsi2sk), fileId: String(hit.sk).replace(/^FILE#/, '') } : undefined;
+  }
+
+  async forgetFileShas(orderId: string): Promise<void> {
+    const files = await this.queryOrder(orderId, 'FILE#');
+    await Promise.all(
+      files.map((f) =>
+        this.ddb.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: f.pk, sk: f.sk },
+            UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
+          }),
+        ),
+      ),
+    );
+  }
+
+  async addTimeline(entry: TimelineEntry): Promise<void> {
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        // The random suffix keeps two entries in the same millisecond apart.
+        Item: { pk: `ORDER#${entry.orderId}`, sk: `EVENT#${entry.at}#${randomBytes(4).toString('hex')}`, entity: 'event', ...entry },
+      }),
+    );
+  }
+
+  async timeline(orderId: string): Promise<TimelineEntry[]> {
+    return (await this.queryOrder(orderId, 'EVENT#')).map((i) => strip<TimelineEntry>(i) as TimelineEntry);
+  }
+}

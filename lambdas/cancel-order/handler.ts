@@ -1,0 +1,10 @@
+import { cancelOrder } from '../domain/orders';
+import { productionDeps } from '../shared/deps';
+import { httpHandler, pathParam } from '../shared/http';
+
+const deps = productionDeps();
+
+export const handler = httpHandler(async ({ actor, params }) => ({
+  statusCode: 200,
+  body: await cancelOrder(deps, actor, pathParam(params, 'orderId')),
+}));

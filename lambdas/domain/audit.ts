@@ -1,0 +1,60 @@
+/**
+ * Audit events: one for every read or hand-out of PHI and every denied attempt, written BEFORE
+ * the read. If the write fails the read does not happen (AuditUnavailableError, a 503).
+ */
+import type { Role } from '../../lib/functions';
+import { AuditUnavailableError } from '../shared/errors';
+import type { Actor } from '../shared/identity';
+import type { AuditLog, Deps } from './ports';
+
+export type AuditAction =
+  | 'order.create'
+  | 'order.view'
+  | 'order.list'
+  | 'order.submit'
+  | 'order.cancel'
+  | 'file.declare'
+  | 'file.upload-url'
+  | 'file.complete';
+
+export interface AuditEvent {
+  readonly eventId: string;
+  readonly at: string;
+  /** The account whose data was touched (the owner), so a lab's audit shows attempts on its data. */
+  readonly accountId: string;
+  readonly actorSub: string;
+  readonly actorRole: Role | 'none';
+  readonly actorAccountId: string;
+  readonly action: AuditAction;
+  readonly outcome: 'ALLOWED' | 'DENIED';
+  readonly sourceIp: string;
+  readonly orderId?: string;
+  readonly fileId?: string;
+  /** A code (NOT_OWNER, NOT_FOUND, WRONG_STATE): never free text. */
+  readonly reason?: string;
+}
+
+export const recordAudit = async (
+  deps: Pick<Deps, 'audit' | 'clock' | 'ids'>,
+  actor: Actor,
+  event: Pick<AuditEvent, 'accountId' | 'action' | 'outcome'> & Partial<Pick<AuditEvent, 'orderId' | 'fileId' | 'reason'>>,
+): Promise<void> => {
+  const full: AuditEvent = {
+    eventId: deps.ids.next('aud'),
+    at: deps.clock.now().toISOString(),
+    actorSub: actor.sub,
+    actorRole: actor.roles[0] ?? 'none',
+    actorAccountId: actor.accountId,
+    sourceIp: actor.sourceIp,
+    ...event,
+  };
+  await appendOrFailClosed(deps.audit, full);
+};
+
+const appendOrFailClosed = async (audit: AuditLog, event: AuditEvent) => {
+  try {
+    await audit.append(event);
+  } catch (cause) {
+    throw new AuditUnavailableError({ cause });
+  }
+};

@@ -1,0 +1,107 @@
+/**
+ * The order as stored. PHI (patient reference, free-text notes, original file names) never sits
+ * in clear in a record: it is one KMS-encrypted blob bound to the account and order, so table
+ * exports, backups and operators' consoles show ids and prescriptions only.
+ */
+
+export type OrderStatus =
+  | 'DRAFT'
+  | 'SUBMITTED'
+  | 'QUEUED'
+  | 'REJECTED'
+  | 'CANCELLED'
+  | 'STUCK';
+
+/** Orders in these states still hold their case reference and file checksums for duplicate checks. */
+export const OPEN_STATUSES: readonly OrderStatus[] = ['DRAFT', 'SUBMITTED', 'QUEUED', 'STUCK'];
+
+export interface OrderItem {
+  readonly type: string;
+  readonly teeth?: readonly number[];
+  readonly arch?: string;
+  readonly material: string;
+  readonly shade?: string;
+}
+
+export interface OrderPhi {
+  readonly patientRef: string;
+  readonly notes?: string;
+  /** Notes per item, same order as items; undefined where an item has none. */
+  readonly itemNotes?: readonly (string | null)[];
+}
+
+export interface Order {
+  readonly orderId: string;
+  readonly accountId: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly status: OrderStatus;
+  readonly caseRef: string;
+  readonly items: readonly OrderItem[];
+  readonly turnaround: 'standard' | 'rush';
+  readonly remake: boolean;
+  /** KMS ciphertext (base64) of OrderPhi, encryption context { accountId, orderId, purpose }. */
+  readonly phi: string;
+  readonly submittedAt?: string;
+  readonly dueAt?: string;
+  readonly executionName?: string;
+  readonly executionArn?: string;
+  /** Why the order is REJECTED, CANCELLED or STUCK: a code, never PHI. */
+  readonly closedReason?: string;
+}
+
+export type FileFormat = 'stl' | 'ply' | 'obj';
+
+export interface FileCheck {
+  readonly ok: boolean;
+  readonly checkedAt: string;
+  /** Set when !ok: a sentence a lab technician can act on. */
+  readonly problem?: string;
+  readonly mesh?: {
+    readonly format: string;
+    readonly triangles: number;
+    readonly vertices: number;
+    readonly bbox: { readonly min: readonly number[]; readonly max: readonly number[] };
+  };
+}
+
+export interface OrderFile {
+  readonly orderId: string;
+  readonly accountId: string;
+  readonly fileId: string;
+  readonly role: 'input';
+  readonly format: FileFormat;
+  /** KMS ciphertext of the lab's original file name (it may carry a patient's name). */
+  readonly nameCipher: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  /** Server-chosen object key under the order's prefix; never derived from the lab's file name. */
+  readonly key: string;
+  readonly declaredAt: string;
+  readonly upload: { readonly mode: 'single' } | { readonly mode: 'multipart'; readonly uploadId: string; readonly partSize: number };
+  /** Parts the client reported as stored (multipart), so an interrupted upload resumes. */
+  readonly parts?: readonly { readonly partNumber: number; readonly etag: string }[];
+  readonly uploadedAt?: string;
+  readonly check?: FileCheck;
+}
+
+export interface TimelineEntry {
+  readonly orderId: string;
+  readonly at: string;
+  /** e.g. CREATED, FILE_DECLARED, SUBMITTED, INGEST_PASSED, REJECTED, QUEUED, CANCELLED, STUCK. */
+  readonly type: string;
+  /** Who: a user's sub or a process name. */
+  readonly by: string;
+  /** PHI-free facts: ids, counts, codes. */
+  readonly detail?: Readonly<Record<string, string | number>>;
+}
+
+export const orderPrefix = (accountId: string, orderId: string) => `accounts/${accountId}/orders/${orderId}/`;
+export const phiContext = (accountId: string, orderId: string) => ({ accountId, orderId, purpose: 'order-phi' });
+export const fileNameContext = (accountId: string, orderId: string, fileId: string) => ({
+  accountId,
+  orderId,
+  fileId,
+  purpose: 'file-name',
+});

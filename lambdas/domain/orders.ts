@@ -1,0 +1,494 @@
+/**
+ * Order intake: a lab creates a draft, declares and uploads its scans, submits it, reads it,
+ * lists its orders, or cancels a draft. Pure domain: everything external comes in through Deps.
+ */
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { type Actor, requireRole } from '../shared/identity';
+import { type AuditAction, recordAudit } from './audit';
+import {
+  type FileFormat,
+  fileNameContext,
+  OPEN_STATUSES,
+  type Order,
+  type OrderFile,
+  type OrderPhi,
+  type OrderStatus,
+  orderPrefix,
+  phiContext,
+  type TimelineEntry,
+} from './order';
+import type { CreateOrderInput } from './order-input';
+import type { Deps } from './ports';
+import { computeDueAt } from './turnaround';
+
+/** Per-file cap: full-arch scans and models run to several hundred MB. */
+export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+/** Per-order cap on input files. */
+export const MAX_FILES_PER_ORDER = 20;
+/** Above this a file is uploaded in parts, each part URL signed just in time. */
+export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
+export const PART_SIZE_BYTES = 16 * 1024 * 1024;
+/** Presigned URLs live at most this long (seed 000: 15-minute sessions). */
+export const URL_TTL_SECONDS = 15 * 60;
+/** Part URLs handed out per request: a client asks again as it goes. */
+export const MAX_PART_URLS_PER_REQUEST = 50;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ALLOWED_FORMATS: readonly FileFormat[] = ['stl', 'ply', 'obj'];
+
+const notFound = (orderId: string) =>
+  new NotFoundError(`No order ${orderId} in your account. Check the id, or list your orders with GET /orders.`);
+
+const timeline = (deps: Pick<Deps, 'orders' | 'clock'>, entry: Omit<TimelineEntry, 'at'>) =>
+  deps.orders.addTimeline({ ...entry, at: deps.clock.now().toISOString() });
+
+/**
+ * Loads an order the actor's account owns. Another account's order answers exactly like a
+ * missing one (404), and the attempt is audited against the owner's account.
+ */
+export const loadOwnedOrder = async (deps: Deps, actor: Actor, orderId: string, action: AuditAction): Promise<Order> => {
+  const order = await deps.orders.get(orderId);
+  if (!order || order.accountId !== actor.accountId) {
+    await recordAudit(deps, actor, {
+      accountId: order?.accountId ?? actor.accountId,
+      action,
+      outcome: 'DENIED',
+      orderId,
+      reason: order ? 'NOT_OWNER' : 'NOT_FOUND',
+    });
+    throw notFound(orderId);
+  }
+  return order;
+};
+
+export interface OrderSummary {
+  readonly orderId: string;
+  readonly caseRef: string;
+  readonly status: OrderStatus;
+  readonly turnaround: 'standard' | 'rush';
+  readonly createdAt: string;
+  readonly submittedAt?: string;
+  readonly dueAt?: string;
+  readonly itemCount: number;
+}
+
+const summary = (o: Order): OrderSummary => ({
+  orderId: o.orderId,
+  caseRef: o.caseRef,
+  status: o.status,
+  turnaround: o.turnaround,
+  createdAt: o.createdAt,
+  ...(o.submittedAt ? { submittedAt: o.submittedAt } : {}),
+  ...(o.dueAt ? { dueAt: o.dueAt } : {}),
+  itemCount: o.items.length,
+});
+
+export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderInput) => {
+  requireRole(actor, 'lab');
+  const orderId = deps.ids.next('ord');
+  const now = deps.clock.now().toISOString();
+
+  if (!input.remake) {
+    const reservation = await deps.orders.reserveCaseRef(actor.accountId, input.caseRef, orderId);
+    if (!reservation.reserved) {
+      throw new ConflictError(
+        `Case ${input.caseRef} is already open as order ${reservation.orderId}. If this is a remake, send "remake": true.`,
+        'DUPLICATE_CASE_REF',
+        { existingOrderId: reservation.orderId },
+      );
+    }
+  }
+  await recordAudit(deps, actor, { accountId: actor.accountId, action: 'order.create', outcome: 'ALLOWED', orderId });
+
+  const phi: OrderPhi = {
+    patientRef: input.patientRef,
+    ...(input.notes ? { notes: input.notes } : {}),
+    ...(input.items.some((i) => i.notes) ? { itemNotes: input.items.map((i) => i.notes ?? null) } : {}),
+  };
+  const order: Order = {
+    orderId,
+    accountId: actor.accountId,
+    createdBy: actor.sub,
+    createdAt: now,
+    updatedAt: now,
+    status: 'DRAFT',
+    caseRef: input.caseRef,
+    items: input.items.map(({ notes: _notes, ...item }) => item),
+    turnaround: input.turnaround,
+    remake: input.remake === true,
+    phi: await deps.phi.encrypt(JSON.stringify(phi), phiContext(actor.accountId, orderId)),
+  };
+  try {
+    await deps.orders.create(order);
+  } catch (error) {
+    // No half-written orders: give the case reference back before reporting the failure.
+    if (!input.remake) await deps.orders.releaseCaseRef(actor.accountId, input.caseRef, orderId);
+    throw error;
+  }
+  await timeline(deps, { orderId, type: 'CREATED', by: actor.sub });
+  return { ...summary(order), patientRef: input.patientRef };
+};
+
+export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
+  requireRole(actor, 'lab');
+  const order = await loadOwnedOrder(deps, actor, orderId, 'order.view');
+  // Audit first, then decrypt: a view that cannot be audited does not happen.
+  await recordAudit(deps, actor, { accountId: order.accountId, action: 'order.view', outcome: 'ALLOWED', orderId });
+  const [phiText, files, events] = await Promise.all([
+    deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
+    deps.orders.files(orderId),
+    deps.orders.timeline(orderId),
+  ]);
+  const phi = JSON.parse(phiText) as OrderPhi;
+  return {
+    ...summary(order),
+    patientRef: phi.patientRef,
+    ...(phi.notes ? { notes: phi.notes } : {}),
+    remake: order.remake,
+    ...(order.closedReason ? { closedReason: order.closedReason } : {}),
+    items: order.items.map((item, i) => ({ ...item, ...(phi.itemNotes?.[i] ? { notes: phi.itemNotes[i] } : {}) })),
+    files: await Promise.all(
+      files.map(async (f) => ({
+        fileId: f.fileId,
+        name: await deps.phi.decrypt(f.nameCipher, fileNameContext(f.accountId, f.orderId, f.fileId)),
+        format: f.format,
+        sizeBytes: f.sizeBytes,
+        sha256: f.sha256,
+        uploaded: Boolean(f.uploadedAt),
+        ...(f.check ? { check: f.check } : {}),
+      })),
+    ),
+    timeline: events.map(({ orderId: _o, ...e }) => e),
+  };
+};
+
+export const listOrders = async (
+  deps: Deps,
+  actor: Actor,
+  query: { limit?: string; cursor?: string; status?: string },
+) => {
+  requireRole(actor, 'lab');
+  const issues = [];
+  const limit = query.limit === undefined ? 25 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    issues.push({ field: 'limit', message: 'Use a whole number from 1 to 100.' });
+  }
+  const statuses: OrderStatus[] = ['DRAFT', 'SUBMITTED', 'QUEUED', 'REJECTED', 'CANCELLED', 'STUCK'];
+  if (query.status !== undefined && !statuses.includes(query.status as OrderStatus)) {
+    issues.push({ field: 'status', message: `Use one of ${statuses.join(', ')}.` });
+  }
+  if (issues.length) throw new ValidationError(issues);
+  await recordAudit(deps, actor, { accountId: actor.accountId, action: 'order.list', outcome: 'ALLOWED' });
+  const page = await deps.orders.listByAccount(actor.accountId, {
+    limit,
+    ...(query.cursor ? { cursor: query.cursor } : {}),
+    ...(query.status ? { status: query.status as OrderStatus } : {}),
+  });
+  return { orders: page.orders.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+};
+
+interface DeclareUploadBody {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly remake?: boolean;
+}
+
+const parseDeclareUpload = (body: unknown): DeclareUploadBody & { format: FileFormat } => {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const issues = [];
+  const name = typeof b.name === 'string' ? b.name.trim() : '';
+  const ext = name.includes('.') ? name.split('.').pop()?.toLowerCase() : undefined;
+  if (!name || name.length > 255 || /[/\\]/.test(name)) {
+    issues.push({ field: 'name', message: 'Give the file name without folders, up to 255 characters, e.g. upper-arch.stl.' });
+  } else if (!ALLOWED_FORMATS.includes(ext as FileFormat)) {
+    issues.push({ field: 'name', message: 'Only STL, PLY and OBJ scans are accepted: export the scan in one of those formats.' });
+  }
+  const sizeBytes = b.sizeBytes;
+  if (typeof sizeBytes !== 'number' || !Number.isInteger(sizeBytes) || sizeBytes < 1) {
+    issues.push({ field: 'sizeBytes', message: 'Give the file size in bytes as a whole number above 0.' });
+  } else if (sizeBytes > MAX_FILE_BYTES) {
+    issues.push({ field: 'sizeBytes', message: `Files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB; decimate the mesh or split the scan.` });
+  }
+  const sha256 = typeof b.sha256 === 'string' ? b.sha256.toLowerCase() : '';
+  if (!SHA256_HEX.test(sha256)) {
+    issues.push({ field: 'sha256', message: 'Give the SHA-256 of the file as 64 hexadecimal characters (sha256sum prints it).' });
+  }
+  if (b.remake !== undefined && typeof b.remake !== 'boolean') {
+    issues.push({ field: 'remake', message: 'Use true or false.' });
+  }
+  const known = new Set(['name', 'sizeBytes', 'sha256', 'remake']);
+  const unknown = Object.keys(b).filter((k) => !known.has(k));
+  if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
+  if (issues.length) throw new ValidationError(issues);
+  return { name, sizeBytes: sizeBytes as number, sha256, format: ext as FileFormat, ...(b.remake === true ? { remake: true } : {}) };
+};
+
+const requireDraft = (order: Order, what: string) => {
+  if (order.status !== 'DRAFT') {
+    throw new ConflictError(`Order ${order.orderId} is ${order.status}: ${what} only while it is a DRAFT.`, 'WRONG_STATE', {
+      status: order.status,
+    });
+  }
+};
+
+export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, body: unknown) => {
+  requireRole(actor, 'lab');
+  const input = parseDeclareUpload(body);
+  const order = await loadOwnedOrder(deps, actor, orderId, 'file.upload-url');
+  requireDraft(order, 'files can be added');
+
+  const existing = await deps.orders.files(orderId);
+  if (existing.length >= MAX_FILES_PER_ORDER) {
+    throw new ConflictError(`An order holds at most ${MAX_FILES_PER_ORDER} files.`, 'TOO_MANY_FILES');
+  }
+  const sameInOrder = existing.find((f) => f.sha256 === input.sha256);
+  if (sameInOrder) {
+    throw new ConflictError('This file is already part of the order.', 'DUPLICATE_FILE', {
+      existingOrderId: orderId,
+      existingFileId: sameInOrder.fileId,
+    });
+  }
+  if (!input.remake && !order.remake) {
+    const seen = await deps.orders.findOpenFileBySha(actor.accountId, input.sha256);
+    if (seen && seen.orderId !== orderId) {
+      throw new ConflictError(
+        `This exact file was already sent in open order ${seen.orderId}. If this is a remake, send "remake": true.`,
+        'DUPLICATE_FILE',
+        { existingOrderId: seen.orderId },
+      );
+    }
+  }
+
+  const fileId = deps.ids.next('fil');
+  const key = `${orderPrefix(order.accountId, orderId)}inputs/${fileId}.${input.format}`;
+  await recordAudit(deps, actor, { accountId: order.accountId, action: 'file.upload-url', outcome: 'ALLOWED', orderId, fileId });
+  const nameCipher = await deps.phi.encrypt(input.name, fileNameContext(order.accountId, orderId, fileId));
+  const multipart = input.sizeBytes > MULTIPART_THRESHOLD_BYTES;
+  const uploadId = multipart ? await deps.files.startMultipart(key) : undefined;
+  const file: OrderFile = {
+    orderId,
+    accountId: order.accountId,
+    fileId,
+    role: 'input',
+    format: input.format,
+    nameCipher,
+    sizeBytes: input.sizeBytes,
+    sha256: input.sha256,
+    key,
+    declaredAt: deps.clock.now().toISOString(),
+    upload: uploadId ? { mode: 'multipart', uploadId, partSize: PART_SIZE_BYTES } : { mode: 'single' },
+  };
+  await deps.orders.addFile(file);
+  await timeline(deps, { orderId, type: 'FILE_DECLARED', by: actor.sub, detail: { fileId, sizeBytes: input.sizeBytes } });
+
+  if (!uploadId) {
+    const put = await deps.files.presignPut({
+      key,
+      sizeBytes: input.sizeBytes,
+      sha256Base64: Buffer.from(input.sha256, 'hex').toString('base64'),
+      expiresInSeconds: URL_TTL_SECONDS,
+    });
+    return { fileId, upload: { mode: 'single' as const, method: 'PUT' as const, ...put } };
+  }
+  const partCount = Math.ceil(input.sizeBytes / PART_SIZE_BYTES);
+  return {
+    fileId,
+    upload: {
+      mode: 'multipart' as const,
+      partSize: PART_SIZE_BYTES,
+      partCount,
+      next: `POST /orders/${orderId}/uploads/${fileId}/parts`,
+      complete: `POST /orders/${orderId}/uploads/${fileId}/complete`,
+    },
+  };
+};
+
+const loadFile = async (deps: Deps, order: Order, fileId: string) => {
+  const file = (await deps.orders.files(order.orderId)).find((f) => f.fileId === fileId);
+  if (!file) throw new NotFoundError(`No file ${fileId} in order ${order.orderId}.`);
+  return file;
+};
+
+const parseParts = (value: unknown, field: string, partCount: number) => {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ValidationError([{ field, message: 'Give a list of { partNumber, etag }.' }]);
+  return value.map((p, i) => {
+    const part = p as { partNumber?: unknown; etag?: unknown };
+    if (
+      !Number.isInteger(part.partNumber) ||
+      (part.partNumber as number) < 1 ||
+      (part.partNumber as number) > partCount ||
+      typeof part.etag !== 'string' ||
+      part.etag.length === 0 ||
+      part.etag.length > 200
+    ) {
+      throw new ValidationError([{ field: `${field}[${i}]`, message: `Give partNumber 1–${partCount} and the ETag S3 returned for it.` }]);
+    }
+    return { partNumber: part.partNumber as number, etag: part.etag };
+  });
+};
+
+const mergeParts = (a: readonly { partNumber: number; etag: string }[], b: readonly { partNumber: number; etag: string }[]) =>
+  [...new Map([...a, ...b].map((p) => [p.partNumber, p])).values()].sort((x, y) => x.partNumber - y.partNumber);
+
+/**
+ * The next batch of part URLs for a multipart upload, signed now so none expires while earlier
+ * parts are still uploading. `completed` parts are recorded so an interrupted upload resumes.
+ */
+export const presignParts = async (deps: Deps, actor: Actor, orderId: string, fileId: string, body: unknown) => {
+  requireRole(actor, 'lab');
+  const order = await loadOwnedOrder(deps, actor, orderId, 'file.upload-url');
+  requireDraft(order, 'files can be uploaded');
+  const file = await loadFile(deps, order, fileId);
+  if (file.upload.mode !== 'multipart') {
+    throw new ConflictError('This file is uploaded with a single PUT; declare it again to get a fresh URL.', 'NOT_MULTIPART');
+  }
+  const partCount = Math.ceil(file.sizeBytes / file.upload.partSize);
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { partNumbers?: unknown; completed?: unknown };
+  const completed = parseParts(b.completed, 'completed', partCount);
+  const parts = mergeParts(file.parts ?? [], completed);
+  if (completed.length) await deps.orders.updateFile(orderId, fileId, { parts });
+  const done = new Set(parts.map((p) => p.partNumber));
+  let wanted: number[];
+  if (b.partNumbers === undefined) {
+    wanted = [];
+    for (let n = 1; n <= partCount && wanted.length < 10; n++) if (!done.has(n)) wanted.push(n);
+  } else if (
+    Array.isArray(b.partNumbers) &&
+    b.partNumbers.length <= MAX_PART_URLS_PER_REQUEST &&
+    b.partNumbers.every((n) => Number.isInteger(n) && n >= 1 && n <= partCount)
+  ) {
+    wanted = b.partNumbers as number[];
+  } else {
+    throw new ValidationError([
+      { field: 'partNumbers', message: `Ask for up to ${MAX_PART_URLS_PER_REQUEST} part numbers from 1 to ${partCount}.` },
+    ]);
+  }
+  await recordAudit(deps, actor, { accountId: order.accountId, action: 'file.upload-url', outcome: 'ALLOWED', orderId, fileId });
+  const uploadId = file.upload.uploadId;
+  const urls = await Promise.all(
+    wanted.map(async (partNumber) => ({
+      partNumber,
+      url: await deps.files.presignPart({ key: file.key, uploadId, partNumber, expiresInSeconds: URL_TTL_SECONDS }),
+    })),
+  );
+  const expiresAt = new Date(deps.clock.now().getTime() + URL_TTL_SECONDS * 1000).toISOString();
+  return { fileId, partSize: file.upload.partSize, partCount, completed: parts, parts: urls, expiresAt };
+};
+
+export const completeUpload = async (deps: Deps, actor: Actor, orderId: string, fileId: string, body: unknown) => {
+  requireRole(actor, 'lab');
+  const order = await loadOwnedOrder(deps, actor, orderId, 'file.complete');
+  requireDraft(order, 'uploads can be completed');
+  const file = await loadFile(deps, order, fileId);
+  if (file.upload.mode === 'multipart') {
+    const partCount = Math.ceil(file.sizeBytes / file.upload.partSize);
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { parts?: unknown };
+    const parts = mergeParts(file.parts ?? [], parseParts(b.parts, 'parts', partCount));
+    if (parts.length !== partCount) {
+      const have = new Set(parts.map((p) => p.partNumber));
+      const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
+      throw new ConflictError(`Parts ${missing.slice(0, 20).join(', ')} are not uploaded yet.`, 'PARTS_MISSING', {
+        missingParts: missing,
+      });
+    }
+    await deps.files.completeMultipart({ key: file.key, uploadId: file.upload.uploadId, parts });
+    await deps.orders.updateFile(orderId, fileId, { parts });
+  }
+  const head = await deps.files.head(file.key);
+  if (!head) throw new ConflictError('The file has not arrived yet: upload it, then complete.', 'FILE_MISSING', { fileId });
+  if (head.sizeBytes !== file.sizeBytes) {
+    throw new ConflictError(
+      `The uploaded file has ${head.sizeBytes} bytes but ${file.sizeBytes} were declared. Upload the file again.`,
+      'SIZE_MISMATCH',
+      { fileId },
+    );
+  }
+  const uploadedAt = deps.clock.now().toISOString();
+  await deps.orders.updateFile(orderId, fileId, { uploadedAt });
+  await timeline(deps, { orderId, type: 'FILE_UPLOADED', by: actor.sub, detail: { fileId } });
+  return { fileId, uploaded: true, sizeBytes: head.sizeBytes };
+};
+
+export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => {
+  requireRole(actor, 'lab');
+  const order = await loadOwnedOrder(deps, actor, orderId, 'order.submit');
+  // A second click, a retry or a duplicate event finds the order already submitted and returns
+  // the same execution: StartExecution with the same name and input never starts a second one.
+  if (order.status !== 'DRAFT' && order.status !== 'SUBMITTED') {
+    if (order.executionArn) return { orderId, status: order.status, executionArn: order.executionArn, duplicate: true };
+    requireDraft(order, 'it can be submitted');
+  }
+  let current = order;
+  if (order.status === 'DRAFT') {
+    const files = await deps.orders.files(orderId);
+    if (files.length === 0) {
+      throw new ConflictError('Add at least one scan (STL, PLY or OBJ) before submitting.', 'NO_FILES');
+    }
+    const heads = await Promise.all(files.map((f) => deps.files.head(f.key)));
+    const missing = files.filter((_f, i) => !heads[i]).map((f) => f.fileId);
+    if (missing.length) {
+      throw new ConflictError(`Files ${missing.join(', ')} have not been uploaded yet.`, 'FILES_MISSING', { fileIds: missing });
+    }
+    const now = deps.clock.now();
+    const transitioned = await deps.orders.transition(orderId, ['DRAFT'], {
+      status: 'SUBMITTED',
+      submittedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      dueAt: computeDueAt(order.turnaround, now).toISOString(),
+      executionName: `${orderId}-intake`,
+    });
+    if (transitioned) {
+      current = transitioned;
+      await timeline(deps, { orderId, type: 'SUBMITTED', by: actor.sub });
+    } else {
+      current = (await deps.orders.get(orderId)) ?? order;
+      if (current.status !== 'SUBMITTED') requireDraft(current, 'it can be submitted');
+    }
+  }
+  await recordAudit(deps, actor, { accountId: order.accountId, action: 'order.submit', outcome: 'ALLOWED', orderId });
+  const executionName = current.executionName ?? `${orderId}-intake`;
+  const executionArn = await deps.workflow.start(executionName, { orderId, accountId: order.accountId });
+  if (!current.executionArn) {
+    await deps.orders.transition(orderId, ['SUBMITTED', 'QUEUED', 'REJECTED', 'STUCK'], { executionArn });
+  }
+  return {
+    orderId,
+    status: current.status,
+    executionArn,
+    ...(current.dueAt ? { dueAt: current.dueAt } : {}),
+    duplicate: order.status !== 'DRAFT',
+  };
+};
+
+/** Closing an order gives its case reference and file checksums back for new orders. */
+const releaseGuards = async (deps: Deps, order: Order) => {
+  if (!order.remake) await deps.orders.releaseCaseRef(order.accountId, order.caseRef, order.orderId);
+  await deps.orders.forgetFileShas(order.orderId);
+};
+
+export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => {
+  requireRole(actor, 'lab');
+  const order = await loadOwnedOrder(deps, actor, orderId, 'order.cancel');
+  if (order.status === 'CANCELLED') return { orderId, status: 'CANCELLED' as const, removedObjects: 0 };
+  requireDraft(order, 'an order can be cancelled');
+  await recordAudit(deps, actor, { accountId: order.accountId, action: 'order.cancel', outcome: 'ALLOWED', orderId });
+  const now = deps.clock.now().toISOString();
+  const cancelled = await deps.orders.transition(orderId, ['DRAFT'], {
+    status: 'CANCELLED',
+    updatedAt: now,
+    closedReason: 'CANCELLED_BY_LAB',
+  });
+  if (!cancelled) requireDraft((await deps.orders.get(orderId)) ?? order, 'an order can be cancelled');
+  const files = await deps.orders.files(orderId);
+  await Promise.all(
+    files.map((f) => (f.upload.mode === 'multipart' && !f.uploadedAt ? deps.files.abortMultipart(f.key, f.upload.uploadId) : undefined)),
+  );
+  const removedObjects = await deps.files.deletePrefix(orderPrefix(order.accountId, orderId));
+  await releaseGuards(deps, order);
+  await timeline(deps, { orderId, type: 'CANCELLED', by: actor.sub, detail: { removedObjects } });
+  return { orderId, status: 'CANCELLED' as const, removedObjects };
+};
+
+export { OPEN_STATUSES, releaseGuards };

@@ -1,0 +1,77 @@
+/**
+ * SDK clients, made once per process from the config. Adapters take them in their
+ * constructors; nothing else constructs a client.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Config, config, type Service } from './config';
+
+const common = (cfg: Config, service: Service) => ({
+  region: cfg.region,
+  ...(cfg.endpoints[service] ? { endpoint: cfg.endpoints[service] } : {}),
+  ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+  // Lambda retries through Step Functions or the caller; keep SDK retries short so a timeout
+  // budget is not spent waiting on one dependency.
+  maxAttempts: 3,
+});
+
+/**
+ * The local S3 stand-in signs bucket-level requests as `/bucket` while the SDK sends `/bucket/`
+ * (LOCAL_STACK.md). Trimming the slash before signing makes both sides agree; on AWS the
+ * middleware is not installed.
+ */
+const trimBucketSlash = (client: S3Client): S3Client => {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { path?: string };
+      if (typeof request.path === 'string' && /^\/[^/]+\/$/.test(request.path)) {
+        request.path = request.path.slice(0, -1);
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'caselineLocalTrimBucketSlash' },
+  );
+  return client;
+};
+
+export const makeS3Client = (cfg: Config = config()): S3Client => {
+  const client = new S3Client({
+    ...common(cfg, 's3'),
+    forcePathStyle: cfg.stage === 'local',
+    // Checksums are sent only where S3 requires them; upload checksums are the declared SHA-256, signed into the URL.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return cfg.stage === 'local' ? trimBucketSlash(client) : client;
+};
+
+export const makeDocumentClient = (cfg: Config = config()): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(common(cfg, 'dynamodb')), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+
+export const makeKmsClient = (cfg: Config = config()): KMSClient => new KMSClient(common(cfg, 'kms'));
+
+export const makeSfnClient = (cfg: Config = config()): SFNClient => new SFNClient(common(cfg, 'sfn'));
+
+export const makeSnsClient = (cfg: Config = config()): SNSClient => new SNSClient(common(cfg, 'sns'));
+
+let shared:
+  | { s3: S3Client; ddb: DynamoDBDocumentClient; kms: KMSClient; sfn: SFNClient; sns: SNSClient }
+  | undefined;
+
+/** The process-wide clients (module scope of a handler, i.e. once per cold start). */
+export const clients = () => {
+  shared ??= {
+    s3: makeS3Client(),
+    ddb: makeDocumentClient(),
+    kms: makeKmsClient(),
+    sfn: makeSfnClient(),
+    sns: makeSnsClient(),
+  };
+  return shared;
+};

@@ -1,0 +1,47 @@
+/**
+ * Time is a dependency. Deadlines (breach notices, leases, turnaround, retention) are computed
+ * from a Clock so tests and the local stack can move time forward without sleeping.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * The local stack's clock: system time plus an offset an operator can advance. One instance per
+ * process, shared by every handler the local stack hosts; on AWS it is never used.
+ */
+export class AdjustableClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  get offset(): number {
+    return this.offsetMs;
+  }
+  advance(ms: number): Date {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('The clock only moves forward');
+    this.offsetMs += ms;
+    return this.now();
+  }
+  setOffset(ms: number): void {
+    this.offsetMs = ms;
+  }
+}
+
+export const adjustableClock = new AdjustableClock();
+
+/** A fixed, hand-moved clock for unit tests. */
+export class FakeClock implements Clock {
+  constructor(private current: Date = new Date('2026-01-05T09:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** The clock a handler runs on: the adjustable one on the local stack, the system clock on AWS. */
+export const clockFor = (adjustable: boolean): Clock => (adjustable ? adjustableClock : systemClock);

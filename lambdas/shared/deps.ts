@@ -1,0 +1,40 @@
+/**
+ * The production wiring of the domain's ports: one adapter per SDK client, built once per
+ * process (a handler's module scope). Tests wire in-memory fakes instead.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoAuditLog } from '../adapters/dynamo-audit-log';
+import { DynamoOrderRepository } from '../adapters/dynamo-order-repository';
+import { KmsPhiCipher } from '../adapters/kms-phi-cipher';
+import { S3FileStore } from '../adapters/s3-file-store';
+import { SfnWorkflow } from '../adapters/sfn-workflow';
+import { SnsNotifier } from '../adapters/sns-notifier';
+import type { Deps, IdGenerator } from '../domain/ports';
+import { clients } from './clients';
+import { clockFor } from './clock';
+import { config } from './config';
+
+/** Time-ordered, unguessable ids: <prefix>_<12 hex of ms><16 hex random>. */
+export const randomIds: IdGenerator = {
+  next: (prefix) => `${prefix}_${Date.now().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`,
+};
+
+let deps: Deps | undefined;
+
+export const productionDeps = (): Deps => {
+  if (deps) return deps;
+  const cfg = config();
+  const c = clients();
+  const clock = clockFor(cfg.clockAdjustable);
+  deps = Object.freeze({
+    orders: new DynamoOrderRepository(c.ddb, cfg.tables.orders),
+    audit: new DynamoAuditLog(c.ddb, cfg.tables.audit),
+    phi: new KmsPhiCipher(c.kms, cfg.keys.caseData),
+    files: new S3FileStore(c.s3, cfg.buckets.caseFiles, cfg.keys.caseData, clock),
+    workflow: new SfnWorkflow(c.sfn, cfg.stateMachines.orderWorkflow),
+    notifier: new SnsNotifier(c.sns, cfg.topics),
+    clock,
+    ids: randomIds,
+  });
+  return deps;
+};

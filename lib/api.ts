@@ -1,0 +1,197 @@
+/**
+ * The HTTP API and who may call it: a Cognito user pool (MFA required, no self sign-up, one group
+ * per role), a JWT authorizer on every route that names roles, and the routes of the catalogue.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  LambdaVersion,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+  UserPoolOperation,
+} from 'aws-cdk-lib/aws-cognito';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ACCOUNT_ID_ATTRIBUTE as ACCOUNT_ID_USER_ATTRIBUTE } from '../lambdas/pre-token-generation/handler';
+import { ROLES, type RouteDefinition, routesOf } from './functions';
+import { CaselineFunction } from './lambda-function';
+import { secureLogGroupProps } from './secure-defaults';
+
+/** Seed 000: session tokens expire after 15 minutes. */
+export const TOKEN_VALIDITY = Duration.minutes(15);
+/** A working day: after that the CLI signs in again, with MFA. */
+export const REFRESH_TOKEN_VALIDITY = Duration.hours(12);
+/** The custom attribute's name without Cognito's `custom:` prefix; the trigger reads it with it. */
+const ACCOUNT_ID_ATTRIBUTE = ACCOUNT_ID_USER_ATTRIBUTE.replace(/^custom:/, '');
+
+/** Steady-state and burst limits for the whole stage: far above a lab's CLI, far below a scraper. */
+export const THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/**
+ * Access log fields. No path (it holds order ids in clear), no query string, no headers beyond the
+ * caller's IP, no bodies, no integration error text (it can echo a handler's message): who, which
+ * route, what status, how long.
+ */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    sourceIp: '$context.identity.sourceIp',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationStatus: '$context.integration.status',
+    authorizerError: '$context.authorizer.error',
+    sub: '$context.authorizer.claims.sub',
+  }),
+);
+
+export interface ApiProps {
+  /** The catalogue's functions by id: each route is served by its entry's function. */
+  readonly functions: Readonly<Record<string, IFunction>>;
+  /** Encrypts the access-log group and the pre-token trigger's log group. */
+  readonly logKey: IKey;
+  /**
+   * @default routesOf(FUNCTIONS)
+   */
+  readonly routes?: ReturnType<typeof routesOf>;
+}
+
+export class Api extends Construct {
+  public readonly userPool: UserPool;
+  public readonly client: UserPoolClient;
+  public readonly preTokenGeneration: CaselineFunction;
+  public readonly httpApi: HttpApi;
+  public readonly stage: HttpStage;
+  public readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.userPool = new UserPool(this, 'users', {
+      // Labs are onboarded under a BAA: an administrator creates each user with its account id.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: {
+        // Immutable: a user can never move themselves into another lab's data.
+        [ACCOUNT_ID_ATTRIBUTE]: new StringAttribute({ minLen: 1, maxLen: 64, mutable: false }),
+      },
+      mfa: Mfa.REQUIRED,
+      // TOTP only: SMS codes can be SIM-swapped, and SMS would need an SNS role and spend.
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        passwordHistorySize: 12,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      keepOriginal: { email: true },
+      // Plus: access-token customization (the account_id claim) needs Essentials or above, and
+      // threat protection (compromised credentials, risky sign-ins blocked) needs Plus.
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const role of ROLES) {
+      this.userPool.addGroup(role, { groupName: role, description: `Caseline role: ${role}` });
+    }
+
+    this.preTokenGeneration = new CaselineFunction(this, 'preTokenGeneration', {
+      entry: 'lambdas/pre-token-generation/handler.ts',
+      description: 'Cognito pre-token trigger: copies custom:account_id into the access token.',
+      logKey: props.logKey,
+      timeout: Duration.seconds(5),
+      memorySize: 256,
+    });
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.preTokenGeneration.function,
+      LambdaVersion.V2_0,
+    );
+
+    this.client = this.userPool.addClient('cli', {
+      authFlows: { userSrp: true },
+      // A CLI on a lab's workstation cannot keep a secret.
+      generateSecret: false,
+      disableOAuth: true,
+      accessTokenValidity: TOKEN_VALIDITY,
+      idTokenValidity: TOKEN_VALIDITY,
+      refreshTokenValidity: REFRESH_TOKEN_VALIDITY,
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+      // Users may change their e-mail (re-verified) and nothing else; the account id is admin-only.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
+
+    this.accessLogs = new LogGroup(this, 'accessLogs', secureLogGroupProps(props.logKey));
+    this.httpApi = new HttpApi(this, 'http', {
+      description: 'Caseline order API',
+      createDefaultStage: false,
+    });
+    this.stage = this.httpApi.addStage('default', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+
+    const authorizer = new HttpUserPoolAuthorizer('cognito', this.userPool, {
+      userPoolClients: [this.client],
+      identitySource: ['$request.header.Authorization'],
+    });
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of props.routes ?? routesOf()) {
+      const fn = props.functions[route.fn.id];
+      if (!fn) throw new Error(`Route ${route.method} ${route.path} names unknown function ${route.fn.id}`);
+      let integration = integrations.get(route.fn.id);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.fn.id}Integration`, fn);
+        integrations.set(route.fn.id, integration);
+      }
+      const isPublic = route.roles.length === 0;
+      const [httpRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method as RouteDefinition['method']]],
+        integration,
+        // The authorizer proves who is calling; the handler then checks the caller's group
+        // (cognito:groups) against the route's roles, as the catalogue says.
+        authorizer: isPublic ? new HttpNoneAuthorizer() : authorizer,
+      });
+      if (isPublic && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by catalogue (roles: []): it answers without touching data.`,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Secure defaults for every bucket, table, log group, topic and function in the app, in one place
+ * (after AWS Solutions Constructs' `*-defaults.ts`): a construct asks for these props and adds
+ * only what is specific to it, so a guarantee cannot be forgotten on the next bucket or table.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, type TableProps, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, ApplicationLogLevel, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type NodejsFunctionProps, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type LogGroupProps, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  BucketEncryption,
+  type BucketProps,
+  type IBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import type { TopicProps } from 'aws-cdk-lib/aws-sns';
+import type { KeyAttribute } from './definitions';
+import { PROJECT_ROOT, projectPath } from './project-paths';
+
+/**
+ * Days a replaced or deleted object version survives before S3 expires it. The deletion
+ * certificate states that no copy outlives purge time plus this many days, so it is exported.
+ */
+export const NONCURRENT_VERSION_RETENTION_DAYS = 30;
+
+/** Scans are tens to hundreds of MB and uploaded in parts; abandoned parts are billed until aborted. */
+export const INCOMPLETE_UPLOAD_ABORT_DAYS = 1;
+
+/** Seed 000: daily backups kept 14 days. Also the PITR window, so no backup of a record outlives it. */
+export const BACKUP_RETENTION_DAYS = 14;
+
+/**
+ * Operational logs carry ids and error names only (never PHI), so a year covers incident
+ * investigation without turning them into a second record of processing.
+ */
+export const LOG_RETENTION = RetentionDays.ONE_YEAR;
+
+/** S3 server access logs: who fetched which object key, kept as long as operational logs. */
+export const ACCESS_LOG_RETENTION_DAYS = 365;
+
+/** The runtime cdk-nag AwsSolutions-L1 expects (the newest Node.js that aws-cdk-lib knows). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface SecureBucketOptions {
+  /** Customer-managed key for SSE-KMS. */
+  readonly encryptionKey: IKey;
+  /** Where S3 writes server access logs for this bucket. */
+  readonly serverAccessLogsBucket: IBucket;
+  readonly serverAccessLogsPrefix: string;
+}
+
+const lifecycleBaseline = {
+  abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_ABORT_DAYS),
+  noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_RETENTION_DAYS),
+};
+
+const bucketBaseline = {
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  // Refuses TLS 1.0/1.1 in the bucket policy, beyond the HTTPS-only rule.
+  minimumTLSVersion: 1.2,
+  objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  versioned: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+} satisfies BucketProps;
+
+/**
+ * A bucket for PHI: SSE-KMS with a bucket key (one KMS call per bucket-key period instead of per
+ * object), versioned, access-logged. The lifecycle never expires current objects: deleting a
+ * case is an explicit, audited purge, not a timer.
+ */
+export const secureBucketProps = (options: SecureBucketOptions): BucketProps => ({
+  ...bucketBaseline,
+  encryption: BucketEncryption.KMS,
+  encryptionKey: options.encryptionKey,
+  bucketKeyEnabled: true,
+  serverAccessLogsBucket: options.serverAccessLogsBucket,
+  serverAccessLogsPrefix: options.serverAccessLogsPrefix,
+  lifecycleRules: [{ id: 'noncurrent-and-abandoned-uploads', ...lifecycleBaseline }],
+});
+
+/**
+ * The target of S3 server access logs. S3 log delivery cannot write to a bucket whose default
+ * encryption is SSE-KMS, so this one is SSE-S3 (AES-256); its logs expire, unlike case files.
+ */
+export const accessLogBucketProps = (): BucketProps => ({
+  ...bucketBaseline,
+  encryption: BucketEncryption.S3_MANAGED,
+  lifecycleRules: [
+    { id: 'expire-access-logs', expiration: Duration.days(ACCESS_LOG_RETENTION_DAYS), ...lifecycleBaseline },
+  ],
+});
+
+const attributeType = (key: KeyAttribute): AttributeType =>
+  key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER;
+
+export const tableKey = (key: KeyAttribute) => ({ name: key.name, type: attributeType(key) });
+
+/**
+ * On-demand, CMK-encrypted, PITR over the backup window, protected from deletion and retained
+ * when the stack goes: tables hold the audit trail a BAA partner may ask for years later.
+ */
+export const secureTableProps = (encryptionKey: IKey): Omit<TableProps, 'partitionKey'> => ({
+  billingMode: BillingMode.PAY_PER_REQUEST,
+  encryption: TableEncryption.CUSTOMER_MANAGED,
+  encryptionKey,
+  pointInTimeRecoverySpecification: {
+    pointInTimeRecoveryEnabled: true,
+    recoveryPeriodInDays: BACKUP_RETENTION_DAYS,
+  },
+  deletionProtection: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+});
+
+export const secureLogGroupProps = (encryptionKey: IKey): LogGroupProps => ({
+  encryptionKey,
+  retention: LOG_RETENTION,
+  removalPolicy: RemovalPolicy.RETAIN,
+});
+
+export const secureTopicProps = (masterKey: IKey): TopicProps => ({
+  masterKey,
+  enforceSSL: true,
+});
+
+/**
+ * Lambda defaults. The AWS SDK v3 is bundled rather than taken from the runtime: package.json pins
+ * exact SDK versions, so what we test is what runs (the runtime's copy changes under us), and
+ * esbuild tree-shakes the modular clients down to the commands we call, which loads faster than
+ * the runtime's full copy.
+ */
+export const secureFunctionProps = (): NodejsFunctionProps => ({
+  runtime: FUNCTION_RUNTIME,
+  architecture: Architecture.ARM_64,
+  memorySize: 512,
+  timeout: Duration.seconds(10),
+  tracing: Tracing.ACTIVE,
+  loggingFormat: LoggingFormat.JSON,
+  applicationLogLevelV2: ApplicationLogLevel.INFO,
+  systemLogLevelV2: SystemLogLevel.WARN,
+  // Unhandled errors reach the logs with a stack trace; the source map points it at the TypeScript.
+  environment: { NODE_OPTIONS: '--enable-source-maps' },
+  projectRoot: PROJECT_ROOT,
+  depsLockFilePath: projectPath('package-lock.json'),
+  bundling: {
+    format: OutputFormat.ESM,
+    // ESM builds first, so esbuild can tree-shake the SDK and middy.
+    mainFields: ['module', 'main'],
+    // CommonJS dependencies inside an ESM bundle still call require(); give them one.
+    banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    minify: true,
+    // Error classes are matched by name in the ASL Retry/Catch blocks; minification must not rename them.
+    keepNames: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: false,
+    bundleAwsSDK: true,
+    tsconfig: projectPath('tsconfig.json'),
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * Object storage: the case-files bucket (scans, designs, reports) and the bucket that receives its
+ * S3 server access logs.
+ */
+import { Validations } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BUCKETS, type BucketId } from './definitions';
+import { mapRecord } from './records';
+import { accessLogBucketProps, secureBucketProps } from './secure-defaults';
+
+export interface StorageProps {
+  /** Encrypts every object in the buckets from BUCKETS (SSE-KMS). */
+  readonly encryptionKey: IKey;
+}
+
+export class Storage extends Construct {
+  public readonly buckets: Readonly<Record<BucketId, Bucket>>;
+  public readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+
+    this.accessLogs = new Bucket(this, 'accessLogs', accessLogBucketProps());
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket is the server-access-log target; logging it to itself would log its own log deliveries.',
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'HIPAA.Security-S3BucketLoggingEnabled',
+      reason: 'This bucket is the server-access-log target; logging it to itself would log its own log deliveries.',
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'HIPAA.Security-S3DefaultEncryptionKMS',
+      reason: 'S3 server access log delivery only supports SSE-S3 (AES-256) on the target bucket, not SSE-KMS.',
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'HIPAA.Security-S3BucketReplicationEnabled',
+      reason: 'Access logs stay in the owner region (data residency); versioning protects them against overwrite.',
+    });
+
+    this.buckets = mapRecord(BUCKETS, (definition) => {
+      const bucket = new Bucket(
+        this,
+        definition.id,
+        secureBucketProps({
+          encryptionKey: props.encryptionKey,
+          serverAccessLogsBucket: this.accessLogs,
+          serverAccessLogsPrefix: `${definition.id}/`,
+        }),
+      );
+      Validations.of(bucket).acknowledge({
+        id: 'HIPAA.Security-S3BucketReplicationEnabled',
+        reason:
+          'PHI stays in the owner region (seed 000): cross-region replication would move it out, and a same-region ' +
+          'replica would be one more copy for every purge to find and certify. Versioning with noncurrent-version ' +
+          'retention covers accidental deletion.',
+      });
+      return bucket;
+    });
+  }
+}

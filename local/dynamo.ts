@@ -1,0 +1,79 @@
+/**
+ * DynamoDB stand-in: dynalite, in memory or on disk, with the tables created from the same
+ * definitions the CDK app deploys (lib/definitions.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { localTableName, TABLES, type TableDefinition } from '../lib/definitions';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  readonly tableNames: Readonly<Record<keyof typeof TABLES, string>>;
+  close(): Promise<void>;
+}
+
+const createTableInput = (def: TableDefinition) => {
+  const attrs = new Map<string, 'S' | 'N'>();
+  const add = (k?: { name: string; type: 'S' | 'N' }) => k && attrs.set(k.name, k.type);
+  add(def.partitionKey);
+  add(def.sortKey);
+  for (const gsi of def.globalIndexes) {
+    add(gsi.partitionKey);
+    add(gsi.sortKey);
+  }
+  const keySchema = (pk: { name: string }, sk?: { name: string }) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: localTableName(def.id),
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: keySchema(def.partitionKey, def.sortKey),
+    ...(def.globalIndexes.length
+      ? {
+          GlobalSecondaryIndexes: def.globalIndexes.map((gsi) => ({
+            IndexName: gsi.indexName,
+            KeySchema: keySchema(gsi.partitionKey, gsi.sortKey),
+            Projection: { ProjectionType: gsi.projection },
+          })),
+        }
+      : {}),
+  };
+};
+
+export const startDynamo = async (opts: {
+  host: string;
+  port: number;
+  dir?: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  region: string;
+}): Promise<LocalDynamo> => {
+  if (opts.dir) mkdirSync(opts.dir, { recursive: true });
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dir ? { path: opts.dir } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${opts.host}:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: opts.region, credentials: opts.credentials });
+  await Promise.all(
+    Object.values(TABLES).map(async (def) => {
+      try {
+        await client.send(new CreateTableCommand(createTableInput(def)));
+      } catch (error) {
+        // Tables kept under .data/ from an earlier run are already there.
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+    }),
+  );
+  client.destroy();
+  return {
+    endpoint,
+    tableNames: Object.fromEntries(Object.keys(TABLES).map((id) => [id, localTableName(id as keyof typeof TABLES)])) as LocalDynamo['tableNames'],
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};

@@ -1,0 +1,189 @@
+/**
+ * The HTTP API: turns HTTP requests into API Gateway HTTP API (payload v2) events for the same
+ * handlers, after the JWT authorizer's checks (signature, issuer, expiry). Claims reach the
+ * handler flattened to strings, as API Gateway passes them.
+ *
+ * Local-only routes live under /local: tokens for seeded users, the outbox, the clock, jobs.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { JWTPayload } from 'jose';
+import { type FunctionDefinition, type RouteDefinition, routesOf } from '../lib/functions';
+import type { Clock } from '../lambdas/shared/clock';
+import type { FunctionsHost } from './functions-host';
+import type { Idp } from './idp';
+
+/** API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export type LocalRoute = (req: {
+  method: string;
+  path: string;
+  body: unknown;
+  claims?: JWTPayload;
+  query: URLSearchParams;
+}) => Promise<{ status: number; body?: unknown }>;
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly fn: FunctionDefinition;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+const compile = (route: RouteDefinition, fn: FunctionDefinition): CompiledRoute => {
+  const names: string[] = [];
+  // Route paths are literal segments and {param} placeholders only (checked by the OpenAPI test).
+  const source = route.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, fn, pattern: new RegExp(`^${source}$`), names };
+};
+
+const readBody = async (req: IncomingMessage): Promise<Buffer | 'too-large'> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+};
+
+/** API Gateway passes every claim as a string; arrays become "[a b]". */
+const flattenClaims = (claims: JWTPayload): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
+  );
+
+const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
+};
+
+export interface HttpApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export const startHttpApi = async (opts: {
+  host: string;
+  port: number;
+  idp: Idp;
+  functions: FunctionsHost;
+  clock: Clock;
+  localRoutes: Readonly<Record<string, LocalRoute>>;
+}): Promise<HttpApi> => {
+  const routes = routesOf().map(({ fn, ...route }) => compile(route, fn));
+
+  const bearerClaims = async (req: IncomingMessage): Promise<JWTPayload | undefined> => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    return match?.[1] ? opts.idp.verify(match[1]) : undefined;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const raw = await readBody(req);
+    if (raw === 'too-large') return sendJson(res, 413, { code: 'PAYLOAD_TOO_LARGE', message: 'Request body over 10 MB.' });
+
+    const localKey = `${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`;
+    const local = opts.localRoutes[`${method} ${url.pathname}`] ?? opts.localRoutes[localKey];
+    if (local) {
+      let body: unknown;
+      try {
+        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch {
+        return sendJson(res, 400, { code: 'VALIDATION_FAILED', message: 'The request body is not valid JSON.' });
+      }
+      const claims = await bearerClaims(req);
+      const result = await local({ method, path: url.pathname, body, query: url.searchParams, ...(claims ? { claims } : {}) });
+      return sendJson(res, result.status, result.body);
+    }
+
+    let matched: { compiled: CompiledRoute; params: Record<string, string> } | undefined;
+    let pathMatched = false;
+    for (const compiled of routes) {
+      const m = compiled.pattern.exec(url.pathname);
+      if (!m) continue;
+      pathMatched = true;
+      if (compiled.route.method !== method) continue;
+      matched = {
+        compiled,
+        params: Object.fromEntries(compiled.names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')])),
+      };
+      break;
+    }
+    if (!matched) return sendJson(res, 404, { message: pathMatched ? 'Method Not Allowed' : 'Not Found' });
+
+    const { compiled, params } = matched;
+    let claims: JWTPayload | undefined;
+    if (compiled.route.roles.length > 0) {
+      claims = await bearerClaims(req);
+      // The JWT authorizer answers 401 itself; the handler is never invoked.
+      if (!claims) return sendJson(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
+    }
+    const now = opts.clock.now();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    const query = Object.fromEntries(url.searchParams);
+    const requestId = randomUUID();
+    const routeKey = `${compiled.route.method} ${compiled.route.path}`;
+    const event = {
+      version: '2.0',
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.searchParams.toString(),
+      headers,
+      ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      ...(Object.keys(params).length ? { pathParameters: params } : {}),
+      ...(raw.length ? { body: raw.toString('utf8') } : {}),
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: req.headers.host ?? 'localhost',
+        domainPrefix: 'local',
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: req.headers['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey,
+        stage: '$default',
+        time: now.toISOString(),
+        timeEpoch: now.getTime(),
+        ...(claims ? { authorizer: { jwt: { claims: flattenClaims(claims), scopes: null } } } : {}),
+      },
+    };
+    const result = (await opts.functions.invoke(compiled.fn.id, event)) as APIGatewayProxyStructuredResultV2;
+    res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    res.end(result.body);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      // A handler that throws past its own error mapping is a Lambda error: API Gateway says 500.
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};

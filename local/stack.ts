@@ -1,0 +1,222 @@
+/**
+ * The local stack: every AWS stand-in Caseline needs, in one process, on loopback ports, with
+ * the same handlers and the same ASL files as the CDK app. SDK clients reach it over the wire;
+ * only endpoints and credentials differ from AWS (lambdas/shared/config.ts).
+ *
+ * One local stack per process: handlers read their configuration from process.env once.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BUCKETS,
+  KMS_KEYS,
+  localTableName,
+  STATE_MACHINES,
+  type StateMachineId,
+  TABLES,
+  TOPICS,
+} from '../lib/definitions';
+import { FUNCTIONS, functionArnPlaceholder } from '../lib/functions';
+import { adjustableClock } from '../lambdas/shared/clock';
+import { loadDefinition } from './asl';
+import { startDynamo } from './dynamo';
+import { FunctionsHost, localFunctionArn } from './functions-host';
+import { type HttpApi, type LocalRoute, startHttpApi } from './http-api';
+import { createIdp } from './idp';
+import { startKmsServer } from './kms/server';
+import { type Outbox, startOutbox } from './outbox';
+import { S3_CREDENTIALS, startS3 } from './s3';
+import { Scheduler } from './scheduler';
+import { SEED_USERS, seedUser } from './seed';
+import { startSfnServer } from './sfn/server';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface LocalStackOptions {
+  /** Directory for persistent data; omit to keep everything in memory. */
+  readonly dataDir?: string;
+  /** Port of the HTTP API; the stand-ins take the next five. 0 = random ports for everything. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Step Functions retry intervals in seconds by state name (tests make retries instant). */
+  readonly retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Start the real-time scheduler ticks (off in tests, which run jobs explicitly). */
+  readonly scheduler?: boolean;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns', string>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly outbox: Outbox;
+  readonly scheduler: Scheduler;
+  readonly startupMs: number;
+  /** Resolves when no workflow execution is running. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const parseDuration = (body: unknown): number | undefined => {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, unknown>;
+  const n = (k: string) => (typeof b[k] === 'number' ? (b[k] as number) : 0);
+  const ms = n('ms') + n('seconds') * 1e3 + n('minutes') * 6e4 + n('hours') * 36e5 + n('days') * 864e5;
+  return ms > 0 ? ms : undefined;
+};
+
+export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<LocalStack> => {
+  const started = performance.now();
+  const host = opts.host ?? '127.0.0.1';
+  const base = opts.port ?? 4000;
+  const portFor = (i: number) => (base === 0 ? 0 : base + i);
+  const dir = opts.dataDir;
+  if (dir) mkdirSync(dir, { recursive: true });
+
+  // The clock first: tokens, outbox timestamps and handlers all read it.
+  const clockFile = dir ? join(dir, 'clock.json') : undefined;
+  adjustableClock.setOffset(
+    clockFile && existsSync(clockFile) ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs: number }).offsetMs : 0,
+  );
+
+  const [dynamo, s3, kms, outbox] = await Promise.all([
+    startDynamo({
+      host,
+      port: portFor(1),
+      ...(dir ? { dir: join(dir, 'dynamodb') } : {}),
+      credentials: S3_CREDENTIALS,
+      region: LOCAL_REGION,
+    }),
+    startS3({ host, port: portFor(2), ...(dir ? { dir: join(dir, 's3') } : {}) }),
+    startKmsServer({
+      host,
+      port: portFor(3),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      ...(dir ? { stateFile: join(dir, 'kms-keys.json') } : {}),
+      keys: Object.values(KMS_KEYS).map((k) => ({ alias: k.alias, keySpec: k.keySpec, keyUsage: k.keyUsage })),
+    }),
+    startOutbox({
+      host,
+      port: portFor(5),
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      topics: Object.values(TOPICS).map((t) => t.localName),
+      clock: adjustableClock,
+      ...(dir ? { file: join(dir, 'outbox.jsonl') } : {}),
+    }),
+  ]);
+
+  const functions = new FunctionsHost(LOCAL_REGION, LOCAL_ACCOUNT);
+  const stateMachineNames = Object.fromEntries(
+    Object.values(STATE_MACHINES).map((sm) => [sm.id, sm.localName]),
+  ) as Record<StateMachineId, string>;
+  const substitutions = Object.fromEntries(
+    FUNCTIONS.filter((f) => f.task).map((f) => [functionArnPlaceholder(f.id), localFunctionArn(LOCAL_REGION, LOCAL_ACCOUNT, f.id)]),
+  );
+  const sfn = await startSfnServer({
+    host,
+    port: portFor(4),
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    stateMachines: Object.values(STATE_MACHINES).map((sm) => ({
+      name: sm.localName,
+      definition: loadDefinition(sm.file, substitutions),
+    })),
+    invokeFunction: (name, payload) => functions.invoke(name, payload),
+    ...(opts.retryIntervalOverrides ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}),
+  });
+
+  const endpoints = { dynamodb: dynamo.endpoint, s3: s3.endpoint, kms: kms.endpoint, sfn: sfn.endpoint, sns: outbox.endpoint };
+  const env: Record<string, string> = {
+    CASELINE_STAGE: 'local',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    ...Object.fromEntries(Object.entries(endpoints).map(([k, v]) => [`CASELINE_ENDPOINT_${k.toUpperCase()}`, v])),
+    ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, localTableName(t.id)])),
+    ...Object.fromEntries(Object.values(BUCKETS).map((b) => [b.envVar, b.localName])),
+    ...Object.fromEntries(Object.values(KMS_KEYS).map((k) => [k.envVar, kms.keyArnForAlias(k.alias)])),
+    ...Object.fromEntries(
+      Object.values(STATE_MACHINES).map((sm) => [sm.envVar, sfn.stateMachineArn(stateMachineNames[sm.id])]),
+    ),
+    ...Object.fromEntries(
+      Object.values(TOPICS).map((t) => [t.envVar, `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${t.localName}`]),
+    ),
+  };
+  // Handlers are imported lazily, after this: their config reads these at cold start.
+  Object.assign(process.env, env);
+
+  const idp = await createIdp({
+    issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
+    clock: adjustableClock,
+    ...(dir ? { keyFile: join(dir, 'idp-key.json') } : {}),
+  });
+  const scheduler = new Scheduler(functions, adjustableClock);
+  if (opts.scheduler) scheduler.start();
+
+  const isOperator = (claims?: { 'cognito:groups'?: unknown }) =>
+    Array.isArray(claims?.['cognito:groups']) && (claims['cognito:groups'] as unknown[]).includes('operator');
+  const operatorOnly = { status: 403, body: { code: 'FORBIDDEN', message: 'Sign in as an operator (operator.omar).' } };
+  const localRoutes: Record<string, LocalRoute> = {
+    'GET /local/users': async () => ({
+      status: 200,
+      body: SEED_USERS.map(({ username, roles, accountId, description }) => ({ username, roles, accountId, description })),
+    }),
+    'POST /local/token': async ({ body }) => {
+      const username = (body as { username?: unknown } | undefined)?.username;
+      const user = typeof username === 'string' ? seedUser(username) : undefined;
+      if (!user) return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'username: name one of the seeded users (GET /local/users).' } };
+      return { status: 200, body: await idp.issue(user) };
+    },
+    'GET /.well-known/jwks.json': async () => ({ status: 200, body: idp.jwks }),
+    'GET /local/clock': async () => ({ status: 200, body: { now: adjustableClock.now().toISOString(), offsetMs: adjustableClock.offset } }),
+    'POST /local/clock/advance': async ({ body, claims }) => {
+      if (!isOperator(claims)) return operatorOnly;
+      const ms = parseDuration(body);
+      if (!ms) return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'Give a positive ms, seconds, minutes, hours or days.' } };
+      const now = adjustableClock.advance(ms);
+      if (clockFile) writeFileSync(clockFile, JSON.stringify({ offsetMs: adjustableClock.offset }));
+      const jobs = await scheduler.runAll();
+      return { status: 200, body: { now: now.toISOString(), offsetMs: adjustableClock.offset, jobs } };
+    },
+    'GET /local/outbox': async ({ query }) => ({
+      status: 200,
+      body: outbox.messages({
+        ...(query.get('topic') ? { topic: query.get('topic') as string } : {}),
+        ...(query.get('since') ? { since: query.get('since') as string } : {}),
+      }),
+    }),
+    'GET /local/jobs': async () => ({ status: 200, body: { jobs: scheduler.names, history: scheduler.history } }),
+    'POST /local/jobs/*': async ({ path, claims }) => {
+      if (!isOperator(claims)) return operatorOnly;
+      const name = path.split('/').pop() ?? '';
+      if (!scheduler.names.includes(name)) return { status: 404, body: { code: 'NOT_FOUND', message: `No job ${name}; see GET /local/jobs.` } };
+      return { status: 200, body: await scheduler.run(name) };
+    },
+  };
+
+  let api: HttpApi;
+  try {
+    api = await startHttpApi({ host, port: base, idp, functions, clock: adjustableClock, localRoutes });
+  } catch (error) {
+    await Promise.allSettled([dynamo.close(), s3.close(), kms.close(), sfn.close(), outbox.close()]);
+    throw error;
+  }
+
+  return {
+    apiUrl: api.url,
+    endpoints,
+    env,
+    outbox,
+    scheduler,
+    startupMs: Math.round(performance.now() - started),
+    idle: () => sfn.idle(),
+    stop: async () => {
+      await scheduler.stop();
+      await api.close();
+      await sfn.close();
+      await Promise.allSettled([dynamo.close(), s3.close(), kms.close(), outbox.close()]);
+    },
+  };
+};

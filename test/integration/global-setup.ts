@@ -1,0 +1,32 @@
+/**
+ * Starts one local stack (in memory, random ports) for the integration run and hands its
+ * addresses to the tests, which reach it only over the wire.
+ */
+import type { TestProject } from 'vitest/node';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    apiUrl: string;
+    endpoints: { dynamodb: string; s3: string; kms: string; sfn: string; sns: string };
+    stackEnv: Record<string, string>;
+  }
+}
+
+let stack: LocalStack | undefined;
+
+export async function setup(project: TestProject) {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  stack = await startLocalStack({
+    port: 0,
+    // Retries wait 0 s in tests: the backoff is in the ASL, the tests check the behaviour.
+    retryIntervalOverrides: { Ingest: 0, MarkStuck: 0 },
+  });
+  project.provide('apiUrl', stack.apiUrl);
+  project.provide('endpoints', stack.endpoints);
+  project.provide('stackEnv', stack.env);
+}
+
+export async function teardown() {
+  await stack?.stop();
+}
