@@ -9,7 +9,9 @@ import { Api } from './api';
 import { Backup } from './backup';
 import { Compute } from './compute';
 import { Data } from './data';
+import { type FunctionDefinition, routesOf } from './functions';
 import { Keys } from './keys';
+import { Schedules } from './schedules';
 import { Storage } from './storage';
 import { stateMachineArns, Workflow } from './workflow';
 
@@ -19,6 +21,11 @@ export interface CaselineStackProps extends StackProps {
    * @default - none
    */
   readonly operatorEmail?: string;
+  /**
+   * The function catalogue to deploy.
+   * @default FUNCTIONS (lib/functions.ts)
+   */
+  readonly catalogue?: readonly FunctionDefinition[];
 }
 
 export class CaselineStack extends Stack {
@@ -29,6 +36,7 @@ export class CaselineStack extends Stack {
   public readonly backup: Backup;
   public readonly compute: Compute;
   public readonly workflow: Workflow;
+  public readonly schedules: Schedules;
   public readonly api: Api;
 
   constructor(scope: Construct, id: string, props: CaselineStackProps = {}) {
@@ -43,15 +51,20 @@ export class CaselineStack extends Stack {
     });
     this.storage = new Storage(this, 'Storage', { encryptionKey: phiKey });
     this.data = new Data(this, 'Data', { encryptionKey: phiKey });
-    this.backup = new Backup(this, 'Backup', { encryptionKey: phiKey, tables: Object.values(this.data.tables) });
+    this.backup = new Backup(this, 'Backup', {
+      encryptionKey: phiKey,
+      tables: Object.values(this.data.tables),
+    });
 
     this.compute = new Compute(this, 'Compute', {
       logKey,
+      ...(props.catalogue ? { catalogue: props.catalogue } : {}),
       resources: {
         tables: this.data.tables,
         buckets: this.storage.buckets,
         keys: this.keys.keys,
         stateMachineArns: stateMachineArns(this),
+        topics: this.alerts.topics,
       },
     });
     this.workflow = new Workflow(this, 'Workflow', {
@@ -59,13 +72,20 @@ export class CaselineStack extends Stack {
         Object.entries(this.compute.taskFunctions).map(([fnId, target]) => [fnId, target.function]),
       ),
       logKey,
-      alarmTopic: this.alerts.operatorAlerts,
+      alarmTopic: this.alerts.topics.operatorAlerts,
+    });
+    const functions = Object.fromEntries(
+      Object.entries(this.compute.functions).map(([fnId, target]) => [fnId, target.function]),
+    );
+    this.schedules = new Schedules(this, 'Schedules', {
+      functions,
+      alarmTopic: this.alerts.topics.operatorAlerts,
+      ...(props.catalogue ? { catalogue: props.catalogue } : {}),
     });
     this.api = new Api(this, 'Api', {
-      functions: Object.fromEntries(
-        Object.entries(this.compute.functions).map(([fnId, target]) => [fnId, target.function]),
-      ),
+      functions,
       logKey,
+      ...(props.catalogue ? { routes: routesOf(props.catalogue) } : {}),
     });
   }
 }

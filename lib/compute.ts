@@ -6,17 +6,20 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   BUCKETS,
   type BucketId,
-  KMS_KEYS,
   type KeyId,
+  KMS_KEYS,
   STATE_MACHINES,
   type StateMachineId,
   TABLES,
   type TableId,
+  TOPICS,
+  type TopicId,
 } from './definitions';
 import { type AccessDefinition, FUNCTIONS, type FunctionDefinition } from './functions';
 import { CaselineFunction } from './lambda-function';
@@ -31,13 +34,19 @@ export interface CatalogueResources {
    * theirs, so the ARN is derived from the state machine's name to keep the template acyclic.
    */
   readonly stateMachineArns: Readonly<Record<StateMachineId, string>>;
+  readonly topics: Readonly<Record<TopicId, ITopic>>;
 }
 
 /** Emitted into every function's POWERTOOLS_SERVICE_NAME. */
 export const SERVICE_NAME = 'caseline';
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+const TABLE_WRITE = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
 /** The audit log: a conditional PutItem that cannot overwrite, and nothing else. */
 const TABLE_APPEND = ['dynamodb:PutItem'];
 
@@ -61,7 +70,7 @@ const STATE_MACHINE_ACTIONS = {
 const pascal = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
 
 /** The key of a service-side encryption, usable only through that service (DynamoDB or S3). */
-const viaService = (scope: Construct, service: 'dynamodb' | 's3') => ({
+const viaService = (scope: Construct, service: 'dynamodb' | 's3' | 'sns') => ({
   StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` },
 });
 
@@ -98,15 +107,27 @@ export const bindToResources = (
   for (const definition of Object.values(STATE_MACHINES)) {
     fn.addEnvironment(definition.envVar, resources.stateMachineArns[definition.id]);
   }
+  for (const definition of Object.values(TOPICS)) {
+    fn.addEnvironment(definition.envVar, resources.topics[definition.id].topicArn);
+  }
 
   const allow = (statement: PolicyStatement) => target.policy.addStatements(statement);
 
-  for (const [id, level] of Object.entries(access.tables ?? {}) as [TableId, 'read' | 'readWrite' | 'append'][]) {
+  for (const [id, level] of Object.entries(access.tables ?? {}) as [
+    TableId,
+    'read' | 'readWrite' | 'append',
+  ][]) {
     const table = resources.tables[id];
     const indexArns = TABLES[id].globalIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
     if (level === 'append') {
       // Not grantWriteData: that would add UpdateItem, DeleteItem and BatchWriteItem to the audit log.
-      allow(new PolicyStatement({ sid: `${pascal(id)}TableAppend`, actions: TABLE_APPEND, resources: [table.tableArn] }));
+      allow(
+        new PolicyStatement({
+          sid: `${pascal(id)}TableAppend`,
+          actions: TABLE_APPEND,
+          resources: [table.tableArn],
+        }),
+      );
     } else {
       allow(
         new PolicyStatement({
@@ -117,7 +138,11 @@ export const bindToResources = (
       );
       if (level === 'readWrite') {
         allow(
-          new PolicyStatement({ sid: `${pascal(id)}TableWrite`, actions: TABLE_WRITE, resources: [table.tableArn] }),
+          new PolicyStatement({
+            sid: `${pascal(id)}TableWrite`,
+            actions: TABLE_WRITE,
+            resources: [table.tableArn],
+          }),
         );
       }
     }
@@ -152,20 +177,28 @@ export const bindToResources = (
       delete: OBJECT_DELETE,
     }[level];
     allow(new PolicyStatement({ sid: `${pascal(id)}Objects`, actions, resources: [objects] }));
-    if (level === 'delete') {
-      // A purge must find every version of every object before it can delete them: the one
-      // bucket-level action in the catalogue.
+    // The only bucket-level actions. ListBucket turns HeadObject on a missing key into a 404
+    // instead of a 403 (the file store's head() depends on it) and lets a delete enumerate an
+    // order's prefix; ListBucketVersions lets a purge find every version. Keys hold ids only.
+    const bucketActions = {
+      read: ['s3:ListBucket'],
+      readWrite: ['s3:ListBucket'],
+      put: [],
+      delete: ['s3:ListBucket', 's3:ListBucketVersions'],
+    }[level];
+    if (bucketActions.length > 0) {
       allow(
         new PolicyStatement({
-          sid: `${pascal(id)}ListVersions`,
-          actions: ['s3:ListBucketVersions'],
+          sid: `${pascal(id)}List`,
+          actions: bucketActions,
           resources: [bucket.bucketArn],
         }),
       );
     }
     if (bucket.encryptionKey) {
       // Multipart uploads (scans are large) need Decrypt as well as GenerateDataKey.
-      const keyActions = level === 'read' ? ['kms:Decrypt'] : level === 'delete' ? [] : ['kms:Decrypt', 'kms:GenerateDataKey'];
+      const keyActions =
+        level === 'read' ? ['kms:Decrypt'] : level === 'delete' ? [] : ['kms:Decrypt', 'kms:GenerateDataKey'];
       if (keyActions.length > 0) {
         allow(
           new PolicyStatement({
@@ -206,6 +239,28 @@ export const bindToResources = (
         resources: [resources.stateMachineArns[id]],
       }),
     );
+  }
+
+  for (const [id, use] of Object.entries(access.topics ?? {}) as [TopicId, 'publish'][]) {
+    const topic = resources.topics[id];
+    allow(
+      new PolicyStatement({
+        sid: `${pascal(id)}${pascal(use)}`,
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+      }),
+    );
+    if (topic.masterKey) {
+      // SNS encrypts each message with a data key of the topic's key, as the publisher.
+      allow(
+        new PolicyStatement({
+          sid: `${pascal(id)}TopicKey`,
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [topic.masterKey.keyArn],
+          conditions: viaService(fn, 'sns'),
+        }),
+      );
+    }
   }
 };
 

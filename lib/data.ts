@@ -2,8 +2,9 @@
  * DynamoDB tables, one per TABLES entry, with the keys and indexes the definition declares.
  * Physical names are left to CloudFormation so two stages can share an account.
  */
-import type { IKey } from 'aws-cdk-lib/aws-kms';
+
 import { ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, type TableDefinition, type TableId } from './definitions';
 import { mapRecord } from './records';

@@ -10,7 +10,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { KMS_KEYS, type KeyId, type KmsKeyDefinition } from './definitions';
+import { type KeyId, KMS_KEYS, type KmsKeyDefinition } from './definitions';
 import { mapRecord } from './records';
 
 /** KMS waits this long before destroying a key scheduled for deletion: the longest it allows. */
@@ -55,7 +55,9 @@ export class Keys extends Construct {
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
         conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*`,
+          },
         },
       }),
     );

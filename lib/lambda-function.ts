@@ -7,7 +7,7 @@
  * policy appears (HIPAA.Security-IAMNoInlinePolicy). What the function may do is exactly what
  * `policy` says.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -39,7 +39,8 @@ export class CaselineFunction extends Construct {
     this.logGroup = new LogGroup(this, 'logs', secureLogGroupProps(props.logKey));
 
     this.policy = new ManagedPolicy(this, 'policy', {
-      description: `Least privilege for ${id}: ${props.description}`,
+      // Fixed text: a ManagedPolicy's description cannot change without replacing the policy.
+      description: `Least privilege for the ${id} function`,
       statements: [
         new PolicyStatement({
           sid: 'WriteOwnLogs',
@@ -90,8 +91,9 @@ export class CaselineFunction extends Construct {
     );
     why(
       'HIPAA.Security-LambdaDLQ',
-      'Invoked synchronously only (API Gateway, Step Functions): failures return to the caller, and the ' +
-        'workflow retries and routes them to MarkStuck. An async dead-letter queue would never receive anything.',
+      'API Gateway and Step Functions invoke synchronously: failures return to the caller, and the workflow ' +
+        'retries and routes them to MarkStuck, so a dead-letter queue would stay empty. Scheduled sweeps are ' +
+        'idempotent, repeated by their next run, and alarm on Errors; a queue of stale runs would only hold ids.',
     );
   }
 }

@@ -68,7 +68,10 @@ export class Workflow extends Construct {
     const alarms: Alarm[] = [];
     const substitutions: Record<string, string> = {
       ...Object.fromEntries(
-        Object.entries(props.taskFunctions).map(([fnId, fn]) => [functionArnPlaceholder(fnId), fn.functionArn]),
+        Object.entries(props.taskFunctions).map(([fnId, fn]) => [
+          functionArnPlaceholder(fnId),
+          fn.functionArn,
+        ]),
       ),
       ...props.substitutions,
     };

@@ -155,8 +155,8 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   const scheduler = new Scheduler(functions, adjustableClock);
   if (opts.scheduler) scheduler.start();
 
-  const isOperator = (claims?: { 'cognito:groups'?: unknown }) =>
-    Array.isArray(claims?.['cognito:groups']) && (claims['cognito:groups'] as unknown[]).includes('operator');
+  const isOperator = (claims?: Record<string, unknown>) =>
+    Array.isArray(claims?.['cognito:groups']) && (claims?.['cognito:groups'] as unknown[]).includes('operator');
   const operatorOnly = { status: 403, body: { code: 'FORBIDDEN', message: 'Sign in as an operator (operator.omar).' } };
   const localRoutes: Record<string, LocalRoute> = {
     'GET /local/users': async () => ({

@@ -463,7 +463,7 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
 };
 
 /** Closing an order gives its case reference and file checksums back for new orders. */
-const releaseGuards = async (deps: Deps, order: Order) => {
+const releaseGuards = async (deps: Pick<Deps, 'orders'>, order: Order) => {
   if (!order.remake) await deps.orders.releaseCaseRef(order.accountId, order.caseRef, order.orderId);
   await deps.orders.forgetFileShas(order.orderId);
 };

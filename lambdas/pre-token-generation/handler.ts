@@ -32,5 +32,6 @@ export const withAccountIdClaim = <E extends PreTokenGenerationV2TriggerEvent>(e
   };
 };
 
-export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> =>
-  withAccountIdClaim(event);
+export const handler = async (
+  event: PreTokenGenerationV2TriggerEvent,
+): Promise<PreTokenGenerationV2TriggerEvent> => withAccountIdClaim(event);

@@ -18,7 +18,8 @@
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
-const LAMBDA_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/;
+const LAMBDA_FUNCTION_ARN =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/;
 const TASK_TOKEN_PATH = '$$.Task.Token';
 
 /** setTimeout's ceiling (2^31-1 ms) in whole seconds. */
@@ -29,7 +30,16 @@ export const HEARTBEAT_TIMEOUT_ERROR = 'States.HeartbeatTimeout';
  * Fields the library ignores without a word (JSONata, variables, distributed-map readers and writers,
  * cross-account credentials): a definition using them would run, wrongly.
  */
-const UNSUPPORTED_FIELDS = ['Arguments', 'Output', 'Assign', 'Items', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'Credentials'];
+const UNSUPPORTED_FIELDS = [
+  'Arguments',
+  'Output',
+  'Assign',
+  'Items',
+  'ItemReader',
+  'ItemBatcher',
+  'ResultWriter',
+  'Credentials',
+];
 
 export type TaskKind = 'lambda:invoke' | 'lambda:invoke.waitForTaskToken' | 'lambda:function';
 
@@ -71,7 +81,8 @@ export function prepareDefinition(
   const walk = (machine: unknown, where: string): void => {
     if (!isObject(machine) || !isObject(machine.States)) fail(where, 'States must be an object');
     const m = machine as JsonObject & { States: JsonObject };
-    if (m.QueryLanguage === 'JSONata') fail(where, 'JSONata is not supported locally (the library ignores it); use JSONPath');
+    if (m.QueryLanguage === 'JSONata')
+      fail(where, 'JSONata is not supported locally (the library ignores it); use JSONPath');
     for (const [stateName, state] of Object.entries(m.States)) {
       if (!isObject(state)) fail(stateName, 'state must be an object');
       const s = state as JsonObject;
@@ -82,7 +93,10 @@ export function prepareDefinition(
       switch (s.Type) {
         case 'Task':
           if (tasks.has(stateName)) {
-            fail(stateName, 'Task state names must be unique across the state machine (local handlers are keyed by name)');
+            fail(
+              stateName,
+              'Task state names must be unique across the state machine (local handlers are keyed by name)',
+            );
           }
           tasks.set(stateName, prepareTask(stateName, s, tokenPlaceholder, fail));
           break;
@@ -91,7 +105,8 @@ export function prepareDefinition(
           break;
         case 'Parallel':
           if (!Array.isArray(s.Branches)) fail(stateName, 'Branches must be an array');
-          (s.Branches as unknown[]).forEach((branch, i) => walk(branch, `${stateName}.Branches[${i}]`));
+          for (const [i, branch] of (s.Branches as unknown[]).entries())
+            walk(branch, `${stateName}.Branches[${i}]`);
           break;
         case 'Map':
           walk(s.ItemProcessor ?? s.Iterator, `${stateName}.ItemProcessor`);
@@ -128,7 +143,11 @@ function prepareTask(
   else if (resource === LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN) kind = 'lambda:invoke.waitForTaskToken';
   else if (LAMBDA_FUNCTION_ARN.test(resource)) kind = 'lambda:function';
   // Anything else the library would try to call on real AWS (and hang for seconds offline).
-  else return fail(stateName, `Resource ${resource} is not supported locally (use ${LAMBDA_INVOKE}[.waitForTaskToken])`);
+  else
+    return fail(
+      stateName,
+      `Resource ${resource} is not supported locally (use ${LAMBDA_INVOKE}[.waitForTaskToken])`,
+    );
 
   const spec: TaskSpec = { kind, resource };
   if (kind !== 'lambda:function') {
@@ -157,7 +176,8 @@ function prepareTask(
 
 /** Rewrites `"k.$": "$$.Task.Token"` to `"k": placeholder` in place, at any depth; returns how many it rewrote. */
 function replaceTokenPaths(node: unknown, placeholder: string): number {
-  if (Array.isArray(node)) return node.reduce<number>((n, item) => n + replaceTokenPaths(item, placeholder), 0);
+  if (Array.isArray(node))
+    return node.reduce<number>((n, item) => n + replaceTokenPaths(item, placeholder), 0);
   if (!isObject(node)) return 0;
   let count = 0;
   for (const key of Object.keys(node)) {
@@ -180,7 +200,8 @@ function addHeartbeatToTimeoutMatchers(state: JsonObject): void {
     for (const rule of rules) {
       if (!isObject(rule) || !Array.isArray(rule.ErrorEquals)) continue;
       const names = rule.ErrorEquals as unknown[];
-      if (names.includes('States.Timeout') && !names.includes(HEARTBEAT_TIMEOUT_ERROR)) names.push(HEARTBEAT_TIMEOUT_ERROR);
+      if (names.includes('States.Timeout') && !names.includes(HEARTBEAT_TIMEOUT_ERROR))
+        names.push(HEARTBEAT_TIMEOUT_ERROR);
     }
   }
 }

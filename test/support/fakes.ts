@@ -1,0 +1,186 @@
+/**
+ * In-memory implementations of the domain ports, for unit tests of domain logic. Integration
+ * tests use the real adapters against the local stack instead.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditEvent } from '../../lambdas/domain/audit';
+import type { Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
+import type {
+  AuditLog,
+  Deps,
+  FileStore,
+  Notifier,
+  OrderRepository,
+  PhiCipher,
+  Workflow,
+} from '../../lambdas/domain/ports';
+import { FakeClock } from '../../lambdas/shared/clock';
+import type { Actor } from '../../lambdas/shared/identity';
+
+export class MemoryOrders implements OrderRepository {
+  readonly orders = new Map<string, Order>();
+  readonly fileItems = new Map<string, OrderFile>();
+  readonly guards = new Map<string, string>();
+  readonly shas = new Map<string, { orderId: string; fileId: string }>();
+  readonly events: TimelineEntry[] = [];
+
+  async create(order: Order) {
+    if (this.orders.has(order.orderId)) throw new Error('exists');
+    this.orders.set(order.orderId, order);
+  }
+  async get(orderId: string) {
+    return this.orders.get(orderId);
+  }
+  async transition(orderId: string, from: readonly Order['status'][], changes: Partial<Order>) {
+    const order = this.orders.get(orderId);
+    if (!order || !from.includes(order.status)) return undefined;
+    const next = { ...order, ...changes } as Order;
+    this.orders.set(orderId, next);
+    return next;
+  }
+  async listByAccount(accountId: string, opts: { limit: number; status?: Order['status'] }) {
+    const orders = [...this.orders.values()]
+      .filter((o) => o.accountId === accountId && (!opts.status || o.status === opts.status))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, opts.limit);
+    return { orders };
+  }
+  async reserveCaseRef(accountId: string, caseRef: string, orderId: string) {
+    const key = `${accountId}#${caseRef}`;
+    const holder = this.guards.get(key);
+    if (holder) return { reserved: false as const, orderId: holder };
+    this.guards.set(key, orderId);
+    return { reserved: true as const };
+  }
+  async releaseCaseRef(accountId: string, caseRef: string, orderId: string) {
+    const key = `${accountId}#${caseRef}`;
+    if (this.guards.get(key) === orderId) this.guards.delete(key);
+  }
+  async addFile(file: OrderFile) {
+    this.fileItems.set(`${file.orderId}#${file.fileId}`, file);
+    this.shas.set(`${file.accountId}#${file.sha256}`, { orderId: file.orderId, fileId: file.fileId });
+  }
+  async updateFile(orderId: string, fileId: string, changes: Partial<OrderFile>) {
+    const key = `${orderId}#${fileId}`;
+    const file = this.fileItems.get(key);
+    if (!file) throw new Error('no file');
+    this.fileItems.set(key, { ...file, ...changes } as OrderFile);
+  }
+  async files(orderId: string) {
+    return [...this.fileItems.values()].filter((f) => f.orderId === orderId);
+  }
+  async deleteFile(orderId: string, fileId: string) {
+    this.fileItems.delete(`${orderId}#${fileId}`);
+  }
+  async findOpenFileBySha(accountId: string, sha256: string) {
+    return this.shas.get(`${accountId}#${sha256}`);
+  }
+  async forgetFileShas(orderId: string) {
+    for (const [k, v] of this.shas) if (v.orderId === orderId) this.shas.delete(k);
+  }
+  async addTimeline(entry: TimelineEntry) {
+    this.events.push(entry);
+  }
+  async timeline(orderId: string) {
+    return this.events.filter((e) => e.orderId === orderId);
+  }
+}
+
+export class MemoryAudit implements AuditLog {
+  readonly events: AuditEvent[] = [];
+  failing = false;
+  async append(event: AuditEvent) {
+    if (this.failing) throw new Error('audit table unavailable');
+    this.events.push(event);
+  }
+}
+
+/** Reversible and context-bound, like KMS: the wrong context fails to decrypt. */
+export class FakeCipher implements PhiCipher {
+  decrypts = 0;
+  async encrypt(plaintext: string, context: Readonly<Record<string, string>>) {
+    return Buffer.from(JSON.stringify({ p: plaintext, c: context })).toString('base64');
+  }
+  async decrypt(ciphertext: string, context: Readonly<Record<string, string>>) {
+    this.decrypts++;
+    const { p, c } = JSON.parse(Buffer.from(ciphertext, 'base64').toString('utf8')) as { p: string; c: unknown };
+    if (JSON.stringify(c) !== JSON.stringify(context)) throw new Error('InvalidCiphertextException');
+    return p;
+  }
+}
+
+export class MemoryFiles implements FileStore {
+  readonly objects = new Map<string, Buffer>();
+  async presignPut(input: { key: string; expiresInSeconds: number }) {
+    return { url: `memory://${input.key}`, headers: {}, expiresAt: new Date(Date.now() + input.expiresInSeconds * 1000).toISOString() };
+  }
+  async startMultipart() {
+    return `upl_${randomBytes(4).toString('hex')}`;
+  }
+  async presignPart(input: { key: string; partNumber: number }) {
+    return `memory://${input.key}?part=${input.partNumber}`;
+  }
+  async completeMultipart() {}
+  async abortMultipart() {}
+  async head(key: string) {
+    const body = this.objects.get(key);
+    return body ? { sizeBytes: body.length } : undefined;
+  }
+  async *read(key: string) {
+    const body = this.objects.get(key);
+    if (body) yield new Uint8Array(body);
+  }
+  async presignGet(input: { key: string }) {
+    return `memory://${input.key}?get`;
+  }
+  async deletePrefix(prefix: string) {
+    let n = 0;
+    for (const k of [...this.objects.keys()]) if (k.startsWith(prefix) && this.objects.delete(k)) n++;
+    return n;
+  }
+}
+
+export class MemoryWorkflow implements Workflow {
+  readonly started = new Map<string, string>();
+  async start(name: string, input: { orderId: string; accountId: string }) {
+    const key = `${name}|${JSON.stringify(input)}`;
+    if (!this.started.has(key)) this.started.set(key, `arn:exec:${name}`);
+    return this.started.get(key) as string;
+  }
+}
+
+export class MemoryNotifier implements Notifier {
+  readonly sent: { kind: string; facts: Readonly<Record<string, string>> }[] = [];
+  async operatorAlert(subject: string, facts: Readonly<Record<string, string>>) {
+    this.sent.push({ kind: `alert:${subject}`, facts });
+  }
+  async notify(kind: string, facts: Readonly<Record<string, string>>) {
+    this.sent.push({ kind, facts });
+  }
+}
+
+export const makeDeps = () => {
+  let n = 0;
+  const deps = {
+    orders: new MemoryOrders(),
+    audit: new MemoryAudit(),
+    phi: new FakeCipher(),
+    files: new MemoryFiles(),
+    workflow: new MemoryWorkflow(),
+    notifier: new MemoryNotifier(),
+    clock: new FakeClock(),
+    ids: { next: (prefix: string) => `${prefix}_${String(++n).padStart(6, '0')}` },
+  };
+  return deps satisfies Deps;
+};
+
+export const makeActor = (overrides: Partial<Actor> = {}): Actor => ({
+  sub: 'u-lab-acme-1',
+  username: 'lab.acme',
+  roles: ['lab'],
+  accountId: 'lab-acme',
+  sourceIp: '127.0.0.1',
+  ...overrides,
+});
+
+export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
