@@ -69,7 +69,7 @@ const STATE_MACHINE_ACTIONS = {
 
 const pascal = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
 
-/** The key of a service-side encryption, usable only through that service (DynamoDB or S3). */
+/** The key of a service-side encryption, usable only through that service (DynamoDB, S3 or SNS). */
 const viaService = (scope: Construct, service: 'dynamodb' | 's3' | 'sns') => ({
   StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` },
 });

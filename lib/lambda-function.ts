@@ -81,7 +81,7 @@ export class CaselineFunction extends Construct {
     const why = (id: string, reason: string) => Validations.of(this.function).acknowledge({ id, reason });
     why(
       'HIPAA.Security-LambdaInsideVPC',
-      'The function reaches only AWS APIs (DynamoDB, S3, KMS, Step Functions) over TLS with IAM; there is no ' +
+      'The function reaches only AWS APIs (DynamoDB, S3, KMS, Step Functions, SNS) over TLS with IAM; there is no ' +
         'private network resource to protect, and a VPC would add NAT or endpoint costs without narrowing access.',
     );
     why(

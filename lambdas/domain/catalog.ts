@@ -53,19 +53,31 @@ export interface MaterialSpec {
 }
 
 export const MATERIALS: Readonly<Record<MaterialId, MaterialSpec>> = {
-  zirconia: { label: 'Zirconia', toothColoured: true, aliases: ['zirconium', 'zirconium oxide', 'zro2', 'zr'] },
+  zirconia: {
+    label: 'Zirconia',
+    toothColoured: true,
+    aliases: ['zirconium', 'zirconium oxide', 'zro2', 'zr'],
+  },
   'lithium-disilicate': {
     label: 'Lithium disilicate (e.max)',
     toothColoured: true,
     aliases: ['e.max', 'emax', 'e max', 'ips e.max', 'lds'],
   },
-  feldspathic: { label: 'Feldspathic ceramic', toothColoured: true, aliases: ['feldspathic porcelain', 'feldspar'] },
+  feldspathic: {
+    label: 'Feldspathic ceramic',
+    toothColoured: true,
+    aliases: ['feldspathic porcelain', 'feldspar'],
+  },
   'hybrid-ceramic': {
     label: 'Hybrid ceramic / resin-nano ceramic',
     toothColoured: true,
     aliases: ['resin nano ceramic', 'resin-nano ceramic', 'enamic'],
   },
-  pmma: { label: 'PMMA (milled or printed provisional / denture resin)', toothColoured: true, aliases: ['acrylic'] },
+  pmma: {
+    label: 'PMMA (milled or printed provisional / denture resin)',
+    toothColoured: true,
+    aliases: ['acrylic'],
+  },
   composite: { label: 'Composite', toothColoured: true, aliases: ['resin composite'] },
   pfm: {
     label: 'Porcelain fused to metal',
@@ -78,8 +90,16 @@ export const MATERIALS: Readonly<Record<MaterialId, MaterialSpec>> = {
     aliases: ['cocr', 'co cr', 'cobalt chromium', 'non precious'],
   },
   titanium: { label: 'Titanium', toothColoured: false, aliases: ['ti', 'titan'] },
-  gold: { label: 'Gold / high-noble alloy', toothColoured: false, aliases: ['high noble', 'full cast gold', 'fcg'] },
-  wax: { label: 'Castable wax / burnout resin', toothColoured: false, aliases: ['castable', 'burnout resin'] },
+  gold: {
+    label: 'Gold / high-noble alloy',
+    toothColoured: false,
+    aliases: ['high noble', 'full cast gold', 'fcg'],
+  },
+  wax: {
+    label: 'Castable wax / burnout resin',
+    toothColoured: false,
+    aliases: ['castable', 'burnout resin'],
+  },
   'print-resin': {
     label: 'Print resin (models, splints)',
     toothColoured: false,
@@ -135,7 +155,17 @@ export const RESTORATIONS: Readonly<Record<RestorationType, RestorationRule>> = 
     arch: 'forbidden',
     arches: [],
     shade: 'tooth-coloured',
-    materials: ['zirconia', 'lithium-disilicate', 'hybrid-ceramic', 'pmma', 'composite', 'pfm', 'cobalt-chrome', 'gold', 'wax'],
+    materials: [
+      'zirconia',
+      'lithium-disilicate',
+      'hybrid-ceramic',
+      'pmma',
+      'composite',
+      'pfm',
+      'cobalt-chrome',
+      'gold',
+      'wax',
+    ],
     aliases: ['single crown', 'coping'],
   },
   bridge: {
@@ -159,7 +189,15 @@ export const RESTORATIONS: Readonly<Record<RestorationType, RestorationRule>> = 
     arch: 'forbidden',
     arches: [],
     shade: 'tooth-coloured',
-    materials: ['lithium-disilicate', 'zirconia', 'feldspathic', 'hybrid-ceramic', 'composite', 'gold', 'wax'],
+    materials: [
+      'lithium-disilicate',
+      'zirconia',
+      'feldspathic',
+      'hybrid-ceramic',
+      'composite',
+      'gold',
+      'wax',
+    ],
     aliases: ['inlay', 'onlay', 'inlay onlay', 'overlay'],
   },
   veneer: {
@@ -252,7 +290,10 @@ export const RESTORATIONS: Readonly<Record<RestorationType, RestorationRule>> = 
 
 /** Lower-cases and folds spaces, hyphens and underscores, so "Lithium-Disilicate" meets "lithium disilicate". */
 export function normaliseTerm(raw: string): string {
-  return raw.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 }
 
 function buildLookup<K extends string>(table: Readonly<Record<K, { readonly aliases: readonly string[] }>>) {
@@ -319,7 +360,9 @@ const SHADE_HELP =
   '(value 0–5, hue L/M/R, chroma: e.g. 1M1, 2L1.5, 3M2, 3R2.5; bleach 0M1–0M3); ' +
   'describe other shade guides in the item notes';
 
-export type ShadeResult = { readonly ok: true; readonly shade: Shade } | { readonly ok: false; readonly message: string };
+export type ShadeResult =
+  | { readonly ok: true; readonly shade: Shade }
+  | { readonly ok: false; readonly message: string };
 
 /**
  * Parses a shade written as a lab would ("A2", "a3,5", "VITA 3M2", "2l1.5").
@@ -352,11 +395,16 @@ export function parseShade(raw: string): ShadeResult {
       };
     }
     if (value === 0 && halfStep) {
-      return { ok: false, message: `Shade ${compact} is not in VITA 3D-Master: the bleach shades are 0M1, 0M2 and 0M3` };
+      return {
+        ok: false,
+        message: `Shade ${compact} is not in VITA 3D-Master: the bleach shades are 0M1, 0M2 and 0M3`,
+      };
     }
     return { ok: true, shade: { system: 'vita-3d-master', code: compact } };
   }
   // Echo the input only when it is short and code-like: anything else may be free text.
-  const echo = /^[0-9A-Z.]{1,6}$/.test(compact) ? `Shade ${compact} is not recognised; ` : 'Shade not recognised; ';
+  const echo = /^[0-9A-Z.]{1,6}$/.test(compact)
+    ? `Shade ${compact} is not recognised; `
+    : 'Shade not recognised; ';
   return { ok: false, message: `${echo}${SHADE_HELP}` };
 }

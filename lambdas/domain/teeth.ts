@@ -40,8 +40,7 @@ export type TeethResult =
   | { readonly ok: true; readonly teeth: readonly FdiTooth[] }
   | { readonly ok: false; readonly issues: readonly FieldIssue[] };
 
-const FDI_HELP =
-  'use 11–18, 21–28, 31–38 or 41–48 (permanent) or 51–55, 61–65, 71–75, 81–85 (primary)';
+const FDI_HELP = 'use 11–18, 21–28, 31–38 or 41–48 (permanent) or 51–55, 61–65, 71–75, 81–85 (primary)';
 const UNIVERSAL_HELP = 'use 1–32 (permanent) or A–T (primary)';
 
 /** Teeth per quadrant: 8 permanent (quadrants 1–4), 5 primary (quadrants 5–8). */
@@ -153,7 +152,10 @@ function parseUniversal(raw: string | number): OneTooth {
     const n = Number(digits);
     if (n >= 1 && n <= 32) return { ok: true, tooth: universalPermanentToFdi(n), label: String(n) };
     const hint = isFdiTooth(n) ? '. If these are FDI numbers, set toothNumbering to "FDI"' : '';
-    return { ok: false, message: `${describe(raw)} is not a tooth in Universal numbering; ${UNIVERSAL_HELP}${hint}` };
+    return {
+      ok: false,
+      message: `${describe(raw)} is not a tooth in Universal numbering; ${UNIVERSAL_HELP}${hint}`,
+    };
   }
   if (/^[A-Ta-t]$/.test(text)) {
     const letter = text.toUpperCase();
@@ -169,7 +171,10 @@ export function parseTeeth(input: ToothList, field = 'teeth'): TeethResult {
   input.teeth.forEach((raw, i) => {
     const at = `${field}[${i}]`;
     if (typeof raw !== 'string' && typeof raw !== 'number') {
-      issues.push({ field: at, message: 'Each tooth must be a number (e.g. 36) or a string (e.g. "36", "#3", "A")' });
+      issues.push({
+        field: at,
+        message: 'Each tooth must be a number (e.g. 36) or a string (e.g. "36", "#3", "A")',
+      });
       return;
     }
     const parsed = input.system === 'FDI' ? parseFdi(raw) : parseUniversal(raw);
@@ -178,7 +183,10 @@ export function parseTeeth(input: ToothList, field = 'teeth'): TeethResult {
       return;
     }
     if (seen.has(parsed.tooth)) {
-      issues.push({ field: at, message: `Tooth ${parsed.label} is listed more than once; list each tooth once` });
+      issues.push({
+        field: at,
+        message: `Tooth ${parsed.label} is listed more than once; list each tooth once`,
+      });
       return;
     }
     seen.add(parsed.tooth);

@@ -1,0 +1,558 @@
+/**
+ * A lab's "create order" request: validation, normalisation, PHI screen.
+ *
+ * `parseCreateOrder(body)` returns the normalised input or throws one ValidationError listing
+ * every problem at once, each as `{ field, message }` with a path such as `items[0].teeth[1]`.
+ *
+ * The wire shape is `CreateOrderRequestSchema` (zod). It is applied field by field rather than
+ * in one `safeParse`, because zod skips cross-field rules as soon as any field fails: a lab
+ * fixing a misspelt material would then discover, on the next attempt, that its bridge was
+ * also one tooth short. Here each item's rules (teeth, arch, material, shade against the
+ * restoration type) run on whichever of its fields did parse.
+ *
+ * Normalised form: strings trimmed (runs of spaces in patientRef folded to one), teeth in FDI
+ * and chart order, type/material as catalog ids, shade as its canonical code, defaults filled
+ * in, `null` for an optional field treated as absent, empty notes dropped.
+ */
+import { z } from 'zod';
+import { type FieldIssue, ValidationError } from '../shared/errors';
+import {
+  ARCH_SELECTIONS,
+  type ArchSelection,
+  findMaterial,
+  findRestorationType,
+  MATERIALS,
+  type MaterialId,
+  parseShade,
+  RESTORATION_TYPES,
+  RESTORATIONS,
+  type RestorationType,
+} from './catalog';
+import { screenCaseRef, screenFreeText, screenPatientRef } from './phi-screen';
+import {
+  archOf,
+  type FdiTooth,
+  formatTooth,
+  isPrimaryTooth,
+  parseTeeth,
+  TOOTH_NUMBERINGS,
+  type ToothNumbering,
+} from './teeth';
+import { TURNAROUNDS, type Turnaround } from './turnaround';
+
+export const MAX_ITEMS = 16;
+export const MAX_TEETH_PER_ITEM = 32;
+export const MAX_ORDER_NOTES = 2000;
+export const MAX_ITEM_NOTES = 500;
+export const CASE_REF_MAX = 64;
+export const PATIENT_REF_MAX = 32;
+
+// --- stored shape --------------------------------------------------------------------------
+
+export interface OrderItemInput {
+  readonly type: RestorationType;
+  /** FDI numbers in chart order; empty when the item is described by its arch only. */
+  readonly teeth: readonly FdiTooth[];
+  /** Always set for types that take an arch (inferred from the teeth when the lab gave only teeth); absent otherwise. */
+  readonly arch?: ArchSelection;
+  readonly material: MaterialId;
+  /**
+   * Canonical shade code: VITA Classical ("A3.5") or VITA 3D-Master ("2L1.5"). A string, not
+   * `{ system, code }`, because the code alone names its system (Classical codes start with a
+   * letter, 3D-Master codes with a digit; `parseShade(code).shade.system` recovers it).
+   */
+  readonly shade?: string;
+  readonly notes?: string;
+}
+
+export interface CreateOrderInput {
+  readonly caseRef: string;
+  readonly patientRef: string;
+  readonly items: readonly OrderItemInput[];
+  /** The system the lab wrote teeth in; kept so that teeth can be shown back to the lab in it. */
+  readonly toothNumbering: ToothNumbering;
+  readonly turnaround: Turnaround;
+  readonly notes?: string;
+  /** The lab confirms this repeats an earlier case on purpose; false when not sent. */
+  readonly remake: boolean;
+}
+
+// --- field schemas -----------------------------------------------------------------------
+
+const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ');
+
+/** A type error message that says "required" when the field is missing. */
+const typeError = (missing: string, wrongType: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? missing : wrongType;
+
+const CASE_REF_PATTERN = /^[A-Za-z0-9._/-]+$/;
+
+const CaseRefSchema = z
+  .string({
+    error: typeError('Add caseRef: your lab\'s case number, e.g. "2024-0173"', 'caseRef must be text'),
+  })
+  .trim()
+  .min(1, { error: 'caseRef is empty; give your lab\'s case number, e.g. "2024-0173"', abort: true })
+  .max(CASE_REF_MAX, { error: `caseRef is too long; use at most ${CASE_REF_MAX} characters` })
+  .regex(CASE_REF_PATTERN, {
+    error: "caseRef may contain only letters, digits, '-', '_', '/' and '.' (no spaces); e.g. \"2024-0173\"",
+  });
+
+const PatientRefSchema = z
+  .string({
+    error: typeError(
+      "Add patientRef: the patient's initials (e.g. J.D.) or your lab's pseudonymous patient code (e.g. PT-00123)",
+      'patientRef must be text',
+    ),
+  })
+  .trim()
+  .transform((s) => s.replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(1, {
+        error: "patientRef is empty; give the patient's initials (e.g. J.D.) or a pseudonymous code",
+        abort: true,
+      })
+      .max(PATIENT_REF_MAX, {
+        error: `patientRef is too long; use at most ${PATIENT_REF_MAX} characters: initials or a short code, not a name`,
+      })
+      .regex(/^[\p{L}\p{N} ._#/-]+$/u, {
+        error: "patientRef may contain only letters, digits, spaces and '.', '-', '_', '#', '/'",
+      }),
+  );
+
+const ToothNumberingSchema = z
+  .enum(TOOTH_NUMBERINGS, { error: `toothNumbering must be one of ${list(TOOTH_NUMBERINGS)}` })
+  .default('FDI');
+
+const TurnaroundSchema = z
+  .enum(TURNAROUNDS, { error: `turnaround must be one of ${list(TURNAROUNDS)}` })
+  .default('standard');
+
+const notesSchema = (max: number) =>
+  z
+    .string({ error: 'notes must be text' })
+    .trim()
+    .max(max, { error: `notes are too long; use at most ${max} characters` })
+    .transform((s) => (s === '' ? undefined : s))
+    .optional();
+
+const RemakeSchema = z
+  .boolean({
+    error: 'remake must be true or false (true confirms this order deliberately repeats an earlier case)',
+  })
+  .default(false);
+
+const RestorationTypeSchema = z
+  .string({ error: typeError(`Add type: one of ${list(RESTORATION_TYPES)}`, 'type must be text') })
+  .transform((raw, ctx) => {
+    const type = findRestorationType(raw);
+    if (type) return type;
+    ctx.addIssue({
+      code: 'custom',
+      message: `Unknown restoration type; use one of ${list(RESTORATION_TYPES)}`,
+    });
+    return z.NEVER;
+  });
+
+const TeethSchema = z
+  .array(
+    z.union([z.string(), z.number()], {
+      error: 'Each tooth must be a number (e.g. 36) or a string (e.g. "36", "#3", "A")',
+    }),
+    { error: 'teeth must be a list of tooth numbers, e.g. [36] or [14, 15, 16]' },
+  )
+  .min(1, { error: 'teeth is empty; list the tooth numbers, e.g. [36], or leave teeth out' })
+  .max(MAX_TEETH_PER_ITEM, { error: `teeth lists at most ${MAX_TEETH_PER_ITEM} teeth` })
+  .optional();
+
+const ArchSchema = z
+  .string({ error: 'arch must be "upper", "lower" or "both"' })
+  .transform((raw, ctx) => {
+    const value = ARCH_ALIASES.get(raw.trim().toLowerCase());
+    if (value) return value;
+    ctx.addIssue({ code: 'custom', message: `arch must be one of ${list(ARCH_SELECTIONS)}` });
+    return z.NEVER;
+  })
+  .optional();
+
+const ARCH_ALIASES = new Map<string, ArchSelection>([
+  ['upper', 'upper'],
+  ['maxilla', 'upper'],
+  ['maxillary', 'upper'],
+  ['lower', 'lower'],
+  ['mandible', 'lower'],
+  ['mandibular', 'lower'],
+  ['both', 'both'],
+]);
+
+const MaterialSchema = z
+  .string({
+    error: typeError('Add material, e.g. "zirconia" or "lithium-disilicate"', 'material must be text'),
+  })
+  .transform((raw, ctx) => {
+    const material = findMaterial(raw);
+    if (material) return material;
+    ctx.addIssue({
+      code: 'custom',
+      message: `Unknown material; use one of ${list(Object.keys(MATERIALS))}`,
+    });
+    return z.NEVER;
+  });
+
+const ShadeSchema = z
+  .string({ error: 'shade must be text, e.g. "A2" or "2M2"' })
+  .transform((raw, ctx) => {
+    const result = parseShade(raw);
+    if (result.ok) return result.shade.code;
+    ctx.addIssue({ code: 'custom', message: result.message });
+    return z.NEVER;
+  })
+  .optional();
+
+const ITEM_FIELDS = {
+  type: RestorationTypeSchema,
+  teeth: TeethSchema,
+  arch: ArchSchema,
+  material: MaterialSchema,
+  shade: ShadeSchema,
+  notes: notesSchema(MAX_ITEM_NOTES),
+};
+
+const ORDER_FIELDS = {
+  caseRef: CaseRefSchema,
+  patientRef: PatientRefSchema,
+  toothNumbering: ToothNumberingSchema,
+  turnaround: TurnaroundSchema,
+  notes: notesSchema(MAX_ORDER_NOTES),
+  remake: RemakeSchema,
+};
+
+const ItemListSchema = z
+  .array(z.unknown(), { error: 'Add items: a list of 1 to 16 restorations, e.g. [{ "type": "crown", … }]' })
+  .min(1, { error: 'items is empty; add at least one restoration' })
+  .max(MAX_ITEMS, { error: `An order holds at most ${MAX_ITEMS} items; split the case into several orders` });
+
+export const OrderItemRequestSchema = z.strictObject(ITEM_FIELDS);
+
+/**
+ * The wire shape of a create-order request, field rules only (no cross-field rules, no PHI
+ * screen). parseCreateOrder applies the same field schemas; this composed object is for
+ * request typing (`CreateOrderRequest`) and documentation (e.g. `z.toJSONSchema`).
+ */
+export const CreateOrderRequestSchema = z.strictObject({
+  ...ORDER_FIELDS,
+  items: z.array(OrderItemRequestSchema).min(1).max(MAX_ITEMS),
+});
+
+export type CreateOrderRequest = z.input<typeof CreateOrderRequestSchema>;
+export type OrderItemRequest = z.input<typeof OrderItemRequestSchema>;
+
+// --- field-by-field parsing --------------------------------------------------------------
+
+type Shape = Record<string, z.ZodType>;
+type Parsed<S extends Shape> = { -readonly [K in keyof S]?: z.output<S[K]> };
+
+interface ShapeResult<S extends Shape> {
+  /** Fields that parsed; a field that failed or was absent is undefined. */
+  readonly values: Parsed<S>;
+  /** Fields the caller sent (not undefined, not null). */
+  readonly present: ReadonlySet<keyof S>;
+  /** Fields that were sent but failed. */
+  readonly failed: ReadonlySet<keyof S>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function pathOf(prefix: string, path: readonly PropertyKey[]): string {
+  let out = prefix;
+  for (const segment of path) {
+    out +=
+      typeof segment === 'number' ? `[${segment}]` : out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+/** Field names that, sent by mistake, suggest someone is trying to send patient identity. */
+const PHI_FIELD_NAME = /name|dob|birth|ssn|social|phone|mobile|email|e-mail|address|street|zip/i;
+
+function unknownFieldIssue(prefix: string, key: string, allowed: readonly string[]): FieldIssue {
+  const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+  const hint = PHI_FIELD_NAME.test(key)
+    ? ' Caseline does not accept patient names or contact details; identify the patient only through patientRef.'
+    : '';
+  return {
+    field: pathOf(prefix, [key]),
+    message: `Unknown field "${shown}": remove it. Allowed fields: ${allowed.join(', ')}.${hint}`,
+  };
+}
+
+/**
+ * Parses each field of `shape` on its own and reports keys outside `allowed`, which may name
+ * keys the caller parses itself (the order's `items`).
+ */
+function parseShape<S extends Shape>(
+  raw: Record<string, unknown>,
+  shape: S,
+  prefix: string,
+  issues: FieldIssue[],
+  allowed: readonly string[] = Object.keys(shape),
+) {
+  const values: Parsed<S> = {};
+  const present = new Set<keyof S>();
+  const failed = new Set<keyof S>();
+  for (const key of Object.keys(raw)) {
+    if (!allowed.includes(key)) issues.push(unknownFieldIssue(prefix, key, allowed));
+  }
+  for (const key of Object.keys(shape) as (keyof S & string)[]) {
+    const input = raw[key] ?? undefined; // null is absent
+    if (input !== undefined) present.add(key);
+    const schema = shape[key] as z.ZodType;
+    const result = schema.safeParse(input);
+    if (result.success) {
+      if (result.data !== undefined) values[key] = result.data as Parsed<S>[typeof key];
+    } else {
+      failed.add(key);
+      for (const issue of result.error.issues) {
+        issues.push({ field: pathOf(pathOf(prefix, [key]), issue.path), message: issue.message });
+      }
+    }
+  }
+  return { values, present, failed } satisfies ShapeResult<S>;
+}
+
+// --- item rules --------------------------------------------------------------------------
+
+function article(label: string): string {
+  return /^[aeiou]/i.test(label) ? `An ${label}` : `A ${label}`;
+}
+
+/**
+ * Applies the catalog rules of the item's type to whatever fields parsed. Returns the
+ * normalised item only when the item has no problem at all.
+ */
+function checkItem(
+  raw: unknown,
+  index: number,
+  numbering: ToothNumbering | undefined,
+  issues: FieldIssue[],
+): OrderItemInput | undefined {
+  const at = `items[${index}]`;
+  if (!isPlainObject(raw)) {
+    issues.push({
+      field: at,
+      message: 'Each item must be an object, e.g. { "type": "crown", "teeth": [36], … }',
+    });
+    return undefined;
+  }
+  const before = issues.length;
+  const { values, present, failed } = parseShape(raw, ITEM_FIELDS, at, issues);
+  const { type, material, shade, notes } = values;
+  let arch = values.arch;
+
+  let teeth: readonly FdiTooth[] | undefined;
+  if (values.teeth && numbering) {
+    const parsed = parseTeeth({ system: numbering, teeth: values.teeth }, `${at}.teeth`);
+    if (parsed.ok) teeth = parsed.teeth;
+    else issues.push(...parsed.issues);
+  }
+
+  if (type) {
+    const rule = RESTORATIONS[type];
+    const name = article(rule.label);
+
+    if (rule.teeth === 'required' && !present.has('teeth')) {
+      issues.push({
+        field: `${at}.teeth`,
+        message: `${name} needs teeth: list the tooth numbers it is for, e.g. ${rule.minTeeth > 1 ? '[14, 15, 16]' : '[36]'}`,
+      });
+    }
+    if (rule.teeth === 'forbidden' && present.has('teeth')) {
+      issues.push({
+        field: `${at}.teeth`,
+        message: `${name} covers a whole arch: remove teeth and set arch to ${list(rule.arches)}`,
+      });
+    }
+    if (teeth && rule.teeth !== 'forbidden') {
+      if (teeth.length < rule.minTeeth) {
+        issues.push({
+          field: `${at}.teeth`,
+          message: `${name} needs at least ${rule.minTeeth} teeth (abutments and pontics), e.g. [14, 15, 16]`,
+        });
+      }
+      // With an explicit arch, the check against that arch below says more precisely what is wrong.
+      if (rule.singleArch && !present.has('arch') && new Set(teeth.map(archOf)).size > 1) {
+        issues.push({
+          field: `${at}.teeth`,
+          message: `${name} cannot span the upper and lower arch; make one item per arch`,
+        });
+      }
+      if (!rule.primaryTeeth) {
+        const primary = teeth.filter(isPrimaryTooth).map((t) => formatTooth(t, numbering ?? 'FDI'));
+        if (primary.length > 0) {
+          issues.push({
+            field: `${at}.teeth`,
+            message: `${name} needs permanent teeth; ${primary.join(', ')} ${primary.length > 1 ? 'are primary teeth' : 'is a primary tooth'}`,
+          });
+        }
+      }
+    }
+
+    if (rule.arch === 'forbidden' && present.has('arch')) {
+      issues.push({
+        field: `${at}.arch`,
+        message: `${name} is placed on teeth, not on an arch: remove arch`,
+      });
+    }
+    if (rule.arch === 'required' && !present.has('arch')) {
+      issues.push({ field: `${at}.arch`, message: `${name} needs arch: one of ${list(rule.arches)}` });
+    }
+    if (rule.arch === 'required-or-teeth' && !present.has('arch') && !present.has('teeth')) {
+      issues.push({
+        field: `${at}.arch`,
+        message: `${name} needs arch (${list(rule.arches)}), or the tooth positions in teeth`,
+      });
+    }
+    if (arch && rule.arch !== 'forbidden' && !rule.arches.includes(arch)) {
+      issues.push({
+        field: `${at}.arch`,
+        message: `${name} takes one arch: use ${list(rule.arches)}, and one item per arch`,
+      });
+    }
+    if (rule.arch === 'required-or-teeth' && !arch && !present.has('arch') && teeth && teeth.length > 0) {
+      // Inferred; a mixed-arch list has been reported above (singleArch).
+      const arches = new Set(teeth.map(archOf));
+      if (arches.size === 1) arch = [...arches][0];
+    }
+    if (arch && arch !== 'both' && teeth && rule.teeth !== 'forbidden' && rule.arch !== 'forbidden') {
+      const outside = teeth.filter((t) => archOf(t) !== arch).map((t) => formatTooth(t, numbering ?? 'FDI'));
+      if (outside.length > 0) {
+        issues.push({
+          field: `${at}.teeth`,
+          message: `${outside.join(', ')} ${outside.length > 1 ? 'are not' : 'is not'} in the ${arch} arch given in arch; correct the teeth or the arch`,
+        });
+      }
+    }
+
+    if (material && !rule.materials.includes(material)) {
+      issues.push({
+        field: `${at}.material`,
+        message: `${MATERIALS[material].label} is not offered for ${article(rule.label).toLowerCase()}; use one of ${list(rule.materials)}`,
+      });
+    }
+    if (rule.shade === 'none' && present.has('shade')) {
+      issues.push({ field: `${at}.shade`, message: `${name} has no shade: remove shade` });
+    }
+    if (
+      rule.shade === 'tooth-coloured' &&
+      material &&
+      MATERIALS[material].toothColoured &&
+      !present.has('shade') &&
+      rule.materials.includes(material)
+    ) {
+      issues.push({
+        field: `${at}.shade`,
+        message: `${name} in ${MATERIALS[material].label.toLowerCase()} is tooth-coloured and needs a shade, e.g. "A2" (VITA Classical) or "2M2" (VITA 3D-Master)`,
+      });
+    }
+  }
+
+  if (issues.length > before || !type || !material || failed.size > 0) return undefined;
+  return {
+    type,
+    teeth: teeth ?? [],
+    ...(arch ? { arch } : {}),
+    material,
+    ...(shade ? { shade } : {}),
+    ...(notes ? { notes } : {}),
+  };
+}
+
+/** The same tooth twice under the same restoration type (two crowns on 36) is a typing mistake. */
+function checkRepeatedTeeth(
+  items: readonly (OrderItemInput | undefined)[],
+  numbering: ToothNumbering,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const firstSeen = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (!item) return;
+    for (const tooth of item.teeth) {
+      const key = `${item.type}#${tooth}`;
+      const earlier = firstSeen.get(key);
+      if (earlier === undefined) {
+        firstSeen.set(key, index);
+      } else {
+        issues.push({
+          field: `items[${index}].teeth`,
+          message: `Tooth ${formatTooth(tooth, numbering)} already has ${article(RESTORATIONS[item.type].label).toLowerCase()} in items[${earlier}]; list each tooth once per restoration type`,
+        });
+      }
+    }
+  });
+  return issues;
+}
+
+// --- entry point -------------------------------------------------------------------------
+
+const ORDER_FIELD_NAMES = [
+  'caseRef',
+  'patientRef',
+  'items',
+  'toothNumbering',
+  'turnaround',
+  'notes',
+  'remake',
+];
+
+export function parseCreateOrder(body: unknown): CreateOrderInput {
+  if (!isPlainObject(body)) {
+    throw new ValidationError([
+      { field: 'body', message: 'The request body must be a JSON object with caseRef, patientRef and items' },
+    ]);
+  }
+  const issues: FieldIssue[] = [];
+  const { values, failed } = parseShape(body, ORDER_FIELDS, '', issues, ORDER_FIELD_NAMES);
+
+  // PHI screen on what the lab sent, even when the field failed its format rules: a
+  // malformed patientRef is more likely, not less, to hold a name.
+  if (typeof body.caseRef === 'string') issues.push(...screenCaseRef(body.caseRef));
+  if (typeof body.patientRef === 'string') issues.push(...screenPatientRef(body.patientRef));
+  if (typeof body.notes === 'string') issues.push(...screenFreeText('notes', body.notes));
+
+  // A bad toothNumbering is reported once, above; teeth are then not interpreted at all.
+  const numbering = failed.has('toothNumbering') ? undefined : (values.toothNumbering ?? 'FDI');
+
+  const itemList = ItemListSchema.safeParse(body.items ?? undefined);
+  let items: (OrderItemInput | undefined)[] = [];
+  if (itemList.success) {
+    items = itemList.data.map((raw, i) => {
+      const item = checkItem(raw, i, numbering, issues);
+      if (isPlainObject(raw) && typeof raw.notes === 'string') {
+        issues.push(...screenFreeText(`items[${i}].notes`, raw.notes));
+      }
+      return item;
+    });
+    if (numbering) issues.push(...checkRepeatedTeeth(items, numbering));
+  } else {
+    for (const issue of itemList.error.issues)
+      issues.push({ field: pathOf('items', issue.path), message: issue.message });
+  }
+
+  const { caseRef, patientRef, toothNumbering, turnaround, notes, remake } = values;
+  if (issues.length > 0 || !caseRef || !patientRef || !toothNumbering || !turnaround) {
+    throw new ValidationError(issues);
+  }
+  return {
+    caseRef,
+    patientRef,
+    items: items.filter((item): item is OrderItemInput => item !== undefined),
+    toothNumbering,
+    turnaround,
+    ...(notes ? { notes } : {}),
+    remake: remake ?? false,
+  };
+}
