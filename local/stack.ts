@@ -67,6 +67,8 @@ const parseDuration = (body: unknown): number | undefined => {
 
 export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<LocalStack> => {
   const started = performance.now();
+  // Node 20 is what this machine has; the SDK's notice about its future Node 22 floor is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const host = opts.host ?? '127.0.0.1';
   const base = opts.port ?? 4000;
   const portFor = (i: number) => (base === 0 ? 0 : base + i);

@@ -13,7 +13,8 @@ import { type Config, config, type Service } from './config';
 const common = (cfg: Config, service: Service) => ({
   region: cfg.region,
   ...(cfg.endpoints[service] ? { endpoint: cfg.endpoints[service] } : {}),
-  ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
+  // A fresh object: the SDK annotates the credentials it is given, and the config is frozen.
+  ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
   // Lambda retries through Step Functions or the caller; keep SDK retries short so a timeout
   // budget is not spent waiting on one dependency.
   maxAttempts: 3,

@@ -1,0 +1,208 @@
+/**
+ * Order intake domain rules, with in-memory ports: ownership, audit-first and fail-closed,
+ * duplicates, idempotent submit, no half-written orders.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCreateOrder } from '../../lambdas/domain/order-input';
+import {
+  cancelOrder,
+  createOrder,
+  declareUpload,
+  getOrder,
+  MULTIPART_THRESHOLD_BYTES,
+  presignParts,
+  submitOrder,
+} from '../../lambdas/domain/orders';
+import { AuditUnavailableError, ConflictError, NotFoundError, ValidationError } from '../../lambdas/shared/errors';
+import { makeActor, makeDeps, sha256 } from '../support/fakes';
+import { makeCreateOrderRequest } from '../support/factories';
+
+const labA = makeActor();
+const labB = makeActor({ sub: 'u-lab-bright-1', accountId: 'lab-bright' });
+const newOrder = (caseRef = 'C-1001', extra = {}) => parseCreateOrder(makeCreateOrderRequest({ caseRef, ...extra }));
+
+const withUploadedFile = async (deps: ReturnType<typeof makeDeps>, orderId: string, body = Buffer.from('solid x\nendsolid x\n')) => {
+  const declared = await declareUpload(deps, labA, orderId, { name: 'upper.stl', sizeBytes: body.length, sha256: sha256(body) });
+  const file = (await deps.orders.files(orderId)).find((f) => f.fileId === declared.fileId);
+  deps.files.objects.set(file?.key ?? '', body);
+  return declared;
+};
+
+describe('createOrder', () => {
+  it('stores PHI encrypted and bound to the order, never in clear', async () => {
+    // Prepare
+    const deps = makeDeps();
+    // Act
+    const created = await createOrder(deps, labA, newOrder());
+    // Assess
+    const stored = deps.orders.orders.get(created.orderId);
+    expect(stored?.status).toBe('DRAFT');
+    expect(JSON.stringify(stored)).not.toContain(makeCreateOrderRequest().patientRef);
+    await expect(
+      deps.phi.decrypt(stored?.phi ?? '', { accountId: 'lab-acme', orderId: 'ord_other', purpose: 'order-phi' }),
+    ).rejects.toThrow();
+  });
+
+  it('answers 409 naming the open order when the case reference is reused, unless it is a remake', async () => {
+    const deps = makeDeps();
+    const first = await createOrder(deps, labA, newOrder('C-7'));
+    const duplicate = await createOrder(deps, labA, newOrder('C-7')).catch((e: unknown) => e);
+    expect(duplicate).toBeInstanceOf(ConflictError);
+    expect((duplicate as ConflictError).details).toEqual({ existingOrderId: first.orderId });
+    const remake = await createOrder(deps, labA, newOrder('C-7', { remake: true }));
+    expect(remake.orderId).not.toBe(first.orderId);
+  });
+
+  it('lets another lab use the same case reference', async () => {
+    const deps = makeDeps();
+    await createOrder(deps, labA, newOrder('C-8'));
+    await expect(createOrder(deps, labB, newOrder('C-8'))).resolves.toHaveProperty('status', 'DRAFT');
+  });
+
+  it('gives the case reference back when the order cannot be written', async () => {
+    const deps = makeDeps();
+    deps.orders.create = async () => {
+      throw new Error('write failed');
+    };
+    await expect(createOrder(deps, labA, newOrder('C-9'))).rejects.toThrow('write failed');
+    expect(deps.orders.guards.size).toBe(0);
+  });
+
+  it('refuses roles other than lab', async () => {
+    const deps = makeDeps();
+    await expect(createOrder(deps, makeActor({ roles: ['designer'] }), newOrder())).rejects.toHaveProperty('statusCode', 403);
+  });
+});
+
+describe('getOrder', () => {
+  it('audits the view before it decrypts anything', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    deps.audit.events.length = 0;
+    deps.phi.decrypts = 0;
+    deps.phi.decrypt = (() => {
+      const original = deps.phi.decrypt.bind(deps.phi);
+      return async (c: string, ctx: Readonly<Record<string, string>>) => {
+        expect(deps.audit.events.some((e) => e.action === 'order.view' && e.outcome === 'ALLOWED')).toBe(true);
+        return original(c, ctx);
+      };
+    })();
+    const view = await getOrder(deps, labA, orderId);
+    expect(view.patientRef).toBe(makeCreateOrderRequest().patientRef);
+  });
+
+  it('fails closed when the audit log cannot be written', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    deps.audit.failing = true;
+    deps.phi.decrypts = 0;
+    await expect(getOrder(deps, labA, orderId)).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(deps.phi.decrypts).toBe(0);
+  });
+
+  it("answers another account's order exactly like a missing one, and audits the denial against the owner", async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    const foreign = await getOrder(deps, labB, orderId).catch((e: unknown) => e);
+    const missing = await getOrder(deps, labB, 'ord_missing').catch((e: unknown) => e);
+    expect(foreign).toBeInstanceOf(NotFoundError);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect((foreign as Error).message.replace(orderId, 'X')).toBe((missing as Error).message.replace('ord_missing', 'X'));
+    expect(deps.audit.events).toContainEqual(
+      expect.objectContaining({ accountId: 'lab-acme', actorAccountId: 'lab-bright', outcome: 'DENIED', orderId, reason: 'NOT_OWNER' }),
+    );
+  });
+});
+
+describe('declareUpload', () => {
+  it('refuses formats other than STL, PLY and OBJ, and bad checksums, naming each field', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    const error = await declareUpload(deps, labA, orderId, { name: 'scan.zip', sizeBytes: 0, sha256: 'abc' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details.fields.map((f) => f.field)).toEqual(['name', 'sizeBytes', 'sha256']);
+    expect(await deps.orders.files(orderId)).toHaveLength(0);
+  });
+
+  it('answers 409 naming the open order that already holds the same file', async () => {
+    const deps = makeDeps();
+    const first = await createOrder(deps, labA, newOrder('C-1'));
+    const second = await createOrder(deps, labA, newOrder('C-2'));
+    await withUploadedFile(deps, first.orderId);
+    const body = Buffer.from('solid x\nendsolid x\n');
+    const dup = await declareUpload(deps, labA, second.orderId, { name: 'a.stl', sizeBytes: body.length, sha256: sha256(body) }).catch(
+      (e: unknown) => e,
+    );
+    expect((dup as ConflictError).details).toEqual({ existingOrderId: first.orderId });
+    await expect(
+      declareUpload(deps, labA, second.orderId, { name: 'a.stl', sizeBytes: body.length, sha256: sha256(body), remake: true }),
+    ).resolves.toHaveProperty('fileId');
+  });
+
+  it('switches to multipart above the threshold and hands out part URLs in batches', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    const declared = await declareUpload(deps, labA, orderId, {
+      name: 'full-arch.ply',
+      sizeBytes: MULTIPART_THRESHOLD_BYTES * 3,
+      sha256: 'a'.repeat(64),
+    });
+    expect(declared.upload.mode).toBe('multipart');
+    const first = await presignParts(deps, labA, orderId, declared.fileId, {});
+    expect(first.parts.map((p) => p.partNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const resumed = await presignParts(deps, labA, orderId, declared.fileId, {
+      completed: [
+        { partNumber: 1, etag: '"e1"' },
+        { partNumber: 2, etag: '"e2"' },
+      ],
+    });
+    expect(resumed.completed.map((p) => p.partNumber)).toEqual([1, 2]);
+    expect(resumed.parts[0]?.partNumber).toBe(3);
+  });
+});
+
+describe('submitOrder', () => {
+  it('starts exactly one workflow however often it is called', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    await withUploadedFile(deps, orderId);
+    const results = await Promise.all([submitOrder(deps, labA, orderId), submitOrder(deps, labA, orderId)]);
+    await submitOrder(deps, labA, orderId);
+    expect(new Set(results.map((r) => r.executionArn)).size).toBe(1);
+    expect(deps.workflow.started.size).toBe(1);
+    expect(deps.orders.orders.get(orderId)?.status).toBe('SUBMITTED');
+    expect(deps.orders.orders.get(orderId)?.dueAt).toBeDefined();
+  });
+
+  it('refuses an order without files, or with a declared file that never arrived', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    await expect(submitOrder(deps, labA, orderId)).rejects.toMatchObject({ code: 'NO_FILES' });
+    await declareUpload(deps, labA, orderId, { name: 'x.stl', sizeBytes: 10, sha256: 'b'.repeat(64) });
+    await expect(submitOrder(deps, labA, orderId)).rejects.toMatchObject({ code: 'FILES_MISSING' });
+    expect(deps.workflow.started.size).toBe(0);
+    expect(deps.orders.orders.get(orderId)?.status).toBe('DRAFT');
+  });
+});
+
+describe('cancelOrder', () => {
+  it('removes the uploads and frees the case reference and checksums', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder('C-50'));
+    await withUploadedFile(deps, orderId);
+    const result = await cancelOrder(deps, labA, orderId);
+    expect(result.removedObjects).toBe(1);
+    expect(deps.files.objects.size).toBe(0);
+    expect(deps.orders.guards.size).toBe(0);
+    expect(deps.orders.shas.size).toBe(0);
+    await expect(createOrder(deps, labA, newOrder('C-50'))).resolves.toHaveProperty('status', 'DRAFT');
+  });
+
+  it('refuses to cancel a submitted order', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    await withUploadedFile(deps, orderId);
+    await submitOrder(deps, labA, orderId);
+    await expect(cancelOrder(deps, labA, orderId)).rejects.toMatchObject({ code: 'WRONG_STATE' });
+  });
+});
