@@ -30,11 +30,17 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const token = (): string => {
   if (process.env.CASELINE_TOKEN) return process.env.CASELINE_TOKEN;
-  if (existsSync(TOKEN_FILE)) return (JSON.parse(readFileSync(TOKEN_FILE, 'utf8')) as { accessToken: string }).accessToken;
+  if (existsSync(TOKEN_FILE))
+    return (JSON.parse(readFileSync(TOKEN_FILE, 'utf8')) as { accessToken: string }).accessToken;
   throw new CliError('Not signed in: run `caseline login <username>` or set CASELINE_TOKEN.');
 };
 
-const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, auth = true): Promise<T> => {
+const call = async <T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  auth = true,
+): Promise<T> => {
   let res: Response;
   try {
     res = await fetch(`${API}${path}`, {
@@ -98,7 +104,12 @@ const counting = (path: string, start: number, end: number, onBytes: (n: number)
   return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
 };
 
-const putWithRetry = async (url: string, headers: Record<string, string>, body: () => ReadableStream<Uint8Array>, length: number) => {
+const putWithRetry = async (
+  url: string,
+  headers: Record<string, string>,
+  body: () => ReadableStream<Uint8Array>,
+  length: number,
+) => {
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await fetch(url, {
@@ -108,9 +119,13 @@ const putWithRetry = async (url: string, headers: Record<string, string>, body: 
         duplex: 'half',
       } as RequestInit);
       if (res.ok) return res.headers.get('etag') ?? '';
-      if (res.status < 500 || attempt >= 3) throw new CliError(`Storage refused the upload (HTTP ${res.status}).`);
+      if (res.status < 500 || attempt >= 3)
+        throw new CliError(`Storage refused the upload (HTTP ${res.status}).`);
     } catch (error) {
-      if (error instanceof CliError || attempt >= 3) throw error instanceof CliError ? error : new CliError('Upload interrupted: run the same command again to resume.');
+      if (error instanceof CliError || attempt >= 3)
+        throw error instanceof CliError
+          ? error
+          : new CliError('Upload interrupted: run the same command again to resume.');
     }
     await new Promise((r) => setTimeout(r, 500 * attempt));
   }
@@ -131,19 +146,42 @@ interface PartsPage {
 }
 
 /** Uploads one file; a multipart upload records each finished part so a rerun resumes. */
-export const uploadFile = async (orderId: string, path: string, opts: { resumeFileId?: string; quiet?: boolean } = {}) => {
+export const uploadFile = async (
+  orderId: string,
+  path: string,
+  opts: { resumeFileId?: string; quiet?: boolean } = {},
+) => {
   const { size } = statSync(path);
-  const progress = new Progress(basename(path), size, opts.quiet ? ({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream) : process.stderr);
+  const progress = new Progress(
+    basename(path),
+    size,
+    opts.quiet ? ({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream) : process.stderr,
+  );
   let fileId = opts.resumeFileId;
   if (!fileId) {
     const sha256 = await fileSha256(path);
-    const declared = await call<DeclaredUpload>('POST', `/orders/${orderId}/uploads`, { name: basename(path), sizeBytes: size, sha256 });
+    const declared = await call<DeclaredUpload>('POST', `/orders/${orderId}/uploads`, {
+      name: basename(path),
+      sizeBytes: size,
+      sha256,
+    });
     fileId = declared.fileId;
     if (declared.upload.mode === 'single') {
       const { url, headers } = declared.upload;
-      let done = 0;
       const { 'content-length': _len, ...signed } = headers;
-      await putWithRetry(url, signed, () => counting(path, 0, size, (n) => progress.update((done += n))), size);
+      await putWithRetry(
+        url,
+        signed,
+        () => {
+          // Each attempt counts from zero again, so a retried body is not counted twice.
+          let done = 0;
+          return counting(path, 0, size, (n) => {
+            done += n;
+            progress.update(done);
+          });
+        },
+        size,
+      );
       progress.finish();
       await call('POST', `/orders/${orderId}/uploads/${fileId}/complete`, {});
       return fileId;
@@ -159,17 +197,35 @@ export const uploadFile = async (orderId: string, path: string, opts: { resumeFi
     for (const part of page.parts) {
       const start = (part.partNumber - 1) * page.partSize;
       const length = partBytes(part.partNumber);
-      const etag = await putWithRetry(part.url, {}, () => counting(path, start, start + length, (n) => progress.update((sent += n))), length).catch(
-        async (error: unknown) => {
-          // Keep what finished, so the next run resumes after it.
-          if (finished.length) await call('POST', `/orders/${orderId}/uploads/${fileId}/parts`, { completed: finished, partNumbers: [] });
-          throw new CliError(`${error instanceof Error ? error.message : 'Upload failed'} Resume with: caseline upload ${orderId} ${path} --resume ${fileId}`);
+      const etag = await putWithRetry(
+        part.url,
+        {},
+        () => {
+          let partSent = 0;
+          return counting(path, start, start + length, (n) => {
+            partSent += n;
+            progress.update(sent + partSent);
+          });
         },
-      );
+        length,
+      ).catch(async (error: unknown) => {
+        // Keep what finished, so the next run resumes after it.
+        if (finished.length)
+          await call('POST', `/orders/${orderId}/uploads/${fileId}/parts`, {
+            completed: finished,
+            partNumbers: [],
+          });
+        throw new CliError(
+          `${error instanceof Error ? error.message : 'Upload failed'} Resume with: caseline upload ${orderId} ${path} --resume ${fileId}`,
+        );
+      });
+      sent += length;
       finished.push({ partNumber: part.partNumber, etag });
       done.set(part.partNumber, etag);
     }
-    page = await call<PartsPage>('POST', `/orders/${orderId}/uploads/${fileId}/parts`, { completed: finished });
+    page = await call<PartsPage>('POST', `/orders/${orderId}/uploads/${fileId}/parts`, {
+      completed: finished,
+    });
   }
   progress.finish();
   await call('POST', `/orders/${orderId}/uploads/${fileId}/complete`, {
@@ -181,7 +237,8 @@ export const uploadFile = async (orderId: string, path: string, opts: { resumeFi
 const parseItem = (spec: string) => {
   // type:teeth:material[:shade], teeth separated by '+', e.g. bridge:34+35+36:zirconia:A3
   const [type, teeth, material, shade] = spec.split(':');
-  if (!type || !material) throw new CliError(`--item ${spec}: use type:teeth:material[:shade], e.g. crown:36:zirconia:A2`);
+  if (!type || !material)
+    throw new CliError(`--item ${spec}: use type:teeth:material[:shade], e.g. crown:36:zirconia:A2`);
   return {
     type,
     ...(teeth ? { teeth: teeth.split('+').map((t) => (/^\d+$/.test(t) ? Number(t) : t)) } : {}),
@@ -195,8 +252,14 @@ export const run = async (argv: string[]): Promise<void> => {
   switch (command) {
     case 'login': {
       const username = rest[0];
-      if (!username) throw new CliError('Usage: caseline login <username>  (local stack: see GET /local/users)');
-      const res = await call<{ accessToken: string; expiresIn: number }>('POST', '/local/token', { username }, false);
+      if (!username)
+        throw new CliError('Usage: caseline login <username>  (local stack: see GET /local/users)');
+      const res = await call<{ accessToken: string; expiresIn: number }>(
+        'POST',
+        '/local/token',
+        { username },
+        false,
+      );
       mkdirSync(join(TOKEN_FILE, '..'), { recursive: true });
       writeFileSync(TOKEN_FILE, JSON.stringify(res), { mode: 0o600 });
       out(`Signed in as ${username} for ${Math.round(res.expiresIn / 60)} minutes.`);
@@ -228,9 +291,14 @@ export const run = async (argv: string[]): Promise<void> => {
       return;
     }
     case 'upload': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { resume: { type: 'string' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { resume: { type: 'string' } },
+      });
       const [orderId, ...paths] = positionals;
-      if (!orderId || !paths.length) throw new CliError('Usage: caseline upload ORDER_ID FILE... [--resume FILE_ID]');
+      if (!orderId || !paths.length)
+        throw new CliError('Usage: caseline upload ORDER_ID FILE... [--resume FILE_ID]');
       for (const path of paths) {
         if (!existsSync(path)) throw new CliError(`${path}: no such file.`);
         const fileId = await uploadFile(orderId, path, values.resume ? { resumeFileId: values.resume } : {});
@@ -246,13 +314,19 @@ export const run = async (argv: string[]): Promise<void> => {
       return;
     }
     case 'list': {
-      const { values } = parseArgs({ args: rest, options: { status: { type: 'string' }, limit: { type: 'string' } } });
-      const qs = new URLSearchParams({ ...(values.status ? { status: values.status } : {}), ...(values.limit ? { limit: values.limit } : {}) });
-      const res = await call<{ orders: { orderId: string; caseRef: string; status: string; dueAt?: string }[] }>(
-        'GET',
-        `/orders${qs.size ? `?${qs}` : ''}`,
-      );
-      for (const o of res.orders) out(`${o.orderId}  ${o.caseRef.padEnd(16)} ${o.status.padEnd(10)} ${o.dueAt ?? ''}`);
+      const { values } = parseArgs({
+        args: rest,
+        options: { status: { type: 'string' }, limit: { type: 'string' } },
+      });
+      const qs = new URLSearchParams({
+        ...(values.status ? { status: values.status } : {}),
+        ...(values.limit ? { limit: values.limit } : {}),
+      });
+      const res = await call<{
+        orders: { orderId: string; caseRef: string; status: string; dueAt?: string }[];
+      }>('GET', `/orders${qs.size ? `?${qs}` : ''}`);
+      for (const o of res.orders)
+        out(`${o.orderId}  ${o.caseRef.padEnd(16)} ${o.status.padEnd(10)} ${o.dueAt ?? ''}`);
       if (!res.orders.length) out('No orders.');
       return;
     }
@@ -270,13 +344,17 @@ export const run = async (argv: string[]): Promise<void> => {
       return;
     }
     default:
-      throw new CliError('Commands: login, create, upload, submit, list, show, cancel. See cli/main.ts for options.');
+      throw new CliError(
+        'Commands: login, create, upload, submit, list, show, cancel. See cli/main.ts for options.',
+      );
   }
 };
 
 export const main = (argv: string[]) =>
   run(argv).catch((error: unknown) => {
-    process.stderr.write(`caseline: ${error instanceof CliError ? error.message : 'unexpected failure; run again or report it'}\n`);
+    process.stderr.write(
+      `caseline: ${error instanceof CliError ? error.message : 'unexpected failure; run again or report it'}\n`,
+    );
     process.exitCode = 1;
   });
 

@@ -30,7 +30,10 @@ const createTableInput = (def: TableDefinition) => {
   return {
     TableName: localTableName(def.id),
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
     KeySchema: keySchema(def.partitionKey, def.sortKey),
     ...(def.globalIndexes.length
       ? {
@@ -52,7 +55,12 @@ export const startDynamo = async (opts: {
   region: string;
 }): Promise<LocalDynamo> => {
   if (opts.dir) mkdirSync(opts.dir, { recursive: true });
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dir ? { path: opts.dir } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(opts.dir ? { path: opts.dir } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
@@ -73,7 +81,9 @@ export const startDynamo = async (opts: {
   client.destroy();
   return {
     endpoint,
-    tableNames: Object.fromEntries(Object.keys(TABLES).map((id) => [id, localTableName(id as keyof typeof TABLES)])) as LocalDynamo['tableNames'],
+    tableNames: Object.fromEntries(
+      Object.keys(TABLES).map((id) => [id, localTableName(id as keyof typeof TABLES)]),
+    ) as LocalDynamo['tableNames'],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 };

@@ -10,8 +10,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { type FunctionDefinition, type RouteDefinition, routesOf } from '../lib/functions';
 import type { Clock } from '../lambdas/shared/clock';
+import { type FunctionDefinition, type RouteDefinition, routesOf } from '../lib/functions';
 import type { FunctionsHost } from './functions-host';
 import type { Idp } from './idp';
 
@@ -60,7 +60,12 @@ const flattenClaims = (claims: JWTPayload): Record<string, string> =>
     Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
   );
 
-const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+const sendJson = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(body === undefined ? undefined : JSON.stringify(body));
 };
@@ -90,7 +95,8 @@ export const startHttpApi = async (opts: {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
-    if (raw === 'too-large') return sendJson(res, 413, { code: 'PAYLOAD_TOO_LARGE', message: 'Request body over 10 MB.' });
+    if (raw === 'too-large')
+      return sendJson(res, 413, { code: 'PAYLOAD_TOO_LARGE', message: 'Request body over 10 MB.' });
 
     const localKey = `${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`;
     const local = opts.localRoutes[`${method} ${url.pathname}`] ?? opts.localRoutes[localKey];
@@ -99,10 +105,19 @@ export const startHttpApi = async (opts: {
       try {
         body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
       } catch {
-        return sendJson(res, 400, { code: 'VALIDATION_FAILED', message: 'The request body is not valid JSON.' });
+        return sendJson(res, 400, {
+          code: 'VALIDATION_FAILED',
+          message: 'The request body is not valid JSON.',
+        });
       }
       const claims = await bearerClaims(req);
-      const result = await local({ method, path: url.pathname, body, query: url.searchParams, ...(claims ? { claims } : {}) });
+      const result = await local({
+        method,
+        path: url.pathname,
+        body,
+        query: url.searchParams,
+        ...(claims ? { claims } : {}),
+      });
       return sendJson(res, result.status, result.body);
     }
 
@@ -130,7 +145,8 @@ export const startHttpApi = async (opts: {
     }
     const now = opts.clock.now();
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     const query = Object.fromEntries(url.searchParams);
     const requestId = randomUUID();
     const routeKey = `${compiled.route.method} ${compiled.route.path}`;

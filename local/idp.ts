@@ -25,14 +25,23 @@ const KID = 'caseline-local-1';
 
 const loadKeys = async (file?: string) => {
   if (file && existsSync(file)) {
-    const { privateJwk, publicJwk } = JSON.parse(readFileSync(file, 'utf8')) as { privateJwk: JWK; publicJwk: JWK };
-    return { privateKey: await importJWK(privateJwk, 'RS256'), publicKey: await importJWK(publicJwk, 'RS256'), publicJwk };
+    const { privateJwk, publicJwk } = JSON.parse(readFileSync(file, 'utf8')) as {
+      privateJwk: JWK;
+      publicJwk: JWK;
+    };
+    return {
+      privateKey: await importJWK(privateJwk, 'RS256'),
+      publicKey: await importJWK(publicJwk, 'RS256'),
+      publicJwk,
+    };
   }
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'RS256', use: 'sig' };
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ privateJwk: await exportJWK(privateKey), publicJwk }), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ privateJwk: await exportJWK(privateKey), publicJwk }), {
+      mode: 0o600,
+    });
   }
   return { privateKey, publicKey, publicJwk };
 };

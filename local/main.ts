@@ -4,8 +4,8 @@
  *   --port N        HTTP API port (default 4000; the stand-ins take N+1..N+5)
  */
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { SEED_USERS } from './seed';
 import { startLocalStack } from './stack';
 
@@ -35,7 +35,10 @@ const lines = [
   `  Clock           ${stack.apiUrl}/local/clock  (operators: POST /local/clock/advance {"hours":25})`,
   '',
   '  Seeded users (tokens live 15 minutes):',
-  ...SEED_USERS.map((u) => `    ${pad(u.username, 16)} ${pad(u.roles.join(','), 16)} ${pad(u.accountId, 11)} ${u.description}`),
+  ...SEED_USERS.map(
+    (u) =>
+      `    ${pad(u.username, 16)} ${pad(u.roles.join(','), 16)} ${pad(u.accountId, 11)} ${u.description}`,
+  ),
   '',
   '  Get a token:',
   `    curl -s -X POST ${stack.apiUrl}/local/token -H 'content-type: application/json' -d '{"username":"lab.acme"}'`,

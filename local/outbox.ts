@@ -4,10 +4,11 @@
  * CLI and the demo read back (GET /local/outbox on the HTTP API). Kept in memory, and appended
  * to .data/outbox.jsonl when the stack persists.
  */
+
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../lambdas/shared/clock';
 
 export interface OutboxMessage {
@@ -68,7 +69,10 @@ export const startOutbox = async (opts: {
         return;
       }
       if (params.get('Action') !== 'Publish') {
-        send(400, errorXml('InvalidAction', `The local outbox supports Publish only, not ${params.get('Action')}`));
+        send(
+          400,
+          errorXml('InvalidAction', `The local outbox supports Publish only, not ${params.get('Action')}`),
+        );
         return;
       }
       const topicArn = params.get('TopicArn') ?? '';

@@ -3,8 +3,9 @@
  * it ticks on real time, and also runs every job when an operator advances the clock, so work
  * that fell due in the skipped time (lease expiry, purges, reminders) happens at once.
  */
-import { FUNCTIONS, type FunctionDefinition } from '../lib/functions';
+
 import type { Clock } from '../lambdas/shared/clock';
+import { FUNCTIONS, type FunctionDefinition } from '../lib/functions';
 import type { FunctionsHost } from './functions-host';
 
 export interface JobRun {
@@ -44,13 +45,31 @@ export class Scheduler {
     const inFlight = this.running.get(id);
     if (inFlight) return inFlight;
     const job = this.jobs.find((j) => j.id === id);
-    if (!job) return Promise.resolve({ job: id, at: this.clock.now().toISOString(), ok: false, errorName: 'UnknownJob' });
+    if (!job)
+      return Promise.resolve({
+        job: id,
+        at: this.clock.now().toISOString(),
+        ok: false,
+        errorName: 'UnknownJob',
+      });
     const at = this.clock.now().toISOString();
-    const event = { 'detail-type': 'Scheduled Event', source: 'caseline.local-scheduler', time: at, detail: {} };
+    const event = {
+      'detail-type': 'Scheduled Event',
+      source: 'caseline.local-scheduler',
+      time: at,
+      detail: {},
+    };
     const run = this.host
       .invoke(job.id, event)
       .then((result): JobRun => ({ job: id, at, ok: true, result }))
-      .catch((error: unknown): JobRun => ({ job: id, at, ok: false, errorName: error instanceof Error ? error.name : 'Error' }))
+      .catch(
+        (error: unknown): JobRun => ({
+          job: id,
+          at,
+          ok: false,
+          errorName: error instanceof Error ? error.name : 'Error',
+        }),
+      )
       .then((r) => {
         this.history.push(r);
         if (this.history.length > 200) this.history.shift();

@@ -16,16 +16,77 @@ export interface SeedUser {
 export const STAFF_ACCOUNT = 'caseline';
 
 export const SEED_USERS: readonly SeedUser[] = [
-  { username: 'lab.acme', sub: 'u-lab-acme-1', roles: ['lab'], accountId: 'lab-acme', description: 'technician at Acme Dental Lab' },
-  { username: 'lab.acme2', sub: 'u-lab-acme-2', roles: ['lab'], accountId: 'lab-acme', description: 'second technician at Acme Dental Lab' },
-  { username: 'lab.bright', sub: 'u-lab-bright-1', roles: ['lab'], accountId: 'lab-bright', description: 'technician at Bright Smile Lab' },
-  { username: 'lab.coast', sub: 'u-lab-coast-1', roles: ['lab'], accountId: 'lab-coast', description: 'technician at Coast Prosthetics' },
-  { username: 'designer.priya', sub: 'u-des-priya', roles: ['designer'], accountId: STAFF_ACCOUNT, description: 'designer (crowns, bridges, implants)' },
-  { username: 'designer.marco', sub: 'u-des-marco', roles: ['designer'], accountId: STAFF_ACCOUNT, description: 'designer (crowns, veneers, splints)' },
-  { username: 'designer.lin', sub: 'u-des-lin', roles: ['designer'], accountId: STAFF_ACCOUNT, description: 'designer (full-arch, dentures, models)' },
-  { username: 'officer.olivia', sub: 'u-po-olivia', roles: ['privacy-officer'], accountId: STAFF_ACCOUNT, description: 'privacy officer' },
-  { username: 'auditor.ann', sub: 'u-aud-ann', roles: ['auditor'], accountId: STAFF_ACCOUNT, description: 'auditor (read-only audit access)' },
-  { username: 'operator.omar', sub: 'u-op-omar', roles: ['operator'], accountId: STAFF_ACCOUNT, description: 'operator (runs the service, moves the local clock)' },
+  {
+    username: 'lab.acme',
+    sub: 'u-lab-acme-1',
+    roles: ['lab'],
+    accountId: 'lab-acme',
+    description: 'technician at Acme Dental Lab',
+  },
+  {
+    username: 'lab.acme2',
+    sub: 'u-lab-acme-2',
+    roles: ['lab'],
+    accountId: 'lab-acme',
+    description: 'second technician at Acme Dental Lab',
+  },
+  {
+    username: 'lab.bright',
+    sub: 'u-lab-bright-1',
+    roles: ['lab'],
+    accountId: 'lab-bright',
+    description: 'technician at Bright Smile Lab',
+  },
+  {
+    username: 'lab.coast',
+    sub: 'u-lab-coast-1',
+    roles: ['lab'],
+    accountId: 'lab-coast',
+    description: 'technician at Coast Prosthetics',
+  },
+  {
+    username: 'designer.priya',
+    sub: 'u-des-priya',
+    roles: ['designer'],
+    accountId: STAFF_ACCOUNT,
+    description: 'designer (crowns, bridges, implants)',
+  },
+  {
+    username: 'designer.marco',
+    sub: 'u-des-marco',
+    roles: ['designer'],
+    accountId: STAFF_ACCOUNT,
+    description: 'designer (crowns, veneers, splints)',
+  },
+  {
+    username: 'designer.lin',
+    sub: 'u-des-lin',
+    roles: ['designer'],
+    accountId: STAFF_ACCOUNT,
+    description: 'designer (full-arch, dentures, models)',
+  },
+  {
+    username: 'officer.olivia',
+    sub: 'u-po-olivia',
+    roles: ['privacy-officer'],
+    accountId: STAFF_ACCOUNT,
+    description: 'privacy officer',
+  },
+  {
+    username: 'auditor.ann',
+    sub: 'u-aud-ann',
+    roles: ['auditor'],
+    accountId: STAFF_ACCOUNT,
+    description: 'auditor (read-only audit access)',
+  },
+  {
+    username: 'operator.omar',
+    sub: 'u-op-omar',
+    roles: ['operator'],
+    accountId: STAFF_ACCOUNT,
+    description: 'operator (runs the service, moves the local clock)',
+  },
 ];
 
-export const seedUser = (username: string): SeedUser | undefined => SEED_USERS.find((u) => u.username === username);
+export const seedUser = (username: string): SeedUser | undefined =>
+  SEED_USERS.find((u) => u.username === username);

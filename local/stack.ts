@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { adjustableClock } from '../lambdas/shared/clock';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -17,7 +18,6 @@ import {
   TOPICS,
 } from '../lib/definitions';
 import { FUNCTIONS, functionArnPlaceholder } from '../lib/functions';
-import { adjustableClock } from '../lambdas/shared/clock';
 import { loadDefinition } from './asl';
 import { startDynamo } from './dynamo';
 import { FunctionsHost, localFunctionArn } from './functions-host';
@@ -78,7 +78,9 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   // The clock first: tokens, outbox timestamps and handlers all read it.
   const clockFile = dir ? join(dir, 'clock.json') : undefined;
   adjustableClock.setOffset(
-    clockFile && existsSync(clockFile) ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs: number }).offsetMs : 0,
+    clockFile && existsSync(clockFile)
+      ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs: number }).offsetMs
+      : 0,
   );
 
   const [dynamo, s3, kms, outbox] = await Promise.all([
@@ -96,7 +98,11 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       ...(dir ? { stateFile: join(dir, 'kms-keys.json') } : {}),
-      keys: Object.values(KMS_KEYS).map((k) => ({ alias: k.alias, keySpec: k.keySpec, keyUsage: k.keyUsage })),
+      keys: Object.values(KMS_KEYS).map((k) => ({
+        alias: k.alias,
+        keySpec: k.keySpec,
+        keyUsage: k.keyUsage,
+      })),
     }),
     startOutbox({
       host,
@@ -114,7 +120,10 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     Object.values(STATE_MACHINES).map((sm) => [sm.id, sm.localName]),
   ) as Record<StateMachineId, string>;
   const substitutions = Object.fromEntries(
-    FUNCTIONS.filter((f) => f.task).map((f) => [functionArnPlaceholder(f.id), localFunctionArn(LOCAL_REGION, LOCAL_ACCOUNT, f.id)]),
+    FUNCTIONS.filter((f) => f.task).map((f) => [
+      functionArnPlaceholder(f.id),
+      localFunctionArn(LOCAL_REGION, LOCAL_ACCOUNT, f.id),
+    ]),
   );
   const sfn = await startSfnServer({
     host,
@@ -129,13 +138,21 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     ...(opts.retryIntervalOverrides ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}),
   });
 
-  const endpoints = { dynamodb: dynamo.endpoint, s3: s3.endpoint, kms: kms.endpoint, sfn: sfn.endpoint, sns: outbox.endpoint };
+  const endpoints = {
+    dynamodb: dynamo.endpoint,
+    s3: s3.endpoint,
+    kms: kms.endpoint,
+    sfn: sfn.endpoint,
+    sns: outbox.endpoint,
+  };
   const env: Record<string, string> = {
     CASELINE_STAGE: 'local',
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-    ...Object.fromEntries(Object.entries(endpoints).map(([k, v]) => [`CASELINE_ENDPOINT_${k.toUpperCase()}`, v])),
+    ...Object.fromEntries(
+      Object.entries(endpoints).map(([k, v]) => [`CASELINE_ENDPOINT_${k.toUpperCase()}`, v]),
+    ),
     ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, localTableName(t.id)])),
     ...Object.fromEntries(Object.values(BUCKETS).map((b) => [b.envVar, b.localName])),
     ...Object.fromEntries(Object.values(KMS_KEYS).map((k) => [k.envVar, kms.keyArnForAlias(k.alias)])),
@@ -143,7 +160,10 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       Object.values(STATE_MACHINES).map((sm) => [sm.envVar, sfn.stateMachineArn(stateMachineNames[sm.id])]),
     ),
     ...Object.fromEntries(
-      Object.values(TOPICS).map((t) => [t.envVar, `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${t.localName}`]),
+      Object.values(TOPICS).map((t) => [
+        t.envVar,
+        `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${t.localName}`,
+      ]),
     ),
   };
   // Handlers are imported lazily, after this: their config reads these at cold start.
@@ -157,26 +177,53 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   const scheduler = new Scheduler(functions, adjustableClock);
   if (opts.scheduler) scheduler.start();
 
-  const isOperator = (claims?: Record<string, unknown>) =>
-    Array.isArray(claims?.['cognito:groups']) && (claims?.['cognito:groups'] as unknown[]).includes('operator');
-  const operatorOnly = { status: 403, body: { code: 'FORBIDDEN', message: 'Sign in as an operator (operator.omar).' } };
+  const isOperator = (claims?: Record<string, unknown>) => {
+    const groups = claims?.['cognito:groups'];
+    return Array.isArray(groups) && groups.includes('operator');
+  };
+  const operatorOnly = {
+    status: 403,
+    body: { code: 'FORBIDDEN', message: 'Sign in as an operator (operator.omar).' },
+  };
   const localRoutes: Record<string, LocalRoute> = {
     'GET /local/users': async () => ({
       status: 200,
-      body: SEED_USERS.map(({ username, roles, accountId, description }) => ({ username, roles, accountId, description })),
+      body: SEED_USERS.map(({ username, roles, accountId, description }) => ({
+        username,
+        roles,
+        accountId,
+        description,
+      })),
     }),
     'POST /local/token': async ({ body }) => {
       const username = (body as { username?: unknown } | undefined)?.username;
       const user = typeof username === 'string' ? seedUser(username) : undefined;
-      if (!user) return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'username: name one of the seeded users (GET /local/users).' } };
+      if (!user)
+        return {
+          status: 400,
+          body: {
+            code: 'VALIDATION_FAILED',
+            message: 'username: name one of the seeded users (GET /local/users).',
+          },
+        };
       return { status: 200, body: await idp.issue(user) };
     },
     'GET /.well-known/jwks.json': async () => ({ status: 200, body: idp.jwks }),
-    'GET /local/clock': async () => ({ status: 200, body: { now: adjustableClock.now().toISOString(), offsetMs: adjustableClock.offset } }),
+    'GET /local/clock': async () => ({
+      status: 200,
+      body: { now: adjustableClock.now().toISOString(), offsetMs: adjustableClock.offset },
+    }),
     'POST /local/clock/advance': async ({ body, claims }) => {
       if (!isOperator(claims)) return operatorOnly;
       const ms = parseDuration(body);
-      if (!ms) return { status: 400, body: { code: 'VALIDATION_FAILED', message: 'Give a positive ms, seconds, minutes, hours or days.' } };
+      if (!ms)
+        return {
+          status: 400,
+          body: {
+            code: 'VALIDATION_FAILED',
+            message: 'Give a positive ms, seconds, minutes, hours or days.',
+          },
+        };
       const now = adjustableClock.advance(ms);
       if (clockFile) writeFileSync(clockFile, JSON.stringify({ offsetMs: adjustableClock.offset }));
       const jobs = await scheduler.runAll();
@@ -189,11 +236,15 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
         ...(query.get('since') ? { since: query.get('since') as string } : {}),
       }),
     }),
-    'GET /local/jobs': async () => ({ status: 200, body: { jobs: scheduler.names, history: scheduler.history } }),
+    'GET /local/jobs': async () => ({
+      status: 200,
+      body: { jobs: scheduler.names, history: scheduler.history },
+    }),
     'POST /local/jobs/*': async ({ path, claims }) => {
       if (!isOperator(claims)) return operatorOnly;
       const name = path.split('/').pop() ?? '';
-      if (!scheduler.names.includes(name)) return { status: 404, body: { code: 'NOT_FOUND', message: `No job ${name}; see GET /local/jobs.` } };
+      if (!scheduler.names.includes(name))
+        return { status: 404, body: { code: 'NOT_FOUND', message: `No job ${name}; see GET /local/jobs.` } };
       return { status: 200, body: await scheduler.run(name) };
     },
   };

@@ -1,6 +1,7 @@
 // The two stand-ins ship no type declarations; these cover the parts the local stack uses.
 declare module '@20minutes/s3rver' {
   import type { AddressInfo } from 'node:net';
+
   interface S3rverOptions {
     address?: string;
     port?: number;
@@ -19,6 +20,7 @@ declare module '@20minutes/s3rver' {
 
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;

@@ -22,7 +22,10 @@ import { ValidationError } from '../shared/errors';
 
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });
 const fileKey = (orderId: string, fileId: string) => ({ pk: `ORDER#${orderId}`, sk: `FILE#${fileId}` });
-const caseRefKey = (accountId: string, caseRef: string) => ({ pk: `CASEREF#${accountId}#${caseRef}`, sk: 'GUARD' });
+const caseRefKey = (accountId: string, caseRef: string) => ({
+  pk: `CASEREF#${accountId}#${caseRef}`,
+  sk: 'GUARD',
+});
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
 
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
@@ -34,7 +37,8 @@ const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
 };
 
 const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
@@ -47,7 +51,10 @@ const decodeCursor = (cursor: string | undefined, accountId: string) => {
     if (key.gsi1pk !== `ACCOUNT#${accountId}`) throw new Error('foreign cursor');
     return key;
   } catch (cause) {
-    throw new ValidationError([{ field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' }], { cause });
+    throw new ValidationError(
+      [{ field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' }],
+      { cause },
+    );
   }
 };
 
@@ -74,11 +81,17 @@ export class DynamoOrderRepository implements OrderRepository {
   }
 
   async get(orderId: string): Promise<Order | undefined> {
-    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: orderKey(orderId), ConsistentRead: true }));
+    const { Item } = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: orderKey(orderId), ConsistentRead: true }),
+    );
     return strip<Order>(Item);
   }
 
-  async transition(orderId: string, fromStatuses: readonly Order['status'][], changes: Partial<Order>): Promise<Order | undefined> {
+  async transition(
+    orderId: string,
+    fromStatuses: readonly Order['status'][],
+    changes: Partial<Order>,
+  ): Promise<Order | undefined> {
     const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
@@ -119,8 +132,13 @@ export class DynamoOrderRepository implements OrderRepository {
           TableName: this.table,
           IndexName: 'byAccount',
           KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ...(opts.status ? { ':status': opts.status } : {}) },
-          ...(opts.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: {
+            ':pk': `ACCOUNT#${accountId}`,
+            ...(opts.status ? { ':status': opts.status } : {}),
+          },
+          ...(opts.status
+            ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
+            : {}),
           ScanIndexForward: false,
           Limit: opts.limit - orders.length,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -260,7 +278,12 @@ export class DynamoOrderRepository implements OrderRepository {
       new PutCommand({
         TableName: this.table,
         // The random suffix keeps two entries in the same millisecond apart.
-        Item: { pk: `ORDER#${entry.orderId}`, sk: `EVENT#${entry.at}#${randomBytes(4).toString('hex')}`, entity: 'event', ...entry },
+        Item: {
+          pk: `ORDER#${entry.orderId}`,
+          sk: `EVENT#${entry.at}#${randomBytes(4).toString('hex')}`,
+          entity: 'event',
+          ...entry,
+        },
       }),
     );
   }

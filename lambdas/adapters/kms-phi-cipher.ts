@@ -14,7 +14,11 @@ export class KmsPhiCipher implements PhiCipher {
 
   async encrypt(plaintext: string, context: Readonly<Record<string, string>>): Promise<string> {
     const { CiphertextBlob } = await this.kms.send(
-      new EncryptCommand({ KeyId: this.keyId, Plaintext: Buffer.from(plaintext, 'utf8'), EncryptionContext: { ...context } }),
+      new EncryptCommand({
+        KeyId: this.keyId,
+        Plaintext: Buffer.from(plaintext, 'utf8'),
+        EncryptionContext: { ...context },
+      }),
     );
     if (!CiphertextBlob) throw new Error('KMS returned no ciphertext');
     return Buffer.from(CiphertextBlob).toString('base64');
@@ -22,7 +26,11 @@ export class KmsPhiCipher implements PhiCipher {
 
   async decrypt(ciphertext: string, context: Readonly<Record<string, string>>): Promise<string> {
     const { Plaintext } = await this.kms.send(
-      new DecryptCommand({ KeyId: this.keyId, CiphertextBlob: Buffer.from(ciphertext, 'base64'), EncryptionContext: { ...context } }),
+      new DecryptCommand({
+        KeyId: this.keyId,
+        CiphertextBlob: Buffer.from(ciphertext, 'base64'),
+        EncryptionContext: { ...context },
+      }),
     );
     if (!Plaintext) throw new Error('KMS returned no plaintext');
     return Buffer.from(Plaintext).toString('utf8');

@@ -45,7 +45,12 @@ export class S3FileStore implements FileStore {
     return new Date(this.clock.now().getTime() + seconds * 1000).toISOString();
   }
 
-  async presignPut(input: { key: string; sizeBytes: number; sha256Base64: string; expiresInSeconds: number }) {
+  async presignPut(input: {
+    key: string;
+    sizeBytes: number;
+    sha256Base64: string;
+    expiresInSeconds: number;
+  }) {
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: input.key,
@@ -63,7 +68,6 @@ export class S3FileStore implements FileStore {
       headers: {
         'content-length': String(input.sizeBytes),
         'x-amz-checksum-sha256': input.sha256Base64,
-        'x-amz-sdk-checksum-algorithm': 'SHA256',
         'x-amz-server-side-encryption': 'aws:kms',
         'x-amz-server-side-encryption-aws-kms-key-id': this.kmsKeyId,
       },
@@ -84,15 +88,29 @@ export class S3FileStore implements FileStore {
     return UploadId;
   }
 
-  presignPart(input: { key: string; uploadId: string; partNumber: number; expiresInSeconds: number }): Promise<string> {
+  presignPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    expiresInSeconds: number;
+  }): Promise<string> {
     return getSignedUrl(
       this.s3,
-      new UploadPartCommand({ Bucket: this.bucket, Key: input.key, UploadId: input.uploadId, PartNumber: input.partNumber }),
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: input.key,
+        UploadId: input.uploadId,
+        PartNumber: input.partNumber,
+      }),
       { expiresIn: input.expiresInSeconds },
     );
   }
 
-  async completeMultipart(input: { key: string; uploadId: string; parts: { partNumber: number; etag: string }[] }) {
+  async completeMultipart(input: {
+    key: string;
+    uploadId: string;
+    parts: { partNumber: number; etag: string }[];
+  }) {
     await this.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: this.bucket,
@@ -105,7 +123,9 @@ export class S3FileStore implements FileStore {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     try {
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+      await this.s3.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      );
     } catch {
       // Best effort: the bucket's lifecycle rule aborts incomplete uploads after a day anyway
       // (and the local stand-in does not implement Abort).
@@ -142,17 +162,25 @@ export class S3FileStore implements FileStore {
 
   /** Deletes every object under the prefix (current versions; version purge is the purge job's). */
   async deletePrefix(prefix: string): Promise<number> {
-    if (!prefix.endsWith('/') || prefix.split('/').length < 4) throw new Error('refusing to delete outside an order prefix');
+    if (!prefix.endsWith('/') || prefix.split('/').length < 4)
+      throw new Error('refusing to delete outside an order prefix');
     let deleted = 0;
     let token: string | undefined;
     do {
       const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
       );
       const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => Boolean(k));
       if (keys.length) {
         await this.s3.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
         );
         deleted += keys.length;
       }

@@ -12,13 +12,20 @@ export class SfnWorkflow implements Workflow {
     try {
       const { executionArn } = await this.sfn.send(
         // Ids only: execution input is visible in the console and history, so no PHI goes in.
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name,
+          input: JSON.stringify(input),
+        }),
       );
       if (!executionArn) throw new Error('Step Functions returned no execution ARN');
       return executionArn;
     } catch (error) {
       // A finished execution with this name exists: it is the one this order already had.
-      if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') {
+      if (
+        error instanceof ExecutionAlreadyExists ||
+        (error as { name?: string }).name === 'ExecutionAlreadyExists'
+      ) {
         const arn = this.stateMachineArn.replace(':stateMachine:', ':execution:');
         return `${arn}:${name}`;
       }

@@ -37,7 +37,8 @@ export interface AuditEvent {
 export const recordAudit = async (
   deps: Pick<Deps, 'audit' | 'clock' | 'ids'>,
   actor: Actor,
-  event: Pick<AuditEvent, 'accountId' | 'action' | 'outcome'> & Partial<Pick<AuditEvent, 'orderId' | 'fileId' | 'reason'>>,
+  event: Pick<AuditEvent, 'accountId' | 'action' | 'outcome'> &
+    Partial<Pick<AuditEvent, 'orderId' | 'fileId' | 'reason'>>,
 ): Promise<void> => {
   const full: AuditEvent = {
     eventId: deps.ids.next('aud'),

@@ -47,7 +47,8 @@ export const ingestOrder = async (
           check = {
             ok: false,
             checkedAt,
-            problem: 'The file content does not match the SHA-256 declared for it: it changed or was damaged in transit. Upload it again.',
+            problem:
+              'The file content does not match the SHA-256 declared for it: it changed or was damaged in transit. Upload it again.',
           };
         } else if (inspection.problem) {
           check = { ok: false, checkedAt, problem: inspection.problem };

@@ -4,13 +4,7 @@
  * exports, backups and operators' consoles show ids and prescriptions only.
  */
 
-export type OrderStatus =
-  | 'DRAFT'
-  | 'SUBMITTED'
-  | 'QUEUED'
-  | 'REJECTED'
-  | 'CANCELLED'
-  | 'STUCK';
+export type OrderStatus = 'DRAFT' | 'SUBMITTED' | 'QUEUED' | 'REJECTED' | 'CANCELLED' | 'STUCK';
 
 /** Orders in these states still hold their case reference and file checksums for duplicate checks. */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['DRAFT', 'SUBMITTED', 'QUEUED', 'STUCK'];
@@ -79,7 +73,9 @@ export interface OrderFile {
   /** Server-chosen object key under the order's prefix; never derived from the lab's file name. */
   readonly key: string;
   readonly declaredAt: string;
-  readonly upload: { readonly mode: 'single' } | { readonly mode: 'multipart'; readonly uploadId: string; readonly partSize: number };
+  readonly upload:
+    | { readonly mode: 'single' }
+    | { readonly mode: 'multipart'; readonly uploadId: string; readonly partSize: number };
   /** Parts the client reported as stored (multipart), so an interrupted upload resumes. */
   readonly parts?: readonly { readonly partNumber: number; readonly etag: string }[];
   readonly uploadedAt?: string;
@@ -98,7 +94,11 @@ export interface TimelineEntry {
 }
 
 export const orderPrefix = (accountId: string, orderId: string) => `accounts/${accountId}/orders/${orderId}/`;
-export const phiContext = (accountId: string, orderId: string) => ({ accountId, orderId, purpose: 'order-phi' });
+export const phiContext = (accountId: string, orderId: string) => ({
+  accountId,
+  orderId,
+  purpose: 'order-phi',
+});
 export const fileNameContext = (accountId: string, orderId: string, fileId: string) => ({
   accountId,
   orderId,

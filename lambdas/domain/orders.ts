@@ -37,7 +37,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ALLOWED_FORMATS: readonly FileFormat[] = ['stl', 'ply', 'obj'];
 
 const notFound = (orderId: string) =>
-  new NotFoundError(`No order ${orderId} in your account. Check the id, or list your orders with GET /orders.`);
+  new NotFoundError(
+    `No order ${orderId} in your account. Check the id, or list your orders with GET /orders.`,
+  );
 
 const timeline = (deps: Pick<Deps, 'orders' | 'clock'>, entry: Omit<TimelineEntry, 'at'>) =>
   deps.orders.addTimeline({ ...entry, at: deps.clock.now().toISOString() });
@@ -46,7 +48,12 @@ const timeline = (deps: Pick<Deps, 'orders' | 'clock'>, entry: Omit<TimelineEntr
  * Loads an order the actor's account owns. Another account's order answers exactly like a
  * missing one (404), and the attempt is audited against the owner's account.
  */
-export const loadOwnedOrder = async (deps: Deps, actor: Actor, orderId: string, action: AuditAction): Promise<Order> => {
+export const loadOwnedOrder = async (
+  deps: Deps,
+  actor: Actor,
+  orderId: string,
+  action: AuditAction,
+): Promise<Order> => {
   const order = await deps.orders.get(orderId);
   if (!order || order.accountId !== actor.accountId) {
     await recordAudit(deps, actor, {
@@ -98,7 +105,12 @@ export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderIn
       );
     }
   }
-  await recordAudit(deps, actor, { accountId: actor.accountId, action: 'order.create', outcome: 'ALLOWED', orderId });
+  await recordAudit(deps, actor, {
+    accountId: actor.accountId,
+    action: 'order.create',
+    outcome: 'ALLOWED',
+    orderId,
+  });
 
   const phi: OrderPhi = {
     patientRef: input.patientRef,
@@ -133,7 +145,12 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
   requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'order.view');
   // Audit first, then decrypt: a view that cannot be audited does not happen.
-  await recordAudit(deps, actor, { accountId: order.accountId, action: 'order.view', outcome: 'ALLOWED', orderId });
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'order.view',
+    outcome: 'ALLOWED',
+    orderId,
+  });
   const [phiText, files, events] = await Promise.all([
     deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
     deps.orders.files(orderId),
@@ -146,7 +163,10 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
     ...(phi.notes ? { notes: phi.notes } : {}),
     remake: order.remake,
     ...(order.closedReason ? { closedReason: order.closedReason } : {}),
-    items: order.items.map((item, i) => ({ ...item, ...(phi.itemNotes?.[i] ? { notes: phi.itemNotes[i] } : {}) })),
+    items: order.items.map((item, i) => ({
+      ...item,
+      ...(phi.itemNotes?.[i] ? { notes: phi.itemNotes[i] } : {}),
+    })),
     files: await Promise.all(
       files.map(async (f) => ({
         fileId: f.fileId,
@@ -200,19 +220,31 @@ const parseDeclareUpload = (body: unknown): DeclareUploadBody & { format: FileFo
   const name = typeof b.name === 'string' ? b.name.trim() : '';
   const ext = name.includes('.') ? name.split('.').pop()?.toLowerCase() : undefined;
   if (!name || name.length > 255 || /[/\\]/.test(name)) {
-    issues.push({ field: 'name', message: 'Give the file name without folders, up to 255 characters, e.g. upper-arch.stl.' });
+    issues.push({
+      field: 'name',
+      message: 'Give the file name without folders, up to 255 characters, e.g. upper-arch.stl.',
+    });
   } else if (!ALLOWED_FORMATS.includes(ext as FileFormat)) {
-    issues.push({ field: 'name', message: 'Only STL, PLY and OBJ scans are accepted: export the scan in one of those formats.' });
+    issues.push({
+      field: 'name',
+      message: 'Only STL, PLY and OBJ scans are accepted: export the scan in one of those formats.',
+    });
   }
   const sizeBytes = b.sizeBytes;
   if (typeof sizeBytes !== 'number' || !Number.isInteger(sizeBytes) || sizeBytes < 1) {
     issues.push({ field: 'sizeBytes', message: 'Give the file size in bytes as a whole number above 0.' });
   } else if (sizeBytes > MAX_FILE_BYTES) {
-    issues.push({ field: 'sizeBytes', message: `Files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB; decimate the mesh or split the scan.` });
+    issues.push({
+      field: 'sizeBytes',
+      message: `Files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB; decimate the mesh or split the scan.`,
+    });
   }
   const sha256 = typeof b.sha256 === 'string' ? b.sha256.toLowerCase() : '';
   if (!SHA256_HEX.test(sha256)) {
-    issues.push({ field: 'sha256', message: 'Give the SHA-256 of the file as 64 hexadecimal characters (sha256sum prints it).' });
+    issues.push({
+      field: 'sha256',
+      message: 'Give the SHA-256 of the file as 64 hexadecimal characters (sha256sum prints it).',
+    });
   }
   if (b.remake !== undefined && typeof b.remake !== 'boolean') {
     issues.push({ field: 'remake', message: 'Use true or false.' });
@@ -221,14 +253,24 @@ const parseDeclareUpload = (body: unknown): DeclareUploadBody & { format: FileFo
   const unknown = Object.keys(b).filter((k) => !known.has(k));
   if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
   if (issues.length) throw new ValidationError(issues);
-  return { name, sizeBytes: sizeBytes as number, sha256, format: ext as FileFormat, ...(b.remake === true ? { remake: true } : {}) };
+  return {
+    name,
+    sizeBytes: sizeBytes as number,
+    sha256,
+    format: ext as FileFormat,
+    ...(b.remake === true ? { remake: true } : {}),
+  };
 };
 
 const requireDraft = (order: Order, what: string) => {
   if (order.status !== 'DRAFT') {
-    throw new ConflictError(`Order ${order.orderId} is ${order.status}: ${what} only while it is a DRAFT.`, 'WRONG_STATE', {
-      status: order.status,
-    });
+    throw new ConflictError(
+      `Order ${order.orderId} is ${order.status}: ${what} only while it is a DRAFT.`,
+      'WRONG_STATE',
+      {
+        status: order.status,
+      },
+    );
   }
 };
 
@@ -262,7 +304,13 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
 
   const fileId = deps.ids.next('fil');
   const key = `${orderPrefix(order.accountId, orderId)}inputs/${fileId}.${input.format}`;
-  await recordAudit(deps, actor, { accountId: order.accountId, action: 'file.upload-url', outcome: 'ALLOWED', orderId, fileId });
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'file.upload-url',
+    outcome: 'ALLOWED',
+    orderId,
+    fileId,
+  });
   const nameCipher = await deps.phi.encrypt(input.name, fileNameContext(order.accountId, orderId, fileId));
   const multipart = input.sizeBytes > MULTIPART_THRESHOLD_BYTES;
   const uploadId = multipart ? await deps.files.startMultipart(key) : undefined;
@@ -280,7 +328,12 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
     upload: uploadId ? { mode: 'multipart', uploadId, partSize: PART_SIZE_BYTES } : { mode: 'single' },
   };
   await deps.orders.addFile(file);
-  await timeline(deps, { orderId, type: 'FILE_DECLARED', by: actor.sub, detail: { fileId, sizeBytes: input.sizeBytes } });
+  await timeline(deps, {
+    orderId,
+    type: 'FILE_DECLARED',
+    by: actor.sub,
+    detail: { fileId, sizeBytes: input.sizeBytes },
+  });
 
   if (!uploadId) {
     const put = await deps.files.presignPut({
@@ -312,7 +365,8 @@ const loadFile = async (deps: Deps, order: Order, fileId: string) => {
 
 const parseParts = (value: unknown, field: string, partCount: number) => {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new ValidationError([{ field, message: 'Give a list of { partNumber, etag }.' }]);
+  if (!Array.isArray(value))
+    throw new ValidationError([{ field, message: 'Give a list of { partNumber, etag }.' }]);
   return value.map((p, i) => {
     const part = p as { partNumber?: unknown; etag?: unknown };
     if (
@@ -323,29 +377,51 @@ const parseParts = (value: unknown, field: string, partCount: number) => {
       part.etag.length === 0 ||
       part.etag.length > 200
     ) {
-      throw new ValidationError([{ field: `${field}[${i}]`, message: `Give partNumber 1–${partCount} and the ETag S3 returned for it.` }]);
+      throw new ValidationError([
+        {
+          field: `${field}[${i}]`,
+          message: `Give partNumber 1–${partCount} and the ETag S3 returned for it.`,
+        },
+      ]);
     }
     return { partNumber: part.partNumber as number, etag: part.etag };
   });
 };
 
-const mergeParts = (a: readonly { partNumber: number; etag: string }[], b: readonly { partNumber: number; etag: string }[]) =>
-  [...new Map([...a, ...b].map((p) => [p.partNumber, p])).values()].sort((x, y) => x.partNumber - y.partNumber);
+const mergeParts = (
+  a: readonly { partNumber: number; etag: string }[],
+  b: readonly { partNumber: number; etag: string }[],
+) =>
+  [...new Map([...a, ...b].map((p) => [p.partNumber, p])).values()].sort(
+    (x, y) => x.partNumber - y.partNumber,
+  );
 
 /**
  * The next batch of part URLs for a multipart upload, signed now so none expires while earlier
  * parts are still uploading. `completed` parts are recorded so an interrupted upload resumes.
  */
-export const presignParts = async (deps: Deps, actor: Actor, orderId: string, fileId: string, body: unknown) => {
+export const presignParts = async (
+  deps: Deps,
+  actor: Actor,
+  orderId: string,
+  fileId: string,
+  body: unknown,
+) => {
   requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'file.upload-url');
   requireDraft(order, 'files can be uploaded');
   const file = await loadFile(deps, order, fileId);
   if (file.upload.mode !== 'multipart') {
-    throw new ConflictError('This file is uploaded with a single PUT; declare it again to get a fresh URL.', 'NOT_MULTIPART');
+    throw new ConflictError(
+      'This file is uploaded with a single PUT; declare it again to get a fresh URL.',
+      'NOT_MULTIPART',
+    );
   }
   const partCount = Math.ceil(file.sizeBytes / file.upload.partSize);
-  const b = (typeof body === 'object' && body !== null ? body : {}) as { partNumbers?: unknown; completed?: unknown };
+  const b = (typeof body === 'object' && body !== null ? body : {}) as {
+    partNumbers?: unknown;
+    completed?: unknown;
+  };
   const completed = parseParts(b.completed, 'completed', partCount);
   const parts = mergeParts(file.parts ?? [], completed);
   if (completed.length) await deps.orders.updateFile(orderId, fileId, { parts });
@@ -362,22 +438,42 @@ export const presignParts = async (deps: Deps, actor: Actor, orderId: string, fi
     wanted = b.partNumbers as number[];
   } else {
     throw new ValidationError([
-      { field: 'partNumbers', message: `Ask for up to ${MAX_PART_URLS_PER_REQUEST} part numbers from 1 to ${partCount}.` },
+      {
+        field: 'partNumbers',
+        message: `Ask for up to ${MAX_PART_URLS_PER_REQUEST} part numbers from 1 to ${partCount}.`,
+      },
     ]);
   }
-  await recordAudit(deps, actor, { accountId: order.accountId, action: 'file.upload-url', outcome: 'ALLOWED', orderId, fileId });
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'file.upload-url',
+    outcome: 'ALLOWED',
+    orderId,
+    fileId,
+  });
   const uploadId = file.upload.uploadId;
   const urls = await Promise.all(
     wanted.map(async (partNumber) => ({
       partNumber,
-      url: await deps.files.presignPart({ key: file.key, uploadId, partNumber, expiresInSeconds: URL_TTL_SECONDS }),
+      url: await deps.files.presignPart({
+        key: file.key,
+        uploadId,
+        partNumber,
+        expiresInSeconds: URL_TTL_SECONDS,
+      }),
     })),
   );
   const expiresAt = new Date(deps.clock.now().getTime() + URL_TTL_SECONDS * 1000).toISOString();
   return { fileId, partSize: file.upload.partSize, partCount, completed: parts, parts: urls, expiresAt };
 };
 
-export const completeUpload = async (deps: Deps, actor: Actor, orderId: string, fileId: string, body: unknown) => {
+export const completeUpload = async (
+  deps: Deps,
+  actor: Actor,
+  orderId: string,
+  fileId: string,
+  body: unknown,
+) => {
   requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'file.complete');
   requireDraft(order, 'uploads can be completed');
@@ -389,15 +485,22 @@ export const completeUpload = async (deps: Deps, actor: Actor, orderId: string, 
     if (parts.length !== partCount) {
       const have = new Set(parts.map((p) => p.partNumber));
       const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));
-      throw new ConflictError(`Parts ${missing.slice(0, 20).join(', ')} are not uploaded yet.`, 'PARTS_MISSING', {
-        missingParts: missing,
-      });
+      throw new ConflictError(
+        `Parts ${missing.slice(0, 20).join(', ')} are not uploaded yet.`,
+        'PARTS_MISSING',
+        {
+          missingParts: missing,
+        },
+      );
     }
     await deps.files.completeMultipart({ key: file.key, uploadId: file.upload.uploadId, parts });
     await deps.orders.updateFile(orderId, fileId, { parts });
   }
   const head = await deps.files.head(file.key);
-  if (!head) throw new ConflictError('The file has not arrived yet: upload it, then complete.', 'FILE_MISSING', { fileId });
+  if (!head)
+    throw new ConflictError('The file has not arrived yet: upload it, then complete.', 'FILE_MISSING', {
+      fileId,
+    });
   if (head.sizeBytes !== file.sizeBytes) {
     throw new ConflictError(
       `The uploaded file has ${head.sizeBytes} bytes but ${file.sizeBytes} were declared. Upload the file again.`,
@@ -417,7 +520,8 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
   // A second click, a retry or a duplicate event finds the order already submitted and returns
   // the same execution: StartExecution with the same name and input never starts a second one.
   if (order.status !== 'DRAFT' && order.status !== 'SUBMITTED') {
-    if (order.executionArn) return { orderId, status: order.status, executionArn: order.executionArn, duplicate: true };
+    if (order.executionArn)
+      return { orderId, status: order.status, executionArn: order.executionArn, duplicate: true };
     requireDraft(order, 'it can be submitted');
   }
   let current = order;
@@ -429,7 +533,9 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
     const heads = await Promise.all(files.map((f) => deps.files.head(f.key)));
     const missing = files.filter((_f, i) => !heads[i]).map((f) => f.fileId);
     if (missing.length) {
-      throw new ConflictError(`Files ${missing.join(', ')} have not been uploaded yet.`, 'FILES_MISSING', { fileIds: missing });
+      throw new ConflictError(`Files ${missing.join(', ')} have not been uploaded yet.`, 'FILES_MISSING', {
+        fileIds: missing,
+      });
     }
     const now = deps.clock.now();
     const transitioned = await deps.orders.transition(orderId, ['DRAFT'], {
@@ -447,7 +553,12 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
       if (current.status !== 'SUBMITTED') requireDraft(current, 'it can be submitted');
     }
   }
-  await recordAudit(deps, actor, { accountId: order.accountId, action: 'order.submit', outcome: 'ALLOWED', orderId });
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'order.submit',
+    outcome: 'ALLOWED',
+    orderId,
+  });
   const executionName = current.executionName ?? `${orderId}-intake`;
   const executionArn = await deps.workflow.start(executionName, { orderId, accountId: order.accountId });
   if (!current.executionArn) {
@@ -473,7 +584,12 @@ export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => 
   const order = await loadOwnedOrder(deps, actor, orderId, 'order.cancel');
   if (order.status === 'CANCELLED') return { orderId, status: 'CANCELLED' as const, removedObjects: 0 };
   requireDraft(order, 'an order can be cancelled');
-  await recordAudit(deps, actor, { accountId: order.accountId, action: 'order.cancel', outcome: 'ALLOWED', orderId });
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'order.cancel',
+    outcome: 'ALLOWED',
+    orderId,
+  });
   const now = deps.clock.now().toISOString();
   const cancelled = await deps.orders.transition(orderId, ['DRAFT'], {
     status: 'CANCELLED',
@@ -483,7 +599,11 @@ export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => 
   if (!cancelled) requireDraft((await deps.orders.get(orderId)) ?? order, 'an order can be cancelled');
   const files = await deps.orders.files(orderId);
   await Promise.all(
-    files.map((f) => (f.upload.mode === 'multipart' && !f.uploadedAt ? deps.files.abortMultipart(f.key, f.upload.uploadId) : undefined)),
+    files.map((f) =>
+      f.upload.mode === 'multipart' && !f.uploadedAt
+        ? deps.files.abortMultipart(f.key, f.upload.uploadId)
+        : undefined,
+    ),
   );
   const removedObjects = await deps.files.deletePrefix(orderPrefix(order.accountId, orderId));
   await releaseGuards(deps, order);

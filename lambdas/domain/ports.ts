@@ -14,21 +14,33 @@ export interface OrderRepository {
   transition(
     orderId: string,
     fromStatuses: readonly Order['status'][],
-    changes: Partial<Pick<Order, 'status' | 'updatedAt' | 'dueAt' | 'submittedAt' | 'executionName' | 'executionArn' | 'closedReason'>>,
+    changes: Partial<
+      Pick<
+        Order,
+        'status' | 'updatedAt' | 'dueAt' | 'submittedAt' | 'executionName' | 'executionArn' | 'closedReason'
+      >
+    >,
   ): Promise<Order | undefined>;
   listByAccount(
     accountId: string,
     opts: { limit: number; cursor?: string; status?: Order['status'] },
   ): Promise<{ orders: Order[]; cursor?: string }>;
   /** Reserves (accountId, caseRef) for an open order; returns the holder when already reserved. */
-  reserveCaseRef(accountId: string, caseRef: string, orderId: string): Promise<{ reserved: true } | { reserved: false; orderId: string }>;
+  reserveCaseRef(
+    accountId: string,
+    caseRef: string,
+    orderId: string,
+  ): Promise<{ reserved: true } | { reserved: false; orderId: string }>;
   releaseCaseRef(accountId: string, caseRef: string, orderId: string): Promise<void>;
   addFile(file: OrderFile): Promise<void>;
   updateFile(orderId: string, fileId: string, changes: Partial<OrderFile>): Promise<void>;
   files(orderId: string): Promise<OrderFile[]>;
   deleteFile(orderId: string, fileId: string): Promise<void>;
   /** Open orders of the account that already hold a file with this SHA-256. */
-  findOpenFileBySha(accountId: string, sha256: string): Promise<{ orderId: string; fileId: string } | undefined>;
+  findOpenFileBySha(
+    accountId: string,
+    sha256: string,
+  ): Promise<{ orderId: string; fileId: string } | undefined>;
   /** Remove the SHA lookup of an order's files once the order is closed. */
   forgetFileShas(orderId: string): Promise<void>;
   addTimeline(entry: TimelineEntry): Promise<void>;
@@ -58,8 +70,17 @@ export interface FileStore {
     expiresInSeconds: number;
   }): Promise<{ url: string; headers: Record<string, string>; expiresAt: string }>;
   startMultipart(key: string): Promise<string>;
-  presignPart(input: { key: string; uploadId: string; partNumber: number; expiresInSeconds: number }): Promise<string>;
-  completeMultipart(input: { key: string; uploadId: string; parts: { partNumber: number; etag: string }[] }): Promise<void>;
+  presignPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    expiresInSeconds: number;
+  }): Promise<string>;
+  completeMultipart(input: {
+    key: string;
+    uploadId: string;
+    parts: { partNumber: number; etag: string }[];
+  }): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   head(key: string): Promise<ObjectInfo | undefined>;
   read(key: string): AsyncIterable<Uint8Array>;

@@ -8,8 +8,8 @@
 import {
   BUCKETS,
   type BucketId,
-  KMS_KEYS,
   type KeyId,
+  KMS_KEYS,
   STATE_MACHINES,
   type StateMachineId,
   TABLES,
@@ -51,7 +51,9 @@ const required = (env: Env, name: string): string => {
 
 const fromDefinitions = <K extends string>(env: Env, defs: Readonly<Record<K, { envVar: string }>>) =>
   Object.freeze(
-    Object.fromEntries(Object.entries<{ envVar: string }>(defs).map(([id, d]) => [id, required(env, d.envVar)])),
+    Object.fromEntries(
+      Object.entries<{ envVar: string }>(defs).map(([id, d]) => [id, required(env, d.envVar)]),
+    ),
   ) as Readonly<Record<K, string>>;
 
 export const readConfig = (env: Env): Config => {

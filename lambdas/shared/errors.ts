@@ -40,7 +40,10 @@ export class UnauthorizedError extends HttpError {
   override readonly name = 'UnauthorizedError';
   readonly statusCode = 401;
   readonly code = 'UNAUTHORIZED';
-  constructor(message = 'Sign in again: the access token is missing, invalid or expired.', options?: ErrorOptions) {
+  constructor(
+    message = 'Sign in again: the access token is missing, invalid or expired.',
+    options?: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -66,7 +69,12 @@ export class ConflictError extends HttpError {
   readonly statusCode = 409;
   readonly code: string;
   override readonly details: Readonly<Record<string, unknown>>;
-  constructor(message: string, code = 'CONFLICT', details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    code = 'CONFLICT',
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.code = code;
     this.details = details;

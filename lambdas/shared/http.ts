@@ -64,7 +64,11 @@ export const errorResponse = (error: unknown, requestId: string): HttpResponse =
   }
   return toResponse({
     statusCode: 500,
-    body: { code: 'INTERNAL', message: 'Something went wrong on our side. It has been logged; try again.', requestId },
+    body: {
+      code: 'INTERNAL',
+      message: 'Something went wrong on our side. It has been logged; try again.',
+      requestId,
+    },
   });
 };
 
@@ -80,7 +84,8 @@ export const httpHandler = (
   middy<HttpEvent, HttpResponse, Error, Context>()
     .use({
       onError: async (request) => {
-        const requestId = request.context?.awsRequestId ?? request.event?.requestContext?.requestId ?? 'unknown';
+        const requestId =
+          request.context?.awsRequestId ?? request.event?.requestContext?.requestId ?? 'unknown';
         const status = request.error instanceof HttpError ? request.error.statusCode : 500;
         if (status >= 500) logger.error('request failed', { ...errorFacts(request.error), requestId });
         else logger.info('request refused', { ...errorFacts(request.error), status, requestId });
@@ -90,7 +95,13 @@ export const httpHandler = (
     .handler(async (event, context) => {
       const requestId = context?.awsRequestId ?? event.requestContext.requestId;
       const actor = options.public
-        ? Object.freeze({ sub: 'anonymous', username: 'anonymous', roles: [], accountId: '-', sourceIp: event.requestContext.http.sourceIp })
+        ? Object.freeze({
+            sub: 'anonymous',
+            username: 'anonymous',
+            roles: [],
+            accountId: '-',
+            sourceIp: event.requestContext.http.sourceIp,
+          })
         : actorFrom(event);
       const result = await fn({
         event,

@@ -32,7 +32,9 @@ export const actorFrom = (event: APIGatewayProxyEventV2WithJWTAuthorizer): Actor
   if (typeof sub !== 'string' || typeof accountId !== 'string' || sub === '' || accountId === '') {
     throw new UnauthorizedError();
   }
-  const roles = parseGroups(claims['cognito:groups']).filter((g): g is Role => (ROLES as string[]).includes(g));
+  const roles = parseGroups(claims['cognito:groups']).filter((g): g is Role =>
+    (ROLES as string[]).includes(g),
+  );
   const username = typeof claims.username === 'string' ? claims.username : sub;
   return Object.freeze({ sub, username, roles, accountId, sourceIp: event.requestContext.http.sourceIp });
 };

@@ -10,5 +10,6 @@ export const logger = new Logger({
 });
 
 /** What may be logged about an error: its name and, for our own errors, the code. Never the message of a foreign error. */
-export const errorFacts = (error: unknown): { errorName: string } =>
-  ({ errorName: error instanceof Error ? error.name : typeof error });
+export const errorFacts = (error: unknown): { errorName: string } => ({
+  errorName: error instanceof Error ? error.name : typeof error,
+});

@@ -7,7 +7,17 @@
  * RSA-2048 signatures whose public keys (DER SPKI) verify with any standard library.
  * Key material persists to `stateFile` when given; it is test material, never production keys.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  sign,
+  verify,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,7 +80,13 @@ const SIGNING: Record<string, readonly string[]> = {
 /** Canonical AAD: sorted keys, so {a,b} and {b,a} are the same context, as in KMS. */
 const aad = (context: unknown): Buffer => {
   const ctx = (context ?? {}) as Record<string, string>;
-  return Buffer.from(JSON.stringify(Object.keys(ctx).sort().map((k) => [k, ctx[k]])));
+  return Buffer.from(
+    JSON.stringify(
+      Object.keys(ctx)
+        .sort()
+        .map((k) => [k, ctx[k]]),
+    ),
+  );
 };
 
 const newKey = (seed: Omit<KmsKeySeed, 'alias'>, description = ''): StoredKey => {
@@ -84,7 +100,15 @@ const newKey = (seed: Omit<KmsKeySeed, 'alias'>, description = ''): StoredKey =>
         : generateKeyPairSync('rsa', { modulusLength: 2048 });
     material = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
   }
-  return { keyId, keySpec: seed.keySpec, keyUsage: seed.keyUsage, created: Date.now() / 1000, description, rotation: false, material };
+  return {
+    keyId,
+    keySpec: seed.keySpec,
+    keyUsage: seed.keyUsage,
+    created: Date.now() / 1000,
+    description,
+    rotation: false,
+    material,
+  };
 };
 
 export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer> => {
@@ -122,7 +146,10 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
   };
   const requireUsage = (key: StoredKey, usage: StoredKey['keyUsage'], op: string) => {
     if (key.keyUsage !== usage) {
-      throw new KmsError('InvalidKeyUsageException', `${arn(key.keyId)} key usage is ${key.keyUsage} which is not valid for ${op}.`);
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `${arn(key.keyId)} key usage is ${key.keyUsage} which is not valid for ${op}.`,
+      );
     }
   };
   const b64 = (value: unknown, field: string): Buffer => {
@@ -148,12 +175,19 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
     const key = state.keys[keyId];
     if (!key) throw invalid();
     if (expectedKeyId !== undefined && resolve(expectedKeyId).keyId !== keyId) {
-      throw new KmsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+      throw new KmsError(
+        'IncorrectKeyException',
+        'The key ID in the request does not identify a CMK that can perform this operation.',
+      );
     }
     requireUsage(key, 'ENCRYPT_DECRYPT', 'Decrypt');
     const rest = blob.subarray(2 + idLen);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', Buffer.from(key.material, 'base64'), rest.subarray(0, 12));
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        Buffer.from(key.material, 'base64'),
+        rest.subarray(0, 12),
+      );
       decipher.setAAD(aad(context));
       decipher.setAuthTag(rest.subarray(12, 28));
       return { key, plaintext: Buffer.concat([decipher.update(rest.subarray(28)), decipher.final()]) };
@@ -185,18 +219,28 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
     requireUsage(key, 'SIGN_VERIFY', body.Signature === undefined ? 'Sign' : 'Verify');
     const algorithm = String(body.SigningAlgorithm ?? '');
     if (!(SIGNING[key.keySpec] ?? []).includes(algorithm)) {
-      throw new KmsError('InvalidKeyUsageException', `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`,
+      );
     }
     const message = b64(body.Message, 'Message');
     const type = body.MessageType ?? 'RAW';
-    if (type === 'DIGEST' && message.length !== 32) throw new KmsError('ValidationException', 'Digest must be 32 bytes for SHA_256');
-    if (message.length > 4096) throw new KmsError('ValidationException', 'Message must be at most 4096 bytes');
-    const keyObject = createPrivateKey({ key: Buffer.from(key.material, 'base64'), format: 'der', type: 'pkcs8' });
+    if (type === 'DIGEST' && message.length !== 32)
+      throw new KmsError('ValidationException', 'Digest must be 32 bytes for SHA_256');
+    if (message.length > 4096)
+      throw new KmsError('ValidationException', 'Message must be at most 4096 bytes');
+    const keyObject = createPrivateKey({
+      key: Buffer.from(key.material, 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    });
     const options =
       key.keySpec === 'RSA_2048'
         ? {
             key: keyObject,
-            padding: algorithm === 'RSASSA_PSS_SHA_256' ? 2 /* RSA_PKCS1_PSS_PADDING */ : 1 /* RSA_PKCS1_PADDING */,
+            padding:
+              algorithm === 'RSASSA_PSS_SHA_256' ? 2 /* RSA_PKCS1_PSS_PADDING */ : 1 /* RSA_PKCS1_PADDING */,
             saltLength: 32,
           }
         : { key: keyObject, dsaEncoding: 'der' as const };
@@ -212,13 +256,21 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
 
   const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
     CreateKey: (body) => {
-      const keySpec = (body.KeySpec ?? body.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') as StoredKey['keySpec'];
+      const keySpec = (body.KeySpec ??
+        body.CustomerMasterKeySpec ??
+        'SYMMETRIC_DEFAULT') as StoredKey['keySpec'];
       const keyUsage = (body.KeyUsage ?? 'ENCRYPT_DECRYPT') as StoredKey['keyUsage'];
       if (!['SYMMETRIC_DEFAULT', 'ECC_NIST_P256', 'RSA_2048'].includes(keySpec)) {
-        throw new KmsError('UnsupportedOperationException', `The local KMS supports SYMMETRIC_DEFAULT, ECC_NIST_P256 and RSA_2048, not ${keySpec}`);
+        throw new KmsError(
+          'UnsupportedOperationException',
+          `The local KMS supports SYMMETRIC_DEFAULT, ECC_NIST_P256 and RSA_2048, not ${keySpec}`,
+        );
       }
       if ((keySpec === 'SYMMETRIC_DEFAULT') !== (keyUsage === 'ENCRYPT_DECRYPT')) {
-        throw new KmsError('ValidationException', `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
+        throw new KmsError(
+          'ValidationException',
+          `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`,
+        );
       }
       const key = newKey({ keySpec, keyUsage }, typeof body.Description === 'string' ? body.Description : '');
       state.keys[key.keyId] = key;
@@ -228,8 +280,10 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
     DescribeKey: (body) => ({ KeyMetadata: metadata(resolve(body.KeyId)) }),
     CreateAlias: (body) => {
       const name = String(body.AliasName ?? '');
-      if (!name.startsWith('alias/') || name.startsWith('alias/aws/')) throw new KmsError('ValidationException', 'Alias must start with alias/');
-      if (state.aliases[name]) throw new KmsError('AlreadyExistsException', `An alias with the name ${name} already exists`);
+      if (!name.startsWith('alias/') || name.startsWith('alias/aws/'))
+        throw new KmsError('ValidationException', 'Alias must start with alias/');
+      if (state.aliases[name])
+        throw new KmsError('AlreadyExistsException', `An alias with the name ${name} already exists`);
       state.aliases[name] = resolve(body.TargetKeyId).keyId;
       save();
       return {};
@@ -244,7 +298,8 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
     }),
     EnableKeyRotation: (body) => {
       const key = resolve(body.KeyId);
-      if (key.keySpec !== 'SYMMETRIC_DEFAULT') throw new KmsError('UnsupportedOperationException', 'Asymmetric keys cannot be rotated');
+      if (key.keySpec !== 'SYMMETRIC_DEFAULT')
+        throw new KmsError('UnsupportedOperationException', 'Asymmetric keys cannot be rotated');
       key.rotation = true;
       save();
       return {};
@@ -254,7 +309,8 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
       const key = resolve(body.KeyId);
       requireUsage(key, 'ENCRYPT_DECRYPT', 'Encrypt');
       const plaintext = b64(body.Plaintext, 'Plaintext');
-      if (plaintext.length < 1 || plaintext.length > 4096) throw new KmsError('ValidationException', 'Plaintext must be 1 to 4096 bytes');
+      if (plaintext.length < 1 || plaintext.length > 4096)
+        throw new KmsError('ValidationException', 'Plaintext must be 1 to 4096 bytes');
       return {
         CiphertextBlob: encryptWith(key, plaintext, body.EncryptionContext).toString('base64'),
         KeyId: arn(key.keyId),
@@ -262,14 +318,30 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
       };
     },
     Decrypt: (body) => {
-      const { key, plaintext } = decryptBlob(b64(body.CiphertextBlob, 'CiphertextBlob'), body.EncryptionContext, body.KeyId);
-      return { Plaintext: plaintext.toString('base64'), KeyId: arn(key.keyId), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+      const { key, plaintext } = decryptBlob(
+        b64(body.CiphertextBlob, 'CiphertextBlob'),
+        body.EncryptionContext,
+        body.KeyId,
+      );
+      return {
+        Plaintext: plaintext.toString('base64'),
+        KeyId: arn(key.keyId),
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      };
     },
     GenerateDataKey: (body) => {
       const key = resolve(body.KeyId);
       requireUsage(key, 'ENCRYPT_DECRYPT', 'GenerateDataKey');
-      const bytes = body.NumberOfBytes !== undefined ? Number(body.NumberOfBytes) : body.KeySpec === 'AES_128' ? 16 : body.KeySpec === 'AES_256' ? 32 : NaN;
-      if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) throw new KmsError('ValidationException', 'Give KeySpec (AES_128, AES_256) or NumberOfBytes 1–1024');
+      const bytes =
+        body.NumberOfBytes !== undefined
+          ? Number(body.NumberOfBytes)
+          : body.KeySpec === 'AES_128'
+            ? 16
+            : body.KeySpec === 'AES_256'
+              ? 32
+              : NaN;
+      if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024)
+        throw new KmsError('ValidationException', 'Give KeySpec (AES_128, AES_256) or NumberOfBytes 1–1024');
       const plaintext = randomBytes(bytes);
       return {
         Plaintext: plaintext.toString('base64'),
@@ -278,7 +350,9 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
       };
     },
     GenerateDataKeyWithoutPlaintext: (body) => {
-      const { Plaintext: _p, ...rest } = operations.GenerateDataKey?.(body) as Record<string, unknown>;
+      const generate = operations.GenerateDataKey;
+      if (!generate) throw new KmsError('KMSInternalException', 'GenerateDataKey missing');
+      const { Plaintext: _p, ...rest } = generate(body) as Record<string, unknown>;
       return rest;
     },
     Sign: (body) => {
@@ -303,8 +377,11 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
     },
     GetPublicKey: (body) => {
       const key = resolve(body.KeyId);
-      if (key.keyUsage !== 'SIGN_VERIFY') throw new KmsError('UnsupportedOperationException', `${arn(key.keyId)} is not an asymmetric key`);
-      const der = createPublicKey(createPrivateKey({ key: Buffer.from(key.material, 'base64'), format: 'der', type: 'pkcs8' })).export({
+      if (key.keyUsage !== 'SIGN_VERIFY')
+        throw new KmsError('UnsupportedOperationException', `${arn(key.keyId)} is not an asymmetric key`);
+      const der = createPublicKey(
+        createPrivateKey({ key: Buffer.from(key.material, 'base64'), format: 'der', type: 'pkcs8' }),
+      ).export({
         format: 'der',
         type: 'spki',
       });
@@ -327,18 +404,27 @@ export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer>
 
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': randomUUID(),
+      });
       res.end(JSON.stringify(body));
     };
     void readBody(req)
       .then((text) => {
         if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
-          throw new KmsError('MissingAuthenticationTokenException', 'Request is missing Authentication Token');
+          throw new KmsError(
+            'MissingAuthenticationTokenException',
+            'Request is missing Authentication Token',
+          );
         }
         const target = String(req.headers['x-amz-target'] ?? '');
         const op = operations[target.replace(/^TrentService\./, '')];
         if (!target.startsWith('TrentService.') || !op) {
-          throw new KmsError('UnsupportedOperationException', `The local KMS does not implement ${target || 'this request'}`);
+          throw new KmsError(
+            'UnsupportedOperationException',
+            `The local KMS does not implement ${target || 'this request'}`,
+          );
         }
         let body: Record<string, unknown>;
         try {

@@ -32,12 +32,21 @@ interface Declared {
 }
 
 const createOrder = async (as = 'lab.acme', overrides: Record<string, unknown> = {}) => {
-  const res = await api.call<Created>('POST', '/orders', { as, body: makeCreateOrderRequest({ caseRef: uniqueCase(), ...overrides }) });
+  const res = await api.call<Created>('POST', '/orders', {
+    as,
+    body: makeCreateOrderRequest({ caseRef: uniqueCase(), ...overrides }),
+  });
   expect(res.status).toBe(201);
   return res.body.orderId;
 };
 
-const upload = async (orderId: string, body: Uint8Array, name = 'upper.stl', as = 'lab.acme', declaredSha = sha256Hex(body)) => {
+const upload = async (
+  orderId: string,
+  body: Uint8Array,
+  name = 'upper.stl',
+  as = 'lab.acme',
+  declaredSha = sha256Hex(body),
+) => {
   const declared = await api.call<Declared>('POST', `/orders/${orderId}/uploads`, {
     as,
     body: { name, sizeBytes: body.length, sha256: declaredSha },
@@ -81,7 +90,11 @@ describe('order intake on the local stack', () => {
     const scan = meshBytes('stl-binary', { triangles: 2000 });
     // Act
     const { put } = await upload(orderId, scan);
-    const submitted = await api.call<{ status: string; executionArn: string }>('POST', `/orders/${orderId}/submit`, { as: 'lab.acme' });
+    const submitted = await api.call<{ status: string; executionArn: string }>(
+      'POST',
+      `/orders/${orderId}/submit`,
+      { as: 'lab.acme' },
+    );
     // Assess
     expect(put.status).toBe(200);
     expect(submitted.status).toBe(202);
@@ -93,7 +106,9 @@ describe('order intake on the local stack', () => {
     };
     expect(order.status).toBe('QUEUED');
     expect(order.files[0]?.check).toMatchObject({ ok: true, mesh: { triangles: 2000 } });
-    expect(order.timeline.map((t) => t.type)).toEqual(expect.arrayContaining(['CREATED', 'FILE_DECLARED', 'SUBMITTED', 'QUEUED']));
+    expect(order.timeline.map((t) => t.type)).toEqual(
+      expect.arrayContaining(['CREATED', 'FILE_DECLARED', 'SUBMITTED', 'QUEUED']),
+    );
     expect(Date.parse(order.dueAt)).toBeGreaterThan(Date.now());
   });
 
@@ -112,35 +127,55 @@ describe('order intake on the local stack', () => {
   });
 
   it('rejects bad input with every field named, and writes nothing', async () => {
-    const before = (await ddb.send(new ScanCommand({ TableName: localTableName('orders'), Select: 'COUNT' }))).Count;
-    const res = await api.call<{ code: string; fields: { field: string; message: string }[] }>('POST', '/orders', {
-      as: 'lab.acme',
-      body: {
-        caseRef: '',
-        patientRef: 'John Smith',
-        items: [{ type: 'crown', teeth: [99], material: 'zirconia', shade: 'A2' }],
-        notes: 'call 555-123-4567',
+    const before = (await ddb.send(new ScanCommand({ TableName: localTableName('orders'), Select: 'COUNT' })))
+      .Count;
+    const res = await api.call<{ code: string; fields: { field: string; message: string }[] }>(
+      'POST',
+      '/orders',
+      {
+        as: 'lab.acme',
+        body: {
+          caseRef: '',
+          patientRef: 'John Smith',
+          items: [{ type: 'crown', teeth: [99], material: 'zirconia', shade: 'A2' }],
+          notes: 'call 555-123-4567',
+        },
       },
-    });
-    const after = (await ddb.send(new ScanCommand({ TableName: localTableName('orders'), Select: 'COUNT' }))).Count;
+    );
+    const after = (await ddb.send(new ScanCommand({ TableName: localTableName('orders'), Select: 'COUNT' })))
+      .Count;
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.fields.map((f) => f.field)).toEqual(expect.arrayContaining(['caseRef', 'patientRef', 'items[0].teeth', 'notes']));
+    expect(res.body.fields.map((f) => f.field)).toEqual(
+      expect.arrayContaining(['caseRef', 'patientRef', 'items[0].teeth', 'notes']),
+    );
     expect(JSON.stringify(res.body)).not.toContain('555-123-4567');
     expect(after).toBe(before);
   });
 
   it('answers malformed JSON with a 400, not a stack trace', async () => {
-    const res = await api.call<{ code: string; message: string }>('POST', '/orders', { as: 'lab.acme', rawBody: '{"caseRef":' });
+    const res = await api.call<{ code: string; message: string }>('POST', '/orders', {
+      as: 'lab.acme',
+      rawBody: '{"caseRef":',
+    });
     expect(res.status).toBe(400);
     expect(res.body.message).not.toMatch(/at .*\.ts/);
   });
 
   it('answers 409 naming the open order for a repeated case reference, and accepts a confirmed remake', async () => {
     const caseRef = uniqueCase();
-    const first = await api.call<Created>('POST', '/orders', { as: 'lab.acme', body: makeCreateOrderRequest({ caseRef }) });
-    const again = await api.call<{ existingOrderId: string }>('POST', '/orders', { as: 'lab.acme2', body: makeCreateOrderRequest({ caseRef }) });
-    const remake = await api.call<Created>('POST', '/orders', { as: 'lab.acme', body: makeCreateOrderRequest({ caseRef, remake: true }) });
+    const first = await api.call<Created>('POST', '/orders', {
+      as: 'lab.acme',
+      body: makeCreateOrderRequest({ caseRef }),
+    });
+    const again = await api.call<{ existingOrderId: string }>('POST', '/orders', {
+      as: 'lab.acme2',
+      body: makeCreateOrderRequest({ caseRef }),
+    });
+    const remake = await api.call<Created>('POST', '/orders', {
+      as: 'lab.acme',
+      body: makeCreateOrderRequest({ caseRef, remake: true }),
+    });
     expect(again.status).toBe(409);
     expect(again.body.existingOrderId).toBe(first.body.orderId);
     expect(remake.status).toBe(201);
@@ -166,9 +201,15 @@ describe('order intake on the local stack', () => {
       as: 'lab.acme',
       body: { name: 'x.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) },
     });
-    const tampered = { ...declared.body.upload, url: declared.body.upload.url.replace('/inputs/', '/outputs/') };
+    const tampered = {
+      ...declared.body.upload,
+      url: declared.body.upload.url.replace('/inputs/', '/outputs/'),
+    };
     expect((await putPresigned(tampered, scan)).status).toBe(403);
-    const otherHeaders = { ...declared.body.upload, headers: { ...declared.body.upload.headers, 'x-amz-server-side-encryption': 'AES256' } };
+    const otherHeaders = {
+      ...declared.body.upload,
+      headers: { ...declared.body.upload.headers, 'x-amz-server-side-encryption': 'AES256' },
+    };
     expect((await putPresigned(otherHeaders, scan)).status).toBe(403);
   });
 
@@ -206,14 +247,18 @@ describe('order intake on the local stack', () => {
     expect(order.closedReason).toBe('FILE_CHECK_FAILED');
     expect(order.files[0]?.check.problem).toMatch(reason);
     const outbox = await api.call<{ message: string }[]>('GET', '/local/outbox?topic=caseline-notifications');
-    expect(outbox.body.some((m) => m.message.includes(orderId) && m.message.includes('order.rejected'))).toBe(true);
+    expect(outbox.body.some((m) => m.message.includes(orderId) && m.message.includes('order.rejected'))).toBe(
+      true,
+    );
   });
 
   it('starts one execution for many concurrent submits', async () => {
     const orderId = await createOrder();
     await upload(orderId, meshBytes('stl-binary', { triangles: 300, seed: 21 }));
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => api.call<{ executionArn: string }>('POST', `/orders/${orderId}/submit`, { as: 'lab.acme' })),
+      Array.from({ length: 8 }, () =>
+        api.call<{ executionArn: string }>('POST', `/orders/${orderId}/submit`, { as: 'lab.acme' }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(202));
     expect(new Set(results.map((r) => r.body.executionArn)).size).toBe(1);
@@ -246,18 +291,29 @@ describe('order intake on the local stack', () => {
     ];
     const results = await Promise.all(attempts);
     expect(results.map((r) => r.status)).toEqual([404, 404, 404, 404, 404, 404]);
-    const denied = (await auditEvents('lab-acme')).filter((e) => e.orderId === orderId && e.outcome === 'DENIED');
+    const denied = (await auditEvents('lab-acme')).filter(
+      (e) => e.orderId === orderId && e.outcome === 'DENIED',
+    );
     expect(denied).toHaveLength(6);
     expect(denied.every((e) => e.actorAccountId === 'lab-bright' && e.reason === 'NOT_OWNER')).toBe(true);
     // Still there, untouched.
-    expect((await api.call<{ status: string }>('GET', `/orders/${orderId}`, { as: 'lab.acme' })).body.status).toBe('DRAFT');
+    expect(
+      (await api.call<{ status: string }>('GET', `/orders/${orderId}`, { as: 'lab.acme' })).body.status,
+    ).toBe('DRAFT');
   });
 
   it('audits an order view with who, what, when and from where', async () => {
     const orderId = await createOrder('lab.coast');
     await api.call('GET', `/orders/${orderId}`, { as: 'lab.coast' });
-    const view = (await auditEvents('lab-coast')).find((e) => e.orderId === orderId && e.action === 'order.view');
-    expect(view).toMatchObject({ actorSub: 'u-lab-coast-1', actorRole: 'lab', outcome: 'ALLOWED', sourceIp: expect.any(String) });
+    const view = (await auditEvents('lab-coast')).find(
+      (e) => e.orderId === orderId && e.action === 'order.view',
+    );
+    expect(view).toMatchObject({
+      actorSub: 'u-lab-coast-1',
+      actorRole: 'lab',
+      outcome: 'ALLOWED',
+      sourceIp: expect.any(String),
+    });
     expect(Date.parse(view?.at as string)).not.toBeNaN();
   });
 
@@ -265,17 +321,32 @@ describe('order intake on the local stack', () => {
     const caseRef = uniqueCase();
     const orderId = await createOrder('lab.acme', { caseRef });
     await upload(orderId, meshBytes('stl-binary', { triangles: 40, seed: 41 }));
-    const cancelled = await api.call<{ status: string; removedObjects: number }>('DELETE', `/orders/${orderId}`, { as: 'lab.acme' });
+    const cancelled = await api.call<{ status: string; removedObjects: number }>(
+      'DELETE',
+      `/orders/${orderId}`,
+      { as: 'lab.acme' },
+    );
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED', removedObjects: 1 });
-    const again = await api.call('POST', '/orders', { as: 'lab.acme', body: makeCreateOrderRequest({ caseRef }) });
+    const again = await api.call('POST', '/orders', {
+      as: 'lab.acme',
+      body: makeCreateOrderRequest({ caseRef }),
+    });
     expect(again.status).toBe(201);
   });
 
   it('lists orders newest first, by status, in pages', async () => {
-    const ids = [await createOrder('lab.coast'), await createOrder('lab.coast'), await createOrder('lab.coast')];
-    const page1 = await api.call<{ orders: { orderId: string }[]; nextCursor?: string }>('GET', '/orders?limit=2&status=DRAFT', {
-      as: 'lab.coast',
-    });
+    const ids = [
+      await createOrder('lab.coast'),
+      await createOrder('lab.coast'),
+      await createOrder('lab.coast'),
+    ];
+    const page1 = await api.call<{ orders: { orderId: string }[]; nextCursor?: string }>(
+      'GET',
+      '/orders?limit=2&status=DRAFT',
+      {
+        as: 'lab.coast',
+      },
+    );
     expect(page1.body.orders.map((o) => o.orderId)).toEqual([ids[2], ids[1]]);
     const page2 = await api.call<{ orders: { orderId: string }[] }>(
       'GET',

@@ -23,7 +23,11 @@ describe('local S3 presigned URLs', () => {
     const client = s3();
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt', Body: 'hello' }));
     // Act
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }),
+      { expiresIn: 60 },
+    );
     const res = await fetch(url);
     // Assess
     expect(res.status).toBe(200);
@@ -32,8 +36,14 @@ describe('local S3 presigned URLs', () => {
 
   it('refuses a URL whose key was changed after signing', async () => {
     const client = s3();
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'test/presign/other.txt', Body: 'secret' }));
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok2.txt' }), { expiresIn: 60 });
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'test/presign/other.txt', Body: 'secret' }),
+    );
+    const url = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok2.txt' }),
+      { expiresIn: 60 },
+    );
     const res = await fetch(url.replace('ok2.txt', 'other.txt'));
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('SignatureDoesNotMatch');
@@ -41,7 +51,11 @@ describe('local S3 presigned URLs', () => {
 
   it('refuses a URL whose expiry was stretched after signing', async () => {
     const client = s3();
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }),
+      { expiresIn: 60 },
+    );
     const res = await fetch(url.replace('X-Amz-Expires=60', 'X-Amz-Expires=6000'));
     expect(res.status).toBe(403);
   });
@@ -49,10 +63,14 @@ describe('local S3 presigned URLs', () => {
   it('refuses an expired URL', async () => {
     const client = s3();
     // Signed 20 minutes ago for 15 minutes: expired five minutes ago.
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }), {
-      expiresIn: 900,
-      signingDate: new Date(Date.now() - 20 * 60_000),
-    });
+    const url = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }),
+      {
+        expiresIn: 900,
+        signingDate: new Date(Date.now() - 20 * 60_000),
+      },
+    );
     const res = await fetch(url);
     expect(res.status).toBe(403);
     expect(await res.text()).toMatch(/expired/i);
@@ -63,10 +81,14 @@ describe('local S3 presigned URLs', () => {
     const url = await getSignedUrl(
       client,
       new PutObjectCommand({ Bucket: bucket, Key: 'test/presign/put.txt', ContentType: 'text/plain' }),
-      { expiresIn: 60, unhoistableHeaders: new Set(['content-type']) },
+      { expiresIn: 60, signableHeaders: new Set(['content-type']) },
     );
     const good = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'a' });
-    const bad = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: 'a' });
+    const bad = await fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/pdf' },
+      body: 'a',
+    });
     expect(good.status).toBe(200);
     expect(bad.status).toBe(403);
   });

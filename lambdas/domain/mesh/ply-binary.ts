@@ -79,7 +79,11 @@ export class PlyBinaryBody {
   ) {
     const littleEndian = header.encoding === 'binary_little_endian';
     this.elements = header.elements.map((e, i) =>
-      compile(e, i === header.vertexElement ? 'vertex' : i === header.faceElement ? 'face' : 'other', littleEndian),
+      compile(
+        e,
+        i === header.vertexElement ? 'vertex' : i === header.faceElement ? 'face' : 'other',
+        littleEndian,
+      ),
     );
     this.xyz = header.xyz;
     this.faceList = header.faceList;

@@ -111,7 +111,10 @@ export class PlyHeaderParser {
       case 'end_header':
         return this.end(n);
       default:
-        this.problem = problem(n, 'is not a PLY header line (expected element, property, comment or end_header)');
+        this.problem = problem(
+          n,
+          'is not a PLY header line (expected element, property, comment or end_header)',
+        );
         return false;
     }
   }
@@ -161,7 +164,10 @@ export class PlyHeaderParser {
       const countType = TYPE_NAMES[tokens[2] ?? ''];
       const type = TYPE_NAMES[tokens[3] ?? ''];
       if (tokens.length !== 5 || countType === undefined || type === undefined) {
-        this.problem = problem(n, "should be 'property list <count type> <item type> <name>' with known PLY types");
+        this.problem = problem(
+          n,
+          "should be 'property list <count type> <item type> <name>' with known PLY types",
+        );
         return false;
       }
       if (countType === 'float32' || countType === 'float64') {

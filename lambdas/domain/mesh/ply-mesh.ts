@@ -62,7 +62,12 @@ export class PlyMesh {
   }
 
   facts(): MeshFacts {
-    return { format: 'ply', triangles: this.triangles, vertices: this.vertexCount, bbox: this.bounds.toBox() };
+    return {
+      format: 'ply',
+      triangles: this.triangles,
+      vertices: this.vertexCount,
+      bbox: this.bounds.toBox(),
+    };
   }
 
   corrupt(what: string): string {

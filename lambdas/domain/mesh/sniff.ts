@@ -57,10 +57,19 @@ const SIGNATURES: readonly Signature[] = [
   {
     what: 'a ZIP archive (or a ZIP-based format such as 3MF)',
     fix: ARCHIVE_FIX,
-    test: (h) => [[3, 4], [5, 6], [7, 8]].some(([a, b]) => startsWith(h, [0x50, 0x4b, a as number, b as number])),
+    test: (h) =>
+      [
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ].some(([a, b]) => startsWith(h, [0x50, 0x4b, a as number, b as number])),
   },
   { what: 'a gzip-compressed file', fix: ARCHIVE_FIX, test: (h) => startsWith(h, [0x1f, 0x8b]) },
-  { what: 'a 7-Zip archive', fix: ARCHIVE_FIX, test: (h) => startsWith(h, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) },
+  {
+    what: 'a 7-Zip archive',
+    fix: ARCHIVE_FIX,
+    test: (h) => startsWith(h, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]),
+  },
   { what: 'a RAR archive', fix: ARCHIVE_FIX, test: (h) => startsWith(h, ascii('Rar!\x1a\x07')) },
   { what: 'a PNG image', fix: DOCUMENT_FIX, test: (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47]) },
   { what: 'a JPEG image', fix: DOCUMENT_FIX, test: (h) => startsWith(h, [0xff, 0xd8, 0xff]) },
@@ -71,7 +80,11 @@ const SIGNATURES: readonly Signature[] = [
     test: (h) => startsWith(h, [0x49, 0x49, 0x2a, 0x00]) || startsWith(h, [0x4d, 0x4d, 0x00, 0x2a]),
   },
   // CBCT volumes are DICOM: a 128-byte preamble, then "DICM".
-  { what: 'a DICOM image (CBCT or X-ray)', fix: DOCUMENT_FIX, test: (h) => startsWith(h, ascii('DICM'), 128) },
+  {
+    what: 'a DICOM image (CBCT or X-ray)',
+    fix: DOCUMENT_FIX,
+    test: (h) => startsWith(h, ascii('DICM'), 128),
+  },
   {
     what: 'a Microsoft Office document',
     fix: DOCUMENT_FIX,

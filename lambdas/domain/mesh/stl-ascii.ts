@@ -57,7 +57,12 @@ export class AsciiStlChecker {
           return { problem: `The STL file holds no triangles (no 'facet' lines): ${REEXPORT}` };
         }
         return {
-          mesh: { format: 'stl-ascii', triangles: this.facets, vertices: this.facets * 3, bbox: this.bounds.toBox() },
+          mesh: {
+            format: 'stl-ascii',
+            triangles: this.facets,
+            vertices: this.facets * 3,
+            bbox: this.bounds.toBox(),
+          },
         };
       default:
         return {

@@ -103,8 +103,16 @@ export class BinaryStlChecker {
     // recomputes them, and some exporters legitimately write zeros or NaN for slivers.
     const b = this.bounds;
     if (
-      !b.add(view.getFloat32(at + 12, true), view.getFloat32(at + 16, true), view.getFloat32(at + 20, true)) ||
-      !b.add(view.getFloat32(at + 24, true), view.getFloat32(at + 28, true), view.getFloat32(at + 32, true)) ||
+      !b.add(
+        view.getFloat32(at + 12, true),
+        view.getFloat32(at + 16, true),
+        view.getFloat32(at + 20, true),
+      ) ||
+      !b.add(
+        view.getFloat32(at + 24, true),
+        view.getFloat32(at + 28, true),
+        view.getFloat32(at + 32, true),
+      ) ||
       !b.add(view.getFloat32(at + 36, true), view.getFloat32(at + 40, true), view.getFloat32(at + 44, true))
     ) {
       this.problem = `Triangle ${fmt(this.parsed + 1)} of the STL file has a corner coordinate that is not a finite number (NaN or infinity): the mesh is corrupt; ${REEXPORT}`;

@@ -1,6 +1,6 @@
+import { looksLikeText } from './sniff';
 import { AsciiStlChecker } from './stl-ascii';
 import { BinaryStlChecker } from './stl-binary';
-import { looksLikeText } from './sniff';
 import type { MeshChecker, Verdict } from './types';
 
 /**
