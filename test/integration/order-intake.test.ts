@@ -147,7 +147,7 @@ describe('order intake on the local stack', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.fields.map((f) => f.field)).toEqual(
-      expect.arrayContaining(['caseRef', 'patientRef', 'items[0].teeth', 'notes']),
+      expect.arrayContaining(['caseRef', 'patientRef', 'items[0].teeth[0]', 'notes']),
     );
     expect(JSON.stringify(res.body)).not.toContain('555-123-4567');
     expect(after).toBe(before);

@@ -4,6 +4,7 @@ import type { ClaimedExtension } from './types';
 export const HEAD_BYTES = 1024;
 
 const NAMES: Record<ClaimedExtension, string> = { stl: 'STL', ply: 'PLY', obj: 'OBJ' };
+const ARTICLES: Record<ClaimedExtension, string> = { stl: 'an', ply: 'a', obj: 'an' };
 
 interface Signature {
   test(head: Uint8Array, totalBytes: number): boolean;
@@ -143,5 +144,5 @@ export function identifyOtherFormat(
   }
   const found = [...SIGNATURES, ...others].find((s) => s.test(head, totalBytes));
   if (found === undefined) return undefined;
-  return `The file is named .${claimed} but holds ${found.what}, not a ${name} mesh: ${found.fix.replaceAll('%s', name)}`;
+  return `The file is named .${claimed} but holds ${found.what}, not ${ARTICLES[claimed]} ${name} mesh: ${found.fix.replaceAll('%s', name)}`;
 }

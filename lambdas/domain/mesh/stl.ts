@@ -28,12 +28,13 @@ export class StlChecker implements MeshChecker {
   }
 
   finish(totalBytes: number): Verdict {
-    const binarySized = this.binaryAlive && this.binary.sizeMatches(totalBytes);
+    // The binary parser yields a mesh only when the size equation holds, so this is the
+    // size-equation-first rule.
     const binary = this.binaryAlive ? this.binary.finish(totalBytes) : undefined;
-    if (binarySized && binary?.mesh) return binary;
+    if (binary?.mesh) return binary;
     const ascii = this.ascii.finish();
     if (ascii.mesh || binary === undefined) return ascii;
-    if (binarySized) return binary;
+    if (this.binary.sizeMatches(totalBytes)) return binary;
     // Neither fits: explain it in the terms of the encoding the file was evidently meant to be.
     return looksLikeText(this.head()) ? ascii : binary;
   }
