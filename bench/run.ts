@@ -27,7 +27,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const stack = await startLocalStack({ port: 0 });
 const api = new Api(stack.apiUrl);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 const latencies: number[] = [];
 const failures: string[] = [];
@@ -39,10 +40,14 @@ const runOne = async (lab: string, i: number) => {
     body: makeCreateOrderRequest({ caseRef: `BENCH-${Date.now().toString(36)}-${i}` }),
   });
   const { orderId } = created.body;
-  const declared = await api.call<{ upload: { url: string; headers: Record<string, string> } }>('POST', `/orders/${orderId}/uploads`, {
-    as: lab,
-    body: { name: 'scan.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) },
-  });
+  const declared = await api.call<{ upload: { url: string; headers: Record<string, string> } }>(
+    'POST',
+    `/orders/${orderId}/uploads`,
+    {
+      as: lab,
+      body: { name: 'scan.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) },
+    },
+  );
   await putPresigned(declared.body.upload, scan);
   const t0 = performance.now();
   await api.call('POST', `/orders/${orderId}/submit`, { as: lab });
@@ -76,7 +81,11 @@ const result = {
   labs: labs.length,
   inFlightPerLab: perLab,
   scanBytes: 84 + 50 * Number(values.triangles),
-  submitToQueuedMs: { p50: Math.round(percentile(sorted, 50)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted.at(-1) ?? NaN) },
+  submitToQueuedMs: {
+    p50: Math.round(percentile(sorted, 50)),
+    p99: Math.round(percentile(sorted, 99)),
+    max: Math.round(sorted.at(-1) ?? NaN),
+  },
   ordersPerMinute: Math.round((latencies.length / elapsedMs) * 60_000),
   elapsedSeconds: Number((elapsedMs / 1000).toFixed(1)),
   startupMs: stack.startupMs,

@@ -151,7 +151,8 @@ export const TOPICS: Readonly<Record<TopicId, TopicDefinition>> = {
     id: 'notifications',
     envVar: 'NOTIFICATIONS_TOPIC_ARN',
     localName: 'caseline-notifications',
-    purpose: 'Messages to labs, designers and privacy officers (delivered, breach notices). Ids and links only.',
+    purpose:
+      'Messages to labs, designers and privacy officers (delivered, breach notices). Ids and links only.',
   },
 };
 

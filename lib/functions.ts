@@ -70,7 +70,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'listOrders',
     entry: 'lambdas/list-orders/handler.ts',
-    description: "A lab lists its orders, newest first, paged, optionally by status.",
+    description: 'A lab lists its orders, newest first, paged, optionally by status.',
     routes: [{ method: 'GET', path: '/orders', roles: ['lab'] }],
     access: { tables: { orders: 'read', audit: 'append' } },
   },
@@ -104,14 +104,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/presign-parts/handler.ts',
     description: 'The next batch of multipart part URLs, signed just in time; records completed parts.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/parts', roles: ['lab'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'put' }, keys: { caseData: 'encrypt' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'put' },
+      keys: { caseData: 'encrypt' },
+    },
   },
   {
     id: 'completeUpload',
     entry: 'lambdas/complete-upload/handler.ts',
     description: 'Completes an upload (multipart) and confirms the object arrived with its declared size.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/complete', roles: ['lab'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'readWrite' }, keys: { caseData: 'encrypt' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'readWrite' },
+      keys: { caseData: 'encrypt' },
+    },
   },
   {
     id: 'submitOrder',

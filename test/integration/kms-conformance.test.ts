@@ -214,11 +214,13 @@ describe.each(targets)('KMS conformance: %s', (_name, start, enabled, strict) =>
     });
 
     // moto 5 encrypts with a SIGN_VERIFY key; AWS refuses with InvalidKeyUsageException, as we do.
-    it.runIf(strict)('refuses a key used for the wrong purpose', async () => {
-      await expect(
-        kms.send(new EncryptCommand({ KeyId: signing, Plaintext: Buffer.from('x') })),
-      ).rejects.toHaveProperty('name', 'InvalidKeyUsageException');
-    });
+    if (strict) {
+      it('refuses a key used for the wrong purpose', async () => {
+        await expect(
+          kms.send(new EncryptCommand({ KeyId: signing, Plaintext: Buffer.from('x') })),
+        ).rejects.toHaveProperty('name', 'InvalidKeyUsageException');
+      });
+    }
 
     it('answers NotFoundException for an unknown key', async () => {
       await expect(

@@ -34,9 +34,15 @@ export class Api {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(opts.body !== undefined || opts.rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(opts.body !== undefined || opts.rawBody !== undefined
+          ? { 'content-type': 'application/json' }
+          : {}),
       },
-      ...(opts.rawBody !== undefined ? { body: opts.rawBody } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      ...(opts.rawBody !== undefined
+        ? { body: opts.rawBody }
+        : opts.body !== undefined
+          ? { body: JSON.stringify(opts.body) }
+          : {}),
     });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
@@ -46,7 +52,10 @@ export class Api {
 export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** PUT a body to a presigned single-upload URL with exactly the headers it was signed with. */
-export const putPresigned = async (upload: { url: string; headers: Record<string, string> }, body: Uint8Array) => {
+export const putPresigned = async (
+  upload: { url: string; headers: Record<string, string> },
+  body: Uint8Array,
+) => {
   const headers = { ...upload.headers };
   // fetch sets content-length itself from the body.
   delete headers['content-length'];
@@ -55,7 +64,11 @@ export const putPresigned = async (upload: { url: string; headers: Record<string
 };
 
 /** Polls until `check` returns a value or the deadline passes. */
-export const eventually = async <T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 50): Promise<T> => {
+export const eventually = async <T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

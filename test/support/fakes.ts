@@ -103,7 +103,10 @@ export class FakeCipher implements PhiCipher {
   }
   async decrypt(ciphertext: string, context: Readonly<Record<string, string>>) {
     this.decrypts++;
-    const { p, c } = JSON.parse(Buffer.from(ciphertext, 'base64').toString('utf8')) as { p: string; c: unknown };
+    const { p, c } = JSON.parse(Buffer.from(ciphertext, 'base64').toString('utf8')) as {
+      p: string;
+      c: unknown;
+    };
     if (JSON.stringify(c) !== JSON.stringify(context)) throw new Error('InvalidCiphertextException');
     return p;
   }
@@ -112,7 +115,11 @@ export class FakeCipher implements PhiCipher {
 export class MemoryFiles implements FileStore {
   readonly objects = new Map<string, Buffer>();
   async presignPut(input: { key: string; expiresInSeconds: number }) {
-    return { url: `memory://${input.key}`, headers: {}, expiresAt: new Date(Date.now() + input.expiresInSeconds * 1000).toISOString() };
+    return {
+      url: `memory://${input.key}`,
+      headers: {},
+      expiresAt: new Date(Date.now() + input.expiresInSeconds * 1000).toISOString(),
+    };
   }
   async startMultipart() {
     return `upl_${randomBytes(4).toString('hex')}`;

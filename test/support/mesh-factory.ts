@@ -72,7 +72,8 @@ export interface MeshPlan {
 /** What inspectFile should report for a valid kind generated with the same options. */
 export function meshPlan(kind: ValidMeshKind, opts: MeshOptions = {}): MeshPlan {
   const triangles = opts.triangles ?? trianglesForTarget(kind, opts);
-  if (!Number.isSafeInteger(triangles) || triangles < 1) throw new RangeError('triangles must be a positive integer');
+  if (!Number.isSafeInteger(triangles) || triangles < 1)
+    throw new RangeError('triangles must be a positive integer');
   const cols = Math.min(256, Math.max(3, Math.round(Math.sqrt(triangles / 2 / ARCH_ASPECT))));
   const rows = Math.ceil(triangles / (2 * cols));
   const vertices = kind.startsWith('stl') ? 3 * triangles : (rows + 1) * cols;
@@ -132,14 +133,20 @@ export function meshChunks(kind: MeshKind, opts: MeshOptions = {}): Iterable<Buf
       return obj(out, plan(kind), seed, opts.objIndices ?? 'plain', opts.quads);
     case 'obj-face-out-of-range': {
       const p = plan('obj');
-      return obj(out, p, seed, opts.objIndices ?? 'plain', opts.quads, { badFaceAt: Math.floor(p.triangles / 3) });
+      return obj(out, p, seed, opts.objIndices ?? 'plain', opts.quads, {
+        badFaceAt: Math.floor(p.triangles / 3),
+      });
     }
     case 'obj-no-faces':
       return obj(out, plan('obj'), seed, 'plain', opts.quads, { noFaces: true });
     case 'pdf':
       return [pdf(opts.targetBytes ?? 4096)];
     case 'zip':
-      return [zip(Buffer.concat([...asciiStl(new Chunker(1 << 20), meshPlan('stl-ascii', { triangles: 12 }), seed)]))];
+      return [
+        zip(
+          Buffer.concat([...asciiStl(new Chunker(1 << 20), meshPlan('stl-ascii', { triangles: 12 }), seed)]),
+        ),
+      ];
     case 'empty':
       return [];
   }
@@ -497,7 +504,9 @@ function* plyAscii(
   if (header) yield header;
   for (const r of gridVertices(plan, seed)) {
     for (let j = 0; j < plan.cols; j++) {
-      const chunk = out.write(`${mm(r[3 * j] as number)} ${mm(r[3 * j + 1] as number)} ${mm(r[3 * j + 2] as number)}\n`);
+      const chunk = out.write(
+        `${mm(r[3 * j] as number)} ${mm(r[3 * j + 1] as number)} ${mm(r[3 * j + 2] as number)}\n`,
+      );
       if (chunk) yield chunk;
     }
   }
@@ -565,7 +574,9 @@ function* obj(
   if (preamble) yield preamble;
   for (const r of gridVertices(plan, seed)) {
     for (let j = 0; j < plan.cols; j++) {
-      const chunk = out.write(`v ${mm(r[3 * j] as number)} ${mm(r[3 * j + 1] as number)} ${mm(r[3 * j + 2] as number)}\n`);
+      const chunk = out.write(
+        `v ${mm(r[3 * j] as number)} ${mm(r[3 * j + 1] as number)} ${mm(r[3 * j + 2] as number)}\n`,
+      );
       if (chunk) yield chunk;
     }
   }
@@ -584,7 +595,8 @@ function* obj(
       const corners = face.map((id, k) => {
         // The second corner of the faulty face points two past the last vertex defined.
         const oneBased = index === fault.badFaceAt && k === 1 ? plan.vertices + 3 : id + 1;
-        if (style === 'negative') return String(index === fault.badFaceAt && k === 1 ? -oneBased : oneBased - plan.vertices - 1);
+        if (style === 'negative')
+          return String(index === fault.badFaceAt && k === 1 ? -oneBased : oneBased - plan.vertices - 1);
         if (style === 'normals') return `${oneBased}//${Math.min(oneBased, plan.vertices)}`;
         return String(oneBased);
       });
@@ -663,7 +675,8 @@ function trianglesForTarget(kind: ValidMeshKind, opts: MeshOptions): number {
   if (ratio === undefined) {
     const sample = 20_000;
     let bytes = 0;
-    for (const chunk of meshChunks(kind, { ...opts, triangles: sample, targetBytes: undefined })) bytes += chunk.length;
+    for (const chunk of meshChunks(kind, { ...opts, triangles: sample, targetBytes: undefined }))
+      bytes += chunk.length;
     ratio = bytes / sample;
     sampleRatios.set(kind, ratio);
   }

@@ -65,7 +65,9 @@ describe('inspectFile on valid meshes', () => {
     const kinds: ValidMeshKind[] = ['stl-binary', 'stl-ascii', 'ply-ascii', 'ply-binary', 'obj'];
     // Act
     const boxes = await Promise.all(
-      kinds.map(async (kind) => (await inspectBytes(claimedExtension(kind), meshBytes(kind, { seed: 3 }))).mesh?.bbox),
+      kinds.map(
+        async (kind) => (await inspectBytes(claimedExtension(kind), meshBytes(kind, { seed: 3 }))).mesh?.bbox,
+      ),
     );
     // Assess
     const reference = boxes[0];
@@ -98,7 +100,10 @@ describe('inspectFile on valid meshes', () => {
     expect(result.sizeBytes).toBe(tappedBytes);
     expect(result.sizeBytes).toBeGreaterThan(20_000_000);
     expect(result.sha256).toBe(tap.digest('hex'));
-    expect(result.mesh).toMatchObject({ format: 'stl-binary', triangles: meshPlan('stl-binary', opts).triangles });
+    expect(result.mesh).toMatchObject({
+      format: 'stl-binary',
+      triangles: meshPlan('stl-binary', opts).triangles,
+    });
   }, 60_000);
 
   it('reads a binary STL whose header starts with "solid" as binary, by its size', async () => {
@@ -204,14 +209,23 @@ describe('inspectFile on valid meshes', () => {
     const result = await inspectBytes('obj', obj, 3);
     // Assess
     expect(result.problem).toBeUndefined();
-    expect(result.mesh).toEqual({ format: 'obj', triangles: 2, vertices: 3, bbox: { min: [0, 0, 0], max: [1, 1, 0] } });
+    expect(result.mesh).toEqual({
+      format: 'obj',
+      triangles: 2,
+      vertices: 3,
+      bbox: { min: [0, 0, 0], max: [1, 1, 0] },
+    });
   });
 });
 
 describe('inspectFile on broken files', () => {
   it.each<[BrokenMeshKind, 'stl' | 'ply' | 'obj', RegExp[]]>([
     ['stl-binary-truncated', 'stl', [/says 2,000 triangles/, /holds 1,333/, /truncated/]],
-    ['stl-binary-wrong-count', 'stl', [/says 1,993 triangles/, /350 extra bytes/, /count in the header is wrong/]],
+    [
+      'stl-binary-wrong-count',
+      'stl',
+      [/says 1,993 triangles/, /350 extra bytes/, /count in the header is wrong/],
+    ],
     ['stl-binary-no-triangles', 'stl', [/no triangles/]],
     ['stl-binary-nan', 'stl', [/Triangle 1,001/, /not a finite number/]],
     ['stl-ascii-no-endsolid', 'stl', [/endsolid/, /line 14,001/, /truncated/]],
@@ -291,7 +305,12 @@ describe('inspectFile on broken files', () => {
       'v 0 0 0\nv 1 0 0\nf 1 2 3\nv 0 1 0\n',
       [/Line 3/, /vertex 3/, /only 2 vertices are defined before/],
     ],
-    ['an OBJ face with index 0', 'obj', 'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n', [/vertex 0/, /counts from 1/]],
+    [
+      'an OBJ face with index 0',
+      'obj',
+      'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 0 1 2\n',
+      [/vertex 0/, /counts from 1/],
+    ],
     ['an OBJ with no vertices', 'obj', '# nothing\no empty\n', [/no vertices/]],
     ['an OBJ with an Infinity coordinate', 'obj', 'v 0 0 inf\n', [/vertex 1/, /not a finite number/]],
     ['text that is not OBJ', 'obj', 'hello world\n', [/Line 1/, /not an OBJ statement/]],
@@ -385,8 +404,14 @@ describe('inspectFile across chunk boundaries', () => {
     const split: FileInspection[] = [
       await inspectBytes(ext, bytes, 1),
       await inspectBytes(ext, bytes, 7),
-      await inspectFile(ext, rechunk(bytes, () => 1 + Math.floor(random() * 300))),
-      await inspectFile(ext, rechunk(bytes, (i) => (i % 2 === 0 ? 49 : 51))),
+      await inspectFile(
+        ext,
+        rechunk(bytes, () => 1 + Math.floor(random() * 300)),
+      ),
+      await inspectFile(
+        ext,
+        rechunk(bytes, (i) => (i % 2 === 0 ? 49 : 51)),
+      ),
     ];
     // Assess
     expect(whole.sha256).toBe(sha256(bytes));

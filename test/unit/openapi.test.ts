@@ -5,7 +5,10 @@ import { routesOf } from '../../lib/functions';
 
 const doc = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as {
   openapi: string;
-  paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>>;
+  paths: Record<
+    string,
+    Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>
+  >;
 };
 
 const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>

@@ -13,16 +13,30 @@ import {
   presignParts,
   submitOrder,
 } from '../../lambdas/domain/orders';
-import { AuditUnavailableError, ConflictError, NotFoundError, ValidationError } from '../../lambdas/shared/errors';
-import { makeActor, makeDeps, sha256 } from '../support/fakes';
+import {
+  AuditUnavailableError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '../../lambdas/shared/errors';
 import { makeCreateOrderRequest } from '../support/factories';
+import { makeActor, makeDeps, sha256 } from '../support/fakes';
 
 const labA = makeActor();
 const labB = makeActor({ sub: 'u-lab-bright-1', accountId: 'lab-bright' });
-const newOrder = (caseRef = 'C-1001', extra = {}) => parseCreateOrder(makeCreateOrderRequest({ caseRef, ...extra }));
+const newOrder = (caseRef = 'C-1001', extra = {}) =>
+  parseCreateOrder(makeCreateOrderRequest({ caseRef, ...extra }));
 
-const withUploadedFile = async (deps: ReturnType<typeof makeDeps>, orderId: string, body = Buffer.from('solid x\nendsolid x\n')) => {
-  const declared = await declareUpload(deps, labA, orderId, { name: 'upper.stl', sizeBytes: body.length, sha256: sha256(body) });
+const withUploadedFile = async (
+  deps: ReturnType<typeof makeDeps>,
+  orderId: string,
+  body = Buffer.from('solid x\nendsolid x\n'),
+) => {
+  const declared = await declareUpload(deps, labA, orderId, {
+    name: 'upper.stl',
+    sizeBytes: body.length,
+    sha256: sha256(body),
+  });
   const file = (await deps.orders.files(orderId)).find((f) => f.fileId === declared.fileId);
   deps.files.objects.set(file?.key ?? '', body);
   return declared;
@@ -39,7 +53,11 @@ describe('createOrder', () => {
     expect(stored?.status).toBe('DRAFT');
     expect(JSON.stringify(stored)).not.toContain(makeCreateOrderRequest().patientRef);
     await expect(
-      deps.phi.decrypt(stored?.phi ?? '', { accountId: 'lab-acme', orderId: 'ord_other', purpose: 'order-phi' }),
+      deps.phi.decrypt(stored?.phi ?? '', {
+        accountId: 'lab-acme',
+        orderId: 'ord_other',
+        purpose: 'order-phi',
+      }),
     ).rejects.toThrow();
   });
 
@@ -70,7 +88,10 @@ describe('createOrder', () => {
 
   it('refuses roles other than lab', async () => {
     const deps = makeDeps();
-    await expect(createOrder(deps, makeActor({ roles: ['designer'] }), newOrder())).rejects.toHaveProperty('statusCode', 403);
+    await expect(createOrder(deps, makeActor({ roles: ['designer'] }), newOrder())).rejects.toHaveProperty(
+      'statusCode',
+      403,
+    );
   });
 });
 
@@ -83,7 +104,9 @@ describe('getOrder', () => {
     deps.phi.decrypt = (() => {
       const original = deps.phi.decrypt.bind(deps.phi);
       return async (c: string, ctx: Readonly<Record<string, string>>) => {
-        expect(deps.audit.events.some((e) => e.action === 'order.view' && e.outcome === 'ALLOWED')).toBe(true);
+        expect(deps.audit.events.some((e) => e.action === 'order.view' && e.outcome === 'ALLOWED')).toBe(
+          true,
+        );
         return original(c, ctx);
       };
     })();
@@ -107,9 +130,17 @@ describe('getOrder', () => {
     const missing = await getOrder(deps, labB, 'ord_missing').catch((e: unknown) => e);
     expect(foreign).toBeInstanceOf(NotFoundError);
     expect(missing).toBeInstanceOf(NotFoundError);
-    expect((foreign as Error).message.replace(orderId, 'X')).toBe((missing as Error).message.replace('ord_missing', 'X'));
+    expect((foreign as Error).message.replace(orderId, 'X')).toBe(
+      (missing as Error).message.replace('ord_missing', 'X'),
+    );
     expect(deps.audit.events).toContainEqual(
-      expect.objectContaining({ accountId: 'lab-acme', actorAccountId: 'lab-bright', outcome: 'DENIED', orderId, reason: 'NOT_OWNER' }),
+      expect.objectContaining({
+        accountId: 'lab-acme',
+        actorAccountId: 'lab-bright',
+        outcome: 'DENIED',
+        orderId,
+        reason: 'NOT_OWNER',
+      }),
     );
   });
 });
@@ -118,9 +149,17 @@ describe('declareUpload', () => {
   it('refuses formats other than STL, PLY and OBJ, and bad checksums, naming each field', async () => {
     const deps = makeDeps();
     const { orderId } = await createOrder(deps, labA, newOrder());
-    const error = await declareUpload(deps, labA, orderId, { name: 'scan.zip', sizeBytes: 0, sha256: 'abc' }).catch((e: unknown) => e);
+    const error = await declareUpload(deps, labA, orderId, {
+      name: 'scan.zip',
+      sizeBytes: 0,
+      sha256: 'abc',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).details.fields.map((f) => f.field)).toEqual(['name', 'sizeBytes', 'sha256']);
+    expect((error as ValidationError).details.fields.map((f) => f.field)).toEqual([
+      'name',
+      'sizeBytes',
+      'sha256',
+    ]);
     expect(await deps.orders.files(orderId)).toHaveLength(0);
   });
 
@@ -130,12 +169,19 @@ describe('declareUpload', () => {
     const second = await createOrder(deps, labA, newOrder('C-2'));
     await withUploadedFile(deps, first.orderId);
     const body = Buffer.from('solid x\nendsolid x\n');
-    const dup = await declareUpload(deps, labA, second.orderId, { name: 'a.stl', sizeBytes: body.length, sha256: sha256(body) }).catch(
-      (e: unknown) => e,
-    );
+    const dup = await declareUpload(deps, labA, second.orderId, {
+      name: 'a.stl',
+      sizeBytes: body.length,
+      sha256: sha256(body),
+    }).catch((e: unknown) => e);
     expect((dup as ConflictError).details).toEqual({ existingOrderId: first.orderId });
     await expect(
-      declareUpload(deps, labA, second.orderId, { name: 'a.stl', sizeBytes: body.length, sha256: sha256(body), remake: true }),
+      declareUpload(deps, labA, second.orderId, {
+        name: 'a.stl',
+        sizeBytes: body.length,
+        sha256: sha256(body),
+        remake: true,
+      }),
     ).resolves.toHaveProperty('fileId');
   });
 
