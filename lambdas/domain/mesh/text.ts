@@ -97,7 +97,11 @@ const WHITESPACE = /[ \t\f\v]+/;
 
 export function tokenize(line: string): string[] {
   const trimmed = line.trim();
-  return trimmed === '' ? [] : trimmed.split(WHITESPACE);
+  if (trimmed === '') return [];
+  // Nearly every line is single-space separated; a plain split is several times cheaper than
+  // the regular expression, and on a 300 MB text mesh that is seconds of Lambda time.
+  if (trimmed.indexOf('  ') === -1 && trimmed.indexOf('\t') === -1) return trimmed.split(' ');
+  return trimmed.split(WHITESPACE);
 }
 
 /** What a numeric token turned out to be; kept apart so messages can say which. */
