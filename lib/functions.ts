@@ -153,6 +153,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     task: true,
     access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
   },
+  {
+    id: 'intakeWatchdog',
+    entry: 'lambdas/intake-watchdog/handler.ts',
+    description: 'Scheduled: orders stuck in SUBMITTED past the intake timeout become STUCK, and operators are alerted.',
+    schedule: { everyMinutes: 5 },
+    access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
+    timeoutSeconds: 60,
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

@@ -2,6 +2,7 @@
  * `npm start`: boots the local stack and prints how to use it. Ctrl-C stops it cleanly.
  *   --memory        keep nothing on disk (default: .data/ beside package.json)
  *   --port N        HTTP API port (default 4000; the stand-ins take N+1..N+5)
+ *   --data DIR      where to keep data (default .data/ beside package.json)
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,19 +13,23 @@ import { startLocalStack } from './stack';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values } = parseArgs({
-  options: { memory: { type: 'boolean', default: false }, port: { type: 'string', default: '4000' } },
+  options: {
+    memory: { type: 'boolean', default: false },
+    port: { type: 'string', default: '4000' },
+    data: { type: 'string' },
+  },
 });
 
 const stack = await startLocalStack({
   port: Number(values.port),
-  ...(values.memory ? {} : { dataDir: resolve(ROOT, '.data') }),
+  ...(values.memory ? {} : { dataDir: resolve(values.data ?? resolve(ROOT, '.data')) }),
   scheduler: true,
 });
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const lines = [
   '',
-  `Caseline local stack ready in ${stack.startupMs} ms (${values.memory ? 'in memory' : 'data in .data/'})`,
+  `Caseline local stack ready in ${stack.startupMs} ms (${values.memory ? 'in memory' : `data in ${values.data ?? '.data/'}`})`,
   '',
   `  HTTP API        ${stack.apiUrl}            health: ${stack.apiUrl}/health`,
   `  DynamoDB        ${stack.endpoints.dynamodb}`,

@@ -4,6 +4,8 @@
  *   ORDER#<id> / FILE#<fileId>     a declared file    gsi2: SHA#<acct>#<sha256> / <orderId> while open
  *   ORDER#<id> / EVENT#<at>#<n>    a timeline entry
  *   CASEREF#<acct>#<caseRef> / GUARD   which open order holds a case reference
+ * An order in SUBMITTED also carries gsi2: INTAKE#PENDING / <submittedAt>#<id>, so the watchdog
+ * finds intakes that never finished by querying exactly those, never scanning.
  * Single-item conditional writes only: the local stand-in has no transactions, and none are needed.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,7 @@ const caseRefKey = (accountId: string, caseRef: string) => ({
   pk: `CASEREF#${accountId}#${caseRef}`,
   sk: 'GUARD',
 });
+const PENDING_INTAKE = 'INTAKE#PENDING';
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
 
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
@@ -103,12 +106,21 @@ export class DynamoOrderRepository implements OrderRepository {
       values[`:c${i}`] = v;
       return `#c${i} = :c${i}`;
     });
+    // Keep the pending-intake index in step with the status.
+    let remove = '';
+    if (changes.status === 'SUBMITTED') {
+      sets.push('gsi2pk = :pending', 'gsi2sk = :pendingSort');
+      values[':pending'] = PENDING_INTAKE;
+      values[':pendingSort'] = `${changes.submittedAt ?? changes.updatedAt ?? ''}#${orderId}`;
+    } else if (changes.status) {
+      remove = ' REMOVE gsi2pk, gsi2sk';
+    }
     try {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: orderKey(orderId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
           ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_s, i) => `:from${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -271,6 +283,19 @@ export class DynamoOrderRepository implements OrderRepository {
         ),
       ),
     );
+  }
+
+  async pendingIntakeBefore(cutoff: string, limit: number): Promise<string[]> {
+    const { Items } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byLookup',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :cutoff',
+        ExpressionAttributeValues: { ':pk': PENDING_INTAKE, ':cutoff': cutoff },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((i) => String(i.pk).replace(/^ORDER#/, ''));
   }
 
   async addTimeline(entry: TimelineEntry): Promise<void> {

@@ -115,3 +115,25 @@ export const markStuck = async (
   });
   return { status: 'STUCK' };
 };
+
+/**
+ * An intake should take seconds. One still SUBMITTED after this long lost its workflow (a start
+ * that failed after the status changed, an execution lost to a restart): mark it STUCK, visibly,
+ * and alert operators, who can resubmit it.
+ */
+export const INTAKE_TIMEOUT_MINUTES = 15;
+
+export const sweepStalledIntake = async (
+  deps: Pick<Deps, 'orders' | 'clock' | 'notifier'>,
+  limit = 100,
+): Promise<{ stalled: number }> => {
+  const cutoff = new Date(deps.clock.now().getTime() - INTAKE_TIMEOUT_MINUTES * 60_000).toISOString();
+  const ids = await deps.orders.pendingIntakeBefore(cutoff, limit);
+  for (const orderId of ids) {
+    const order = await deps.orders.get(orderId);
+    if (order?.status === 'SUBMITTED') {
+      await markStuck(deps, { orderId, accountId: order.accountId, errorName: 'IntakeTimedOut' });
+    }
+  }
+  return { stalled: ids.length };
+};

@@ -43,6 +43,8 @@ export interface OrderRepository {
   ): Promise<{ orderId: string; fileId: string } | undefined>;
   /** Remove the SHA lookup of an order's files once the order is closed. */
   forgetFileShas(orderId: string): Promise<void>;
+  /** Ids of orders still SUBMITTED whose submission is older than `cutoff` (ISO time), oldest first. */
+  pendingIntakeBefore(cutoff: string, limit: number): Promise<string[]>;
   addTimeline(entry: TimelineEntry): Promise<void>;
   timeline(orderId: string): Promise<TimelineEntry[]>;
 }

@@ -7,12 +7,10 @@ export interface ApiResponse<T = Record<string, unknown>> {
 }
 
 export class Api {
-  private readonly tokens = new Map<string, string>();
   constructor(readonly baseUrl: string) {}
 
+  /** A fresh token per call: another test may move the shared clock past a cached one's expiry. */
   async token(username: string): Promise<string> {
-    const cached = this.tokens.get(username);
-    if (cached) return cached;
     const res = await fetch(`${this.baseUrl}/local/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -20,7 +18,6 @@ export class Api {
     });
     if (res.status !== 200) throw new Error(`no token for ${username}: ${res.status}`);
     const { accessToken } = (await res.json()) as { accessToken: string };
-    this.tokens.set(username, accessToken);
     return accessToken;
   }
 

@@ -78,6 +78,13 @@ export class MemoryOrders implements OrderRepository {
   async forgetFileShas(orderId: string) {
     for (const [k, v] of this.shas) if (v.orderId === orderId) this.shas.delete(k);
   }
+  async pendingIntakeBefore(cutoff: string, limit: number) {
+    return [...this.orders.values()]
+      .filter((o) => o.status === 'SUBMITTED' && (o.submittedAt ?? '') < cutoff)
+      .sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? ''))
+      .slice(0, limit)
+      .map((o) => o.orderId);
+  }
   async addTimeline(entry: TimelineEntry) {
     this.events.push(entry);
   }

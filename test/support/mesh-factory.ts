@@ -662,23 +662,35 @@ function zip(content: Buffer, name = 'upper_jaw.stl'): Buffer {
 // ---------------------------------------------------------------------------------------------
 // Sizing
 
-const sampleRatios = new Map<ValidMeshKind, number>();
+const sampleRatios = new Map<string, number>();
+const SAMPLE_TRIANGLES = 20_000;
 
 /**
- * Triangles for an approximate file size. Binary STL is exact arithmetic; the others are
- * calibrated once per kind on a 20,000-triangle sample, which is close enough for "about 50 MB".
+ * Triangles for an approximate file size. Binary STL is exact arithmetic. The others are
+ * calibrated once per layout on a 20,000-triangle sample, then corrected for the longer vertex
+ * indices that text face lines carry in a big mesh (7 digits instead of 4 or 5): without that a
+ * "200 MB" OBJ came out at 270 MB.
  */
 function trianglesForTarget(kind: ValidMeshKind, opts: MeshOptions): number {
-  if (opts.targetBytes === undefined) return 2000;
-  if (kind === 'stl-binary') return Math.max(1, Math.round((opts.targetBytes - 84) / 50));
-  let ratio = sampleRatios.get(kind);
+  const target = opts.targetBytes;
+  if (target === undefined) return 2000;
+  if (kind === 'stl-binary') return Math.max(1, Math.round((target - 84) / 50));
+  const key = `${kind}:${opts.quads === true}:${opts.objIndices ?? 'plain'}`;
+  let ratio = sampleRatios.get(key);
   if (ratio === undefined) {
-    const sample = 20_000;
     let bytes = 0;
-    for (const chunk of meshChunks(kind, { ...opts, triangles: sample, targetBytes: undefined }))
-      bytes += chunk.length;
-    ratio = bytes / sample;
-    sampleRatios.set(kind, ratio);
+    const sample = { ...opts, triangles: SAMPLE_TRIANGLES, targetBytes: undefined };
+    for (const chunk of meshChunks(kind, sample)) bytes += chunk.length;
+    ratio = bytes / SAMPLE_TRIANGLES;
+    sampleRatios.set(key, ratio);
   }
-  return Math.max(1, Math.round(opts.targetBytes / ratio));
+  const textIndices = kind === 'ply-ascii' || kind === 'obj';
+  const indicesPerTriangle =
+    (textIndices ? (opts.quads ? 2 : 3) : 0) * (kind === 'obj' && opts.objIndices === 'normals' ? 2 : 1);
+  let triangles = target / ratio;
+  for (let round = 0; round < 4; round++) {
+    const extraDigits = Math.max(0, Math.log10(triangles / SAMPLE_TRIANGLES));
+    triangles = target / (ratio + indicesPerTriangle * extraDigits);
+  }
+  return Math.max(1, Math.round(triangles));
 }

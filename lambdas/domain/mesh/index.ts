@@ -8,8 +8,14 @@ import type { ClaimedExtension, FileInspection, MeshChecker } from './types';
 export type { ClaimedExtension, FileInspection, MeshFacts, MeshFormat } from './types';
 
 /*
- * Measured on the development container (2 vCPU, Node 20), 200 MB generated binary STL
- * (4.2 M triangles) read from disk in 1 MiB chunks: see the figures in THROUGHPUT below.
+ * Throughput, measured on the development container (2 vCPU, Node 20.20) reading generated
+ * files from disk with fs.createReadStream; peak RSS is the whole process, runtime included:
+ *   binary STL, 200 MiB (4.19 M triangles): 510–550 MiB/s in 64 KiB chunks, 640–650 MiB/s in
+ *     1 MiB chunks; peak RSS 118 MiB against 106–112 MiB for SHA-256 alone (which runs at
+ *     720–930 MiB/s), so the check costs ~10 MiB and about a third of the time.
+ *   binary PLY ~300 MB/s; ASCII STL and OBJ ~77 MB/s; ASCII PLY ~59 MB/s (text formats are
+ *     bound by per-line string and number parsing). Peak RSS stayed under 190 MiB for 270 MB
+ *     text files, i.e. flat in file size.
  */
 
 /**

@@ -117,7 +117,9 @@ export class ObjChecker implements MeshChecker {
   private vertex(tokens: string[], n: number): boolean {
     const count = tokens.length - 1;
     if (count < 3 || count > 7) {
-      return this.fail(`Line ${fmt(n)} of the OBJ file should be 'v x y z [w]' but holds ${fmt(count)} values`);
+      return this.fail(
+        `Line ${fmt(n)} of the OBJ file should be 'v x y z [w]' but holds ${fmt(count)} values`,
+      );
     }
     this.vertices++;
     const x = readNumber(tokens[1] as string);
@@ -129,7 +131,9 @@ export class ObjChecker implements MeshChecker {
       if (this.bounds.add(x, y, z)) return true;
     }
     if (x === NOT_A_NUMBER || y === NOT_A_NUMBER || z === NOT_A_NUMBER) {
-      return this.fail(`Line ${fmt(n)} of the OBJ file should be 'v x y z [w]' but holds a value that is not a number`);
+      return this.fail(
+        `Line ${fmt(n)} of the OBJ file should be 'v x y z [w]' but holds a value that is not a number`,
+      );
     }
     return this.fail(
       `Line ${fmt(n)} of the OBJ file (vertex ${fmt(this.vertices)}) has a coordinate that is not a finite number (NaN or infinity): the mesh is corrupt`,
