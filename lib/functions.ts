@@ -156,7 +156,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'intakeWatchdog',
     entry: 'lambdas/intake-watchdog/handler.ts',
-    description: 'Scheduled: orders stuck in SUBMITTED past the intake timeout become STUCK, and operators are alerted.',
+    description:
+      'Scheduled: orders stuck in SUBMITTED past the intake timeout become STUCK, and operators are alerted.',
     schedule: { everyMinutes: 5 },
     access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
     timeoutSeconds: 60,

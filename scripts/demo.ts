@@ -56,21 +56,32 @@ try {
   const scan = await writeMeshFile(scanPath, 'stl-binary', { targetBytes, seed: 7 });
   say(`   -> ${(scan.sizeBytes / 1048576).toFixed(1)} MB, sha256 ${scan.sha256.slice(0, 16)}…`);
 
-  say('\n3. Upload straight to S3 through presigned URLs (multipart above 64 MB, part URLs signed as it goes)');
+  say(
+    '\n3. Upload straight to S3 through presigned URLs (multipart above 64 MB, part URLs signed as it goes)',
+  );
   const t0 = performance.now();
   const fileId = await cli.uploadFile(order.orderId, scanPath);
   const seconds = (performance.now() - t0) / 1000;
-  say(`   -> ${fileId} uploaded in ${seconds.toFixed(1)} s (${(scan.sizeBytes / 1048576 / seconds).toFixed(0)} MB/s)`);
+  say(
+    `   -> ${fileId} uploaded in ${seconds.toFixed(1)} s (${(scan.sizeBytes / 1048576 / seconds).toFixed(0)} MB/s)`,
+  );
 
   say('\n4. Submit (a double click starts one workflow, not two)');
   const [a, b] = await Promise.all([
     call<{ executionArn: string }>('POST', `/orders/${order.orderId}/submit`),
     call<{ executionArn: string }>('POST', `/orders/${order.orderId}/submit`),
   ]);
-  say(`   -> one execution: ${a.executionArn === b.executionArn ? 'yes' : 'NO'} (${a.executionArn.split(':').pop()})`);
+  say(
+    `   -> one execution: ${a.executionArn === b.executionArn ? 'yes' : 'NO'} (${a.executionArn.split(':').pop()})`,
+  );
 
   say('\n5. Ingest checks size, SHA-256 and the mesh, streaming');
-  let view: { status: string; dueAt?: string; files: { check?: { mesh?: { triangles: number; bbox: unknown } } }[]; timeline: { at: string; type: string; by: string }[] };
+  let view: {
+    status: string;
+    dueAt?: string;
+    files: { check?: { mesh?: { triangles: number; bbox: unknown } } }[];
+    timeline: { at: string; type: string; by: string }[];
+  };
   const t1 = performance.now();
   for (;;) {
     view = await call('GET', `/orders/${order.orderId}`);
@@ -116,7 +127,10 @@ try {
   for (const f of phiBody.fields) say(`      ${f.field}: ${f.message}`);
 
   say('\n8. The lab is told: notifications outbox');
-  const outbox = (await (await fetch(`${stack.apiUrl}/local/outbox`)).json()) as { topic: string; message: string }[];
+  const outbox = (await (await fetch(`${stack.apiUrl}/local/outbox`)).json()) as {
+    topic: string;
+    message: string;
+  }[];
   for (const m of outbox) say(`   ${m.topic}: ${m.message}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
