@@ -586,7 +586,10 @@ describe('scheduled functions', () => {
   it('invokes the function on its rate through a role only EventBridge Scheduler can assume', () => {
     const target = scheduled.stack.compute.functions.sweepProbe;
     if (!target) throw new Error('sweepProbe was not deployed');
-    const schedules = resourcesOfType(scheduled.json, 'AWS::Scheduler::Schedule');
+    const targetArn = { 'Fn::GetAtt': [logicalIdOf(target.function), 'Arn'] };
+    const schedules = resourcesOfType(scheduled.json, 'AWS::Scheduler::Schedule').filter(
+      ([, s]) => JSON.stringify(at(s, 'Target.Arn')) === JSON.stringify(targetArn),
+    );
     expect(schedules).toHaveLength(1);
     const [[, schedule] = []] = schedules;
     expect(schedule?.Properties).toMatchObject({
@@ -603,7 +606,9 @@ describe('scheduled functions', () => {
   it('alarms operators when a scheduled run fails', () => {
     const target = scheduled.stack.compute.functions.sweepProbe;
     const alarm = resourcesOfType(scheduled.json, 'AWS::CloudWatch::Alarm').find(
-      ([, a]) => a.Properties?.MetricName === 'Errors',
+      ([, a]) =>
+        a.Properties?.MetricName === 'Errors' &&
+        JSON.stringify(a.Properties?.Dimensions).includes(logicalIdOf(target?.function ?? scheduled.stack)),
     );
     expect(alarm?.[1].Properties).toMatchObject({
       Namespace: 'AWS/Lambda',
