@@ -32,7 +32,7 @@ export interface TableDefinition {
   readonly purpose: string;
 }
 
-export type TableId = 'orders' | 'audit';
+export type TableId = 'orders' | 'audit' | 'designers';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -47,6 +47,12 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       { indexName: 'byAccount', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
       // Duplicate guards and other lookups by a natural key (gsi2pk = a namespaced natural key).
       { indexName: 'byLookup', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
+      // The work queue (gsi3pk = QUEUE or OFFER#<designer>, gsi3sk = <priority>#<dueAt>#<createdAt>#<orderId>).
+      { indexName: 'byQueue', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'KEYS_ONLY' },
+      // What a designer holds (gsi4pk = ASSIGNEE#<sub>, gsi4sk = <claimedAt>#<orderId>).
+      { indexName: 'byAssignee', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk'), projection: 'KEYS_ONLY' },
+      // Timers on open orders (gsi5pk = a timer name such as DUE or LEASE, gsi5sk = <when>#<orderId>).
+      { indexName: 'byTimer', partitionKey: S('gsi5pk'), sortKey: S('gsi5sk'), projection: 'KEYS_ONLY' },
     ],
     purpose: 'Orders, their files and timeline, keyed by order id (single-table design).',
   },
@@ -60,6 +66,13 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       { indexName: 'byActor', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
     ],
     purpose: 'Append-only audit events: every read or hand-out of PHI, and every denied attempt.',
+  },
+  designers: {
+    id: 'designers',
+    envVar: 'DESIGNERS_TABLE',
+    partitionKey: S('designerId'),
+    globalIndexes: [],
+    purpose: 'The designer registry: skills, capacity and its live counter, country, active flag.',
   },
 };
 

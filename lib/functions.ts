@@ -154,6 +154,34 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
   },
   {
+    id: 'listDesigners',
+    entry: 'lambdas/list-designers/handler.ts',
+    description: 'Operators list the designer registry.',
+    routes: [{ method: 'GET', path: '/designers', roles: ['operator'] }],
+    access: { tables: { designers: 'read', audit: 'append' } },
+  },
+  {
+    id: 'createDesigner',
+    entry: 'lambdas/create-designer/handler.ts',
+    description: 'Operators add a designer: skills, capacity, country.',
+    routes: [{ method: 'POST', path: '/designers', roles: ['operator'] }],
+    access: { tables: { designers: 'readWrite', audit: 'append' } },
+  },
+  {
+    id: 'updateDesigner',
+    entry: 'lambdas/update-designer/handler.ts',
+    description: "Operators change a designer's skills, capacity, country or active flag.",
+    routes: [{ method: 'PATCH', path: '/designers/{designerId}', roles: ['operator'] }],
+    access: { tables: { designers: 'readWrite', audit: 'append' } },
+  },
+  {
+    id: 'deactivateDesigner',
+    entry: 'lambdas/deactivate-designer/handler.ts',
+    description: 'Operators deactivate a designer (kept for the international-transfer record, never deleted).',
+    routes: [{ method: 'DELETE', path: '/designers/{designerId}', roles: ['operator'] }],
+    access: { tables: { designers: 'readWrite', audit: 'append' } },
+  },
+  {
     id: 'intakeWatchdog',
     entry: 'lambdas/intake-watchdog/handler.ts',
     description:

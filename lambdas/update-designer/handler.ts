@@ -1,0 +1,2 @@
+// Placeholder until the designer registry lands.
+export const handler = async (): Promise<{ statusCode: number }> => ({ statusCode: 501 });
