@@ -48,7 +48,7 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       // Duplicate guards and other lookups by a natural key (gsi2pk = a namespaced natural key).
       { indexName: 'byLookup', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
       // The work queue (gsi3pk = QUEUE or OFFER#<designer>, gsi3sk = <priority>#<dueAt>#<createdAt>#<orderId>).
-      { indexName: 'byQueue', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'KEYS_ONLY' },
+      { indexName: 'byQueue', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'ALL' },
       // What a designer holds (gsi4pk = ASSIGNEE#<sub>, gsi4sk = <claimedAt>#<orderId>).
       { indexName: 'byAssignee', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk'), projection: 'KEYS_ONLY' },
       // Timers on open orders (gsi5pk = a timer name such as DUE or LEASE, gsi5sk = <when>#<orderId>).

@@ -7,7 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDocumentClient } from '../lambdas/shared/clients';
 import { adjustableClock } from '../lambdas/shared/clock';
+import { readConfig } from '../lambdas/shared/config';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -28,6 +30,7 @@ import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
 import { Scheduler } from './scheduler';
 import { SEED_USERS, seedUser } from './seed';
+import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -168,6 +171,11 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   };
   // Handlers are imported lazily, after this: their config reads these at cold start.
   Object.assign(process.env, env);
+
+  // The designer registry starts with the seeded designers (idempotent across restarts).
+  const seedClient = makeDocumentClient(readConfig(process.env));
+  await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
+  seedClient.destroy();
 
   const idp = await createIdp({
     issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,

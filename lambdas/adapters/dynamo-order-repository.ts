@@ -4,8 +4,12 @@
  *   ORDER#<id> / FILE#<fileId>     a declared file    gsi2: SHA#<acct>#<sha256> / <orderId> while open
  *   ORDER#<id> / EVENT#<at>#<n>    a timeline entry
  *   CASEREF#<acct>#<caseRef> / GUARD   which open order holds a case reference
- * An order in SUBMITTED also carries gsi2: INTAKE#PENDING / <submittedAt>#<id>, so the watchdog
- * finds intakes that never finished by querying exactly those, never scanning.
+ * Orders also sit in sparse indexes while a state lasts (IndexChanges in domain/order.ts):
+ *   gsi2 <TIMER>#PENDING / <when>#<id>   one pending timer: INTAKE, OFFER, LEASE or DECISION
+ *   gsi3 QUEUE | OFFER#<sub> / <prio>#<dueAt>#<createdAt>#<id>   the work queue
+ *   gsi4 ASSIGNEE#<sub> / <claimedAt>#<id>   what a designer holds
+ *   gsi5 DUE / <dueAt>#<id>                 turnaround watch until delivery
+ * so every sweep and every claim queries exactly the orders concerned, never scanning.
  * Single-item conditional writes only: the local stand-in has no transactions, and none are needed.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,7 +22,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Order, OrderFile, TimelineEntry } from '../domain/order';
+import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../domain/order';
 import type { OrderRepository } from '../domain/ports';
 import { ValidationError } from '../shared/errors';
 
@@ -28,7 +32,6 @@ const caseRefKey = (accountId: string, caseRef: string) => ({
   pk: `CASEREF#${accountId}#${caseRef}`,
   sk: 'GUARD',
 });
-const PENDING_INTAKE = 'INTAKE#PENDING';
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
 
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
@@ -94,36 +97,92 @@ export class DynamoOrderRepository implements OrderRepository {
     orderId: string,
     fromStatuses: readonly Order['status'][],
     changes: Partial<Order>,
+    options: {
+      indexes?: IndexChanges;
+      remove?: readonly (keyof Order)[];
+      expect?: Readonly<Record<string, string | number>>;
+    } = {},
   ): Promise<Order | undefined> {
-    const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
     fromStatuses.forEach((s, i) => {
       values[`:from${i}`] = s;
     });
-    const sets = entries.map(([k, v], i) => {
-      names[`#c${i}`] = k;
-      values[`:c${i}`] = v;
-      return `#c${i} = :c${i}`;
+    const sets: string[] = [];
+    const removes: string[] = [];
+    let n = 0;
+    const set = (attr: string, value: unknown) => {
+      names[`#a${n}`] = attr;
+      values[`:a${n}`] = value;
+      sets.push(`#a${n} = :a${n}`);
+      n++;
+    };
+    const unset = (attr: string) => {
+      names[`#a${n}`] = attr;
+      removes.push(`#a${n}`);
+      n++;
+    };
+    for (const [k, v] of Object.entries(changes)) if (v !== undefined) set(k, v);
+    for (const k of options.remove ?? []) unset(k);
+    const idx = options.indexes ?? {};
+    const place = (pkAttr: string, skAttr: string, value: { pk: string; sk: string } | null | undefined) => {
+      if (value === undefined) return;
+      if (value === null) {
+        unset(pkAttr);
+        unset(skAttr);
+      } else {
+        set(pkAttr, value.pk);
+        set(skAttr, value.sk);
+      }
+    };
+    place(
+      'gsi2pk',
+      'gsi2sk',
+      idx.pending === undefined
+        ? undefined
+        : idx.pending && { pk: `${idx.pending.name}#PENDING`, sk: `${idx.pending.at}#${orderId}` },
+    );
+    place(
+      'gsi3pk',
+      'gsi3sk',
+      idx.queue === undefined ? undefined : idx.queue && { pk: idx.queue.lane, sk: idx.queue.sortKey },
+    );
+    place(
+      'gsi4pk',
+      'gsi4sk',
+      idx.assignee === undefined
+        ? undefined
+        : idx.assignee && { pk: `ASSIGNEE#${idx.assignee.sub}`, sk: `${idx.assignee.since}#${orderId}` },
+    );
+    place(
+      'gsi5pk',
+      'gsi5sk',
+      idx.due === undefined ? undefined : idx.due && { pk: 'DUE', sk: `${idx.due.at}#${orderId}` },
+    );
+    const conditions = [
+      `attribute_exists(pk)`,
+      `#status IN (${fromStatuses.map((_s, i) => `:from${i}`).join(', ')})`,
+    ];
+    Object.entries(options.expect ?? {}).forEach(([k, v], i) => {
+      names[`#e${i}`] = k;
+      values[`:e${i}`] = v;
+      conditions.push(`#e${i} = :e${i}`);
     });
-    // Keep the pending-intake index in step with the status.
-    let remove = '';
-    if (changes.status === 'SUBMITTED') {
-      sets.push('gsi2pk = :pending', 'gsi2sk = :pendingSort');
-      values[':pending'] = PENDING_INTAKE;
-      values[':pendingSort'] = `${changes.submittedAt ?? changes.updatedAt ?? ''}#${orderId}`;
-    } else if (changes.status) {
-      remove = ' REMOVE gsi2pk, gsi2sk';
-    }
+    if (!sets.length && !removes.length) return this.get(orderId);
     try {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: orderKey(orderId),
-          UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${fromStatuses.map((_s, i) => `:from${i}`).join(', ')})`,
+          UpdateExpression: [
+            sets.length ? `SET ${sets.join(', ')}` : '',
+            removes.length ? `REMOVE ${removes.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' '),
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -132,6 +191,63 @@ export class DynamoOrderRepository implements OrderRepository {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  async queuePage(lane: string, limit: number, cursor?: string) {
+    let startKey: Record<string, unknown> | undefined;
+    if (cursor)
+      startKey = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const page = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byQueue',
+        KeyConditionExpression: 'gsi3pk = :lane',
+        ExpressionAttributeValues: { ':lane': lane },
+        Limit: limit,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    const next = encodeCursor(page.LastEvaluatedKey);
+    return {
+      orders: (page.Items ?? []).map((i) => strip<Order>(i) as Order),
+      ...(next ? { cursor: next } : {}),
+    };
+  }
+
+  private async idsFrom(
+    index: string,
+    pkAttr: string,
+    skAttr: string,
+    pk: string,
+    before: string | undefined,
+    limit: number,
+  ) {
+    const { Items } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: before ? `${pkAttr} = :pk AND ${skAttr} < :before` : `${pkAttr} = :pk`,
+        ExpressionAttributeValues: { ':pk': pk, ...(before ? { ':before': before } : {}) },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((i) => String(i.pk).replace(/^ORDER#/, ''));
+  }
+
+  assignedTo(sub: string): Promise<string[]> {
+    return this.idsFrom('byAssignee', 'gsi4pk', 'gsi4sk', `ASSIGNEE#${sub}`, undefined, 100);
+  }
+
+  pendingBefore(
+    name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION',
+    cutoff: string,
+    limit: number,
+  ): Promise<string[]> {
+    return this.idsFrom('byLookup', 'gsi2pk', 'gsi2sk', `${name}#PENDING`, cutoff, limit);
+  }
+
+  dueBefore(cutoff: string, limit: number): Promise<string[]> {
+    return this.idsFrom('byTimer', 'gsi5pk', 'gsi5sk', 'DUE', cutoff, limit);
   }
 
   async listByAccount(accountId: string, opts: { limit: number; cursor?: string; status?: Order['status'] }) {
@@ -283,19 +399,6 @@ export class DynamoOrderRepository implements OrderRepository {
         ),
       ),
     );
-  }
-
-  async pendingIntakeBefore(cutoff: string, limit: number): Promise<string[]> {
-    const { Items } = await this.ddb.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'byLookup',
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk < :cutoff',
-        ExpressionAttributeValues: { ':pk': PENDING_INTAKE, ':cutoff': cutoff },
-        Limit: limit,
-      }),
-    );
-    return (Items ?? []).map((i) => String(i.pk).replace(/^ORDER#/, ''));
   }
 
   async addTimeline(entry: TimelineEntry): Promise<void> {

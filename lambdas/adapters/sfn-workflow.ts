@@ -1,5 +1,10 @@
 /** Starts order workflow executions by name: Step Functions itself makes a repeated start a no-op. */
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { Workflow } from '../domain/ports';
 
 export class SfnWorkflow implements Workflow {
@@ -29,6 +34,21 @@ export class SfnWorkflow implements Workflow {
         const arn = this.stateMachineArn.replace(':stateMachine:', ':execution:');
         return `${arn}:${name}`;
       }
+      throw error;
+    }
+  }
+
+  async completeTask(
+    token: string,
+    output: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<boolean> {
+    try {
+      await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+      return true;
+    } catch (error) {
+      // A token already completed, timed out or from a stopped execution: nothing waits for it.
+      const name = (error as { name?: string }).name ?? '';
+      if (['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken'].includes(name)) return false;
       throw error;
     }
   }

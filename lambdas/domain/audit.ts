@@ -15,7 +15,19 @@ export type AuditAction =
   | 'order.cancel'
   | 'file.declare'
   | 'file.upload-url'
-  | 'file.complete';
+  | 'file.complete'
+  | 'designer.list'
+  | 'designer.change'
+  | 'queue.claim'
+  | 'assignment.view'
+  | 'assignment.list'
+  | 'assignment.inputs'
+  | 'assignment.upload-url'
+  | 'assignment.submit'
+  | 'assignment.release'
+  | 'order.deliverables'
+  | 'order.accept'
+  | 'order.revise';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -6,7 +6,7 @@
  */
 import { TransientError } from '../shared/errors';
 import { inspectFile } from './mesh';
-import type { FileCheck, OrderStatus } from './order';
+import type { FileCheck, FileFormat, OrderStatus } from './order';
 import { releaseGuards } from './orders';
 import type { Deps } from './ports';
 
@@ -26,7 +26,7 @@ export const ingestOrder = async (
   }
   if (order.status !== 'SUBMITTED') return { status: order.status, rejectedFiles: 0 };
 
-  const files = await deps.orders.files(order.orderId);
+  const files = (await deps.orders.files(order.orderId)).filter((f) => f.role === 'input');
   let rejected = 0;
   for (const file of files) {
     let check: FileCheck;
@@ -42,7 +42,7 @@ export const ingestOrder = async (
           problem: `The stored file has ${head.sizeBytes} bytes but ${file.sizeBytes} were declared: the upload is incomplete or a different file. Upload it again.`,
         };
       } else {
-        const inspection = await inspectFile(file.format, deps.files.read(file.key));
+        const inspection = await inspectFile(file.format as FileFormat, deps.files.read(file.key));
         if (inspection.sha256 !== file.sha256) {
           check = {
             ok: false,
@@ -66,11 +66,13 @@ export const ingestOrder = async (
 
   const now = deps.clock.now().toISOString();
   const status: OrderStatus = rejected === 0 ? 'QUEUED' : 'REJECTED';
-  const moved = await deps.orders.transition(order.orderId, ['SUBMITTED'], {
-    status,
-    updatedAt: now,
-    ...(status === 'REJECTED' ? { closedReason: 'FILE_CHECK_FAILED' } : {}),
-  });
+  const moved = await deps.orders.transition(
+    order.orderId,
+    ['SUBMITTED'],
+    { status, updatedAt: now, ...(status === 'REJECTED' ? { closedReason: 'FILE_CHECK_FAILED' } : {}) },
+    // The design wait (next workflow state) puts a QUEUED order into the queue with its token.
+    { indexes: { pending: null } },
+  );
   if (!moved) {
     const current = await deps.orders.get(order.orderId);
     return { status: current?.status ?? order.status, rejectedFiles: rejected };
@@ -94,11 +96,12 @@ export const markStuck = async (
   input: IngestInput & { errorName?: string },
 ): Promise<{ status: OrderStatus }> => {
   const now = deps.clock.now().toISOString();
-  const moved = await deps.orders.transition(input.orderId, ['SUBMITTED'], {
-    status: 'STUCK',
-    updatedAt: now,
-    closedReason: 'PROCESSING_FAILED',
-  });
+  const moved = await deps.orders.transition(
+    input.orderId,
+    ['SUBMITTED', 'QUEUED', 'ASSIGNED', 'QA', 'DELIVERED', 'ACCEPTED'],
+    { status: 'STUCK', updatedAt: now, closedReason: 'PROCESSING_FAILED' },
+    { indexes: { pending: null, queue: null, due: null } },
+  );
   if (moved) {
     await deps.orders.addTimeline({
       orderId: input.orderId,
@@ -128,7 +131,7 @@ export const sweepStalledIntake = async (
   limit = 100,
 ): Promise<{ stalled: number }> => {
   const cutoff = new Date(deps.clock.now().getTime() - INTAKE_TIMEOUT_MINUTES * 60_000).toISOString();
-  const ids = await deps.orders.pendingIntakeBefore(cutoff, limit);
+  const ids = await deps.orders.pendingBefore('INTAKE', cutoff, limit);
   for (const orderId of ids) {
     const order = await deps.orders.get(orderId);
     if (order?.status === 'SUBMITTED') {

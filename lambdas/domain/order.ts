@@ -4,10 +4,29 @@
  * exports, backups and operators' consoles show ids and prescriptions only.
  */
 
-export type OrderStatus = 'DRAFT' | 'SUBMITTED' | 'QUEUED' | 'REJECTED' | 'CANCELLED' | 'STUCK';
+export type OrderStatus =
+  | 'DRAFT'
+  | 'SUBMITTED'
+  | 'QUEUED'
+  | 'ASSIGNED'
+  | 'QA'
+  | 'DELIVERED'
+  | 'ACCEPTED'
+  | 'ARCHIVED'
+  | 'REJECTED'
+  | 'CANCELLED'
+  | 'STUCK';
 
 /** Orders in these states still hold their case reference and file checksums for duplicate checks. */
-export const OPEN_STATUSES: readonly OrderStatus[] = ['DRAFT', 'SUBMITTED', 'QUEUED', 'STUCK'];
+export const OPEN_STATUSES: readonly OrderStatus[] = [
+  'DRAFT',
+  'SUBMITTED',
+  'QUEUED',
+  'ASSIGNED',
+  'QA',
+  'DELIVERED',
+  'STUCK',
+];
 
 export interface OrderItem {
   readonly type: string;
@@ -43,6 +62,44 @@ export interface Order {
   readonly executionArn?: string;
   /** Why the order is REJECTED, CANCELLED or STUCK: a code, never PHI. */
   readonly closedReason?: string;
+  /** Step Functions task token of the wait for a design (kept with the order while it waits). */
+  readonly designTaskToken?: string;
+  /** Step Functions task token of the wait for the lab's decision on a delivery. */
+  readonly decisionTaskToken?: string;
+  /** The designer (Cognito sub) holding the order, its claim time and lease expiry. */
+  readonly assignee?: string;
+  readonly claimedAt?: string;
+  readonly leaseExpiresAt?: string;
+  /** Who made the last design: a revision is offered to them first. */
+  readonly lastDesigner?: string;
+  readonly offerTo?: string;
+  readonly offerExpiresAt?: string;
+  /** Design versions handed in so far; the delivered one; revisions asked for. */
+  readonly designVersion?: number;
+  readonly deliveredVersion?: number;
+  readonly deliveredAt?: string;
+  readonly revisionCount?: number;
+  /** Set by QA when the last hand-in failed its checks: problems per file, PHI-free. */
+  readonly qaProblems?: readonly string[];
+  readonly acceptedAt?: string;
+  readonly autoAccepted?: boolean;
+  readonly archivedAt?: string;
+  readonly purgeAfter?: string;
+  /** Turnaround alerts already sent (80% used, overdue). */
+  readonly dueAlert80At?: string;
+  readonly dueAlertOverdueAt?: string;
+}
+
+/** Where an order sits in the indexes besides its own key; null removes it from that index. */
+export interface IndexChanges {
+  /** The work queue: the general lane, or a lane offered to one designer first. */
+  readonly queue?: { readonly lane: 'QUEUE' | `OFFER#${string}`; readonly sortKey: string } | null;
+  /** The designer holding it. */
+  readonly assignee?: { readonly sub: string; readonly since: string } | null;
+  /** One pending timer at a time: intake, offer expiry, lease expiry, lab decision. */
+  readonly pending?: { readonly name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION'; readonly at: string } | null;
+  /** Turnaround watch while the design is not yet delivered. */
+  readonly due?: { readonly at: string } | null;
 }
 
 export type FileFormat = 'stl' | 'ply' | 'obj';
@@ -64,8 +121,13 @@ export interface OrderFile {
   readonly orderId: string;
   readonly accountId: string;
   readonly fileId: string;
-  readonly role: 'input';
-  readonly format: FileFormat;
+  /** input: the lab's scans; output: a designer's design (numbered by version). */
+  readonly role: 'input' | 'output';
+  /** Design version, for outputs. */
+  readonly version?: number;
+  /** Who uploaded it (a lab user's or designer's sub). */
+  readonly uploadedBy?: string;
+  readonly format: FileFormat | 'pdf';
   /** KMS ciphertext of the lab's original file name (it may carry a patient's name). */
   readonly nameCipher: string;
   readonly sizeBytes: number;

@@ -153,7 +153,7 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
   });
   const [phiText, files, events] = await Promise.all([
     deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
-    deps.orders.files(orderId),
+    deps.orders.files(orderId).then((all) => all.filter((f) => f.role === 'input')),
     deps.orders.timeline(orderId),
   ]);
   const phi = JSON.parse(phiText) as OrderPhi;
@@ -280,7 +280,7 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
   const order = await loadOwnedOrder(deps, actor, orderId, 'file.upload-url');
   requireDraft(order, 'files can be added');
 
-  const existing = await deps.orders.files(orderId);
+  const existing = (await deps.orders.files(orderId)).filter((f) => f.role === 'input');
   if (existing.length >= MAX_FILES_PER_ORDER) {
     throw new ConflictError(`An order holds at most ${MAX_FILES_PER_ORDER} files.`, 'TOO_MANY_FILES');
   }
@@ -538,13 +538,19 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
       });
     }
     const now = deps.clock.now();
-    const transitioned = await deps.orders.transition(orderId, ['DRAFT'], {
-      status: 'SUBMITTED',
-      submittedAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      dueAt: computeDueAt(order.turnaround, now).toISOString(),
-      executionName: `${orderId}-intake`,
-    });
+    const transitioned = await deps.orders.transition(
+      orderId,
+      ['DRAFT'],
+      {
+        status: 'SUBMITTED',
+        submittedAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        dueAt: computeDueAt(order.turnaround, now).toISOString(),
+        executionName: `${orderId}-intake`,
+      },
+      // The watchdog finds intakes that never finished through this timer.
+      { indexes: { pending: { name: 'INTAKE', at: now.toISOString() } } },
+    );
     if (transitioned) {
       current = transitioned;
       await timeline(deps, { orderId, type: 'SUBMITTED', by: actor.sub });

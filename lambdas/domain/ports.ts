@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../shared/clock';
 import type { AuditEvent } from './audit';
-import type { Order, OrderFile, TimelineEntry } from './order';
+import type { IndexChanges, Order, OrderFile, TimelineEntry } from './order';
 
 export interface OrderRepository {
   /** Writes a new order; fails with OrderExistsError if the id is taken. */
@@ -14,13 +14,27 @@ export interface OrderRepository {
   transition(
     orderId: string,
     fromStatuses: readonly Order['status'][],
-    changes: Partial<
-      Pick<
-        Order,
-        'status' | 'updatedAt' | 'dueAt' | 'submittedAt' | 'executionName' | 'executionArn' | 'closedReason'
-      >
-    >,
+    changes: Partial<Omit<Order, 'orderId' | 'accountId' | 'createdAt' | 'createdBy'>>,
+    options?: {
+      indexes?: IndexChanges;
+      /** Attributes to remove (e.g. a spent task token). */
+      remove?: readonly (keyof Order)[];
+      /** Extra conditions: attribute equals value (e.g. assignee = the caller). */
+      expect?: Readonly<Record<string, string | number>>;
+    },
   ): Promise<Order | undefined>;
+  /** One page of a queue lane, most urgent first. */
+  queuePage(lane: string, limit: number, cursor?: string): Promise<{ orders: Order[]; cursor?: string }>;
+  /** Ids of the orders a designer holds. */
+  assignedTo(sub: string): Promise<string[]>;
+  /** Ids of orders whose pending timer of this name fell due before `cutoff`. */
+  pendingBefore(
+    name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION',
+    cutoff: string,
+    limit: number,
+  ): Promise<string[]>;
+  /** Ids of undelivered orders due before `cutoff`. */
+  dueBefore(cutoff: string, limit: number): Promise<string[]>;
   listByAccount(
     accountId: string,
     opts: { limit: number; cursor?: string; status?: Order['status'] },
@@ -43,8 +57,6 @@ export interface OrderRepository {
   ): Promise<{ orderId: string; fileId: string } | undefined>;
   /** Remove the SHA lookup of an order's files once the order is closed. */
   forgetFileShas(orderId: string): Promise<void>;
-  /** Ids of orders still SUBMITTED whose submission is older than `cutoff` (ISO time), oldest first. */
-  pendingIntakeBefore(cutoff: string, limit: number): Promise<string[]>;
   addTimeline(entry: TimelineEntry): Promise<void>;
   timeline(orderId: string): Promise<TimelineEntry[]>;
 }
@@ -93,6 +105,8 @@ export interface FileStore {
 export interface Workflow {
   /** Starts (or finds) the execution with this name; the same name and input never start a second one. */
   start(name: string, input: { orderId: string; accountId: string }): Promise<string>;
+  /** Completes a waiting task. Output carries ids and codes only. False when the token is spent. */
+  completeTask(token: string, output: Readonly<Record<string, string | number | boolean>>): Promise<boolean>;
 }
 
 export interface Notifier {

@@ -3,12 +3,15 @@
  * process (a handler's module scope). Tests wire in-memory fakes instead.
  */
 import { randomBytes } from 'node:crypto';
+import { DynamoAccountPolicies } from '../adapters/dynamo-account-policies';
 import { DynamoAuditLog } from '../adapters/dynamo-audit-log';
+import { DynamoDesignerRegistry } from '../adapters/dynamo-designer-registry';
 import { DynamoOrderRepository } from '../adapters/dynamo-order-repository';
 import { KmsPhiCipher } from '../adapters/kms-phi-cipher';
 import { S3FileStore } from '../adapters/s3-file-store';
 import { SfnWorkflow } from '../adapters/sfn-workflow';
 import { SnsNotifier } from '../adapters/sns-notifier';
+import type { DesignDeps } from '../domain/design';
 import type { Deps, IdGenerator } from '../domain/ports';
 import { clients } from './clients';
 import { clockFor } from './clock';
@@ -37,4 +40,19 @@ export const productionDeps = (): Deps => {
     ids: randomIds,
   });
   return deps;
+};
+
+let design: DesignDeps | undefined;
+
+/** The order workflow's second half also needs the designer registry and account policies. */
+export const designDeps = (): DesignDeps => {
+  if (design) return design;
+  const c = clients();
+  const cfg = config();
+  design = Object.freeze({
+    ...productionDeps(),
+    designers: new DynamoDesignerRegistry(c.ddb, cfg.tables.designers),
+    policies: new DynamoAccountPolicies(c.ddb, cfg.tables.orders),
+  });
+  return design;
 };

@@ -1,27 +1,28 @@
 /**
- * KMS stand-in: the KMS JSON 1.1 wire protocol over loopback, so the real KMSClient talks to it
- * unchanged. Nothing on npm or Debian serves KMS, so this is ours, kept to what Caseline uses.
- *
- * Real cryptography: AES-256-GCM for symmetric keys with the encryption context bound as AAD
- * (a mismatched or missing context fails like KMS: InvalidCiphertextException), ECDSA P-256 and
- * RSA-2048 signatures whose public keys (DER SPKI) verify with any standard library.
- * Key material persists to `stateFile` when given; it is test material, never production keys.
+ * KMS stand-in: the KMS wire protocol over loopback, so the real KMSClient talks to it unchanged.
+ * Nothing on npm or Debian serves KMS, so this is ours, kept to the operations Caseline uses and
+ * behaving like KMS where it matters: real AES-256-GCM with the encryption context bound as AAD,
+ * ECDSA P-256 and RSA-2048 signatures that third parties verify with the public key, and the same
+ * exception types (NotFound, InvalidCiphertext, IncorrectKey, InvalidKeyUsage, KMSInvalidSignature).
+ * test/integration/kms-conformance.test.ts runs one suite against this and against moto_server.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  randomUUID,
-  sign,
-  verify,
-} from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
+import { blobKeyId, DIGEST_LENGTH, open, SIGNING_ALGORITHMS, seal, signWith, verifyWith } from './crypto';
+import {
+  type Body,
+  encryptionContext,
+  KmsError,
+  type Operation,
+  optionalString,
+  requiredBlob,
+  requiredString,
+  serveJson11,
+  validation,
+} from './protocol';
+import { checkKeySpec, KeyStore, type StoredKey } from './store';
+
+export { KmsError } from './protocol';
 
 export interface KmsKeySeed {
   alias: string;
@@ -30,431 +31,313 @@ export interface KmsKeySeed {
 }
 
 export interface KmsServerOptions {
+  /** Default 127.0.0.1. */
   host?: string;
+  /** 0 (the default) picks a free port. */
   port?: number;
   region: string;
   accountId: string;
+  /** Keys, private material included, persist here across restarts (parent directory created). */
   stateFile?: string;
+  /** Created at start unless the alias already exists, so seeding is idempotent with stateFile. */
   keys?: readonly KmsKeySeed[];
 }
 
 export interface KmsServer {
+  /** http://host:port */
   endpoint: string;
   keyIdForAlias(alias: string): string;
   keyArnForAlias(alias: string): string;
   close(): Promise<void>;
 }
 
-interface StoredKey {
-  keyId: string;
-  keySpec: KmsKeySeed['keySpec'];
-  keyUsage: KmsKeySeed['keyUsage'];
-  created: number;
-  description: string;
-  rotation: boolean;
-  /** base64 raw key (symmetric) or PKCS#8 DER (asymmetric). */
-  material: string;
-}
+const MAX_PLAINTEXT = 4096;
+// Every signing algorithm KMS knows: an unknown name is a ValidationException, a known one the key
+// cannot use is an InvalidKeyUsageException (as the KMS API reference documents for Sign/Verify).
+const KMS_SIGNING_ALGORITHMS = [
+  ...SIGNING_ALGORITHMS.RSA_2048.map((a) => a.name),
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'ED25519_SHA_512',
+  'ED25519_PH_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
+];
 
-interface State {
-  keys: Record<string, StoredKey>;
-  aliases: Record<string, string>;
-}
+const operationsFor = (store: KeyStore): Record<string, Operation> => {
+  const save = () => store.save();
+  const key = (body: Body) => store.resolve(requiredString(body, 'KeyId'));
 
-export class KmsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+  const requireUsage = (k: StoredKey, usage: StoredKey['keyUsage'], operation: string) => {
+    if (k.keyUsage !== usage) {
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `${store.arn(k.keyId)} key usage is ${k.keyUsage} which is not valid for ${operation}.`,
+      );
+    }
+  };
 
-const BLOB_VERSION = 1;
-const SIGNING: Record<string, readonly string[]> = {
-  ECC_NIST_P256: ['ECDSA_SHA_256'],
-  RSA_2048: ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256'],
-};
+  const requireSymmetricAlgorithm = (body: Body) => {
+    const algorithm = optionalString(body, 'EncryptionAlgorithm');
+    if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `The encryption algorithm ${algorithm} is not valid for a SYMMETRIC_DEFAULT key.`,
+      );
+    }
+  };
 
-/** Canonical AAD: sorted keys, so {a,b} and {b,a} are the same context, as in KMS. */
-const aad = (context: unknown): Buffer => {
-  const ctx = (context ?? {}) as Record<string, string>;
-  return Buffer.from(
-    JSON.stringify(
-      Object.keys(ctx)
-        .sort()
-        .map((k) => [k, ctx[k]]),
-    ),
-  );
-};
+  const metadata = (k: StoredKey) => ({
+    AWSAccountId: store.accountId,
+    KeyId: k.keyId,
+    Arn: store.arn(k.keyId),
+    CreationDate: k.created,
+    Enabled: true,
+    Description: k.description,
+    KeyUsage: k.keyUsage,
+    KeyState: 'Enabled',
+    Origin: 'AWS_KMS',
+    KeyManager: 'CUSTOMER',
+    KeySpec: k.keySpec,
+    CustomerMasterKeySpec: k.keySpec,
+    MultiRegion: false,
+    ...(k.keyUsage === 'ENCRYPT_DECRYPT'
+      ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }
+      : { SigningAlgorithms: SIGNING_ALGORITHMS[k.keySpec].map((a) => a.name) }),
+  });
 
-const newKey = (seed: Omit<KmsKeySeed, 'alias'>, description = ''): StoredKey => {
-  const keyId = randomUUID();
-  let material: string;
-  if (seed.keySpec === 'SYMMETRIC_DEFAULT') material = randomBytes(32).toString('base64');
-  else {
-    const { privateKey } =
-      seed.keySpec === 'ECC_NIST_P256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
-    material = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
-  }
+  const dataKey = (body: Body) => {
+    const k = key(body);
+    requireUsage(k, 'ENCRYPT_DECRYPT', 'GenerateDataKey');
+    const spec = optionalString(body, 'KeySpec');
+    const count = body.NumberOfBytes;
+    if ((spec === undefined) === (count === undefined || count === null)) {
+      throw new KmsError('ValidationException', 'Please specify either number of bytes or key spec.');
+    }
+    if (spec !== undefined && spec !== 'AES_256' && spec !== 'AES_128') {
+      throw validation('keySpec', 'must satisfy enum value set: [AES_256, AES_128]', spec);
+    }
+    const bytes = spec === 'AES_256' ? 32 : spec === 'AES_128' ? 16 : Number(count);
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024) {
+      throw validation('numberOfBytes', 'must have value between 1 and 1024', count);
+    }
+    const plaintext = randomBytes(bytes);
+    return {
+      CiphertextBlob: seal(k.keyId, k.material, plaintext, encryptionContext(body)).toString('base64'),
+      Plaintext: plaintext.toString('base64'),
+      KeyId: store.arn(k.keyId),
+    };
+  };
+
+  /** Checks shared by Sign and Verify: the key, the algorithm, and what is being signed. */
+  const signingInput = (body: Body, operation: 'Sign' | 'Verify') => {
+    const k = key(body);
+    requireUsage(k, 'SIGN_VERIFY', operation);
+    const name = requiredString(body, 'SigningAlgorithm');
+    if (!KMS_SIGNING_ALGORITHMS.includes(name)) {
+      throw validation(
+        'signingAlgorithm',
+        `must satisfy enum value set: [${KMS_SIGNING_ALGORITHMS.join(', ')}]`,
+        name,
+      );
+    }
+    const algorithm = SIGNING_ALGORITHMS[k.keySpec].find((a) => a.name === name);
+    if (!algorithm) {
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `Signing algorithm ${name} is not compatible with ${store.arn(k.keyId)}, a ${k.keySpec} key.`,
+      );
+    }
+    const messageType = optionalString(body, 'MessageType') ?? 'RAW';
+    if (messageType !== 'RAW' && messageType !== 'DIGEST') {
+      throw validation('messageType', 'must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]', messageType);
+    }
+    const message = requiredBlob(body, 'Message', MAX_PLAINTEXT);
+    const isDigest = messageType === 'DIGEST';
+    if (isDigest && message.length !== DIGEST_LENGTH[algorithm.hash]) {
+      throw new KmsError('ValidationException', `Digest is invalid length for algorithm ${name}.`);
+    }
+    return { k, algorithm, message, isDigest };
+  };
+
   return {
-    keyId,
-    keySpec: seed.keySpec,
-    keyUsage: seed.keyUsage,
-    created: Date.now() / 1000,
-    description,
-    rotation: false,
-    material,
+    CreateKey: (body) => {
+      const { keySpec, keyUsage } = checkKeySpec(
+        optionalString(body, 'KeySpec') ??
+          optionalString(body, 'CustomerMasterKeySpec') ??
+          'SYMMETRIC_DEFAULT',
+        optionalString(body, 'KeyUsage') ?? 'ENCRYPT_DECRYPT',
+      );
+      const k = store.create(keySpec, keyUsage, optionalString(body, 'Description'));
+      save();
+      return { KeyMetadata: metadata(k) };
+    },
+
+    DescribeKey: (body) => ({ KeyMetadata: metadata(key(body)) }),
+
+    CreateAlias: (body) => {
+      store.createAlias(requiredString(body, 'AliasName'), requiredString(body, 'TargetKeyId'));
+      save();
+      return {};
+    },
+
+    ListAliases: (body) => {
+      const filter = optionalString(body, 'KeyId');
+      const keyId = filter === undefined ? undefined : store.resolve(filter).keyId;
+      return {
+        Aliases: store
+          .aliases()
+          .filter(([, target]) => keyId === undefined || target === keyId)
+          .map(([AliasName, TargetKeyId]) => ({
+            AliasName,
+            AliasArn: store.aliasArn(AliasName),
+            TargetKeyId,
+          })),
+        Truncated: false,
+      };
+    },
+
+    EnableKeyRotation: (body) => {
+      const k = key(body);
+      if (k.keySpec !== 'SYMMETRIC_DEFAULT') {
+        throw new KmsError(
+          'UnsupportedOperationException',
+          `${store.arn(k.keyId)} key usage is ${k.keyUsage} which is not valid for EnableKeyRotation.`,
+        );
+      }
+      k.rotation = true;
+      save();
+      return {};
+    },
+
+    GetKeyRotationStatus: (body) => {
+      const k = key(body);
+      return {
+        KeyId: store.arn(k.keyId),
+        KeyRotationEnabled: k.rotation,
+        ...(k.rotation ? { RotationPeriodInDays: 365 } : {}),
+      };
+    },
+
+    Encrypt: (body) => {
+      const k = key(body);
+      requireUsage(k, 'ENCRYPT_DECRYPT', 'Encrypt');
+      requireSymmetricAlgorithm(body);
+      const plaintext = requiredBlob(body, 'Plaintext', MAX_PLAINTEXT);
+      return {
+        CiphertextBlob: seal(k.keyId, k.material, plaintext, encryptionContext(body)).toString('base64'),
+        KeyId: store.arn(k.keyId),
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      };
+    },
+
+    Decrypt: (body) => {
+      const blob = requiredBlob(body, 'CiphertextBlob');
+      requireSymmetricAlgorithm(body);
+      const requested = optionalString(body, 'KeyId');
+      const requestedKey = requested === undefined ? undefined : store.resolve(requested);
+      // One answer for every unreadable blob, as KMS gives: no hint whether key, blob or context was wrong.
+      const invalid = new KmsError('InvalidCiphertextException', '');
+      const embedded = blobKeyId(blob);
+      if (embedded === undefined) throw invalid;
+      if (requestedKey && requestedKey.keyId !== embedded) {
+        throw new KmsError(
+          'IncorrectKeyException',
+          'The key ID in the request does not identify a CMK that can perform this operation.',
+        );
+      }
+      const k = store.find(embedded);
+      if (!k) throw invalid;
+      requireUsage(k, 'ENCRYPT_DECRYPT', 'Decrypt');
+      const plaintext = open(k.material, blob, encryptionContext(body));
+      if (!plaintext) throw invalid;
+      return {
+        Plaintext: plaintext.toString('base64'),
+        KeyId: store.arn(k.keyId),
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      };
+    },
+
+    GenerateDataKey: dataKey,
+
+    GenerateDataKeyWithoutPlaintext: (body) => {
+      const { Plaintext: _dropped, ...rest } = dataKey(body);
+      return rest;
+    },
+
+    Sign: (body) => {
+      const { k, algorithm, message, isDigest } = signingInput(body, 'Sign');
+      const signature = signWith(store.privateKey(k), algorithm, message, isDigest);
+      return {
+        KeyId: store.arn(k.keyId),
+        Signature: signature.toString('base64'),
+        SigningAlgorithm: algorithm.name,
+      };
+    },
+
+    Verify: (body) => {
+      const { k, algorithm, message, isDigest } = signingInput(body, 'Verify');
+      const signature = requiredBlob(body, 'Signature');
+      if (!verifyWith(store.publicKey(k), algorithm, message, isDigest, signature)) {
+        throw new KmsError('KMSInvalidSignatureException', '');
+      }
+      return { KeyId: store.arn(k.keyId), SignatureValid: true, SigningAlgorithm: algorithm.name };
+    },
+
+    GetPublicKey: (body) => {
+      const k = key(body);
+      if (k.keySpec === 'SYMMETRIC_DEFAULT') {
+        throw new KmsError(
+          'UnsupportedOperationException',
+          `${store.arn(k.keyId)} is a symmetric key: it has no public key.`,
+        );
+      }
+      return {
+        KeyId: store.arn(k.keyId),
+        PublicKey: store.publicKey(k).export({ format: 'der', type: 'spki' }).toString('base64'),
+        KeySpec: k.keySpec,
+        CustomerMasterKeySpec: k.keySpec,
+        KeyUsage: k.keyUsage,
+        SigningAlgorithms: SIGNING_ALGORITHMS[k.keySpec].map((a) => a.name),
+      };
+    },
   };
 };
 
 export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer> => {
   const host = opts.host ?? '127.0.0.1';
-  const state: State =
-    opts.stateFile && existsSync(opts.stateFile)
-      ? (JSON.parse(readFileSync(opts.stateFile, 'utf8')) as State)
-      : { keys: {}, aliases: {} };
-  const save = () => {
-    if (!opts.stateFile) return;
-    mkdirSync(dirname(opts.stateFile), { recursive: true });
-    writeFileSync(opts.stateFile, JSON.stringify(state), { mode: 0o600 });
-  };
+  const store = new KeyStore(opts.region, opts.accountId, opts.stateFile);
   for (const seed of opts.keys ?? []) {
-    if (state.aliases[seed.alias]) continue;
-    const key = newKey(seed);
-    state.keys[key.keyId] = key;
-    state.aliases[seed.alias] = key.keyId;
+    if (store.aliasTarget(seed.alias)) continue;
+    const { keySpec, keyUsage } = checkKeySpec(seed.keySpec, seed.keyUsage);
+    store.createAlias(seed.alias, store.create(keySpec, keyUsage).keyId);
   }
-  save();
+  store.save();
 
-  const arn = (keyId: string) => `arn:aws:kms:${opts.region}:${opts.accountId}:key/${keyId}`;
-  const resolve = (id: unknown): StoredKey => {
-    if (typeof id !== 'string' || !id) throw new KmsError('ValidationException', 'KeyId is required');
-    let keyId = id;
-    const aliasMatch = /^(?:arn:aws:kms:[^:]+:\d+:)?(alias\/.+)$/.exec(id);
-    if (aliasMatch?.[1]) keyId = state.aliases[aliasMatch[1]] ?? '';
-    else {
-      const arnMatch = /^arn:aws:kms:[^:]+:\d+:key\/(.+)$/.exec(id);
-      if (arnMatch?.[1]) keyId = arnMatch[1];
-    }
-    const key = state.keys[keyId];
-    if (!key) throw new KmsError('NotFoundException', `Key '${id}' does not exist`);
-    return key;
-  };
-  const requireUsage = (key: StoredKey, usage: StoredKey['keyUsage'], op: string) => {
-    if (key.keyUsage !== usage) {
-      throw new KmsError(
-        'InvalidKeyUsageException',
-        `${arn(key.keyId)} key usage is ${key.keyUsage} which is not valid for ${op}.`,
-      );
-    }
-  };
-  const b64 = (value: unknown, field: string): Buffer => {
-    if (typeof value !== 'string') throw new KmsError('ValidationException', `${field} is required`);
-    return Buffer.from(value, 'base64');
-  };
-
-  const encryptWith = (key: StoredKey, plaintext: Buffer, context: unknown): Buffer => {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', Buffer.from(key.material, 'base64'), iv);
-    cipher.setAAD(aad(context));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    const id = Buffer.from(key.keyId, 'utf8');
-    // version | id length | key id | iv | tag | ciphertext
-    return Buffer.concat([Buffer.from([BLOB_VERSION, id.length]), id, iv, cipher.getAuthTag(), body]);
-  };
-
-  const decryptBlob = (blob: Buffer, context: unknown, expectedKeyId?: unknown) => {
-    const invalid = () => new KmsError('InvalidCiphertextException', '');
-    if (blob.length < 2 + 12 + 16 || blob[0] !== BLOB_VERSION) throw invalid();
-    const idLen = blob[1] ?? 0;
-    const keyId = blob.subarray(2, 2 + idLen).toString('utf8');
-    const key = state.keys[keyId];
-    if (!key) throw invalid();
-    if (expectedKeyId !== undefined && resolve(expectedKeyId).keyId !== keyId) {
-      throw new KmsError(
-        'IncorrectKeyException',
-        'The key ID in the request does not identify a CMK that can perform this operation.',
-      );
-    }
-    requireUsage(key, 'ENCRYPT_DECRYPT', 'Decrypt');
-    const rest = blob.subarray(2 + idLen);
-    try {
-      const decipher = createDecipheriv(
-        'aes-256-gcm',
-        Buffer.from(key.material, 'base64'),
-        rest.subarray(0, 12),
-      );
-      decipher.setAAD(aad(context));
-      decipher.setAuthTag(rest.subarray(12, 28));
-      return { key, plaintext: Buffer.concat([decipher.update(rest.subarray(28)), decipher.final()]) };
-    } catch {
-      throw invalid();
-    }
-  };
-
-  const metadata = (key: StoredKey) => ({
-    AWSAccountId: opts.accountId,
-    KeyId: key.keyId,
-    Arn: arn(key.keyId),
-    CreationDate: key.created,
-    Enabled: true,
-    Description: key.description,
-    KeyUsage: key.keyUsage,
-    KeyState: 'Enabled',
-    Origin: 'AWS_KMS',
-    KeyManager: 'CUSTOMER',
-    KeySpec: key.keySpec,
-    CustomerMasterKeySpec: key.keySpec,
-    MultiRegion: false,
-    ...(key.keyUsage === 'ENCRYPT_DECRYPT'
-      ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }
-      : { SigningAlgorithms: SIGNING[key.keySpec] ?? [] }),
-  });
-
-  const signInput = (key: StoredKey, body: Record<string, unknown>) => {
-    requireUsage(key, 'SIGN_VERIFY', body.Signature === undefined ? 'Sign' : 'Verify');
-    const algorithm = String(body.SigningAlgorithm ?? '');
-    if (!(SIGNING[key.keySpec] ?? []).includes(algorithm)) {
-      throw new KmsError(
-        'InvalidKeyUsageException',
-        `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`,
-      );
-    }
-    const message = b64(body.Message, 'Message');
-    const type = body.MessageType ?? 'RAW';
-    if (type === 'DIGEST' && message.length !== 32)
-      throw new KmsError('ValidationException', 'Digest must be 32 bytes for SHA_256');
-    if (message.length > 4096)
-      throw new KmsError('ValidationException', 'Message must be at most 4096 bytes');
-    const keyObject = createPrivateKey({
-      key: Buffer.from(key.material, 'base64'),
-      format: 'der',
-      type: 'pkcs8',
+  const server = serveJson11(opts.region, operationsFor(store));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
     });
-    const options =
-      key.keySpec === 'RSA_2048'
-        ? {
-            key: keyObject,
-            padding:
-              algorithm === 'RSASSA_PSS_SHA_256' ? 2 /* RSA_PKCS1_PSS_PADDING */ : 1 /* RSA_PKCS1_PADDING */,
-            saltLength: 32,
-          }
-        : { key: keyObject, dsaEncoding: 'der' as const };
-    return { algorithm, message, digest: type === 'DIGEST', keyObject, options };
-  };
-
-  const digestSign = (input: ReturnType<typeof signInput>) =>
-    // node:crypto signs a precomputed digest through the "null" algorithm only for RSA/EC raw
-    // primitives; re-hashing a digest would be wrong, so DIGEST uses the raw-digest path.
-    input.digest
-      ? sign(null, input.message, { ...input.options, key: input.keyObject })
-      : sign('sha256', input.message, input.options);
-
-  const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
-    CreateKey: (body) => {
-      const keySpec = (body.KeySpec ??
-        body.CustomerMasterKeySpec ??
-        'SYMMETRIC_DEFAULT') as StoredKey['keySpec'];
-      const keyUsage = (body.KeyUsage ?? 'ENCRYPT_DECRYPT') as StoredKey['keyUsage'];
-      if (!['SYMMETRIC_DEFAULT', 'ECC_NIST_P256', 'RSA_2048'].includes(keySpec)) {
-        throw new KmsError(
-          'UnsupportedOperationException',
-          `The local KMS supports SYMMETRIC_DEFAULT, ECC_NIST_P256 and RSA_2048, not ${keySpec}`,
-        );
-      }
-      if ((keySpec === 'SYMMETRIC_DEFAULT') !== (keyUsage === 'ENCRYPT_DECRYPT')) {
-        throw new KmsError(
-          'ValidationException',
-          `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`,
-        );
-      }
-      const key = newKey({ keySpec, keyUsage }, typeof body.Description === 'string' ? body.Description : '');
-      state.keys[key.keyId] = key;
-      save();
-      return { KeyMetadata: metadata(key) };
-    },
-    DescribeKey: (body) => ({ KeyMetadata: metadata(resolve(body.KeyId)) }),
-    CreateAlias: (body) => {
-      const name = String(body.AliasName ?? '');
-      if (!name.startsWith('alias/') || name.startsWith('alias/aws/'))
-        throw new KmsError('ValidationException', 'Alias must start with alias/');
-      if (state.aliases[name])
-        throw new KmsError('AlreadyExistsException', `An alias with the name ${name} already exists`);
-      state.aliases[name] = resolve(body.TargetKeyId).keyId;
-      save();
-      return {};
-    },
-    ListAliases: () => ({
-      Aliases: Object.entries(state.aliases).map(([AliasName, TargetKeyId]) => ({
-        AliasName,
-        AliasArn: `arn:aws:kms:${opts.region}:${opts.accountId}:${AliasName}`,
-        TargetKeyId,
-      })),
-      Truncated: false,
-    }),
-    EnableKeyRotation: (body) => {
-      const key = resolve(body.KeyId);
-      if (key.keySpec !== 'SYMMETRIC_DEFAULT')
-        throw new KmsError('UnsupportedOperationException', 'Asymmetric keys cannot be rotated');
-      key.rotation = true;
-      save();
-      return {};
-    },
-    GetKeyRotationStatus: (body) => ({ KeyRotationEnabled: resolve(body.KeyId).rotation }),
-    Encrypt: (body) => {
-      const key = resolve(body.KeyId);
-      requireUsage(key, 'ENCRYPT_DECRYPT', 'Encrypt');
-      const plaintext = b64(body.Plaintext, 'Plaintext');
-      if (plaintext.length < 1 || plaintext.length > 4096)
-        throw new KmsError('ValidationException', 'Plaintext must be 1 to 4096 bytes');
-      return {
-        CiphertextBlob: encryptWith(key, plaintext, body.EncryptionContext).toString('base64'),
-        KeyId: arn(key.keyId),
-        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      };
-    },
-    Decrypt: (body) => {
-      const { key, plaintext } = decryptBlob(
-        b64(body.CiphertextBlob, 'CiphertextBlob'),
-        body.EncryptionContext,
-        body.KeyId,
-      );
-      return {
-        Plaintext: plaintext.toString('base64'),
-        KeyId: arn(key.keyId),
-        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      };
-    },
-    GenerateDataKey: (body) => {
-      const key = resolve(body.KeyId);
-      requireUsage(key, 'ENCRYPT_DECRYPT', 'GenerateDataKey');
-      const bytes =
-        body.NumberOfBytes !== undefined
-          ? Number(body.NumberOfBytes)
-          : body.KeySpec === 'AES_128'
-            ? 16
-            : body.KeySpec === 'AES_256'
-              ? 32
-              : NaN;
-      if (!Number.isInteger(bytes) || bytes < 1 || bytes > 1024)
-        throw new KmsError('ValidationException', 'Give KeySpec (AES_128, AES_256) or NumberOfBytes 1–1024');
-      const plaintext = randomBytes(bytes);
-      return {
-        Plaintext: plaintext.toString('base64'),
-        CiphertextBlob: encryptWith(key, plaintext, body.EncryptionContext).toString('base64'),
-        KeyId: arn(key.keyId),
-      };
-    },
-    GenerateDataKeyWithoutPlaintext: (body) => {
-      const generate = operations.GenerateDataKey;
-      if (!generate) throw new KmsError('KMSInternalException', 'GenerateDataKey missing');
-      const { Plaintext: _p, ...rest } = generate(body) as Record<string, unknown>;
-      return rest;
-    },
-    Sign: (body) => {
-      const key = resolve(body.KeyId);
-      const input = signInput(key, body);
-      return {
-        KeyId: arn(key.keyId),
-        Signature: digestSign(input).toString('base64'),
-        SigningAlgorithm: input.algorithm,
-      };
-    },
-    Verify: (body) => {
-      const key = resolve(body.KeyId);
-      const input = signInput(key, body);
-      const signature = b64(body.Signature, 'Signature');
-      const publicKey = createPublicKey(input.keyObject);
-      const valid = input.digest
-        ? verify(null, input.message, { ...input.options, key: publicKey }, signature)
-        : verify('sha256', input.message, { ...input.options, key: publicKey }, signature);
-      if (!valid) throw new KmsError('KMSInvalidSignatureException', '');
-      return { KeyId: arn(key.keyId), SignatureValid: true, SigningAlgorithm: input.algorithm };
-    },
-    GetPublicKey: (body) => {
-      const key = resolve(body.KeyId);
-      if (key.keyUsage !== 'SIGN_VERIFY')
-        throw new KmsError('UnsupportedOperationException', `${arn(key.keyId)} is not an asymmetric key`);
-      const der = createPublicKey(
-        createPrivateKey({ key: Buffer.from(key.material, 'base64'), format: 'der', type: 'pkcs8' }),
-      ).export({
-        format: 'der',
-        type: 'spki',
-      });
-      return {
-        KeyId: arn(key.keyId),
-        PublicKey: der.toString('base64'),
-        KeySpec: key.keySpec,
-        CustomerMasterKeySpec: key.keySpec,
-        KeyUsage: key.keyUsage,
-        SigningAlgorithms: SIGNING[key.keySpec] ?? [],
-      };
-    },
-  };
-
-  const readBody = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  };
-
-  const server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amzn-requestid': randomUUID(),
-      });
-      res.end(JSON.stringify(body));
-    };
-    void readBody(req)
-      .then((text) => {
-        if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
-          throw new KmsError(
-            'MissingAuthenticationTokenException',
-            'Request is missing Authentication Token',
-          );
-        }
-        const target = String(req.headers['x-amz-target'] ?? '');
-        const op = operations[target.replace(/^TrentService\./, '')];
-        if (!target.startsWith('TrentService.') || !op) {
-          throw new KmsError(
-            'UnsupportedOperationException',
-            `The local KMS does not implement ${target || 'this request'}`,
-          );
-        }
-        let body: Record<string, unknown>;
-        try {
-          body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        } catch {
-          throw new KmsError('SerializationException', 'Malformed JSON');
-        }
-        send(200, op(body));
-      })
-      .catch((error: unknown) => {
-        const e = error instanceof KmsError ? error : new KmsError('KMSInternalException', 'Internal error');
-        send(e.type === 'KMSInternalException' ? 500 : 400, { __type: e.type, message: e.message });
-      });
   });
-  await new Promise<void>((r) => server.listen(opts.port ?? 0, host, r));
   const { port } = server.address() as AddressInfo;
 
   const keyIdForAlias = (alias: string) => {
-    const id = state.aliases[alias];
-    if (!id) throw new Error(`No key with alias ${alias}`);
-    return id;
+    const keyId = store.aliasTarget(alias);
+    if (!keyId) throw new Error(`KMS stand-in: no key has the alias ${alias}`);
+    return keyId;
   };
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     keyIdForAlias,
-    keyArnForAlias: (alias) => arn(keyIdForAlias(alias)),
+    keyArnForAlias: (alias) => store.arn(keyIdForAlias(alias)),
     close: () =>
-      new Promise<void>((r) => {
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-        server.close(() => r());
       }),
   };
 };

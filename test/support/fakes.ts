@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../../lambdas/domain/audit';
-import type { Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
+import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
 import type {
   AuditLog,
   Deps,
@@ -31,12 +31,50 @@ export class MemoryOrders implements OrderRepository {
   async get(orderId: string) {
     return this.orders.get(orderId);
   }
-  async transition(orderId: string, from: readonly Order['status'][], changes: Partial<Order>) {
+  readonly indexes = new Map<string, IndexChanges>();
+  async transition(
+    orderId: string,
+    from: readonly Order['status'][],
+    changes: Partial<Order>,
+    options: { indexes?: IndexChanges; remove?: readonly (keyof Order)[]; expect?: Readonly<Record<string, string | number>> } = {},
+  ) {
     const order = this.orders.get(orderId);
     if (!order || !from.includes(order.status)) return undefined;
-    const next = { ...order, ...changes } as Order;
-    this.orders.set(orderId, next);
-    return next;
+    for (const [k, v] of Object.entries(options.expect ?? {})) if ((order as unknown as Record<string, unknown>)[k] !== v) return undefined;
+    const next = { ...order, ...changes } as Record<string, unknown>;
+    for (const k of options.remove ?? []) delete next[k];
+    this.orders.set(orderId, next as unknown as Order);
+    const current = { ...this.indexes.get(orderId) } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(options.indexes ?? {})) current[k] = v;
+    this.indexes.set(orderId, current as IndexChanges);
+    return next as unknown as Order;
+  }
+  private indexed(pick: (ix: IndexChanges) => { key: string; sort: string } | undefined) {
+    return [...this.indexes.entries()]
+      .map(([id, ix]) => ({ id, at: pick(ix) }))
+      .filter((e): e is { id: string; at: { key: string; sort: string } } => Boolean(e.at))
+      .sort((a, b) => a.at.sort.localeCompare(b.at.sort));
+  }
+  async queuePage(lane: string, limit: number) {
+    const ids = this.indexed((ix) => (ix.queue ? { key: ix.queue.lane, sort: ix.queue.sortKey } : undefined)).filter((e) => e.at.key === lane);
+    return { orders: ids.slice(0, limit).map((e) => this.orders.get(e.id) as Order) };
+  }
+  async assignedTo(sub: string) {
+    return this.indexed((ix) => (ix.assignee ? { key: ix.assignee.sub, sort: ix.assignee.since } : undefined))
+      .filter((e) => e.at.key === sub)
+      .map((e) => e.id);
+  }
+  async pendingBefore(name: string, cutoff: string, limit: number) {
+    return this.indexed((ix) => (ix.pending ? { key: ix.pending.name, sort: ix.pending.at } : undefined))
+      .filter((e) => e.at.key === name && e.at.sort < cutoff)
+      .slice(0, limit)
+      .map((e) => e.id);
+  }
+  async dueBefore(cutoff: string, limit: number) {
+    return this.indexed((ix) => (ix.due ? { key: 'DUE', sort: ix.due.at } : undefined))
+      .filter((e) => e.at.sort < cutoff)
+      .slice(0, limit)
+      .map((e) => e.id);
   }
   async listByAccount(accountId: string, opts: { limit: number; status?: Order['status'] }) {
     const orders = [...this.orders.values()]
@@ -77,13 +115,6 @@ export class MemoryOrders implements OrderRepository {
   }
   async forgetFileShas(orderId: string) {
     for (const [k, v] of this.shas) if (v.orderId === orderId) this.shas.delete(k);
-  }
-  async pendingIntakeBefore(cutoff: string, limit: number) {
-    return [...this.orders.values()]
-      .filter((o) => o.status === 'SUBMITTED' && (o.submittedAt ?? '') < cutoff)
-      .sort((a, b) => (a.submittedAt ?? '').localeCompare(b.submittedAt ?? ''))
-      .slice(0, limit)
-      .map((o) => o.orderId);
   }
   async addTimeline(entry: TimelineEntry) {
     this.events.push(entry);
@@ -160,6 +191,12 @@ export class MemoryWorkflow implements Workflow {
     const key = `${name}|${JSON.stringify(input)}`;
     if (!this.started.has(key)) this.started.set(key, `arn:exec:${name}`);
     return this.started.get(key) as string;
+  }
+  readonly completed: { token: string; output: Readonly<Record<string, string | number | boolean>> }[] = [];
+  async completeTask(token: string, output: Readonly<Record<string, string | number | boolean>>) {
+    if (this.completed.some((c) => c.token === token)) return false;
+    this.completed.push({ token, output });
+    return true;
   }
 }
 

@@ -1,0 +1,10 @@
+import { inputsOf } from '../domain/design';
+import { designDeps } from '../shared/deps';
+import { httpHandler, pathParam } from '../shared/http';
+
+const deps = designDeps();
+
+export const handler = httpHandler(async ({ actor, params, body }) => ({
+  statusCode: 200,
+  body: await inputsOf(deps, actor, pathParam(params, 'orderId')),
+}));

@@ -1,0 +1,11 @@
+import middy from '@middy/core';
+import { awaitDecision } from '../domain/design';
+import { designDeps } from '../shared/deps';
+
+const deps = designDeps();
+
+/** Workflow task: ids in, a status out; nothing else enters the execution history. */
+export const handler = middy<
+  { orderId: string; accountId: string; taskToken: string },
+  Awaited<ReturnType<typeof awaitDecision>>
+>().handler((event) => awaitDecision(deps, event));

@@ -1,0 +1,850 @@
+/**
+ * The design half of the order workflow: the queue, claims and leases, the designer's hand-in,
+ * QA, delivery, the lab's decision (accept, revise, or accepted automatically), and archive.
+ *
+ * Status flow:  QUEUED ─claim→ ASSIGNED ─submit→ QA ─pass→ DELIVERED ─accept→ ACCEPTED → ARCHIVED
+ *                 ▲  release / lease expiry ┘      └fail→ ASSIGNED (same designer)   │
+ *                 └────────────── revise (offered first to the last designer) ────────┘
+ * The workflow waits for the design and for the lab's decision with task tokens kept on the order.
+ */
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { type Actor, requireRole } from '../shared/identity';
+import { type AuditAction, recordAudit } from './audit';
+import type { Designer, DesignerRegistry } from './designers';
+import { inspectFile } from './mesh';
+import {
+  type FileFormat,
+  fileNameContext,
+  type Order,
+  type OrderFile,
+  type OrderPhi,
+  orderPrefix,
+  phiContext,
+} from './order';
+import { releaseGuards, URL_TTL_SECONDS } from './orders';
+import { screenFreeText } from './phi-screen';
+import type { Deps } from './ports';
+
+/** A claim holds an order this long unless the designer sends a heartbeat. */
+export const LEASE_MINUTES = 120;
+/** A revision waits this long for the designer who made the design before anyone may take it. */
+export const REVISION_OFFER_MINUTES = 240;
+/** Revisions a lab may ask for on one order. */
+export const MAX_REVISIONS = 3;
+/** Output files per design version, and their size cap. */
+export const MAX_OUTPUT_FILES = 10;
+export const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+/** Queue pages read per claim: the claim reads an index, never a table. */
+const CLAIM_PAGE = 25;
+const CLAIM_MAX_PAGES = 8;
+
+export const REVISION_REASONS = [
+  'fit-margins',
+  'contacts',
+  'occlusion',
+  'anatomy',
+  'shade-material',
+  'wrong-tooth',
+  'other',
+] as const;
+export type RevisionReason = (typeof REVISION_REASONS)[number];
+
+export interface AccountPolicy {
+  /** Days an archived order's files are kept before purge. */
+  readonly retentionDays: number;
+  /** Days a delivered order waits for accept or revise before it is accepted automatically. */
+  readonly autoAcceptDays: number;
+}
+
+export interface AccountPolicies {
+  policyFor(accountId: string): Promise<AccountPolicy>;
+}
+
+export type DesignDeps = Deps & { readonly designers: DesignerRegistry; readonly policies: AccountPolicies };
+
+const addMinutes = (d: Date, m: number) => new Date(d.getTime() + m * 60_000);
+const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
+
+/** Most urgent first: revisions, then rush, then standard; then earliest due; then oldest. */
+export const queueSortKey = (order: Order, revision = false) =>
+  `${revision ? '0' : order.turnaround === 'rush' ? '1' : '2'}#${order.dueAt ?? '9999'}#${order.createdAt}#${order.orderId}`;
+
+const notHeld = (orderId: string) =>
+  new NotFoundError(`You do not hold order ${orderId}. See GET /assignments for the orders you hold.`);
+
+/** Loads an order the designer holds right now; anything else is a 404 and a denied-access audit event. */
+const loadHeld = async (
+  deps: DesignDeps,
+  actor: Actor,
+  orderId: string,
+  action: AuditAction,
+  statuses: Order['status'][] = ['ASSIGNED'],
+) => {
+  requireRole(actor, 'designer');
+  const order = await deps.orders.get(orderId);
+  if (!order || order.assignee !== actor.sub || !statuses.includes(order.status)) {
+    await recordAudit(deps, actor, {
+      accountId: order?.accountId ?? actor.accountId,
+      action,
+      outcome: 'DENIED',
+      orderId,
+      reason: order ? 'NOT_ASSIGNEE' : 'NOT_FOUND',
+    });
+    throw notHeld(orderId);
+  }
+  return order;
+};
+
+const timeline = (
+  deps: Pick<Deps, 'orders' | 'clock'>,
+  orderId: string,
+  type: string,
+  by: string,
+  detail?: Record<string, string | number>,
+) =>
+  deps.orders.addTimeline({
+    orderId,
+    at: deps.clock.now().toISOString(),
+    type,
+    by,
+    ...(detail ? { detail } : {}),
+  });
+
+// ---------------------------------------------------------------- workflow tasks
+
+/** Workflow task (waitForTaskToken): the order waits for a design; the token stays with it. */
+export const awaitDesign = async (
+  deps: DesignDeps,
+  input: { orderId: string; accountId: string; taskToken: string },
+) => {
+  const order = await deps.orders.get(input.orderId);
+  if (!order || order.accountId !== input.accountId)
+    throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  const now = deps.clock.now();
+  if (order.status === 'QA') {
+    // QA failed: back to the designer who made it, lease renewed.
+    const lease = addMinutes(now, LEASE_MINUTES).toISOString();
+    await deps.orders.transition(
+      order.orderId,
+      ['QA'],
+      {
+        status: 'ASSIGNED',
+        designTaskToken: input.taskToken,
+        leaseExpiresAt: lease,
+        updatedAt: now.toISOString(),
+      },
+      { indexes: { pending: { name: 'LEASE', at: lease } } },
+    );
+    await timeline(deps, order.orderId, 'QA_FAILED', 'qa', { version: order.designVersion ?? 0 });
+    return { status: 'ASSIGNED' };
+  }
+  const revision = (order.revisionCount ?? 0) > 0 && Boolean(order.offerTo);
+  const offer =
+    revision && order.offerExpiresAt && order.offerTo
+      ? { to: order.offerTo, until: order.offerExpiresAt }
+      : undefined;
+  const moved = await deps.orders.transition(
+    order.orderId,
+    ['QUEUED'],
+    { designTaskToken: input.taskToken, updatedAt: now.toISOString() },
+    {
+      indexes: {
+        queue: { lane: offer ? `OFFER#${offer.to}` : 'QUEUE', sortKey: queueSortKey(order, revision) },
+        ...(offer ? { pending: { name: 'OFFER', at: offer.until } } : {}),
+        ...(order.dueAt ? { due: { at: order.dueAt } } : {}),
+      },
+    },
+  );
+  if (!moved) throw Object.assign(new Error('order not queued'), { name: 'UnexpectedOrderStateError' });
+  return { status: 'QUEUED' };
+};
+
+/** Workflow task: checks the hand-in the way ingest checks inputs. */
+export const qaDesign = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
+  const order = await deps.orders.get(input.orderId);
+  if (!order || order.status !== 'QA') return { passed: false };
+  const version = order.designVersion ?? 0;
+  const outputs = (await deps.orders.files(order.orderId)).filter(
+    (f) => f.role === 'output' && f.version === version,
+  );
+  const problems: string[] = [];
+  if (!outputs.some((f) => f.format !== 'pdf'))
+    problems.push('The hand-in holds no design mesh (STL, PLY or OBJ).');
+  for (const file of outputs) {
+    const head = await deps.files.head(file.key);
+    if (!head) {
+      problems.push(`${file.fileId}: never uploaded.`);
+      continue;
+    }
+    if (file.format === 'pdf') {
+      let first = Buffer.alloc(0);
+      for await (const chunk of deps.files.read(file.key)) {
+        first = Buffer.concat([first, Buffer.from(chunk)]);
+        if (first.length >= 5) break;
+      }
+      if (!first.subarray(0, 5).equals(Buffer.from('%PDF-')))
+        problems.push(`${file.fileId}: the design report is not a PDF.`);
+      continue;
+    }
+    const inspection = await inspectFile(file.format as FileFormat, deps.files.read(file.key));
+    const problem =
+      inspection.sha256 !== file.sha256
+        ? 'the content does not match its declared SHA-256; upload it again.'
+        : inspection.problem;
+    if (problem) problems.push(`${file.fileId}: ${problem}`);
+    await deps.orders.updateFile(order.orderId, file.fileId, {
+      check: {
+        ok: !problem,
+        checkedAt: deps.clock.now().toISOString(),
+        ...(problem ? { problem } : {}),
+        ...(inspection.mesh ? { mesh: inspection.mesh } : {}),
+      },
+    });
+  }
+  await deps.orders.transition(order.orderId, ['QA'], {
+    qaProblems: problems,
+    updatedAt: deps.clock.now().toISOString(),
+  });
+  if (problems.length && order.assignee) {
+    await deps.notifier.notify('design.qa-failed', { orderId: order.orderId, designerId: order.assignee });
+  }
+  return { passed: problems.length === 0 };
+};
+
+/** Workflow task: the design goes to the lab. */
+export const deliverDesign = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
+  const order = await deps.orders.get(input.orderId);
+  if (!order) throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  if (order.status !== 'QA') return { status: order.status };
+  const now = deps.clock.now().toISOString();
+  const moved = await deps.orders.transition(
+    order.orderId,
+    ['QA'],
+    { status: 'DELIVERED', deliveredVersion: order.designVersion ?? 1, deliveredAt: now, updatedAt: now },
+    {
+      remove: ['assignee', 'leaseExpiresAt', 'claimedAt'],
+      indexes: { assignee: null, due: null, pending: null },
+    },
+  );
+  if (!moved) return { status: order.status };
+  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
+  await timeline(deps, order.orderId, 'DELIVERED', 'qa', { version: order.designVersion ?? 1 });
+  await deps.notifier.notify('order.delivered', {
+    orderId: order.orderId,
+    accountId: order.accountId,
+    version: String(order.designVersion ?? 1),
+  });
+  return { status: 'DELIVERED' };
+};
+
+/** Workflow task (waitForTaskToken): the delivered order waits for the lab's decision. */
+export const awaitDecision = async (
+  deps: DesignDeps,
+  input: { orderId: string; accountId: string; taskToken: string },
+) => {
+  const order = await deps.orders.get(input.orderId);
+  if (!order || order.status !== 'DELIVERED')
+    throw Object.assign(new Error('order not delivered'), { name: 'UnexpectedOrderStateError' });
+  const policy = await deps.policies.policyFor(order.accountId);
+  const autoAcceptAt = addDays(
+    new Date(order.deliveredAt ?? deps.clock.now().toISOString()),
+    policy.autoAcceptDays,
+  ).toISOString();
+  await deps.orders.transition(
+    order.orderId,
+    ['DELIVERED'],
+    { decisionTaskToken: input.taskToken },
+    { indexes: { pending: { name: 'DECISION', at: autoAcceptAt } } },
+  );
+  return { status: 'DELIVERED' };
+};
+
+/** Workflow task: an accepted order is archived, with the date after which it must be purged. */
+export const archiveOrder = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
+  const order = await deps.orders.get(input.orderId);
+  if (!order) throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  if (order.status === 'ARCHIVED') return { status: 'ARCHIVED' };
+  const policy = await deps.policies.policyFor(order.accountId);
+  const now = deps.clock.now();
+  const moved = await deps.orders.transition(order.orderId, ['ACCEPTED'], {
+    status: 'ARCHIVED',
+    archivedAt: now.toISOString(),
+    purgeAfter: addDays(now, policy.retentionDays).toISOString(),
+    updatedAt: now.toISOString(),
+  });
+  if (moved) {
+    await releaseGuards(deps, order);
+    await timeline(deps, order.orderId, 'ARCHIVED', 'workflow', { retentionDays: policy.retentionDays });
+  }
+  return { status: moved?.status ?? order.status };
+};
+
+// ---------------------------------------------------------------- designers
+
+const assignmentView = async (deps: DesignDeps, order: Order) => {
+  const phi = JSON.parse(
+    await deps.phi.decrypt(order.phi, phiContext(order.accountId, order.orderId)),
+  ) as OrderPhi;
+  // The prescription and the pseudonym: no case reference, no account, no file names.
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    patientRef: phi.patientRef,
+    turnaround: order.turnaround,
+    dueAt: order.dueAt,
+    leaseExpiresAt: order.leaseExpiresAt,
+    revision: order.revisionCount ?? 0,
+    version: (order.designVersion ?? 0) + (order.status === 'ASSIGNED' ? 1 : 0),
+    items: order.items.map((item, i) => ({
+      ...item,
+      ...(phi.itemNotes?.[i] ? { notes: phi.itemNotes[i] } : {}),
+    })),
+    ...(phi.notes ? { notes: phi.notes } : {}),
+    ...(order.qaProblems?.length ? { qaProblems: order.qaProblems } : {}),
+  };
+};
+
+const canTake = (designer: Designer, order: Order) =>
+  order.items.every((item) => designer.skills.includes(item.type));
+
+/** Leases the most urgent order this designer may take, or undefined (204) when none fits or at capacity. */
+export const claimNext = async (deps: DesignDeps, actor: Actor) => {
+  requireRole(actor, 'designer');
+  const designer = await deps.designers.get(actor.sub);
+  if (!designer?.enabled) {
+    throw new ConflictError(
+      'You are not an active designer in the registry; ask an operator.',
+      'DESIGNER_INACTIVE',
+    );
+  }
+  if (!(await deps.designers.acquireSlot(actor.sub))) return undefined;
+  try {
+    const lanes = [`OFFER#${actor.sub}`, 'QUEUE'];
+    for (const lane of lanes) {
+      let cursor: string | undefined;
+      for (let page = 0; page < CLAIM_MAX_PAGES; page++) {
+        const result = await deps.orders.queuePage(lane, CLAIM_PAGE, cursor);
+        for (const candidate of result.orders) {
+          if (!canTake(designer, candidate)) continue;
+          const now = deps.clock.now();
+          const lease = addMinutes(now, LEASE_MINUTES).toISOString();
+          // The condition (still QUEUED, still in this lane) is what makes two designers never hold one order.
+          const claimed = await deps.orders.transition(
+            candidate.orderId,
+            ['QUEUED'],
+            {
+              status: 'ASSIGNED',
+              assignee: actor.sub,
+              claimedAt: now.toISOString(),
+              leaseExpiresAt: lease,
+              updatedAt: now.toISOString(),
+            },
+            {
+              expect: { gsi3pk: lane },
+              remove: ['offerTo', 'offerExpiresAt'],
+              indexes: {
+                queue: null,
+                assignee: { sub: actor.sub, since: now.toISOString() },
+                pending: { name: 'LEASE', at: lease },
+              },
+            },
+          );
+          if (!claimed) continue;
+          await recordAudit(deps, actor, {
+            accountId: claimed.accountId,
+            action: 'queue.claim',
+            outcome: 'ALLOWED',
+            orderId: claimed.orderId,
+          });
+          await timeline(deps, claimed.orderId, 'ASSIGNED', actor.sub, {
+            revision: claimed.revisionCount ?? 0,
+          });
+          return assignmentView(deps, claimed);
+        }
+        if (!result.cursor) break;
+        cursor = result.cursor;
+      }
+    }
+  } catch (error) {
+    await deps.designers.releaseSlot(actor.sub);
+    throw error;
+  }
+  await deps.designers.releaseSlot(actor.sub);
+  return undefined;
+};
+
+export const heartbeat = async (deps: DesignDeps, actor: Actor, orderId: string) => {
+  const order = await loadHeld(deps, actor, orderId, 'assignment.view');
+  const lease = addMinutes(deps.clock.now(), LEASE_MINUTES).toISOString();
+  const moved = await deps.orders.transition(
+    orderId,
+    ['ASSIGNED'],
+    { leaseExpiresAt: lease },
+    { expect: { assignee: actor.sub }, indexes: { pending: { name: 'LEASE', at: lease } } },
+  );
+  if (!moved) throw notHeld(order.orderId);
+  return { orderId, leaseExpiresAt: lease };
+};
+
+export const listAssignments = async (deps: DesignDeps, actor: Actor) => {
+  requireRole(actor, 'designer');
+  const ids = await deps.orders.assignedTo(actor.sub);
+  const orders = (await Promise.all(ids.map((id) => deps.orders.get(id)))).filter(
+    (o): o is Order => o !== undefined && o.assignee === actor.sub,
+  );
+  for (const o of orders)
+    await recordAudit(deps, actor, {
+      accountId: o.accountId,
+      action: 'assignment.list',
+      outcome: 'ALLOWED',
+      orderId: o.orderId,
+    });
+  return { assignments: await Promise.all(orders.map((o) => assignmentView(deps, o))) };
+};
+
+export const getAssignment = async (deps: DesignDeps, actor: Actor, orderId: string) => {
+  const order = await loadHeld(deps, actor, orderId, 'assignment.view', ['ASSIGNED', 'QA']);
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'assignment.view',
+    outcome: 'ALLOWED',
+    orderId,
+  });
+  return assignmentView(deps, order);
+};
+
+const presignedGets = async (
+  deps: DesignDeps,
+  actor: Actor,
+  order: Order,
+  files: OrderFile[],
+  action: AuditAction,
+) => {
+  const result = [];
+  for (const file of files) {
+    // One audit event per file handed out, written before its URL exists.
+    await recordAudit(deps, actor, {
+      accountId: order.accountId,
+      action,
+      outcome: 'ALLOWED',
+      orderId: order.orderId,
+      fileId: file.fileId,
+    });
+    result.push({
+      fileId: file.fileId,
+      format: file.format,
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      ...(file.version ? { version: file.version } : {}),
+      url: await deps.files.presignGet({
+        key: file.key,
+        expiresInSeconds: URL_TTL_SECONDS,
+        downloadName: `${file.fileId}.${file.format}`,
+      }),
+    });
+  }
+  return {
+    orderId: order.orderId,
+    expiresAt: addMinutes(deps.clock.now(), URL_TTL_SECONDS / 60).toISOString(),
+    files: result,
+  };
+};
+
+export const inputsOf = async (deps: DesignDeps, actor: Actor, orderId: string) => {
+  const order = await loadHeld(deps, actor, orderId, 'assignment.inputs');
+  const inputs = (await deps.orders.files(orderId)).filter((f) => f.role === 'input' && f.check?.ok);
+  return presignedGets(deps, actor, order, inputs, 'assignment.inputs');
+};
+
+export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: string, body: unknown) => {
+  const order = await loadHeld(deps, actor, orderId, 'assignment.upload-url');
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const issues = [];
+  const name = typeof b.name === 'string' ? b.name.trim() : '';
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
+  if (!['stl', 'ply', 'obj', 'pdf'].includes(ext) || name.length > 255 || /[/\\]/.test(name)) {
+    issues.push({
+      field: 'name',
+      message:
+        'Designs are STL, PLY or OBJ, plus an optional PDF design report; give a file name with one of those extensions.',
+    });
+  }
+  if (
+    !Number.isInteger(b.sizeBytes) ||
+    (b.sizeBytes as number) < 1 ||
+    (b.sizeBytes as number) > MAX_OUTPUT_BYTES
+  ) {
+    issues.push({
+      field: 'sizeBytes',
+      message: `Give the size in bytes, 1 to ${MAX_OUTPUT_BYTES / 1048576} MB.`,
+    });
+  }
+  const sha256 = typeof b.sha256 === 'string' ? b.sha256.toLowerCase() : '';
+  if (!/^[0-9a-f]{64}$/.test(sha256))
+    issues.push({ field: 'sha256', message: 'Give the SHA-256 as 64 hexadecimal characters.' });
+  const unknown = Object.keys(b).filter((k) => !['name', 'sizeBytes', 'sha256'].includes(k));
+  if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
+  if (issues.length) throw new ValidationError(issues);
+  const version = (order.designVersion ?? 0) + 1;
+  const existing = (await deps.orders.files(orderId)).filter(
+    (f) => f.role === 'output' && f.version === version,
+  );
+  if (existing.length >= MAX_OUTPUT_FILES)
+    throw new ConflictError(`A design version holds at most ${MAX_OUTPUT_FILES} files.`, 'TOO_MANY_FILES');
+  const fileId = deps.ids.next('fil');
+  const key = `${orderPrefix(order.accountId, orderId)}outputs/v${version}/${fileId}.${ext}`;
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'assignment.upload-url',
+    outcome: 'ALLOWED',
+    orderId,
+    fileId,
+  });
+  await deps.orders.addFile({
+    orderId,
+    accountId: order.accountId,
+    fileId,
+    role: 'output',
+    version,
+    uploadedBy: actor.sub,
+    format: ext as FileFormat | 'pdf',
+    nameCipher: await deps.phi.encrypt(name, fileNameContext(order.accountId, orderId, fileId)),
+    sizeBytes: b.sizeBytes as number,
+    sha256: `${sha256}`,
+    key,
+    declaredAt: deps.clock.now().toISOString(),
+    upload: { mode: 'single' },
+  });
+  // Outputs must not look like a lab's duplicate input: keep them out of the SHA lookup.
+  await deps.orders.forgetFileShas(orderId).catch(() => undefined);
+  const put = await deps.files.presignPut({
+    key,
+    sizeBytes: b.sizeBytes as number,
+    sha256Base64: Buffer.from(sha256, 'hex').toString('base64'),
+    expiresInSeconds: URL_TTL_SECONDS,
+  });
+  return { fileId, version, upload: { mode: 'single' as const, method: 'PUT' as const, ...put } };
+};
+
+export const submitDesign = async (deps: DesignDeps, actor: Actor, orderId: string) => {
+  const order = await loadHeld(deps, actor, orderId, 'assignment.submit');
+  const version = (order.designVersion ?? 0) + 1;
+  const outputs = (await deps.orders.files(orderId)).filter(
+    (f) => f.role === 'output' && f.version === version,
+  );
+  if (!outputs.some((f) => f.format !== 'pdf')) {
+    throw new ConflictError('Upload the design (STL, PLY or OBJ) before submitting.', 'NO_DESIGN');
+  }
+  const heads = await Promise.all(outputs.map((f) => deps.files.head(f.key)));
+  const missing = outputs.filter((_f, i) => !heads[i]).map((f) => f.fileId);
+  if (missing.length)
+    throw new ConflictError(`Files ${missing.join(', ')} have not been uploaded yet.`, 'FILES_MISSING', {
+      fileIds: missing,
+    });
+  if (!order.designTaskToken)
+    throw new ConflictError(
+      'The order is not ready for a hand-in yet; try again in a moment.',
+      'NOT_WAITING',
+    );
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'assignment.submit',
+    outcome: 'ALLOWED',
+    orderId,
+  });
+  const now = deps.clock.now().toISOString();
+  const moved = await deps.orders.transition(
+    orderId,
+    ['ASSIGNED'],
+    { status: 'QA', designVersion: version, lastDesigner: actor.sub, updatedAt: now },
+    {
+      expect: { assignee: actor.sub },
+      remove: ['designTaskToken', 'qaProblems'],
+      indexes: { pending: null },
+    },
+  );
+  if (!moved) throw notHeld(orderId);
+  await timeline(deps, orderId, 'DESIGN_SUBMITTED', actor.sub, { version, files: outputs.length });
+  await deps.workflow.completeTask(order.designTaskToken, { orderId, version });
+  return { orderId, status: 'QA' as const, version };
+};
+
+/** Gives an order back to the queue (the designer's choice, or an expired lease). */
+const requeue = async (deps: DesignDeps, order: Order, by: string, reason: string) => {
+  const now = deps.clock.now().toISOString();
+  const moved = await deps.orders.transition(
+    order.orderId,
+    ['ASSIGNED'],
+    { status: 'QUEUED', updatedAt: now },
+    {
+      expect: { assignee: order.assignee ?? '' },
+      remove: ['assignee', 'leaseExpiresAt', 'claimedAt'],
+      indexes: {
+        queue: { lane: 'QUEUE', sortKey: queueSortKey(order, (order.revisionCount ?? 0) > 0) },
+        assignee: null,
+        pending: null,
+      },
+    },
+  );
+  if (!moved) return false;
+  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
+  await timeline(deps, order.orderId, reason, by);
+  return true;
+};
+
+export const releaseAssignment = async (deps: DesignDeps, actor: Actor, orderId: string) => {
+  const order = await loadHeld(deps, actor, orderId, 'assignment.release');
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'assignment.release',
+    outcome: 'ALLOWED',
+    orderId,
+  });
+  if (!(await requeue(deps, order, actor.sub, 'RELEASED'))) throw notHeld(orderId);
+  return { orderId, status: 'QUEUED' as const };
+};
+
+// ---------------------------------------------------------------- labs
+
+const loadOwnDelivered = async (deps: DesignDeps, actor: Actor, orderId: string, action: AuditAction) => {
+  requireRole(actor, 'lab');
+  const order = await deps.orders.get(orderId);
+  if (!order || order.accountId !== actor.accountId) {
+    await recordAudit(deps, actor, {
+      accountId: order?.accountId ?? actor.accountId,
+      action,
+      outcome: 'DENIED',
+      orderId,
+      reason: order ? 'NOT_OWNER' : 'NOT_FOUND',
+    });
+    throw new NotFoundError(
+      `No order ${orderId} in your account. Check the id, or list your orders with GET /orders.`,
+    );
+  }
+  return order;
+};
+
+export const deliverablesOf = async (deps: DesignDeps, actor: Actor, orderId: string) => {
+  const order = await loadOwnDelivered(deps, actor, orderId, 'order.deliverables');
+  if (!order.deliveredVersion || !['DELIVERED', 'ACCEPTED', 'ARCHIVED'].includes(order.status)) {
+    throw new ConflictError(
+      `Order ${orderId} has no delivered design yet (${order.status}).`,
+      'NOT_DELIVERED',
+      { status: order.status },
+    );
+  }
+  const outputs = (await deps.orders.files(orderId)).filter((f) => f.role === 'output');
+  const delivered = outputs.filter((f) => f.version === order.deliveredVersion);
+  const versions = [...new Set(outputs.map((f) => f.version ?? 0))]
+    .filter((v) => v <= (order.deliveredVersion ?? 0))
+    .sort((a, b) => a - b);
+  const links = await presignedGets(deps, actor, order, delivered, 'order.deliverables');
+  return {
+    ...links,
+    version: order.deliveredVersion,
+    versions,
+    status: order.status,
+    revision: order.revisionCount ?? 0,
+  };
+};
+
+const decide = async (deps: DesignDeps, order: Order, decision: 'accept' | 'revise') => {
+  if (order.decisionTaskToken)
+    await deps.workflow.completeTask(order.decisionTaskToken, { orderId: order.orderId, decision });
+};
+
+export const acceptDelivery = async (
+  deps: DesignDeps,
+  actor: Actor | undefined,
+  orderId: string,
+  auto = false,
+) => {
+  const order = actor
+    ? await loadOwnDelivered(deps, actor, orderId, 'order.accept')
+    : await deps.orders.get(orderId);
+  if (!order) throw new NotFoundError(`No order ${orderId}.`);
+  if (order.status === 'ACCEPTED' || order.status === 'ARCHIVED') return { orderId, status: order.status };
+  if (order.status !== 'DELIVERED')
+    throw new ConflictError(
+      `Order ${orderId} is ${order.status}: only a delivered design can be accepted.`,
+      'WRONG_STATE',
+    );
+  if (!order.decisionTaskToken)
+    throw new ConflictError('The delivery is still being recorded; try again in a moment.', 'NOT_WAITING');
+  if (actor)
+    await recordAudit(deps, actor, {
+      accountId: order.accountId,
+      action: 'order.accept',
+      outcome: 'ALLOWED',
+      orderId,
+    });
+  const now = deps.clock.now().toISOString();
+  const moved = await deps.orders.transition(
+    orderId,
+    ['DELIVERED'],
+    { status: 'ACCEPTED', acceptedAt: now, autoAccepted: auto, updatedAt: now },
+    { remove: ['decisionTaskToken'], indexes: { pending: null } },
+  );
+  if (!moved) return { orderId, status: (await deps.orders.get(orderId))?.status ?? order.status };
+  await timeline(deps, orderId, auto ? 'AUTO_ACCEPTED' : 'ACCEPTED', actor?.sub ?? 'auto-accept', {
+    version: order.deliveredVersion ?? 0,
+  });
+  await decide(deps, order, 'accept');
+  return { orderId, status: 'ACCEPTED' as const };
+};
+
+export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: string, body: unknown) => {
+  const order = await loadOwnDelivered(deps, actor, orderId, 'order.revise');
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const issues = [];
+  if (!REVISION_REASONS.includes(b.reason as RevisionReason)) {
+    issues.push({ field: 'reason', message: `Use one of ${REVISION_REASONS.join(', ')}.` });
+  }
+  const comment = typeof b.comment === 'string' ? b.comment.trim() : '';
+  if (b.comment !== undefined && (typeof b.comment !== 'string' || comment.length > 2000)) {
+    issues.push({ field: 'comment', message: 'Describe what to change in up to 2000 characters.' });
+  } else if (comment) issues.push(...screenFreeText('comment', comment));
+  if (b.reason === 'other' && !comment)
+    issues.push({ field: 'comment', message: 'Say what to change when the reason is "other".' });
+  const unknown = Object.keys(b).filter((k) => !['reason', 'comment'].includes(k));
+  if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
+  if (issues.length) throw new ValidationError(issues);
+  if (order.status !== 'DELIVERED')
+    throw new ConflictError(
+      `Order ${orderId} is ${order.status}: only a delivered design can be revised.`,
+      'WRONG_STATE',
+    );
+  const count = order.revisionCount ?? 0;
+  if (count >= MAX_REVISIONS) {
+    throw new ConflictError(
+      `Order ${orderId} has had ${MAX_REVISIONS} revisions, the most one order may have. Contact support, or accept and create a remake.`,
+      'REVISION_LIMIT',
+    );
+  }
+  if (!order.decisionTaskToken)
+    throw new ConflictError('The delivery is still being recorded; try again in a moment.', 'NOT_WAITING');
+  await recordAudit(deps, actor, {
+    accountId: order.accountId,
+    action: 'order.revise',
+    outcome: 'ALLOWED',
+    orderId,
+  });
+  const now = deps.clock.now();
+  const moved = await deps.orders.transition(
+    orderId,
+    ['DELIVERED'],
+    {
+      status: 'QUEUED',
+      revisionCount: count + 1,
+      updatedAt: now.toISOString(),
+      ...(order.lastDesigner
+        ? {
+            offerTo: order.lastDesigner,
+            offerExpiresAt: addMinutes(now, REVISION_OFFER_MINUTES).toISOString(),
+          }
+        : {}),
+    },
+    { remove: ['decisionTaskToken'], indexes: { pending: null } },
+  );
+  if (!moved) throw new ConflictError(`Order ${orderId} changed meanwhile; reload it.`, 'WRONG_STATE');
+  await timeline(deps, orderId, 'REVISION_REQUESTED', actor.sub, {
+    revision: count + 1,
+    reason: String(b.reason),
+  });
+  if (comment) {
+    // The comment is clinical free text: kept encrypted, shown to the designer with the order.
+    const phi = JSON.parse(
+      await deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
+    ) as OrderPhi;
+    const notes = [phi.notes, `Revision ${count + 1} (${String(b.reason)}): ${comment}`]
+      .filter(Boolean)
+      .join('\n');
+    const updated = await deps.phi.encrypt(
+      JSON.stringify({ ...phi, notes }),
+      phiContext(order.accountId, orderId),
+    );
+    await deps.orders.transition(orderId, ['QUEUED'], { phi: updated });
+  }
+  await decide(deps, order, 'revise');
+  return { orderId, status: 'QUEUED' as const, revision: count + 1 };
+};
+
+// ---------------------------------------------------------------- scheduled sweeps
+
+/** Expired leases go back to the queue; expired revision offers open to every designer. */
+export const sweepLeases = async (deps: DesignDeps) => {
+  const now = deps.clock.now().toISOString();
+  let expired = 0;
+  for (const orderId of await deps.orders.pendingBefore('LEASE', now, 100)) {
+    const order = await deps.orders.get(orderId);
+    if (
+      order?.status === 'ASSIGNED' &&
+      (order.leaseExpiresAt ?? '') < now &&
+      (await requeue(deps, order, 'lease-sweep', 'LEASE_EXPIRED'))
+    ) {
+      expired++;
+      if (order.assignee)
+        await deps.notifier.notify('assignment.lease-expired', { orderId, designerId: order.assignee });
+    }
+  }
+  let offers = 0;
+  for (const orderId of await deps.orders.pendingBefore('OFFER', now, 100)) {
+    const order = await deps.orders.get(orderId);
+    if (order?.status !== 'QUEUED') continue;
+    const moved = await deps.orders.transition(
+      orderId,
+      ['QUEUED'],
+      {},
+      {
+        remove: ['offerTo', 'offerExpiresAt'],
+        indexes: { queue: { lane: 'QUEUE', sortKey: queueSortKey(order, true) }, pending: null },
+      },
+    );
+    if (moved) offers++;
+  }
+  return { expiredLeases: expired, openedOffers: offers };
+};
+
+/** Deliveries neither accepted nor revised in time are accepted automatically. */
+export const sweepAutoAccept = async (deps: DesignDeps) => {
+  let accepted = 0;
+  for (const orderId of await deps.orders.pendingBefore('DECISION', deps.clock.now().toISOString(), 100)) {
+    const result = await acceptDelivery(deps, undefined, orderId, true).catch(() => undefined);
+    if (result?.status === 'ACCEPTED') accepted++;
+  }
+  return { autoAccepted: accepted };
+};
+
+/** The longest a turnaround runs in wall-clock time (rush or standard across a weekend), for the due query. */
+const MAX_TURNAROUND_WALL_MS = 5 * 86_400_000;
+
+/** Operators hear when an order has used 80% of its time without a design, and when it is overdue. */
+export const sweepTurnaround = async (deps: DesignDeps) => {
+  const now = deps.clock.now();
+  const horizon = new Date(now.getTime() + MAX_TURNAROUND_WALL_MS * 0.2).toISOString();
+  let warned = 0;
+  let overdue = 0;
+  for (const orderId of await deps.orders.dueBefore(horizon, 200)) {
+    const order = await deps.orders.get(orderId);
+    if (!order?.dueAt || !order.submittedAt || !['QUEUED', 'ASSIGNED', 'QA'].includes(order.status)) continue;
+    const start = Date.parse(order.submittedAt);
+    const due = Date.parse(order.dueAt);
+    const facts = {
+      orderId,
+      accountId: order.accountId,
+      turnaround: order.turnaround,
+      dueAt: order.dueAt,
+      status: order.status,
+    };
+    if (now.getTime() >= due && !order.dueAlertOverdueAt) {
+      await deps.orders.transition(orderId, [order.status], { dueAlertOverdueAt: now.toISOString() });
+      await deps.notifier.operatorAlert('Order overdue', facts);
+      overdue++;
+    } else if (now.getTime() >= start + 0.8 * (due - start) && !order.dueAlert80At && now.getTime() < due) {
+      await deps.orders.transition(orderId, [order.status], { dueAlert80At: now.toISOString() });
+      await deps.notifier.operatorAlert('Order at 80% of its turnaround without a design', facts);
+      warned++;
+    }
+  }
+  return { warned, overdue };
+};
