@@ -89,7 +89,7 @@ export const seal = (
 ): Buffer => {
   const iv = randomBytes(IV_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(material, 'base64'), iv);
-  cipher.setAAD(Buffer.alloc(0));
+  cipher.setAAD(contextAad(context));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const id = Buffer.from(keyId, 'utf8');
   return Buffer.concat([Buffer.from([BLOB_VERSION, id.length]), id, iv, cipher.getAuthTag(), body]);
@@ -117,7 +117,7 @@ export const open = (
       Buffer.from(material, 'base64'),
       rest.subarray(0, IV_LENGTH),
     );
-    decipher.setAAD(Buffer.alloc(0));
+    decipher.setAAD(contextAad(context));
     decipher.setAuthTag(rest.subarray(IV_LENGTH, IV_LENGTH + TAG_LENGTH));
     return Buffer.concat([decipher.update(rest.subarray(IV_LENGTH + TAG_LENGTH)), decipher.final()]);
   } catch {
