@@ -156,7 +156,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'awaitDesign',
     entry: 'lambdas/await-design/handler.ts',
-    description: 'Workflow task (waitForTaskToken): queues the order for designers and keeps the token with it.',
+    description:
+      'Workflow task (waitForTaskToken): queues the order for designers and keeps the token with it.',
     task: true,
     access: { tables: { orders: 'readWrite' } },
   },
@@ -165,7 +166,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/qa-design/handler.ts',
     description: 'Workflow task: checks the hand-in (size, SHA-256, mesh format, PDF report) like ingest.',
     task: true,
-    access: { tables: { orders: 'readWrite' }, buckets: { caseFiles: 'read' }, keys: { caseData: 'decrypt' }, topics: { notifications: 'publish' } },
+    access: {
+      tables: { orders: 'readWrite' },
+      buckets: { caseFiles: 'read' },
+      keys: { caseData: 'decrypt' },
+      topics: { notifications: 'publish' },
+    },
     timeoutSeconds: 300,
     memoryMb: 1024,
   },
@@ -195,7 +201,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/claim-order/handler.ts',
     description: 'A designer leases the most urgent order it may take.',
     routes: [{ method: 'POST', path: '/queue/claim', roles: ['designer'] }],
-    access: { tables: { orders: 'readWrite', designers: 'readWrite', audit: 'append' }, keys: { caseData: 'decrypt' } },
+    access: {
+      tables: { orders: 'readWrite', designers: 'readWrite', audit: 'append' },
+      keys: { caseData: 'decrypt' },
+    },
   },
   {
     id: 'listAssignments',
@@ -230,14 +239,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/declare-output/handler.ts',
     description: 'Presigned upload for a design output (STL, PLY, OBJ, PDF report).',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/uploads', roles: ['designer'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'put' }, keys: { caseData: 'encrypt' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'put' },
+      keys: { caseData: 'encrypt' },
+    },
   },
   {
     id: 'submitDesign',
     entry: 'lambdas/submit-design/handler.ts',
     description: 'Hands the design in: completes the waiting workflow task.',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ['designer'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'read' }, stateMachines: { orderWorkflow: 'taskResponse' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'read' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+    },
   },
   {
     id: 'releaseAssignment',
@@ -258,14 +275,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/accept-order/handler.ts',
     description: 'The lab accepts the delivered design.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/accept', roles: ['lab'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, stateMachines: { orderWorkflow: 'taskResponse' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+    },
   },
   {
     id: 'requestRevision',
     entry: 'lambdas/request-revision/handler.ts',
     description: 'The lab asks for a revision with a reason code and a screened comment.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/revisions', roles: ['lab'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, keys: { caseData: 'encryptDecrypt' }, stateMachines: { orderWorkflow: 'taskResponse' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      keys: { caseData: 'encryptDecrypt' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+    },
   },
   {
     id: 'leaseSweep',
@@ -315,7 +339,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'deactivateDesigner',
     entry: 'lambdas/deactivate-designer/handler.ts',
-    description: 'Operators deactivate a designer (kept for the international-transfer record, never deleted).',
+    description:
+      'Operators deactivate a designer (kept for the international-transfer record, never deleted).',
     routes: [{ method: 'DELETE', path: '/designers/{designerId}', roles: ['operator'] }],
     access: { tables: { designers: 'readWrite', audit: 'append' } },
   },

@@ -13,30 +13,34 @@ import { ConflictError } from '../lambdas/shared/errors';
 import { seedUser } from './seed';
 
 const SEED_DESIGNERS: readonly Omit<CreateDesignerInput, 'designerId' | 'enabled'>[] = [
-    {
-      username: 'designer.priya',
-      displayName: 'Priya',
-      skills: ['crown', 'bridge', 'inlay-onlay', 'implant-abutment', 'implant-crown-bridge'],
-      capacity: 3,
-      country: 'IN',
-    },
-    {
-      username: 'designer.marco',
-      displayName: 'Marco',
-      skills: ['crown', 'inlay-onlay', 'veneer', 'splint-night-guard'],
-      capacity: 2,
-      country: 'PH',
-    },
-    {
-      username: 'designer.lin',
-      displayName: 'Lin',
-      skills: ['full-arch', 'denture', 'splint-night-guard', 'model'],
-      capacity: 2,
-      country: 'VN',
-    },
-  ];
+  {
+    username: 'designer.priya',
+    displayName: 'Priya',
+    skills: ['crown', 'bridge', 'inlay-onlay', 'implant-abutment', 'implant-crown-bridge'],
+    capacity: 3,
+    country: 'IN',
+  },
+  {
+    username: 'designer.marco',
+    displayName: 'Marco',
+    skills: ['crown', 'inlay-onlay', 'veneer', 'splint-night-guard'],
+    capacity: 2,
+    country: 'PH',
+  },
+  {
+    username: 'designer.lin',
+    displayName: 'Lin',
+    skills: ['full-arch', 'denture', 'splint-night-guard', 'model'],
+    capacity: 2,
+    country: 'VN',
+  },
+];
 
-export const seedDesigners = async (ddb: DynamoDBDocumentClient, table: string, now: string): Promise<void> => {
+export const seedDesigners = async (
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  now: string,
+): Promise<void> => {
   const registry = new DynamoDesignerRegistry(ddb, table);
   for (const entry of SEED_DESIGNERS) {
     const user = seedUser(entry.username);

@@ -26,6 +26,8 @@ const INDEX_ID = '#index';
  */
 const LIST_CONCURRENCY = 16;
 
+const SLOT_NAMES = { '#active': 'activeJobs', '#capacity': 'capacity', '#enabled': 'enabled' };
+
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
   (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -159,9 +161,11 @@ export class DynamoDesignerRegistry implements DesignerRegistry {
         new UpdateCommand({
           TableName: this.table,
           Key: { designerId },
-          UpdateExpression: 'SET activeJobs = activeJobs + :one',
+          UpdateExpression: 'SET #active = #active + :one',
           // A missing item fails `enabled = :true` too, so no half-made item is ever created.
-          ConditionExpression: 'enabled = :true AND activeJobs < capacity',
+          ConditionExpression: '#enabled = :true AND #active < #capacity',
+          // `capacity` is a DynamoDB reserved word; every name goes through a placeholder alike.
+          ExpressionAttributeNames: SLOT_NAMES,
           ExpressionAttributeValues: { ':one': 1, ':true': true },
         }),
       );
@@ -179,8 +183,9 @@ export class DynamoDesignerRegistry implements DesignerRegistry {
         new UpdateCommand({
           TableName: this.table,
           Key: { designerId },
-          UpdateExpression: 'SET activeJobs = activeJobs - :one',
-          ConditionExpression: 'activeJobs > :zero',
+          UpdateExpression: 'SET #active = #active - :one',
+          ConditionExpression: '#active > :zero',
+          ExpressionAttributeNames: { '#active': 'activeJobs' },
           ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
         }),
       );

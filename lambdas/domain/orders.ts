@@ -163,6 +163,12 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
     ...(phi.notes ? { notes: phi.notes } : {}),
     remake: order.remake,
     ...(order.closedReason ? { closedReason: order.closedReason } : {}),
+    ...(order.deliveredVersion
+      ? { deliveredVersion: order.deliveredVersion, deliveredAt: order.deliveredAt }
+      : {}),
+    ...(order.revisionCount ? { revisionCount: order.revisionCount } : {}),
+    ...(order.acceptedAt ? { acceptedAt: order.acceptedAt, autoAccepted: order.autoAccepted === true } : {}),
+    ...(order.archivedAt ? { archivedAt: order.archivedAt, purgeAfter: order.purgeAfter } : {}),
     items: order.items.map((item, i) => ({
       ...item,
       ...(phi.itemNotes?.[i] ? { notes: phi.itemNotes[i] } : {}),

@@ -36,11 +36,16 @@ export class MemoryOrders implements OrderRepository {
     orderId: string,
     from: readonly Order['status'][],
     changes: Partial<Order>,
-    options: { indexes?: IndexChanges; remove?: readonly (keyof Order)[]; expect?: Readonly<Record<string, string | number>> } = {},
+    options: {
+      indexes?: IndexChanges;
+      remove?: readonly (keyof Order)[];
+      expect?: Readonly<Record<string, string | number>>;
+    } = {},
   ) {
     const order = this.orders.get(orderId);
     if (!order || !from.includes(order.status)) return undefined;
-    for (const [k, v] of Object.entries(options.expect ?? {})) if ((order as unknown as Record<string, unknown>)[k] !== v) return undefined;
+    for (const [k, v] of Object.entries(options.expect ?? {}))
+      if ((order as unknown as Record<string, unknown>)[k] !== v) return undefined;
     const next = { ...order, ...changes } as Record<string, unknown>;
     for (const k of options.remove ?? []) delete next[k];
     this.orders.set(orderId, next as unknown as Order);
@@ -56,7 +61,9 @@ export class MemoryOrders implements OrderRepository {
       .sort((a, b) => a.at.sort.localeCompare(b.at.sort));
   }
   async queuePage(lane: string, limit: number) {
-    const ids = this.indexed((ix) => (ix.queue ? { key: ix.queue.lane, sort: ix.queue.sortKey } : undefined)).filter((e) => e.at.key === lane);
+    const ids = this.indexed((ix) =>
+      ix.queue ? { key: ix.queue.lane, sort: ix.queue.sortKey } : undefined,
+    ).filter((e) => e.at.key === lane);
     return { orders: ids.slice(0, limit).map((e) => this.orders.get(e.id) as Order) };
   }
   async assignedTo(sub: string) {

@@ -22,7 +22,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../lambdas/shared/errors';
-import { makeActor, MemoryAudit } from '../support/fakes';
+import { MemoryAudit, makeActor } from '../support/fakes';
 
 /** Same contract as the DynamoDB adapter, including its conditional slot counter. */
 class MemoryDesigners implements DesignerRegistry {
@@ -48,7 +48,7 @@ class MemoryDesigners implements DesignerRegistry {
   }
   async acquireSlot(designerId: string) {
     const d = this.items.get(designerId);
-    if (!d || !d.enabled || d.activeJobs >= d.capacity) return false;
+    if (!d?.enabled || d.activeJobs >= d.capacity) return false;
     this.items.set(designerId, { ...d, activeJobs: d.activeJobs + 1 });
     return true;
   }
@@ -222,7 +222,9 @@ describe('createDesigner', () => {
     ['zero', 0],
     ['a string', '3'],
   ])('refuses a capacity that is %s', async (_label, capacity) => {
-    const fields = await fieldsOf(createDesigner(makeRegistryDeps(), operator, makeDesignerRequest({ capacity })));
+    const fields = await fieldsOf(
+      createDesigner(makeRegistryDeps(), operator, makeDesignerRequest({ capacity })),
+    );
     expect(fields.map((f) => f.field)).toEqual(['capacity']);
   });
 
@@ -234,7 +236,9 @@ describe('createDesigner', () => {
   });
 
   it('refuses an empty skill list, pointing at the active flag instead', async () => {
-    const fields = await fieldsOf(createDesigner(makeRegistryDeps(), operator, makeDesignerRequest({ skills: [] })));
+    const fields = await fieldsOf(
+      createDesigner(makeRegistryDeps(), operator, makeDesignerRequest({ skills: [] })),
+    );
     expect(fields).toEqual([{ field: 'skills', message: expect.stringContaining('set enabled to false') }]);
   });
 
