@@ -176,18 +176,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1024,
   },
   {
-    id: 'deliverDesign',
-    entry: 'lambdas/deliver-design/handler.ts',
-    description: 'Workflow task: DELIVERED, the designer slot freed, the lab notified.',
+    id: 'deliverAndAwaitDecision',
+    entry: 'lambdas/deliver-and-await-decision/handler.ts',
+    description:
+      "Workflow task (waitForTaskToken): DELIVERED, the designer's slot freed, the lab notified; waits for its decision.",
     task: true,
     access: { tables: { orders: 'readWrite', designers: 'readWrite' }, topics: { notifications: 'publish' } },
-  },
-  {
-    id: 'awaitDecision',
-    entry: 'lambdas/await-decision/handler.ts',
-    description: "Workflow task (waitForTaskToken): waits for the lab's accept or revision, or auto-accept.",
-    task: true,
-    access: { tables: { orders: 'readWrite' } },
   },
   {
     id: 'archiveOrder',

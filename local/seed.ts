@@ -2,6 +2,7 @@
  * The users and accounts the local stack seeds. Synthetic: no real people, no real labs.
  * On AWS these are Cognito users in groups, with the custom attribute account_id.
  */
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../lib/functions';
 
 export interface SeedUser {
@@ -90,3 +91,27 @@ export const SEED_USERS: readonly SeedUser[] = [
 
 export const seedUser = (username: string): SeedUser | undefined =>
   SEED_USERS.find((u) => u.username === username);
+
+/**
+ * Account policies that differ from the defaults (730 days' retention, auto-accept after 7 days):
+ * Coast Prosthetics' agreement keeps archived cases 10 years (the DPA in seed 003) and accepts
+ * undecided deliveries after 5 days.
+ */
+export const SEED_ACCOUNT_POLICIES: Readonly<
+  Record<string, { retentionDays: number; autoAcceptDays: number }>
+> = {
+  'lab-coast': { retentionDays: 3650, autoAcceptDays: 5 },
+};
+
+export const seedAccountPolicies = async (ddb: DynamoDBDocumentClient, table: string): Promise<void> => {
+  await Promise.all(
+    Object.entries(SEED_ACCOUNT_POLICIES).map(([accountId, policy]) =>
+      ddb.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS', entity: 'accountPolicy', ...policy },
+        }),
+      ),
+    ),
+  );
+};

@@ -29,7 +29,7 @@ import { startKmsServer } from './kms/server';
 import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
 import { Scheduler } from './scheduler';
-import { SEED_USERS, seedUser } from './seed';
+import { SEED_USERS, seedAccountPolicies, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 
@@ -175,6 +175,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   // The designer registry starts with the seeded designers (idempotent across restarts).
   const seedClient = makeDocumentClient(readConfig(process.env));
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
+  await seedAccountPolicies(seedClient, localTableName('orders'));
   seedClient.destroy();
 
   const idp = await createIdp({

@@ -211,51 +211,49 @@ export const qaDesign = async (deps: DesignDeps, input: { orderId: string; accou
   return { passed: problems.length === 0 };
 };
 
-/** Workflow task: the design goes to the lab. */
-export const deliverDesign = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
-  const order = await deps.orders.get(input.orderId);
-  if (!order) throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
-  if (order.status !== 'QA') return { status: order.status };
-  const now = deps.clock.now().toISOString();
-  const moved = await deps.orders.transition(
-    order.orderId,
-    ['QA'],
-    { status: 'DELIVERED', deliveredVersion: order.designVersion ?? 1, deliveredAt: now, updatedAt: now },
-    {
-      remove: ['assignee', 'leaseExpiresAt', 'claimedAt'],
-      indexes: { assignee: null, due: null, pending: null },
-    },
-  );
-  if (!moved) return { status: order.status };
-  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
-  await timeline(deps, order.orderId, 'DELIVERED', 'qa', { version: order.designVersion ?? 1 });
-  await deps.notifier.notify('order.delivered', {
-    orderId: order.orderId,
-    accountId: order.accountId,
-    version: String(order.designVersion ?? 1),
-  });
-  return { status: 'DELIVERED' };
-};
-
-/** Workflow task (waitForTaskToken): the delivered order waits for the lab's decision. */
-export const awaitDecision = async (
+/**
+ * Workflow task (waitForTaskToken): the design goes to the lab and the order waits for its
+ * decision. Delivery and the stored token are one write, so a lab never sees a DELIVERED order
+ * it cannot yet accept. A retried invocation (new token) only replaces the token.
+ */
+export const deliverAndAwaitDecision = async (
   deps: DesignDeps,
   input: { orderId: string; accountId: string; taskToken: string },
 ) => {
   const order = await deps.orders.get(input.orderId);
-  if (!order || order.status !== 'DELIVERED')
-    throw Object.assign(new Error('order not delivered'), { name: 'UnexpectedOrderStateError' });
+  if (!order || order.accountId !== input.accountId)
+    throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  if (order.status === 'DELIVERED') {
+    await deps.orders.transition(order.orderId, ['DELIVERED'], { decisionTaskToken: input.taskToken });
+    return { status: 'DELIVERED' };
+  }
   const policy = await deps.policies.policyFor(order.accountId);
-  const autoAcceptAt = addDays(
-    new Date(order.deliveredAt ?? deps.clock.now().toISOString()),
-    policy.autoAcceptDays,
-  ).toISOString();
-  await deps.orders.transition(
+  const now = deps.clock.now();
+  const autoAcceptAt = addDays(now, policy.autoAcceptDays).toISOString();
+  const version = order.designVersion ?? 1;
+  const moved = await deps.orders.transition(
     order.orderId,
-    ['DELIVERED'],
-    { decisionTaskToken: input.taskToken },
-    { indexes: { pending: { name: 'DECISION', at: autoAcceptAt } } },
+    ['QA'],
+    {
+      status: 'DELIVERED',
+      deliveredVersion: version,
+      deliveredAt: now.toISOString(),
+      decisionTaskToken: input.taskToken,
+      updatedAt: now.toISOString(),
+    },
+    {
+      remove: ['assignee', 'leaseExpiresAt', 'claimedAt'],
+      indexes: { assignee: null, due: null, pending: { name: 'DECISION', at: autoAcceptAt } },
+    },
   );
+  if (!moved) throw Object.assign(new Error('order not in QA'), { name: 'UnexpectedOrderStateError' });
+  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
+  await timeline(deps, order.orderId, 'DELIVERED', 'qa', { version });
+  await deps.notifier.notify('order.delivered', {
+    orderId: order.orderId,
+    accountId: order.accountId,
+    version: String(version),
+  });
   return { status: 'DELIVERED' };
 };
 

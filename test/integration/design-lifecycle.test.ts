@@ -4,6 +4,8 @@
  * under concurrency. This file runs its own local stack, because it moves the clock and drains
  * the queue, which would disturb the shared stack's other tests.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually } from '../support/api';
@@ -112,7 +114,20 @@ describe('design lifecycle', () => {
     expect(revised.status).toBe(202);
     // Assess: offered first to priya; marco, who could make crowns, is not offered it.
     await waitForStatus(api, orderId, ['QUEUED']);
-    await new Promise((r) => setTimeout(r, 300));
+    // It sits in priya's offer lane of the queue index (and nowhere else) before anyone claims.
+    const ddb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stack.endpoints.dynamodb,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      }),
+    );
+    await eventually(async () => {
+      const { Item } = await ddb.send(
+        new GetCommand({ TableName: 'caseline-orders', Key: { pk: `ORDER#${orderId}`, sk: 'META' } }),
+      );
+      return Item?.gsi3pk === 'OFFER#u-des-priya' ? true : undefined;
+    });
     const marco = await api.call('POST', '/queue/claim', { as: 'designer.marco' });
     expect(marco.status).toBe(204);
     const again = (await claim(api, 'designer.priya')) as unknown as {
@@ -184,8 +199,6 @@ describe('design lifecycle', () => {
     await claim(api, 'designer.priya');
     await handIn(api, 'designer.priya', orderId, { seed: 5 });
     await waitForStatus(api, orderId, ['DELIVERED']);
-    // The decision wait records its timer just after delivery.
-    await new Promise((r) => setTimeout(r, 300));
     await advance({ days: 8 });
     await waitForStatus(api, orderId, ['ARCHIVED']);
     const view = await viewOf<{ timeline: { type: string }[] }>(api, orderId);
@@ -205,6 +218,17 @@ describe('design lifecycle', () => {
     // Hand it in so the queue is empty for the next test.
     const held = await claim(api, 'designer.priya');
     await handIn(api, 'designer.priya', held.orderId, { seed: 6 });
+  });
+
+  it("archives with the lab account's own retention when its agreement sets one", async () => {
+    const { orderId } = await queuedOrder(api, 'lab.coast');
+    await claim(api, 'designer.priya');
+    await handIn(api, 'designer.priya', orderId, { seed: 8 });
+    await waitForStatus(api, orderId, ['DELIVERED'], 'lab.coast');
+    await api.call('POST', `/orders/${orderId}/accept`, { as: 'lab.coast' });
+    await waitForStatus(api, orderId, ['ARCHIVED'], 'lab.coast');
+    const view = await viewOf<{ archivedAt: string; purgeAfter: string }>(api, orderId, 'lab.coast');
+    expect(Math.round((Date.parse(view.purgeAfter) - Date.parse(view.archivedAt)) / 86_400_000)).toBe(3650);
   });
 
   it('never lets two designers hold the same order under 50 concurrent claims', async () => {

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awaitDecision } from '../domain/design';
+import { deliverAndAwaitDecision } from '../domain/design';
 import { designDeps } from '../shared/deps';
 
 const deps = designDeps();
@@ -7,5 +7,5 @@ const deps = designDeps();
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
 export const handler = middy<
   { orderId: string; accountId: string; taskToken: string },
-  Awaited<ReturnType<typeof awaitDecision>>
->().handler((event) => awaitDecision(deps, event));
+  Awaited<ReturnType<typeof deliverAndAwaitDecision>>
+>().handler((event) => deliverAndAwaitDecision(deps, event));
