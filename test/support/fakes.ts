@@ -44,8 +44,14 @@ export class MemoryOrders implements OrderRepository {
   ) {
     const order = this.orders.get(orderId);
     if (!order || !from.includes(order.status)) return undefined;
-    for (const [k, v] of Object.entries(options.expect ?? {}))
-      if ((order as unknown as Record<string, unknown>)[k] !== v) return undefined;
+    for (const [k, v] of Object.entries(options.expect ?? {})) {
+      // The queue lane lives in the index, as gsi3pk does in DynamoDB.
+      const actual =
+        k === 'gsi3pk'
+          ? this.indexes.get(orderId)?.queue?.lane
+          : (order as unknown as Record<string, unknown>)[k];
+      if (actual !== v) return undefined;
+    }
     const next = { ...order, ...changes } as Record<string, unknown>;
     for (const k of options.remove ?? []) delete next[k];
     this.orders.set(orderId, next as unknown as Order);
