@@ -1,22 +1,53 @@
 /**
- * caseline: the command-line client for labs (designers' commands join it later).
+ * caseline: the command-line client for labs and designers.
  *
  *   npx caseline login lab.acme                      (local stack: a token for a seeded user)
+ *
+ * Labs:
  *   npx caseline create --case C-1001 --patient JD --item crown:36:zirconia:A2 [--rush] [--notes "..."]
+ *                       (--item type:teeth:material[:shade], teeth joined by '+';
+ *                        items on an arch: type@arch:material[:shade], e.g. splint-night-guard@upper:pmma,
+ *                        or type@arch:teeth:material[:shade], e.g. model@lower:36+37:print-resin)
  *   npx caseline upload ORDER_ID FILE...             (progress bar; multipart for large files; resumable)
  *   npx caseline submit ORDER_ID
  *   npx caseline list [--status QUEUED]
  *   npx caseline show ORDER_ID
  *   npx caseline cancel ORDER_ID
+ *   npx caseline deliverables ORDER_ID [--out DIR]   (downloads the delivered version, SHA-256 checked)
+ *   npx caseline accept ORDER_ID
+ *   npx caseline revise ORDER_ID --reason contacts [--comment "..."]
+ *                       (reasons: fit-margins, contacts, occlusion, anatomy, shade-material, wrong-tooth, other)
+ *
+ * Designers:
+ *   npx caseline claim                               (leases the most urgent order that fits your skills)
+ *   npx caseline assignments
+ *   npx caseline assignment ORDER_ID
+ *   npx caseline heartbeat ORDER_ID                  (extends the lease)
+ *   npx caseline download ORDER_ID [--out DIR]       (the order's scans, SHA-256 checked)
+ *   npx caseline hand-in ORDER_ID FILE...            (the design: STL, PLY or OBJ, plus an optional PDF report)
+ *   npx caseline submit-design ORDER_ID
+ *   npx caseline release ORDER_ID                    (gives the order back to the queue)
  *
  * CASELINE_API (default http://127.0.0.1:4000) and CASELINE_TOKEN (or the token `login` saved)
  * say where and who. Errors print the API's message, never a stack trace.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { basename, extname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 
 const API = (process.env.CASELINE_API ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
@@ -24,23 +55,39 @@ const TOKEN_FILE = join(process.env.CASELINE_HOME ?? join(homedir(), '.caseline'
 
 export class CliError extends Error {
   override readonly name = 'CliError';
+  constructor(
+    message: string,
+    /** The API's error code (e.g. NOT_WAITING) and HTTP status, when the error came from the API. */
+    readonly code?: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
+/** A token for the calls made inside `fn` (scripts acting as several users at once); else the environment's. */
+const session = new AsyncLocalStorage<string>();
+export const withToken = <T>(accessToken: string, fn: () => Promise<T>): Promise<T> =>
+  session.run(accessToken, fn);
+
 const token = (): string => {
+  const scoped = session.getStore();
+  if (scoped) return scoped;
   if (process.env.CASELINE_TOKEN) return process.env.CASELINE_TOKEN;
   if (existsSync(TOKEN_FILE))
     return (JSON.parse(readFileSync(TOKEN_FILE, 'utf8')) as { accessToken: string }).accessToken;
   throw new CliError('Not signed in: run `caseline login <username>` or set CASELINE_TOKEN.');
 };
 
-const call = async <T = Record<string, unknown>>(
+/** One API call: the status and the parsed body; an error status throws the API's message. */
+const request = async <T = Record<string, unknown>>(
   method: string,
   path: string,
   body?: unknown,
   auth = true,
-): Promise<T> => {
+): Promise<{ status: number; body: T }> => {
   let res: Response;
   try {
     res = await fetch(`${API}${path}`, {
@@ -55,14 +102,51 @@ const call = async <T = Record<string, unknown>>(
     throw new CliError(`Cannot reach ${API}. Is the service running (npm start)?`);
   }
   const text = await res.text();
-  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    if (res.ok) throw new CliError(`The service answered ${method} ${path} with something that is not JSON.`);
+  }
   if (!res.ok) {
     const fields = (parsed.fields as { field: string; message: string }[] | undefined) ?? [];
     const detail = fields.length ? `\n${fields.map((f) => `  - ${f.field}: ${f.message}`).join('\n')}` : '';
     const message = typeof parsed.message === 'string' ? parsed.message : `HTTP ${res.status}`;
-    throw new CliError(`${message}${fields.length > 1 ? detail : ''}`);
+    throw new CliError(
+      `${message}${fields.length > 1 ? detail : ''}`,
+      typeof parsed.code === 'string' ? parsed.code : undefined,
+      res.status,
+    );
   }
-  return parsed as T;
+  return { status: res.status, body: parsed as T };
+};
+
+export const call = async <T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  auth = true,
+): Promise<T> => (await request<T>(method, path, body, auth)).body;
+
+/**
+ * A call the workflow may not be ready for yet: a hand-in or decision sent just as the order got
+ * there answers 409 NOT_WAITING ("try again in a moment") until the workflow has caught up.
+ */
+const callWhenReady = async <T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  waitMs = 10_000,
+): Promise<T> => {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await call<T>(method, path, body);
+    } catch (error) {
+      if (!(error instanceof CliError) || error.code !== 'NOT_WAITING' || Date.now() > deadline) throw error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 };
 
 const fileSha256 = async (path: string): Promise<string> => {
@@ -131,6 +215,32 @@ const putWithRetry = async (
   }
 };
 
+const silent = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+
+/** One presigned PUT of a whole file, with exactly the headers it was signed with. */
+const putWhole = async (
+  upload: { url: string; headers: Record<string, string> },
+  path: string,
+  size: number,
+  progress: Progress,
+) => {
+  const { 'content-length': _len, ...signed } = upload.headers;
+  await putWithRetry(
+    upload.url,
+    signed,
+    () => {
+      // Each attempt counts from zero again, so a retried body is not counted twice.
+      let done = 0;
+      return counting(path, 0, size, (n) => {
+        done += n;
+        progress.update(done);
+      });
+    },
+    size,
+  );
+  progress.finish();
+};
+
 interface DeclaredUpload {
   fileId: string;
   upload:
@@ -152,11 +262,7 @@ export const uploadFile = async (
   opts: { resumeFileId?: string; quiet?: boolean } = {},
 ) => {
   const { size } = statSync(path);
-  const progress = new Progress(
-    basename(path),
-    size,
-    opts.quiet ? ({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream) : process.stderr,
-  );
+  const progress = new Progress(basename(path), size, opts.quiet ? silent : process.stderr);
   let fileId = opts.resumeFileId;
   if (!fileId) {
     const sha256 = await fileSha256(path);
@@ -167,22 +273,7 @@ export const uploadFile = async (
     });
     fileId = declared.fileId;
     if (declared.upload.mode === 'single') {
-      const { url, headers } = declared.upload;
-      const { 'content-length': _len, ...signed } = headers;
-      await putWithRetry(
-        url,
-        signed,
-        () => {
-          // Each attempt counts from zero again, so a retried body is not counted twice.
-          let done = 0;
-          return counting(path, 0, size, (n) => {
-            done += n;
-            progress.update(done);
-          });
-        },
-        size,
-      );
-      progress.finish();
+      await putWhole(declared.upload, path, size, progress);
       await call('POST', `/orders/${orderId}/uploads/${fileId}/complete`, {});
       return fileId;
     }
@@ -234,17 +325,219 @@ export const uploadFile = async (
   return fileId;
 };
 
-const parseItem = (spec: string) => {
-  // type:teeth:material[:shade], teeth separated by '+', e.g. bridge:34+35+36:zirconia:A3
-  const [type, teeth, material, shade] = spec.split(':');
-  if (!type || !material)
-    throw new CliError(`--item ${spec}: use type:teeth:material[:shade], e.g. crown:36:zirconia:A2`);
+const ITEM_USAGE =
+  'use type:teeth:material[:shade] (e.g. crown:36:zirconia:A2), or for an item on an arch type@arch:material[:shade] (e.g. splint-night-guard@upper:pmma)';
+
+export const parseItem = (spec: string) => {
+  // type:teeth:material[:shade], teeth separated by '+', e.g. bridge:34+35+36:zirconia:A3;
+  // on an arch: type@arch:material[:shade] or type@arch:teeth:material[:shade] (teeth start with a digit).
+  const [head = '', ...fields] = spec.split(':');
+  const [type, arch, extra] = head.split('@');
+  const archOnly = arch !== undefined && fields.length <= 2 && /^[a-z]/i.test(fields[0] ?? '');
+  const [teeth, material, shade] = archOnly ? ['', ...fields] : fields;
+  if (!type || !material || arch === '' || extra !== undefined || fields.length > (archOnly ? 2 : 3))
+    throw new CliError(`--item ${spec}: ${ITEM_USAGE}.`);
   return {
     type,
+    ...(arch ? { arch } : {}),
     ...(teeth ? { teeth: teeth.split('+').map((t) => (/^\d+$/.test(t) ? Number(t) : t)) } : {}),
     material,
     ...(shade ? { shade } : {}),
   };
+};
+
+// ---------------------------------------------------------------- designers' and labs' design commands
+
+interface ItemView {
+  type: string;
+  teeth?: (number | string)[];
+  arch?: string;
+  material: string;
+  shade?: string;
+  notes?: string;
+}
+
+interface AssignmentView {
+  orderId: string;
+  status: string;
+  patientRef: string;
+  turnaround: string;
+  dueAt?: string;
+  leaseExpiresAt?: string;
+  revision: number;
+  version: number;
+  items: ItemView[];
+  notes?: string;
+  qaProblems?: string[];
+}
+
+export interface ListedFile {
+  fileId: string;
+  format: string;
+  sizeBytes: number;
+  sha256: string;
+  version?: number;
+  url: string;
+}
+
+const describeItem = (item: ItemView) =>
+  [
+    item.type,
+    item.arch ? `${item.arch} arch` : '',
+    item.teeth?.length ? item.teeth.join('+') : '',
+    item.material,
+    item.shade ?? '',
+    item.notes ? `(${item.notes})` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+
+const printAssignment = (a: AssignmentView, heading: string) => {
+  out(
+    `${heading} ${a.orderId}: ${a.status}, ${a.turnaround}${a.revision ? `, revision ${a.revision}` : ''}, design version ${a.version}`,
+  );
+  out(`  patient  ${a.patientRef}`);
+  a.items.forEach((item, i) => {
+    out(`  ${i ? '        ' : 'items   '} ${describeItem(item)}`);
+  });
+  out(`  due      ${a.dueAt ?? '-'}`);
+  if (a.leaseExpiresAt)
+    out(`  lease    until ${a.leaseExpiresAt} (caseline heartbeat ${a.orderId} extends it)`);
+  if (a.notes) for (const [i, line] of a.notes.split('\n').entries()) out(`  ${i ? '        ' : 'notes   '} ${line}`);
+  if (a.qaProblems?.length)
+    for (const [i, p] of a.qaProblems.entries()) out(`  ${i ? '        ' : 'QA      '} ${p}`);
+};
+
+/** Leases the next order that fits; undefined when nothing fits (or the designer is at capacity). */
+export const claimNext = async (): Promise<AssignmentView | undefined> => {
+  const res = await request<AssignmentView>('POST', '/queue/claim');
+  return res.status === 204 ? undefined : res.body;
+};
+
+/**
+ * Downloads presigned files into `dir` as <fileId>.<format> with a progress bar, each checked
+ * against the SHA-256 the listing gives; a file that does not match is not kept.
+ */
+export const downloadFiles = async (
+  files: readonly ListedFile[],
+  dir: string,
+  opts: { quiet?: boolean } = {},
+): Promise<string[]> => {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const file of files) {
+    const target = join(dir, `${file.fileId}.${file.format}`);
+    const partial = `${target}.part`;
+    const progress = new Progress(basename(target), file.sizeBytes, opts.quiet ? silent : process.stderr);
+    let sha256 = '';
+    let received = 0;
+    for (let attempt = 1; ; attempt++) {
+      const hash = createHash('sha256');
+      received = 0;
+      try {
+        const res = await fetch(file.url);
+        if (!res.ok || !res.body) {
+          if (res.status < 500 || attempt >= 3)
+            throw new CliError(
+              `Storage refused the download of ${file.fileId} (HTTP ${res.status}); download links last 15 minutes, so run the command again.`,
+            );
+          throw new Error('retry');
+        }
+        const tap = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            hash.update(chunk);
+            received += chunk.length;
+            progress.update(received);
+            done(null, chunk);
+          },
+        });
+        await pipeline(Readable.fromWeb(res.body as never), tap, createWriteStream(partial));
+        sha256 = hash.digest('hex');
+        break;
+      } catch (error) {
+        rmSync(partial, { force: true });
+        if (error instanceof CliError) throw error;
+        if (attempt >= 3) throw new CliError(`Download of ${file.fileId} interrupted: run the command again.`);
+      }
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+    progress.finish();
+    if (sha256 !== file.sha256 || received !== file.sizeBytes) {
+      rmSync(partial, { force: true });
+      throw new CliError(
+        `${file.fileId}: the download does not match its SHA-256 or size, so it was not kept. Run the command again; if it fails again, report it.`,
+      );
+    }
+    renameSync(partial, target);
+    written.push(target);
+  }
+  return written;
+};
+
+const OUTPUT_FORMATS = ['stl', 'ply', 'obj', 'pdf'];
+
+/** Uploads one design file (or the PDF report) of a held order through its presigned PUT. */
+export const handInFile = async (orderId: string, path: string, opts: { quiet?: boolean } = {}) => {
+  if (!OUTPUT_FORMATS.includes(extname(path).slice(1).toLowerCase()))
+    throw new CliError(`${path}: hand in designs as STL, PLY or OBJ, plus an optional PDF design report.`);
+  if (!existsSync(path)) throw new CliError(`${path}: no such file.`);
+  const { size } = statSync(path);
+  const declared = await call<{
+    fileId: string;
+    version: number;
+    upload: { url: string; headers: Record<string, string> };
+  }>('POST', `/assignments/${orderId}/uploads`, {
+    name: basename(path),
+    sizeBytes: size,
+    sha256: await fileSha256(path),
+  });
+  await putWhole(
+    declared.upload,
+    path,
+    size,
+    new Progress(basename(path), size, opts.quiet ? silent : process.stderr),
+  );
+  return { fileId: declared.fileId, version: declared.version };
+};
+
+export const submitDesign = (orderId: string) =>
+  callWhenReady<{ orderId: string; status: string; version: number }>(
+    'POST',
+    `/assignments/${orderId}/submit`,
+  );
+
+/** The delivered version of an order, downloaded into `dir`. */
+export const downloadDeliverables = async (orderId: string, dir: string, opts: { quiet?: boolean } = {}) => {
+  const listing = await call<{
+    version: number;
+    versions: number[];
+    status: string;
+    revision: number;
+    files: ListedFile[];
+  }>('GET', `/orders/${orderId}/deliverables`);
+  const paths = await downloadFiles(listing.files, dir, opts);
+  return { ...listing, paths };
+};
+
+export const acceptDelivery = (orderId: string) =>
+  callWhenReady<{ orderId: string; status: string }>('POST', `/orders/${orderId}/accept`);
+
+export const requestRevision = (orderId: string, reason: string, comment?: string) =>
+  callWhenReady<{ orderId: string; status: string; revision: number }>(
+    'POST',
+    `/orders/${orderId}/revisions`,
+    { reason, ...(comment ? { comment } : {}) },
+  );
+
+const orderIdArg = (rest: string[], usage: string) => {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { out: { type: 'string' } },
+  });
+  const [orderId, ...more] = positionals;
+  if (!orderId || more.length) throw new CliError(`Usage: caseline ${usage}`);
+  return { orderId, out: values.out ?? '.' };
 };
 
 export const run = async (argv: string[]): Promise<void> => {
@@ -343,9 +636,100 @@ export const run = async (argv: string[]): Promise<void> => {
       out(`Cancelled ${orderId}.`);
       return;
     }
+    case 'deliverables': {
+      const { orderId, out: dir } = orderIdArg(rest, 'deliverables ORDER_ID [--out DIR]');
+      const res = await downloadDeliverables(orderId, dir);
+      out(
+        `Version ${res.version} of ${orderId} (${res.status}; versions ${res.versions.join(', ')}${res.revision ? `; revision ${res.revision}` : ''}):`,
+      );
+      for (const path of res.paths) out(`  ${path}`);
+      return;
+    }
+    case 'accept': {
+      const { orderId } = orderIdArg(rest, 'accept ORDER_ID');
+      const res = await acceptDelivery(orderId);
+      out(`Accepted ${orderId}: ${res.status}.`);
+      return;
+    }
+    case 'revise': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { reason: { type: 'string' }, comment: { type: 'string' } },
+      });
+      const [orderId] = positionals;
+      if (!orderId || !values.reason || positionals.length > 1)
+        throw new CliError(
+          'Usage: caseline revise ORDER_ID --reason REASON [--comment "..."]  (reasons: fit-margins, contacts, occlusion, anatomy, shade-material, wrong-tooth, other)',
+        );
+      const res = await requestRevision(orderId, values.reason, values.comment);
+      out(
+        `Revision ${res.revision} requested for ${orderId}: ${res.status}, offered first to the designer who made it.`,
+      );
+      return;
+    }
+    case 'claim': {
+      if (rest.length) throw new CliError('Usage: caseline claim');
+      const assignment = await claimNext();
+      if (!assignment) {
+        out('Nothing to claim: no queued order fits your skills, or you hold as many orders as you may.');
+        return;
+      }
+      printAssignment(assignment, 'Claimed');
+      return;
+    }
+    case 'assignments': {
+      const res = await call<{ assignments: AssignmentView[] }>('GET', '/assignments');
+      for (const a of res.assignments)
+        out(
+          `${a.orderId}  ${a.status.padEnd(9)} ${a.patientRef.padEnd(10)} ${a.items.map(describeItem).join('; ')}  due ${a.dueAt ?? '-'}  lease ${a.leaseExpiresAt ?? '-'}`,
+        );
+      if (!res.assignments.length) out('No assignments.');
+      return;
+    }
+    case 'assignment': {
+      const { orderId } = orderIdArg(rest, 'assignment ORDER_ID');
+      printAssignment(await call<AssignmentView>('GET', `/assignments/${orderId}`), 'Order');
+      return;
+    }
+    case 'heartbeat': {
+      const { orderId } = orderIdArg(rest, 'heartbeat ORDER_ID');
+      const res = await call<{ leaseExpiresAt: string }>('POST', `/assignments/${orderId}/heartbeat`);
+      out(`Lease on ${orderId} extended until ${res.leaseExpiresAt}.`);
+      return;
+    }
+    case 'download': {
+      const { orderId, out: dir } = orderIdArg(rest, 'download ORDER_ID [--out DIR]');
+      const res = await call<{ files: ListedFile[] }>('GET', `/assignments/${orderId}/inputs`);
+      if (!res.files.length) out(`Order ${orderId} has no checked inputs.`);
+      for (const path of await downloadFiles(res.files, dir)) out(`Downloaded ${path} (SHA-256 checked).`);
+      return;
+    }
+    case 'hand-in': {
+      const [orderId, ...paths] = rest;
+      if (!orderId || !paths.length) throw new CliError('Usage: caseline hand-in ORDER_ID FILE...');
+      for (const path of paths) {
+        const res = await handInFile(orderId, path);
+        out(`Uploaded ${basename(path)} as ${res.fileId} (design version ${res.version}).`);
+      }
+      out(`Submit with: caseline submit-design ${orderId}`);
+      return;
+    }
+    case 'submit-design': {
+      const { orderId } = orderIdArg(rest, 'submit-design ORDER_ID');
+      const res = await submitDesign(orderId);
+      out(`Submitted design version ${res.version} of ${orderId}: ${res.status}.`);
+      return;
+    }
+    case 'release': {
+      const { orderId } = orderIdArg(rest, 'release ORDER_ID');
+      const res = await call<{ status: string }>('POST', `/assignments/${orderId}/release`);
+      out(`Released ${orderId}: ${res.status}, back in the queue.`);
+      return;
+    }
     default:
       throw new CliError(
-        'Commands: login, create, upload, submit, list, show, cancel. See cli/main.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release. See cli/main.ts for options.',
       );
   }
 };
