@@ -1,15 +1,25 @@
 /**
- * `npm run bench`: intake on the local stack, measured. Several labs at once create an order,
- * upload a scan through its presigned URL, submit, and wait for QUEUED.
- * Reports submit-to-QUEUED latency (p50, p99) and orders per minute end to end.
- *   --orders N        orders in all (default 120)     --labs N     labs in parallel (default 3)
- *   --concurrency N   orders in flight per lab (4)    --triangles N  scan size (20000 ≈ 1 MB)
+ * `npm run bench`: the pipeline on the local stack, measured, in three parts run one after the
+ * other, each in its own process on its own fresh local stack (one stack per process; a part
+ * must not find another's orders in the queue):
+ *
+ *   intake     (bench/intake.ts)     labs create, upload, submit, wait for QUEUED:
+ *                                    submit-to-QUEUED p50/p99, orders per minute
+ *   claims     (bench/claims.ts)     60 queued orders, every designer claiming with several requests
+ *                                    in flight: POST /queue/claim p50/p99, and no order held twice
+ *   lifecycle  (bench/lifecycle.ts)  create → upload → submit → claim → hand-in → QA → delivered →
+ *                                    accept → ARCHIVED, many in flight: orders per minute, latencies
+ *
+ * Prints one JSON object { intake, claims, lifecycle }; exits 1 if a part failed or found a problem.
+ *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
+ *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
+ *   lifecycle: --lifecycle-orders N (60) --in-flight N (4 per lab) --workers N (3 per designer)
+ *   --only intake,claims,lifecycle
  */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startLocalStack } from '../local/stack';
-import { Api, putPresigned, sha256Hex } from '../test/support/api';
-import { makeCreateOrderRequest } from '../test/support/factories';
-import { meshBytes } from '../test/support/mesh-factory';
 
 const { values } = parseArgs({
   options: {
@@ -17,81 +27,81 @@ const { values } = parseArgs({
     labs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
     triangles: { type: 'string', default: '20000' },
+    'claim-orders': { type: 'string', default: '60' },
+    claimers: { type: 'string', default: '4' },
+    'claim-rounds': { type: 'string', default: '3' },
+    'lifecycle-orders': { type: 'string', default: '60' },
+    'in-flight': { type: 'string', default: '4' },
+    workers: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'intake,claims,lifecycle' },
   },
 });
-const total = Number(values.orders);
-const labs = ['lab.acme', 'lab.bright', 'lab.coast'].slice(0, Number(values.labs));
-const perLab = Number(values.concurrency);
 
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-const stack = await startLocalStack({ port: 0 });
-const api = new Api(stack.apiUrl);
+const parts = {
+  intake: [
+    ['--orders', values.orders],
+    ['--labs', values.labs],
+    ['--concurrency', values.concurrency],
+    ['--triangles', values.triangles],
+  ],
+  claims: [
+    ['--orders', values['claim-orders']],
+    ['--claimers', values.claimers],
+    ['--rounds', values['claim-rounds']],
+  ],
+  lifecycle: [
+    ['--orders', values['lifecycle-orders']],
+    ['--in-flight', values['in-flight']],
+    ['--workers', values.workers],
+    ['--triangles', values.triangles],
+  ],
+} as const;
+type Part = keyof typeof parts;
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-
-const latencies: number[] = [];
-const failures: string[] = [];
-let next = 0;
-const runOne = async (lab: string, i: number) => {
-  const scan = meshBytes('stl-binary', { triangles: Number(values.triangles), seed: i + 1 });
-  const created = await api.call<{ orderId: string }>('POST', '/orders', {
-    as: lab,
-    body: makeCreateOrderRequest({ caseRef: `BENCH-${Date.now().toString(36)}-${i}` }),
-  });
-  const { orderId } = created.body;
-  const declared = await api.call<{ upload: { url: string; headers: Record<string, string> } }>(
-    'POST',
-    `/orders/${orderId}/uploads`,
-    {
-      as: lab,
-      body: { name: 'scan.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) },
-    },
+const selected = values.only.split(',').map((p) => p.trim()) as Part[];
+const unknown = selected.filter((p) => !(p in parts));
+if (unknown.length) {
+  process.stderr.write(
+    `bench: no part ${unknown.join(', ')}; choose from ${Object.keys(parts).join(', ')}\n`,
   );
-  await putPresigned(declared.body.upload, scan);
-  const t0 = performance.now();
-  await api.call('POST', `/orders/${orderId}/submit`, { as: lab });
-  for (;;) {
-    const res = await api.call<{ status: string }>('GET', `/orders/${orderId}`, { as: lab });
-    if (res.body.status === 'QUEUED') break;
-    if (res.body.status !== 'SUBMITTED') {
-      failures.push(`${orderId}: ${res.body.status}`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  latencies.push(performance.now() - t0);
-};
-
-const started = performance.now();
-await Promise.all(
-  labs.flatMap((lab) =>
-    Array.from({ length: perLab }, async () => {
-      for (let i = next++; i < total; i = next++) await runOne(lab, i);
-    }),
-  ),
-);
-const elapsedMs = performance.now() - started;
-await stack.stop();
-
-const sorted = [...latencies].sort((a, b) => a - b);
-const result = {
-  orders: latencies.length,
-  failures: failures.length,
-  labs: labs.length,
-  inFlightPerLab: perLab,
-  scanBytes: 84 + 50 * Number(values.triangles),
-  submitToQueuedMs: {
-    p50: Math.round(percentile(sorted, 50)),
-    p99: Math.round(percentile(sorted, 99)),
-    max: Math.round(sorted.at(-1) ?? NaN),
-  },
-  ordersPerMinute: Math.round((latencies.length / elapsedMs) * 60_000),
-  elapsedSeconds: Number((elapsedMs / 1000).toFixed(1)),
-  startupMs: stack.startupMs,
-};
-process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-if (failures.length) {
-  process.stderr.write(`${failures.slice(0, 5).join('\n')}\n`);
-  process.exitCode = 1;
+  process.exit(2);
 }
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Runs one part in a child process (the same tsx loader as this one) and parses its JSON line. */
+const runPart = (part: Part) =>
+  new Promise<{ result: unknown; ok: boolean; seconds: number }>((resolve) => {
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, join(here, `${part}.ts`), ...parts[part].flat()],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.on('close', (code) => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      let result: unknown;
+      try {
+        result = JSON.parse(line);
+      } catch {
+        result = { error: `bench/${part}.ts printed no result (exit ${code})` };
+      }
+      resolve({ result, ok: code === 0, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+
+const results: Record<string, unknown> = {};
+let ok = true;
+for (const part of selected) {
+  process.stderr.write(`bench: ${part}…`);
+  const run = await runPart(part);
+  process.stderr.write(` ${run.ok ? 'done' : 'FAILED'} in ${run.seconds.toFixed(1)} s\n`);
+  results[part] = run.result;
+  ok &&= run.ok;
+}
+process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+if (!ok) process.exitCode = 1;

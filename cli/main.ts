@@ -403,7 +403,8 @@ const printAssignment = (a: AssignmentView, heading: string) => {
   out(`  due      ${a.dueAt ?? '-'}`);
   if (a.leaseExpiresAt)
     out(`  lease    until ${a.leaseExpiresAt} (caseline heartbeat ${a.orderId} extends it)`);
-  if (a.notes) for (const [i, line] of a.notes.split('\n').entries()) out(`  ${i ? '        ' : 'notes   '} ${line}`);
+  if (a.notes)
+    for (const [i, line] of a.notes.split('\n').entries()) out(`  ${i ? '        ' : 'notes   '} ${line}`);
   if (a.qaProblems?.length)
     for (const [i, p] of a.qaProblems.entries()) out(`  ${i ? '        ' : 'QA      '} ${p}`);
 };
@@ -457,7 +458,8 @@ export const downloadFiles = async (
       } catch (error) {
         rmSync(partial, { force: true });
         if (error instanceof CliError) throw error;
-        if (attempt >= 3) throw new CliError(`Download of ${file.fileId} interrupted: run the command again.`);
+        if (attempt >= 3)
+          throw new CliError(`Download of ${file.fileId} interrupted: run the command again.`);
       }
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
@@ -529,15 +531,15 @@ export const requestRevision = (orderId: string, reason: string, comment?: strin
     { reason, ...(comment ? { comment } : {}) },
   );
 
-const orderIdArg = (rest: string[], usage: string) => {
+const orderIdArg = (rest: string[], usage: string, opts: { out?: boolean } = {}) => {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { out: { type: 'string' } },
+    options: opts.out ? { out: { type: 'string' } } : {},
   });
   const [orderId, ...more] = positionals;
   if (!orderId || more.length) throw new CliError(`Usage: caseline ${usage}`);
-  return { orderId, out: values.out ?? '.' };
+  return { orderId, out: (values as { out?: string }).out ?? '.' };
 };
 
 export const run = async (argv: string[]): Promise<void> => {
@@ -637,7 +639,7 @@ export const run = async (argv: string[]): Promise<void> => {
       return;
     }
     case 'deliverables': {
-      const { orderId, out: dir } = orderIdArg(rest, 'deliverables ORDER_ID [--out DIR]');
+      const { orderId, out: dir } = orderIdArg(rest, 'deliverables ORDER_ID [--out DIR]', { out: true });
       const res = await downloadDeliverables(orderId, dir);
       out(
         `Version ${res.version} of ${orderId} (${res.status}; versions ${res.versions.join(', ')}${res.revision ? `; revision ${res.revision}` : ''}):`,
@@ -699,7 +701,7 @@ export const run = async (argv: string[]): Promise<void> => {
       return;
     }
     case 'download': {
-      const { orderId, out: dir } = orderIdArg(rest, 'download ORDER_ID [--out DIR]');
+      const { orderId, out: dir } = orderIdArg(rest, 'download ORDER_ID [--out DIR]', { out: true });
       const res = await call<{ files: ListedFile[] }>('GET', `/assignments/${orderId}/inputs`);
       if (!res.files.length) out(`Order ${orderId} has no checked inputs.`);
       for (const path of await downloadFiles(res.files, dir)) out(`Downloaded ${path} (SHA-256 checked).`);
@@ -736,8 +738,11 @@ export const run = async (argv: string[]): Promise<void> => {
 
 export const main = (argv: string[]) =>
   run(argv).catch((error: unknown) => {
+    // parseArgs refuses unknown options and missing values with a message meant for the user.
+    const usage =
+      error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
     process.stderr.write(
-      `caseline: ${error instanceof CliError ? error.message : 'unexpected failure; run again or report it'}\n`,
+      `caseline: ${error instanceof CliError || usage ? (error as Error).message : 'unexpected failure; run again or report it'}\n`,
     );
     process.exitCode = 1;
   });

@@ -169,5 +169,16 @@ export const TOPICS: Readonly<Record<TopicId, TopicDefinition>> = {
   },
 };
 
+/**
+ * How long copies of deleted data can survive: S3 noncurrent versions, DynamoDB point-in-time
+ * recovery and AWS Backup recovery points. A deletion certificate derives from these the date
+ * after which no backup can still hold the data. The CDK app configures exactly these numbers.
+ */
+export const BACKUP_WINDOWS = {
+  noncurrentVersionDays: 30,
+  pointInTimeRecoveryDays: 14,
+  backupPlanDays: 14,
+} as const;
+
 /** The physical table name on the local stack (CDK lets CloudFormation name them on AWS). */
 export const localTableName = (id: TableId): string => `caseline-${id}`;

@@ -84,9 +84,73 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'cancelOrder',
     entry: 'lambdas/cancel-order/handler.ts',
-    description: 'A lab cancels a draft; its uploads are removed.',
+    description:
+      'A lab deletes an order: a draft is cancelled at once; a delivered one is hidden and purged after the grace period.',
     routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ['lab'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, buckets: { caseFiles: 'delete' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'delete' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+    },
+  },
+  {
+    id: 'deleteOrderFiles',
+    entry: 'lambdas/delete-order-files/handler.ts',
+    description:
+      "A lab asks for a delivered order's case files to be deleted: hidden now, purged after the grace period.",
+    routes: [{ method: 'DELETE', path: '/orders/{orderId}/files', roles: ['lab'] }],
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+    },
+  },
+  {
+    id: 'withdrawDeletion',
+    entry: 'lambdas/withdraw-deletion/handler.ts',
+    description: 'A lab withdraws its deletion request during the grace period.',
+    routes: [{ method: 'DELETE', path: '/orders/{orderId}/deletion-request', roles: ['lab'] }],
+    access: { tables: { orders: 'readWrite', audit: 'append' } },
+  },
+  {
+    id: 'orderCertificate',
+    entry: 'lambdas/order-certificate/handler.ts',
+    description: 'A lab fetches the signed deletion certificate of a purged order.',
+    routes: [{ method: 'GET', path: '/orders/{orderId}/certificate', roles: ['lab'] }],
+    access: { tables: { orders: 'read', audit: 'append' } },
+  },
+  {
+    id: 'certificatePublicKey',
+    entry: 'lambdas/certificate-public-key/handler.ts',
+    description: 'The public key that verifies deletion certificates (public: anyone may verify).',
+    routes: [{ method: 'GET', path: '/certificates/public-key', roles: [] }],
+    access: { keys: { certificateSigning: 'sign' } },
+  },
+  {
+    id: 'terminateAccount',
+    entry: 'lambdas/terminate-account/handler.ts',
+    description: "Operators end a partner's account: every order purged, one signed summary certificate.",
+    routes: [{ method: 'POST', path: '/accounts/{accountId}/terminate', roles: ['operator'] }],
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      buckets: { caseFiles: 'delete' },
+      keys: { certificateSigning: 'sign' },
+      topics: { notifications: 'publish' },
+    },
+    timeoutSeconds: 900,
+  },
+  {
+    id: 'purgeSweep',
+    entry: 'lambdas/purge-sweep/handler.ts',
+    description:
+      'Scheduled: purges orders past retention or their deletion grace period, each with a signed certificate.',
+    schedule: { everyMinutes: 60 },
+    access: {
+      tables: { orders: 'readWrite' },
+      buckets: { caseFiles: 'delete' },
+      keys: { certificateSigning: 'sign' },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+    timeoutSeconds: 900,
   },
   {
     id: 'declareUpload',

@@ -24,20 +24,21 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import type { TopicProps } from 'aws-cdk-lib/aws-sns';
-import type { KeyAttribute } from './definitions';
+import { BACKUP_WINDOWS, type KeyAttribute } from './definitions';
 import { PROJECT_ROOT, projectPath } from './project-paths';
 
 /**
  * Days a replaced or deleted object version survives before S3 expires it. The deletion
- * certificate states that no copy outlives purge time plus this many days, so it is exported.
+ * certificate states that no copy outlives purge time plus this many days; the number lives in
+ * definitions.ts so the purge Lambda reads it without importing the CDK.
  */
-export const NONCURRENT_VERSION_RETENTION_DAYS = 30;
+export const NONCURRENT_VERSION_RETENTION_DAYS = BACKUP_WINDOWS.noncurrentVersionDays;
 
 /** Scans are tens to hundreds of MB and uploaded in parts; abandoned parts are billed until aborted. */
 export const INCOMPLETE_UPLOAD_ABORT_DAYS = 1;
 
 /** Seed 000: daily backups kept 14 days. Also the PITR window, so no backup of a record outlives it. */
-export const BACKUP_RETENTION_DAYS = 14;
+export const BACKUP_RETENTION_DAYS = BACKUP_WINDOWS.pointInTimeRecoveryDays;
 
 /**
  * Operational logs carry ids and error names only (never PHI), so a year covers incident

@@ -239,7 +239,7 @@ export class DynamoOrderRepository implements OrderRepository {
   }
 
   pendingBefore(
-    name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION',
+    name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION' | 'PURGE',
     cutoff: string,
     limit: number,
   ): Promise<string[]> {
@@ -321,8 +321,10 @@ export class DynamoOrderRepository implements OrderRepository {
         Item: {
           ...fileKey(file.orderId, file.fileId),
           entity: 'file',
-          gsi2pk: `SHA#${file.accountId}#${file.sha256}`,
-          gsi2sk: file.orderId,
+          // Only a lab's inputs take part in the duplicate-scan check; designs never do.
+          ...(file.role === 'input'
+            ? { gsi2pk: `SHA#${file.accountId}#${file.sha256}`, gsi2sk: file.orderId }
+            : {}),
           ...file,
         },
         ConditionExpression: 'attribute_not_exists(pk)',

@@ -1,10 +1,11 @@
-import { cancelOrder } from '../domain/orders';
-import { productionDeps } from '../shared/deps';
+import { requestDeletion } from '../domain/purge';
+import { purgeDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
 
-const deps = productionDeps();
+const deps = purgeDeps();
 
-export const handler = httpHandler(async ({ actor, params }) => ({
-  statusCode: 200,
-  body: await cancelOrder(deps, actor, pathParam(params, 'orderId')),
-}));
+/** A draft is cancelled at once (200); a delivered order is hidden and scheduled for purge (202). */
+export const handler = httpHandler(async ({ actor, params }) => {
+  const result = await requestDeletion(deps, actor, pathParam(params, 'orderId'), 'order');
+  return { statusCode: 'status' in result && result.status === 'CANCELLED' ? 200 : 202, body: result };
+});

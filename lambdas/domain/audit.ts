@@ -20,6 +20,7 @@ export type AuditAction =
   | 'designer.change'
   | 'queue.claim'
   | 'assignment.view'
+  | 'assignment.heartbeat'
   | 'assignment.list'
   | 'assignment.inputs'
   | 'assignment.upload-url'
@@ -27,7 +28,11 @@ export type AuditAction =
   | 'assignment.release'
   | 'order.deliverables'
   | 'order.accept'
-  | 'order.revise';
+  | 'order.revise'
+  | 'order.delete-request'
+  | 'order.delete-withdraw'
+  | 'order.certificate'
+  | 'account.terminate';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -54,6 +54,8 @@ export interface AccountPolicy {
   readonly retentionDays: number;
   /** Days a delivered order waits for accept or revise before it is accepted automatically. */
   readonly autoAcceptDays: number;
+  /** Days a lab's deletion request waits (and can be withdrawn) before the purge. */
+  readonly deletionGraceDays?: number;
 }
 
 export interface AccountPolicies {
@@ -88,7 +90,7 @@ const loadHeld = async (
       action,
       outcome: 'DENIED',
       orderId,
-      reason: order ? 'NOT_ASSIGNEE' : 'NOT_FOUND',
+      reason: !order ? 'NOT_FOUND' : order.assignee !== actor.sub ? 'NOT_ASSIGNEE' : 'WRONG_STATE',
     });
     throw notHeld(orderId);
   }
@@ -264,12 +266,18 @@ export const archiveOrder = async (deps: DesignDeps, input: { orderId: string; a
   if (order.status === 'ARCHIVED') return { status: 'ARCHIVED' };
   const policy = await deps.policies.policyFor(order.accountId);
   const now = deps.clock.now();
-  const moved = await deps.orders.transition(order.orderId, ['ACCEPTED'], {
-    status: 'ARCHIVED',
-    archivedAt: now.toISOString(),
-    purgeAfter: addDays(now, policy.retentionDays).toISOString(),
-    updatedAt: now.toISOString(),
-  });
+  const purgeAfter = addDays(now, policy.retentionDays).toISOString();
+  // A pending deletion request purges sooner than retention would.
+  const purgeAt =
+    order.deletionRequest && order.deletionRequest.purgeAt < purgeAfter
+      ? order.deletionRequest.purgeAt
+      : purgeAfter;
+  const moved = await deps.orders.transition(
+    order.orderId,
+    ['ACCEPTED'],
+    { status: 'ARCHIVED', archivedAt: now.toISOString(), purgeAfter, updatedAt: now.toISOString() },
+    { indexes: { pending: { name: 'PURGE', at: purgeAt } } },
+  );
   if (moved) {
     await releaseGuards(deps, order);
     await timeline(deps, order.orderId, 'ARCHIVED', 'workflow', { retentionDays: policy.retentionDays });
@@ -372,7 +380,7 @@ export const claimNext = async (deps: DesignDeps, actor: Actor) => {
 };
 
 export const heartbeat = async (deps: DesignDeps, actor: Actor, orderId: string) => {
-  const order = await loadHeld(deps, actor, orderId, 'assignment.view');
+  const order = await loadHeld(deps, actor, orderId, 'assignment.heartbeat');
   const lease = addMinutes(deps.clock.now(), LEASE_MINUTES).toISOString();
   const moved = await deps.orders.transition(
     orderId,
@@ -513,8 +521,6 @@ export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: str
     declaredAt: deps.clock.now().toISOString(),
     upload: { mode: 'single' },
   });
-  // Outputs must not look like a lab's duplicate input: keep them out of the SHA lookup.
-  await deps.orders.forgetFileShas(orderId).catch(() => undefined);
   const put = await deps.files.presignPut({
     key,
     sizeBytes: b.sizeBytes as number,
@@ -624,6 +630,12 @@ const loadOwnDelivered = async (deps: DesignDeps, actor: Actor, orderId: string,
 
 export const deliverablesOf = async (deps: DesignDeps, actor: Actor, orderId: string) => {
   const order = await loadOwnDelivered(deps, actor, orderId, 'order.deliverables');
+  if (order.deletionRequest) {
+    throw new ConflictError(
+      `The files of order ${orderId} are scheduled for deletion; withdraw the request to see them again.`,
+      'DELETION_REQUESTED',
+    );
+  }
   if (!order.deliveredVersion || !['DELIVERED', 'ACCEPTED', 'ARCHIVED'].includes(order.status)) {
     throw new ConflictError(
       `Order ${orderId} has no delivered design yet (${order.status}).`,

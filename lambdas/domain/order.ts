@@ -13,6 +13,8 @@ export type OrderStatus =
   | 'DELIVERED'
   | 'ACCEPTED'
   | 'ARCHIVED'
+  | 'PURGING'
+  | 'PURGED'
   | 'REJECTED'
   | 'CANCELLED'
   | 'STUCK';
@@ -85,6 +87,17 @@ export interface Order {
   readonly autoAccepted?: boolean;
   readonly archivedAt?: string;
   readonly purgeAfter?: string;
+  /** A lab's request to delete the files (or the whole order) sooner than retention. */
+  readonly deletionRequest?: {
+    readonly scope: 'files' | 'order';
+    readonly requestedAt: string;
+    readonly requestedBy: string;
+    readonly purgeAt: string;
+  };
+  readonly purgeStartedAt?: string;
+  readonly purgedAt?: string;
+  /** The deletion certificate of a purged order. */
+  readonly certificateId?: string;
   /** Turnaround alerts already sent (80% used, overdue). */
   readonly dueAlert80At?: string;
   readonly dueAlertOverdueAt?: string;
@@ -97,7 +110,10 @@ export interface IndexChanges {
   /** The designer holding it. */
   readonly assignee?: { readonly sub: string; readonly since: string } | null;
   /** One pending timer at a time: intake, offer expiry, lease expiry, lab decision. */
-  readonly pending?: { readonly name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION'; readonly at: string } | null;
+  readonly pending?: {
+    readonly name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION' | 'PURGE';
+    readonly at: string;
+  } | null;
   /** Turnaround watch while the design is not yet delivered. */
   readonly due?: { readonly at: string } | null;
 }

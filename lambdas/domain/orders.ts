@@ -144,6 +144,14 @@ export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderIn
 export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
   requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'order.view');
+  if (order.deletionRequest?.scope === 'order' || order.status === 'PURGED') {
+    // Hidden at once by a deletion request; a purged order keeps only its certificate.
+    throw new NotFoundError(
+      order.status === 'PURGED'
+        ? `Order ${orderId} was deleted; its certificate is at GET /orders/${orderId}/certificate.`
+        : `Order ${orderId} is scheduled for deletion; withdraw with DELETE /orders/${orderId}/deletion-request.`,
+    );
+  }
   // Audit first, then decrypt: a view that cannot be audited does not happen.
   await recordAudit(deps, actor, {
     accountId: order.accountId,
@@ -199,7 +207,19 @@ export const listOrders = async (
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     issues.push({ field: 'limit', message: 'Use a whole number from 1 to 100.' });
   }
-  const statuses: OrderStatus[] = ['DRAFT', 'SUBMITTED', 'QUEUED', 'REJECTED', 'CANCELLED', 'STUCK'];
+  const statuses: OrderStatus[] = [
+    'DRAFT',
+    'SUBMITTED',
+    'QUEUED',
+    'ASSIGNED',
+    'QA',
+    'DELIVERED',
+    'ACCEPTED',
+    'ARCHIVED',
+    'REJECTED',
+    'CANCELLED',
+    'STUCK',
+  ];
   if (query.status !== undefined && !statuses.includes(query.status as OrderStatus)) {
     issues.push({ field: 'status', message: `Use one of ${statuses.join(', ')}.` });
   }
@@ -210,7 +230,8 @@ export const listOrders = async (
     ...(query.cursor ? { cursor: query.cursor } : {}),
     ...(query.status ? { status: query.status as OrderStatus } : {}),
   });
-  return { orders: page.orders.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+  const visible = page.orders.filter((o) => o.deletionRequest?.scope !== 'order' && o.status !== 'PURGED');
+  return { orders: visible.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
 };
 
 interface DeclareUploadBody {

@@ -29,7 +29,7 @@ export interface OrderRepository {
   assignedTo(sub: string): Promise<string[]>;
   /** Ids of orders whose pending timer of this name fell due before `cutoff`. */
   pendingBefore(
-    name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION',
+    name: 'INTAKE' | 'OFFER' | 'LEASE' | 'DECISION' | 'PURGE',
     cutoff: string,
     limit: number,
   ): Promise<string[]>;

@@ -1,10 +1,10 @@
 import { listAssignments } from '../domain/design';
 import { designDeps } from '../shared/deps';
-import { httpHandler, pathParam } from '../shared/http';
+import { httpHandler } from '../shared/http';
 
 const deps = designDeps();
 
-export const handler = httpHandler(async ({ actor, params, body }) => ({
+export const handler = httpHandler(async ({ actor }) => ({
   statusCode: 200,
   body: await listAssignments(deps, actor),
 }));

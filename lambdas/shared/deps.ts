@@ -7,12 +7,16 @@ import { DynamoAccountPolicies } from '../adapters/dynamo-account-policies';
 import { DynamoAuditLog } from '../adapters/dynamo-audit-log';
 import { DynamoDesignerRegistry } from '../adapters/dynamo-designer-registry';
 import { DynamoOrderRepository } from '../adapters/dynamo-order-repository';
+import { DynamoPurgeStore } from '../adapters/dynamo-purge-store';
+import { KmsCertificateSigner } from '../adapters/kms-certificate-signer';
 import { KmsPhiCipher } from '../adapters/kms-phi-cipher';
 import { S3FileStore } from '../adapters/s3-file-store';
+import { S3Purger } from '../adapters/s3-purger';
 import { SfnWorkflow } from '../adapters/sfn-workflow';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import type { DesignDeps } from '../domain/design';
 import type { Deps, IdGenerator } from '../domain/ports';
+import type { PurgeDeps } from '../domain/purge';
 import { clients } from './clients';
 import { clockFor } from './clock';
 import { config } from './config';
@@ -55,4 +59,20 @@ export const designDeps = (): DesignDeps => {
     policies: new DynamoAccountPolicies(c.ddb, cfg.tables.orders),
   });
   return design;
+};
+
+let purge: PurgeDeps | undefined;
+
+/** Purges also delete object versions and sign certificates. */
+export const purgeDeps = (): PurgeDeps => {
+  if (purge) return purge;
+  const c = clients();
+  const cfg = config();
+  purge = Object.freeze({
+    ...designDeps(),
+    purger: new S3Purger(c.s3, cfg.buckets.caseFiles),
+    purgeStore: new DynamoPurgeStore(c.ddb, cfg.tables.orders),
+    signer: new KmsCertificateSigner(c.kms, cfg.keys.certificateSigning),
+  });
+  return purge;
 };

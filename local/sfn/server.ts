@@ -385,6 +385,9 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
         );
       }
     });
+    // The execution may end (stop, shutdown) while the function is still running, rejecting
+    // `outcome` before anything awaits it: keep that from surfacing as an unhandled rejection.
+    outcome.catch(() => {});
     try {
       await callFunction(functionName, payload);
     } catch (err) {
@@ -392,8 +395,6 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       // Completed by SendTask* before the function failed: the task's outcome is already decided.
       if (!task) return outcome;
       retireToken(task);
-      // `outcome` is abandoned; keep its eventual rejection from surfacing as unhandled.
-      outcome.catch(() => {});
       throw err;
     }
     if (pending.has(token)) recordTask(execution, spec, 'Submitted');

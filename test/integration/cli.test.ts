@@ -1,22 +1,23 @@
-/** The lab CLI, run as a lab would run it, against the shared local stack. */
+/** The CLI, run as a lab and a designer would run it, against the shared local stack. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Api, eventually, sha256Hex } from '../support/api';
 import { writeMeshFile } from '../support/mesh-factory';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const home = mkdtempSync(join(tmpdir(), 'caseline-cli-'));
 const run = promisify(execFile);
 
-const caseline = async (...args: string[]) => {
+const exec = async (token: string, args: string[]) => {
   try {
     const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'cli', 'caseline.mjs'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, CASELINE_API: inject('apiUrl'), CASELINE_HOME: home, CASELINE_TOKEN: '' },
+      env: { ...process.env, CASELINE_API: inject('apiUrl'), CASELINE_HOME: home, CASELINE_TOKEN: token },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -24,6 +25,12 @@ const caseline = async (...args: string[]) => {
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 };
+
+const caseline = (...args: string[]) => exec('', args);
+
+/** Runs a command as `username` with a token fetched just before it (several users in one test). */
+const caselineAs = async (username: string, ...args: string[]) =>
+  exec(await new Api(inject('apiUrl')).token(username), args);
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -71,5 +78,101 @@ describe('caseline CLI', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
     const missing = await caseline('show', 'ord_nope');
     expect(missing.stderr).toContain('No order ord_nope in your account');
+  });
+
+  it('takes an order through the designer and lab commands: claim, download, hand-in, deliverables, accept', async () => {
+    // Prepare: a model and a splint, which only designer.lin takes, so other tests' queued
+    // crowns on the shared stack cannot be handed to her instead.
+    const created = await caselineAs(
+      'lab.coast',
+      'create',
+      '--case',
+      `CLI-D-${Date.now().toString(36)}`,
+      '--patient',
+      'PT-4411',
+      '--item',
+      'model@lower:print-resin',
+      '--item',
+      'splint-night-guard@upper:pmma',
+      '--rush',
+    );
+    expect(created.stderr).toBe('');
+    const orderId = /order (ord_\w+)/.exec(created.stdout)?.[1] ?? '';
+    const scan = join(home, 'arches.stl');
+    const scanFacts = await writeMeshFile(scan, 'stl-binary', { triangles: 4000, seed: 31 });
+    expect((await caselineAs('lab.coast', 'upload', orderId, scan)).code).toBe(0);
+    expect((await caselineAs('lab.coast', 'submit', orderId)).stdout).toContain(`Submitted ${orderId}`);
+    const statusOf = async () =>
+      (JSON.parse((await caselineAs('lab.coast', 'show', orderId)).stdout) as { status: string }).status;
+    await eventually(async () => ((await statusOf()) === 'QUEUED' ? true : undefined), 20_000, 200);
+
+    // Act: designer.lin claims it (the workflow may still be putting it in the queue)...
+    const claimed = await eventually(
+      async () => {
+        const res = await caselineAs('designer.lin', 'claim');
+        expect(res.code).toBe(0);
+        return res.stdout.startsWith('Claimed') ? res.stdout : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(claimed).toContain(`Claimed ${orderId}: ASSIGNED, rush`);
+    expect(claimed).toContain('patient  PT-4411');
+    expect(claimed).toMatch(/items\s+model lower arch print-resin/);
+    expect(claimed).toContain('splint-night-guard upper arch pmma');
+    expect(claimed).toMatch(/due\s+\d{4}-/);
+    expect(claimed).toMatch(/lease\s+until \d{4}-/);
+    expect((await caselineAs('designer.lin', 'assignments')).stdout).toContain(orderId);
+    expect((await caselineAs('designer.lin', 'assignment', orderId)).stdout).toContain('PT-4411');
+    expect((await caselineAs('designer.lin', 'heartbeat', orderId)).stdout).toMatch(
+      new RegExp(`Lease on ${orderId} extended until \\d{4}-`),
+    );
+    // ...gives it back and takes it again...
+    expect((await caselineAs('designer.lin', 'release', orderId)).stdout).toContain(`Released ${orderId}`);
+    expect((await caselineAs('designer.lin', 'claim')).stdout).toContain(`Claimed ${orderId}`);
+    // ...downloads the scan, checked against its SHA-256...
+    const inputs = join(home, 'inputs');
+    const downloaded = await caselineAs('designer.lin', 'download', orderId, '--out', inputs);
+    expect(downloaded.code).toBe(0);
+    expect(downloaded.stderr).toContain('100%');
+    const inputPath = /Downloaded (\S+) \(SHA-256 checked\)/.exec(downloaded.stdout)?.[1] ?? '';
+    expect(inputPath).toMatch(/fil_\w+\.stl$/);
+    expect(sha256Hex(readFileSync(inputPath))).toBe(scanFacts.sha256);
+    // ...hands in a design and a report, and submits.
+    const design = join(home, 'splint.stl');
+    const designFacts = await writeMeshFile(design, 'stl-binary', { triangles: 1500, seed: 32 });
+    const report = join(home, 'design-report.pdf');
+    writeFileSync(report, '%PDF-1.7\n% design report: splint and model, synthetic\n');
+    const handedIn = await caselineAs('designer.lin', 'hand-in', orderId, design, report);
+    expect(handedIn.code).toBe(0);
+    expect(handedIn.stdout).toMatch(/Uploaded splint\.stl as fil_\w+ \(design version 1\)/);
+    expect(handedIn.stdout).toMatch(/Uploaded design-report\.pdf as fil_\w+/);
+    expect(handedIn.stderr).toContain('splint.stl 100%');
+    expect((await caselineAs('designer.lin', 'submit-design', orderId)).stdout).toBe(
+      `Submitted design version 1 of ${orderId}: QA.\n`,
+    );
+
+    // Assess: QA passes and the lab downloads the delivered version, then accepts it.
+    await eventually(async () => ((await statusOf()) === 'DELIVERED' ? true : undefined), 20_000, 200);
+    const outDir = join(home, 'delivered');
+    const deliverables = await caselineAs('lab.coast', 'deliverables', orderId, '--out', outDir);
+    expect(deliverables.code).toBe(0);
+    expect(deliverables.stdout).toContain(`Version 1 of ${orderId} (DELIVERED; versions 1)`);
+    const paths = deliverables.stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean);
+    expect(paths.map((p) => p.split('.').pop()).sort()).toEqual(['pdf', 'stl']);
+    const stl = paths.find((p) => p.endsWith('.stl')) ?? '';
+    expect(sha256Hex(readFileSync(stl))).toBe(designFacts.sha256);
+    expect((await caselineAs('lab.coast', 'accept', orderId)).stdout).toBe(
+      `Accepted ${orderId}: ACCEPTED.\n`,
+    );
+    await eventually(async () => ((await statusOf()) === 'ARCHIVED' ? true : undefined), 20_000, 200);
+    // A designer no longer holds what was delivered.
+    const gone = await caselineAs('designer.lin', 'download', orderId);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`caseline: You do not hold order ${orderId}`);
   });
 });

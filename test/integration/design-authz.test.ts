@@ -55,8 +55,6 @@ let orders: Orders;
 let workScan: Buffer;
 /** The design priya uploads to `work` (and the others try to declare). */
 const design = meshBytes('stl-binary', { triangles: 300, seed: 77 });
-/** Filled by priya's legitimate upload on `work`. */
-let priyaUpload: { url: string; headers: Record<string, string> } | undefined;
 
 const sub = (actor: ActorName) => {
   const user = seedUser(actor);
@@ -90,6 +88,10 @@ const snapshot = (orderId: string) => queryAll(localTableName('orders'), `ORDER#
 
 const orderRecord = async (orderId: string) =>
   (await snapshot(orderId)).find((item) => item.sk === 'META') ?? {};
+
+/** Waits until the delivered order holds the token of the lab's decision (accept/revise need it). */
+const waitForDecision = (orderId: string) =>
+  eventually(async () => ((await orderRecord(orderId)).decisionTaskToken ? true : undefined), 10_000);
 
 /** An id of the right shape that no order has. */
 const ghostId = () => `ord_${'0'.repeat(12)}${randomBytes(8).toString('hex')}`;
@@ -134,11 +136,14 @@ const afterAllowed: Partial<Record<Route, (res: ApiResponse<Item>, orderId: stri
   },
   'POST /assignments/{orderId}/uploads': async (res) => {
     expect(res.body).toMatchObject({ version: 1, upload: { method: 'PUT' } });
-    priyaUpload = res.body.upload as { url: string; headers: Record<string, string> };
-    expect((await putPresigned(priyaUpload, design)).status).toBe(200);
+    const upload = res.body.upload as { url: string; headers: Record<string, string> };
+    expect((await putPresigned(upload, design)).status).toBe(200);
   },
   'POST /assignments/{orderId}/submit': async (res, orderId) => {
     expect(res.body).toEqual({ orderId, status: 'QA', version: 1 });
+    // QA passes and the lab is asked to decide: nothing of the workflow is left half-done at stop.
+    await waitForStatus(api, orderId, ['DELIVERED']);
+    await waitForDecision(orderId);
   },
   'POST /assignments/{orderId}/release': async (res, orderId) => {
     expect(res.body).toEqual({ orderId, status: 'QUEUED' });
@@ -153,9 +158,15 @@ const afterAllowed: Partial<Record<Route, (res: ApiResponse<Item>, orderId: stri
   },
   'POST /orders/{orderId}/accept': async (res, orderId) => {
     expect(res.body).toEqual({ orderId, status: 'ACCEPTED' });
+    await waitForStatus(api, orderId, ['ARCHIVED']);
   },
   'POST /orders/{orderId}/revisions': async (res, orderId) => {
     expect(res.body).toEqual({ orderId, status: 'QUEUED', revision: 1 });
+    // Back in the queue, offered to priya, with the workflow waiting for the new design.
+    await eventually(async () => {
+      const order = await orderRecord(orderId);
+      return order.designTaskToken && order.offerTo === sub('designer.priya') ? order : undefined;
+    }, 10_000);
   },
 };
 
@@ -182,6 +193,7 @@ const check = async (route: Route, actor: ActorName, expected: number, orderId: 
         reason: actor.startsWith('lab.') ? 'NOT_OWNER' : 'NOT_ASSIGNEE',
       }),
     ]);
+    expect(res.body).toMatchObject({ code: 'NOT_FOUND' });
     // Indistinguishable from an order that does not exist.
     const ghost = ghostId();
     const missing = await call(route, ghost, actor);
@@ -193,10 +205,6 @@ const check = async (route: Route, actor: ActorName, expected: number, orderId: 
 
 const matrix = (subject: () => string, rows: Row[]) =>
   it.each<Row>(rows)('%s as %s → %i', (route, actor, expected) => check(route, actor, expected, subject()));
-
-/** Waits until the delivered order holds the token of the lab's decision (accept/revise need it). */
-const waitForDecision = (orderId: string) =>
-  eventually(async () => ((await orderRecord(orderId)).decisionTaskToken ? true : undefined), 10_000);
 
 beforeAll(async () => {
   stack = await startLocalStack({

@@ -109,7 +109,8 @@ export class MemoryOrders implements OrderRepository {
   }
   async addFile(file: OrderFile) {
     this.fileItems.set(`${file.orderId}#${file.fileId}`, file);
-    this.shas.set(`${file.accountId}#${file.sha256}`, { orderId: file.orderId, fileId: file.fileId });
+    if (file.role === 'input')
+      this.shas.set(`${file.accountId}#${file.sha256}`, { orderId: file.orderId, fileId: file.fileId });
   }
   async updateFile(orderId: string, fileId: string, changes: Partial<OrderFile>) {
     const key = `${orderId}#${fileId}`;

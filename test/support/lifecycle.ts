@@ -20,8 +20,8 @@ export const waitForStatus = (
     return statuses.includes(view.status) ? view : undefined;
   }, timeoutMs);
 
-/** A lab order with one valid scan, submitted and ingested: QUEUED. */
-export const queuedOrder = async (api: Api, as = 'lab.acme', overrides: Record<string, unknown> = {}) => {
+/** A lab order with one valid scan uploaded, not submitted: DRAFT. */
+export const draftOrder = async (api: Api, as = 'lab.acme', overrides: Record<string, unknown> = {}) => {
   const n = ++counter;
   const created = await api.call<{ orderId: string }>('POST', '/orders', {
     as,
@@ -39,6 +39,12 @@ export const queuedOrder = async (api: Api, as = 'lab.acme', overrides: Record<s
     },
   );
   await putPresigned(declared.body.upload, scan);
+  return { orderId, scan };
+};
+
+/** A lab order with one valid scan, submitted and ingested: QUEUED. */
+export const queuedOrder = async (api: Api, as = 'lab.acme', overrides: Record<string, unknown> = {}) => {
+  const { orderId, scan } = await draftOrder(api, as, overrides);
   await api.call('POST', `/orders/${orderId}/submit`, { as });
   await waitForStatus(api, orderId, ['QUEUED'], as);
   return { orderId, scan };

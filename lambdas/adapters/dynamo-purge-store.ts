@@ -1,0 +1,131 @@
+/**
+ * What a purge writes besides deleting objects, in the orders table:
+ *   ORDER#<id> / PURGE_MANIFEST      what was under the prefix, written once before deleting
+ *   ORDER#<id> / CERTIFICATE         the signed deletion certificate (kept after the purge)
+ *   ACCOUNT#<id> / CERTIFICATE#<id>  an account-termination summary certificate
+ * and the anonymisation of the order record (the tombstone keeps ids, dates, prescription
+ * types and sizes for statistics; never a patient reference, note, file name or case number).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { SignedCertificate } from '../domain/certificate';
+import type { PurgedObject, PurgeStore } from '../domain/purge';
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export class DynamoPurgeStore implements PurgeStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async saveManifest(orderId: string, objects: readonly PurgedObject[]): Promise<readonly PurgedObject[]> {
+    const Key = { pk: `ORDER#${orderId}`, sk: 'PURGE_MANIFEST' };
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...Key, entity: 'purgeManifest', objects },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return objects;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.ddb.send(
+        new GetCommand({ TableName: this.table, Key, ConsistentRead: true }),
+      );
+      return (Item?.objects as PurgedObject[] | undefined) ?? objects;
+    }
+  }
+
+  async anonymise(orderId: string, scope: 'files' | 'order'): Promise<string[]> {
+    const { Items = [] } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+        ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':f': 'FILE#' },
+        ConsistentRead: true,
+      }),
+    );
+    for (const file of Items) {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: file.pk, sk: file.sk },
+          UpdateExpression: 'REMOVE nameCipher, gsi2pk, gsi2sk, parts SET anonymised = :t',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      );
+    }
+    if (scope === 'files') return ['fileNames'];
+    const { Item: order } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `ORDER#${orderId}`, sk: 'META' },
+        ConsistentRead: true,
+      }),
+    );
+    if (order?.caseRef && order.accountId) {
+      // The case-number guard of an order purged while still open (account termination).
+      await this.ddb
+        .send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { pk: `CASEREF#${order.accountId}#${order.caseRef}`, sk: 'GUARD' },
+            ConditionExpression: 'orderId = :o',
+            ExpressionAttributeValues: { ':o': orderId },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    }
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `ORDER#${orderId}`, sk: 'META' },
+        UpdateExpression:
+          'REMOVE phi, caseRef, designTaskToken, decisionTaskToken, qaProblems, lastDesigner, offerTo, offerExpiresAt SET anonymised = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+    return ['patientRef', 'notes', 'itemNotes', 'revisionComments', 'caseRef', 'fileNames'];
+  }
+
+  async saveCertificate(
+    owner: { orderId: string } | { accountId: string },
+    signed: SignedCertificate,
+  ): Promise<void> {
+    const Key =
+      'orderId' in owner
+        ? { pk: `ORDER#${owner.orderId}`, sk: 'CERTIFICATE' }
+        : { pk: `ACCOUNT#${owner.accountId}`, sk: `CERTIFICATE#${signed.certificate.certificateId}` };
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...Key, entity: 'certificate', signed: JSON.stringify(signed) },
+      }),
+    );
+  }
+
+  async orderCertificate(orderId: string): Promise<SignedCertificate | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `ORDER#${orderId}`, sk: 'CERTIFICATE' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.signed === 'string' ? (JSON.parse(Item.signed) as SignedCertificate) : undefined;
+  }
+}

@@ -1,0 +1,10 @@
+import { certificateOf } from '../domain/purge';
+import { purgeDeps } from '../shared/deps';
+import { httpHandler, pathParam } from '../shared/http';
+
+const deps = purgeDeps();
+
+export const handler = httpHandler(async ({ actor, params }) => ({
+  statusCode: 200,
+  body: await certificateOf(deps, actor, pathParam(params, 'orderId')),
+}));

@@ -1,0 +1,240 @@
+/**
+ * Retention, deletion on request and account termination, end to end on a local stack of this
+ * file's own (it moves the clock years ahead). Every purge must leave nothing of the order under
+ * its prefix, touch nothing outside it, strip PHI from the record, and end in a certificate that
+ * verifies with the published key while a tampered copy does not.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignedCertificate } from '../../lambdas/domain/certificate';
+import { verifyCertificate } from '../../lambdas/domain/certificate';
+import { makeS3Client } from '../../lambdas/shared/clients';
+import { readConfig } from '../../lambdas/shared/config';
+import { BUCKETS, localTableName } from '../../lib/definitions';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { Api } from '../support/api';
+import { claim, draftOrder, handIn, queuedOrder, waitForStatus } from '../support/lifecycle';
+
+let stack: LocalStack;
+let api: Api;
+let ddb: DynamoDBDocumentClient;
+let s3: ReturnType<typeof makeS3Client>;
+const bucket = BUCKETS.caseFiles.localName;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    retryIntervalOverrides: { Ingest: 0, QaDesign: 0, MarkStuck: 0 },
+  });
+  api = new Api(stack.apiUrl);
+  ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: stack.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    }),
+  );
+  s3 = makeS3Client(readConfig(stack.env));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const keysUnder = async (prefix: string) =>
+  ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map(
+    (o) => o.Key,
+  );
+
+const records = async (orderId: string) =>
+  (
+    await ddb.send(
+      new QueryCommand({
+        TableName: localTableName('orders'),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` },
+      }),
+    )
+  ).Items ?? [];
+
+const advance = (body: Record<string, number>) =>
+  api.call('POST', '/local/clock/advance', { as: 'operator.omar', body });
+
+/** An order taken all the way to ARCHIVED (design delivered and accepted). */
+const archivedOrder = async (as = 'lab.acme', patientRef = 'PT-777') => {
+  const { orderId } = await queuedOrder(api, as, { patientRef });
+  await claim(api, 'designer.priya');
+  await handIn(api, 'designer.priya', orderId, { seed: Math.floor(Math.random() * 1000) });
+  await waitForStatus(api, orderId, ['DELIVERED'], as);
+  await api.call('POST', `/orders/${orderId}/accept`, { as });
+  await waitForStatus(api, orderId, ['ARCHIVED'], as);
+  return orderId;
+};
+
+const publicKeyPem = async () =>
+  (await api.call<{ publicKeyPem: string }>('GET', '/certificates/public-key')).body.publicKeyPem;
+
+describe('purge after retention', () => {
+  it('deletes every object of the order, keeps its neighbours, strips PHI, and certifies it', async () => {
+    // Prepare: one archived order, and a neighbour of the same lab still in draft.
+    const orderId = await archivedOrder('lab.acme', 'PT-1001');
+    const neighbour = (await draftOrder(api, 'lab.acme')).orderId;
+    const prefix = `accounts/lab-acme/orders/${orderId}/`;
+    const before = await keysUnder(prefix);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const neighbourKeys = await keysUnder(`accounts/lab-acme/orders/${neighbour}/`);
+    // Act: retention (730 days) passes; advancing the clock runs the purge sweep.
+    await advance({ days: 731 });
+    // Assess
+    expect(await keysUnder(prefix)).toEqual([]);
+    expect(await keysUnder(`accounts/lab-acme/orders/${neighbour}/`)).toEqual(neighbourKeys);
+    const items = await records(orderId);
+    const meta = items.find((i) => i.sk === 'META');
+    expect(meta?.status).toBe('PURGED');
+    expect(meta).not.toHaveProperty('phi');
+    expect(meta).not.toHaveProperty('caseRef');
+    expect(items.filter((i) => String(i.sk).startsWith('FILE#')).every((f) => !('nameCipher' in f))).toBe(
+      true,
+    );
+    expect(JSON.stringify(items)).not.toContain('PT-1001');
+    const view = await api.call<{ message: string }>('GET', `/orders/${orderId}`, { as: 'lab.acme' });
+    expect(view.status).toBe(404);
+    // The certificate names every object, verifies with the published key, and a tampered copy fails.
+    const cert = await api.call<SignedCertificate>('GET', `/orders/${orderId}/certificate`, {
+      as: 'lab.acme',
+    });
+    expect(cert.status).toBe(200);
+    expect(cert.body.certificate).toMatchObject({
+      orderId,
+      accountId: 'lab-acme',
+      reason: 'retention-expired',
+    });
+    expect(cert.body.certificate.objects.map((o) => o.key).sort()).toEqual([...before].sort());
+    expect(Date.parse(cert.body.certificate.backupsClearBy)).toBeGreaterThan(
+      Date.parse(cert.body.certificate.deletedAt),
+    );
+    const pem = await publicKeyPem();
+    expect(verifyCertificate(cert.body, pem)).toMatchObject({ valid: true });
+    const tampered = structuredClone(cert.body);
+    tampered.certificate.objects.pop();
+    expect(verifyCertificate(tampered, pem).valid).toBe(false);
+    // Another lab cannot fetch it.
+    expect((await api.call('GET', `/orders/${orderId}/certificate`, { as: 'lab.bright' })).status).toBe(404);
+  });
+
+  it('finishes a purge that crashed halfway on the next sweep', async () => {
+    const orderId = await archivedOrder('lab.acme', 'PT-2002');
+    const now = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
+    // A sweep that died after marking the order: PURGING, timer still due.
+    await ddb.send(
+      new UpdateCommand({
+        TableName: localTableName('orders'),
+        Key: { pk: `ORDER#${orderId}`, sk: 'META' },
+        UpdateExpression: 'SET #s = :s, gsi2pk = :p, gsi2sk = :k',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': 'PURGING', ':p': 'PURGE#PENDING', ':k': `${now}#${orderId}` },
+      }),
+    );
+    await api.call('POST', '/local/jobs/purgeSweep', { as: 'operator.omar' });
+    expect((await records(orderId)).find((i) => i.sk === 'META')?.status).toBe('PURGED');
+    expect(await keysUnder(`accounts/lab-acme/orders/${orderId}/`)).toEqual([]);
+    // Idempotent: another sweep finds nothing due and changes nothing.
+    const again = await api.call<{ result: { due: number } }>('POST', '/local/jobs/purgeSweep', {
+      as: 'operator.omar',
+    });
+    expect(again.body.result.due).toBe(0);
+  });
+});
+
+describe('deletion on request', () => {
+  it('hides the order at once, lets the lab withdraw in the grace period, then purges on a new request', async () => {
+    const orderId = await archivedOrder('lab.acme', 'PT-4004');
+    // Act: the lab asks for the whole order to go.
+    const requested = await api.call<{ purgeAt: string }>('DELETE', `/orders/${orderId}`, { as: 'lab.acme' });
+    expect(requested.status).toBe(202);
+    // Assess: hidden from views, listings and downloads at once.
+    expect((await api.call('GET', `/orders/${orderId}`, { as: 'lab.acme' })).status).toBe(404);
+    const listed = await api.call<{ orders: { orderId: string }[] }>('GET', '/orders?limit=100', {
+      as: 'lab.acme',
+    });
+    expect(listed.body.orders.map((o) => o.orderId)).not.toContain(orderId);
+    expect((await api.call('GET', `/orders/${orderId}/deliverables`, { as: 'lab.acme' })).status).toBe(409);
+    // Withdrawn within the grace period: visible again, nothing deleted.
+    expect((await api.call('DELETE', `/orders/${orderId}/deletion-request`, { as: 'lab.acme' })).status).toBe(
+      200,
+    );
+    expect((await api.call('GET', `/orders/${orderId}`, { as: 'lab.acme' })).status).toBe(200);
+    await advance({ days: 31 });
+    expect((await records(orderId)).find((i) => i.sk === 'META')?.status).toBe('ARCHIVED');
+    // A new request runs its grace period out: purged, with a certificate naming the request.
+    await api.call('DELETE', `/orders/${orderId}/files`, { as: 'lab.acme' });
+    await advance({ days: 29 });
+    expect((await records(orderId)).find((i) => i.sk === 'META')?.status).toBe('ARCHIVED');
+    await advance({ days: 2 });
+    const cert = await api.call<SignedCertificate>('GET', `/orders/${orderId}/certificate`, {
+      as: 'lab.acme',
+    });
+    expect(cert.body.certificate.reason).toBe('lab-request');
+    expect(await keysUnder(`accounts/lab-acme/orders/${orderId}/`)).toEqual([]);
+    expect(verifyCertificate(cert.body, await publicKeyPem())).toMatchObject({ valid: true });
+  });
+
+  it('refuses a deletion request before delivery, and another lab gets 404', async () => {
+    const { orderId } = await queuedOrder(api, 'lab.acme');
+    const early = await api.call<{ code: string }>('DELETE', `/orders/${orderId}/files`, { as: 'lab.acme' });
+    expect(early.status).toBe(409);
+    expect((await api.call('DELETE', `/orders/${orderId}`, { as: 'lab.bright' })).status).toBe(404);
+    // Leave the queue empty for the others.
+    const held = await claim(api, 'designer.priya');
+    await handIn(api, 'designer.priya', held.orderId, { seed: 5 });
+    await waitForStatus(api, held.orderId, ['DELIVERED']);
+  });
+});
+
+describe('account termination', () => {
+  it('purges every order of the account, certifies each, and signs one summary', async () => {
+    // Prepare: Bright Smile has an archived order and a draft with a scan; Acme has a draft too.
+    const archived = await archivedOrder('lab.bright', 'PT-3003');
+    const draft = (await queuedOrder(api, 'lab.bright')).orderId;
+    const acme = (await draftOrder(api, 'lab.acme')).orderId;
+    const acmeKeys = await keysUnder(`accounts/lab-acme/orders/${acme}/`);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'accounts/lab-brightness/orders/ord_x/inputs/a.stl',
+        Body: 'x',
+      }),
+    );
+    // Act
+    expect((await api.call('POST', '/accounts/lab-bright/terminate', { as: 'lab.bright' })).status).toBe(403);
+    const res = await api.call<SignedCertificate>('POST', '/accounts/lab-bright/terminate', {
+      as: 'operator.omar',
+    });
+    // Assess
+    expect(res.status).toBe(200);
+    const summary = res.body.certificate;
+    expect(summary).toMatchObject({
+      kind: 'account-summary',
+      accountId: 'lab-bright',
+      reason: 'account-termination',
+    });
+    const listed = (summary.orderCertificates ?? []).map((c) => c.orderId);
+    expect(listed).toEqual(expect.arrayContaining([archived, draft]));
+    const pem = await publicKeyPem();
+    expect(verifyCertificate(res.body, pem)).toMatchObject({ valid: true });
+    for (const orderId of listed) {
+      const cert = await api.call<SignedCertificate>('GET', `/orders/${orderId}/certificate`, {
+        as: 'lab.bright',
+      });
+      expect(verifyCertificate(cert.body, pem)).toMatchObject({ valid: true });
+    }
+    expect(await keysUnder('accounts/lab-bright/')).toEqual([]);
+    expect(await keysUnder(`accounts/lab-acme/orders/${acme}/`)).toEqual(acmeKeys);
+    // A neighbouring account whose id starts the same is untouched.
+    expect(await keysUnder('accounts/lab-brightness/')).toEqual([
+      'accounts/lab-brightness/orders/ord_x/inputs/a.stl',
+    ]);
+  });
+});
