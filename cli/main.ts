@@ -67,8 +67,8 @@ export class CliError extends Error {
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-/** A token for the calls made inside `fn` (scripts acting as several users at once); else the environment's. */
 const session = new AsyncLocalStorage<string>();
+/** Makes the calls inside `fn` with this token (a script acting as several users at once). */
 export const withToken = <T>(accessToken: string, fn: () => Promise<T>): Promise<T> =>
   session.run(accessToken, fn);
 

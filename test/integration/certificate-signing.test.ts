@@ -35,6 +35,8 @@ import { type KmsServer, startKmsServer } from '../../local/kms/server';
 const REGION = 'us-east-1';
 const SIGNING_ALIAS = KMS_KEYS.certificateSigning.alias;
 const DATA_ALIAS = 'alias/caseline/case-data';
+const RSA_ALIAS = 'alias/test/rsa-signing';
+const NEXT_ALIAS = 'alias/test/next-signing-key';
 
 const hasMoto = spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
 if (!hasMoto) {
@@ -43,9 +45,9 @@ if (!hasMoto) {
       '(pip install "moto[server]" to check them against moto too)',
   );
 }
-const hasOpenssl = ['jq', 'openssl'].every(
-  (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0,
-);
+const hasOpenssl =
+  spawnSync('jq', ['--version'], { stdio: 'ignore' }).status === 0 &&
+  spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
 if (!hasOpenssl) {
   console.warn(
     'jq or openssl is not on PATH: the documented verification recipe without Caseline was not run',
@@ -135,14 +137,18 @@ describe('deletion certificates signed by the KMS stand-in', () => {
       keys: [
         { alias: SIGNING_ALIAS, keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' },
         { alias: DATA_ALIAS, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT' },
+        { alias: RSA_ALIAS, keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY' },
+        { alias: NEXT_ALIAS, keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' },
       ],
     });
     kms = clientFor(server.endpoint);
     requests = recordRequests(kms);
     signer = new KmsCertificateSigner(kms, SIGNING_ALIAS);
     dir = mkdtempSync(join(tmpdir(), 'certificates-'));
-    // What a lab is handed: the public key, fetched apart from the signer.
-    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: SIGNING_ALIAS }));
+    // What a lab is handed: the public key, fetched apart from the signer and its client.
+    const lab = clientFor(server.endpoint);
+    const { PublicKey } = await lab.send(new GetPublicKeyCommand({ KeyId: SIGNING_ALIAS }));
+    lab.destroy();
     publicKeyDer = PublicKey ?? new Uint8Array();
     keyPem = write('caseline-public-key.pem', derToPem(publicKeyDer));
 
@@ -295,16 +301,55 @@ describe('deletion certificates signed by the KMS stand-in', () => {
   });
 
   it('refuses to sign with a key that is not an ECC_NIST_P256 signing key, or is unknown', async () => {
-    const wrongKey = new KmsCertificateSigner(kms, DATA_ALIAS);
-    await expect(signCertificate(wrongKey, makeCertificate())).rejects.toThrow(
-      /must be ECC_NIST_P256 for SIGN_VERIFY, not SYMMETRIC_DEFAULT for ENCRYPT_DECRYPT/,
+    const rsa = new KmsCertificateSigner(kms, RSA_ALIAS);
+    await expect(signCertificate(rsa, makeCertificate())).rejects.toThrow(
+      /must be ECC_NIST_P256 for SIGN_VERIFY, not RSA_2048 for SIGN_VERIFY/,
     );
+    for (const [keyId, cause] of [
+      [DATA_ALIAS, 'UnsupportedOperationException'],
+      ['alias/caseline/nope', 'NotFoundException'],
+    ] as const) {
+      const error = await signCertificate(new KmsCertificateSigner(kms, keyId), makeCertificate()).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CertificateSigningError);
+      expect((error as Error).cause).toMatchObject({ name: cause });
+    }
+    // A failed fetch is not cached: the signer asks KMS again next time.
     const unknown = new KmsCertificateSigner(kms, 'alias/caseline/nope');
-    const error = await signCertificate(unknown, makeCertificate()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CertificateSigningError);
-    expect((error as Error).cause).toMatchObject({ name: 'NotFoundException' });
-    // A failed fetch is not cached: the signer asks again next time.
+    const before = requests.publicKeyFetches();
     await expect(unknown.publicKeyDer()).rejects.toBeInstanceOf(CertificateSigningError);
+    await expect(unknown.publicKeyDer()).rejects.toBeInstanceOf(CertificateSigningError);
+    expect(requests.publicKeyFetches() - before).toBe(2);
+  });
+
+  it('refuses the one signature made after the alias moved to a new key, then signs with the new key', async () => {
+    // The stand-in has no UpdateAlias: a middleware sends the alias's requests to another key instead.
+    const moving = clientFor(server.endpoint);
+    let movedTo: string | undefined;
+    moving.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { KeyId?: string };
+        if (movedTo && input.KeyId === SIGNING_ALIAS) input.KeyId = movedTo;
+        return next(args);
+      },
+      { step: 'initialize', name: 'moveAlias' },
+    );
+    try {
+      const rotating = new KmsCertificateSigner(moving, SIGNING_ALIAS);
+      const before = await signCertificate(rotating, makeCertificate());
+      expect(before.signature.keyId).toBe(server.keyArnForAlias(SIGNING_ALIAS));
+
+      movedTo = NEXT_ALIAS;
+      // The cached public key is the old key's: this signature is refused, not handed out.
+      await expect(signCertificate(rotating, makeCertificate())).rejects.toThrow(CertificateSigningError);
+      const after = await signCertificate(rotating, makeCertificate());
+      expect(after.signature.keyId).toBe(server.keyArnForAlias(NEXT_ALIAS));
+      expect(verifyCertificate(after, await rotating.publicKeyDer())).toMatchObject({ valid: true });
+      expect(verifyCertificate(after, publicKeyDer)).toMatchObject({ valid: false, code: 'WRONG_KEY' });
+    } finally {
+      moving.destroy();
+    }
   });
 
   if (hasOpenssl) {

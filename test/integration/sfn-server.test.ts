@@ -127,6 +127,16 @@ async function invokeFunction(functionName: string, payload: unknown): Promise<u
         return { status: 'QUEUED' };
       }
       if (functionName.endsWith(':MarkStuckFunctionArn')) return { ok: true };
+      if (functionName.endsWith(':AwaitDesignFunctionArn')) {
+        tokens.set(`${p.orderId}:design`, String(p.taskToken));
+        return { status: 'QUEUED' };
+      }
+      if (functionName.endsWith(':QaDesignFunctionArn')) return { passed: true };
+      if (functionName.endsWith(':DeliverAndAwaitDecisionFunctionArn')) {
+        tokens.set(`${p.orderId}:decision`, String(p.taskToken));
+        return { status: 'DELIVERED' };
+      }
+      if (functionName.endsWith(':ArchiveOrderFunctionArn')) return { status: 'ARCHIVED' };
       throw new Error(`unexpected function ${functionName}`);
   }
 }
@@ -251,14 +261,33 @@ describe('local Step Functions over the wire', () => {
     expect(attempts.get('r-down')).toBe(4); // the first attempt and MaxAttempts retries
   });
 
-  it('runs the project order workflow: Ingest -> Queued, and Ingest failure -> MarkStuck -> OrderStuck', async () => {
-    const queued = await settled(await start('order-workflow', { orderId: 'o-9', accountId: 'a-1' }));
-    expect(queued.status).toBe('SUCCEEDED');
-    expect(JSON.parse(queued.output ?? '{}')).toEqual({
+  it('runs the project order workflow: ingest, design wait, QA, delivery wait, archive; and failure -> MarkStuck -> OrderStuck', async () => {
+    const run = await start('order-workflow', { orderId: 'o-9', accountId: 'a-1' });
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: await tokenFor('o-9:design'),
+        output: JSON.stringify({ orderId: 'o-9', version: 1 }),
+      }),
+    );
+    await sfn.send(
+      new SendTaskSuccessCommand({
+        taskToken: await tokenFor('o-9:decision'),
+        output: JSON.stringify({ orderId: 'o-9', decision: 'accept' }),
+      }),
+    );
+    const archived = await settled(run);
+    expect(archived.status).toBe('SUCCEEDED');
+    expect(JSON.parse(archived.output ?? '{}')).toEqual({
       orderId: 'o-9',
       accountId: 'a-1',
       ingest: { status: 'QUEUED' },
+      design: { version: 1 },
+      qa: { passed: true },
+      decision: { decision: 'accept' },
     });
+    expect(
+      calls.filter((c) => c.functionName.endsWith(':ArchiveOrderFunctionArn')).map((c) => c.payload),
+    ).toEqual([{ orderId: 'o-9', accountId: 'a-1' }]);
 
     const stuck = await settled(await start('order-workflow', { orderId: 'stuck', accountId: 'a-1' }));
     expect(stuck).toMatchObject({ status: 'FAILED', error: 'OrderStuck' });
