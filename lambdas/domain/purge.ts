@@ -19,11 +19,11 @@ import { recordAudit } from './audit';
 import {
   backupsClearBy,
   type CertificateSigner,
-  canonicalJson,
   type DeletedObject,
   type DeletionCertificate,
   type SignedCertificate,
   signCertificate,
+  signedCertificateSha256,
 } from './certificate';
 import { acceptDelivery, type DesignDeps } from './design';
 import { type Order, orderPrefix } from './order';
@@ -65,10 +65,6 @@ export const PURGE_PROCESS = 'caseline purge-sweep';
 export const DEFAULT_DELETION_GRACE_DAYS = 30;
 
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
-const sha256Of = async (text: string) => {
-  const { createHash } = await import('node:crypto');
-  return createHash('sha256').update(text).digest('hex');
-};
 
 const hidden = (order: Order) => Boolean(order.deletionRequest && order.deletionRequest.scope === 'order');
 
@@ -102,7 +98,13 @@ export const purgeOrder = async (
     });
   const recordsAnonymised = await deps.purgeStore.anonymise(orderId, scope);
   const files = await deps.orders.files(orderId);
-  const shaByKey = new Map(files.map((f) => [f.key, f.sha256]));
+  // A declared SHA-256 describes the object as uploaded: attach it only where one version exists.
+  const versionsPerKey = new Map<string, number>();
+  for (const o of manifest)
+    if (!o.deleteMarker) versionsPerKey.set(o.key, (versionsPerKey.get(o.key) ?? 0) + 1);
+  const shaByKey = new Map(
+    files.filter((f) => versionsPerKey.get(f.key) === 1).map((f) => [f.key, f.sha256]),
+  );
   const deletedAt = deps.clock.now();
   const certificate: DeletionCertificate = {
     certificateId: deps.ids.next('cert'),
@@ -319,7 +321,7 @@ export const terminateAccount = async (deps: PurgeDeps, actor: Actor, accountId:
         orderCertificates.push({
           orderId: order.orderId,
           certificateId: signed.certificate.certificateId,
-          sha256: await sha256Of(canonicalJson(signed)),
+          sha256: signedCertificateSha256(signed),
         });
       }
     }
