@@ -1,0 +1,144 @@
+/**
+ * The purge sweep's DynamoDB reads must grow with the orders due, not with the orders held:
+ * 10,000 archived orders with 100 due, against 100 archived with 100 due. Seeds archived orders
+ * straight into the local DynamoDB, runs the real sweep (real adapters, local S3/KMS), and counts
+ * what the sweep read, by command and by items the database examined (ScannedCount).
+ */
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { sweepPurges } from '../lambdas/domain/purge';
+import { makeDocumentClient } from '../lambdas/shared/clients';
+import { readConfig } from '../lambdas/shared/config';
+import { localTableName } from '../lib/definitions';
+import { startLocalStack } from '../local/stack';
+
+export interface SweepReads {
+  archived: number;
+  due: number;
+  purged: number;
+  commands: Record<string, number>;
+  itemsExamined: number;
+  ms: number;
+}
+
+const seed = async (
+  ddb: ReturnType<typeof makeDocumentClient>,
+  run: string,
+  archived: number,
+  due: number,
+  now: Date,
+) => {
+  const table = localTableName('orders');
+  const items = Array.from({ length: archived }, (_, i) => {
+    const orderId = `ord_bench_${run}_${String(i).padStart(6, '0')}`;
+    const isDue = i < due;
+    const purgeAt = new Date(
+      now.getTime() + (isDue ? -3_600_000 : 86_400_000 * (1 + (i % 700))),
+    ).toISOString();
+    return {
+      pk: `ORDER#${orderId}`,
+      sk: 'META',
+      entity: 'order',
+      orderId,
+      accountId: `lab-bench-${run}`,
+      status: 'ARCHIVED',
+      createdAt: now.toISOString(),
+      items: [],
+      phi: 'not-real',
+      purgeAfter: purgeAt,
+      gsi1pk: `ACCOUNT#lab-bench-${run}`,
+      gsi1sk: `${now.toISOString()}#${orderId}`,
+      gsi2pk: 'PURGE#PENDING',
+      gsi2sk: `${purgeAt}#${orderId}`,
+    };
+  });
+  for (let i = 0; i < items.length; i += 25) {
+    await ddb.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+};
+
+export const measureSweep = async (archived: number, due: number): Promise<SweepReads> => {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const stack = await startLocalStack({ port: 0 });
+  try {
+    const cfg = readConfig(stack.env);
+    const seeder = makeDocumentClient(cfg);
+    const { adjustableClock } = await import('../lambdas/shared/clock');
+    await seed(seeder, String(archived), archived, due, adjustableClock.now());
+    // The sweep's own wiring, with a client that counts what it reads.
+    const { purgeDeps } = await import('../lambdas/shared/deps');
+    const deps = purgeDeps();
+    const commands: Record<string, number> = {};
+    let itemsExamined = 0;
+    const client = (deps.orders as unknown as { ddb: { middlewareStack: { add: Function } } }).ddb;
+    client.middlewareStack.add(
+      (
+        next: (a: unknown) => Promise<{ output: Record<string, unknown> }>,
+        context: { commandName?: string },
+      ) =>
+        async (args: unknown) => {
+          const result = await next(args);
+          const name = context.commandName ?? 'unknown';
+          commands[name] = (commands[name] ?? 0) + 1;
+          const out = result.output;
+          itemsExamined += typeof out.ScannedCount === 'number' ? out.ScannedCount : out.Item ? 1 : 0;
+          return result;
+        },
+      { step: 'initialize', name: 'benchCountReads' },
+    );
+    const started = performance.now();
+    let purged = 0;
+    for (;;) {
+      const r = await sweepPurges(deps);
+      purged += r.purged;
+      if (r.due === 0) break;
+    }
+    const ms = Math.round(performance.now() - started);
+    client.middlewareStack.remove('benchCountReads');
+    return { archived, due, purged, commands, itemsExamined, ms };
+  } finally {
+    await stack.stop();
+  }
+};
+
+/**
+ * One measurement per process (handlers read their configuration once per process), so the
+ * comparison runs this file twice: `tsx bench/purge-sweep.ts --archived 10000 --due 100`.
+ */
+if (process.argv[1]?.endsWith('purge-sweep.ts')) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({
+    options: { archived: { type: 'string', default: '100' }, due: { type: 'string', default: '100' } },
+  });
+  process.stdout.write(
+    `${JSON.stringify(await measureSweep(Number(values.archived), Number(values.due)))}\n`,
+  );
+}
+
+/** Runs both sizes in child processes and compares what the sweep read. */
+export const comparePurgeSweeps = async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const self = fileURLToPath(import.meta.url);
+  const run = (archived: number, due: number) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', self, '--archived', String(archived), '--due', String(due)],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+          maxBuffer: 10 * 1024 * 1024,
+        },
+      )
+        .trim()
+        .split('\n')
+        .pop() ?? '{}',
+    ) as SweepReads;
+  const small = run(100, 100);
+  const large = run(10_000, 100);
+  return { small, large, readsRatio: Number((large.itemsExamined / small.itemsExamined).toFixed(2)) };
+};
