@@ -73,7 +73,11 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
     const deps = purgeDeps();
     const commands: Record<string, number> = {};
     let itemsExamined = 0;
-    const client = (deps.orders as unknown as { ddb: { middlewareStack: { add: Function; remove: (name: string) => boolean } } }).ddb;
+    const client = (
+      deps.orders as unknown as {
+        ddb: { middlewareStack: { add: Function; remove: (name: string) => boolean } };
+      }
+    ).ddb;
     client.middlewareStack.add(
       (
         next: (a: unknown) => Promise<{ output: Record<string, unknown> }>,
