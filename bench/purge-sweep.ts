@@ -4,7 +4,7 @@
  * straight into the local DynamoDB, runs the real sweep (real adapters, local S3/KMS), and counts
  * what the sweep read, by command and by items the database examined (ScannedCount).
  */
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sweepPurges } from '../lambdas/domain/purge';
 import { makeDocumentClient } from '../lambdas/shared/clients';
 import { readConfig } from '../lambdas/shared/config';
@@ -73,24 +73,16 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
     const deps = purgeDeps();
     const commands: Record<string, number> = {};
     let itemsExamined = 0;
-    const client = (
-      deps.orders as unknown as {
-        ddb: { middlewareStack: { add: Function; remove: (name: string) => boolean } };
-      }
-    ).ddb;
+    const client = (deps.orders as unknown as { ddb: DynamoDBDocumentClient }).ddb;
     client.middlewareStack.add(
-      (
-        next: (a: unknown) => Promise<{ output: Record<string, unknown> }>,
-        context: { commandName?: string },
-      ) =>
-        async (args: unknown) => {
-          const result = await next(args);
-          const name = context.commandName ?? 'unknown';
-          commands[name] = (commands[name] ?? 0) + 1;
-          const out = result.output;
-          itemsExamined += typeof out.ScannedCount === 'number' ? out.ScannedCount : out.Item ? 1 : 0;
-          return result;
-        },
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const name = context.commandName ?? 'unknown';
+        commands[name] = (commands[name] ?? 0) + 1;
+        const out = result.output as Record<string, unknown>;
+        itemsExamined += typeof out.ScannedCount === 'number' ? out.ScannedCount : out.Item ? 1 : 0;
+        return result;
+      },
       { step: 'initialize', name: 'benchCountReads' },
     );
     const started = performance.now();

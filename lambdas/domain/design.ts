@@ -164,7 +164,7 @@ export const awaitDesign = async (
 /** Workflow task: checks the hand-in the way ingest checks inputs. */
 export const qaDesign = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
   const order = await deps.orders.get(input.orderId);
-  if (!order || order.status !== 'QA') return { passed: false };
+  if (order?.status !== 'QA') return { passed: false };
   const version = order.designVersion ?? 0;
   const outputs = (await deps.orders.files(order.orderId)).filter(
     (f) => f.role === 'output' && f.version === version,

@@ -4,7 +4,7 @@ import { httpHandler, pathParam } from '../shared/http';
 
 const deps = designDeps();
 
-export const handler = httpHandler(async ({ actor, params, body }) => ({
+export const handler = httpHandler(async ({ actor, params }) => ({
   statusCode: 200,
   body: await deliverablesOf(deps, actor, pathParam(params, 'orderId')),
 }));
