@@ -9,12 +9,14 @@
  *                                    in flight: POST /queue/claim p50/p99, and no order held twice
  *   lifecycle  (bench/lifecycle.ts)  create → upload → submit → claim → hand-in → QA → delivered →
  *                                    accept → ARCHIVED, many in flight: orders per minute, latencies
+ *   purge      (bench/purge.ts)      the purge sweep's DynamoDB reads with 100 archived / 100 due and
+ *                                    with 10,000 archived / 100 due: they must be the same
  *
- * Prints one JSON object { intake, claims, lifecycle }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge }; exits 1 if a part failed or found a problem.
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
  *   lifecycle: --lifecycle-orders N (60) --in-flight N (4 per lab) --workers N (3 per designer)
- *   --only intake,claims,lifecycle
+ *   --only intake,claims,lifecycle,purge
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -33,7 +35,7 @@ const { values } = parseArgs({
     'lifecycle-orders': { type: 'string', default: '60' },
     'in-flight': { type: 'string', default: '4' },
     workers: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'intake,claims,lifecycle' },
+    only: { type: 'string', default: 'intake,claims,lifecycle,purge' },
   },
 });
 
@@ -55,6 +57,7 @@ const parts = {
     ['--workers', values.workers],
     ['--triangles', values.triangles],
   ],
+  purge: [],
 } as const;
 type Part = keyof typeof parts;
 

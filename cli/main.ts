@@ -28,6 +28,10 @@
  *   npx caseline submit-design ORDER_ID
  *   npx caseline release ORDER_ID                    (gives the order back to the queue)
  *
+ * Anyone (no token, no network):
+ *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:
+ *                       PEM, DER, or the JSON of GET /certificates/public-key; exits 1 if invalid)
+ *
  * CASELINE_API (default http://127.0.0.1:4000) and CASELINE_TOKEN (or the token `login` saved)
  * say where and who. Errors print the API's message, never a stack trace.
  */
@@ -49,6 +53,7 @@ import { basename, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { verifyCertificateFile } from './verify-certificate';
 
 const API = (process.env.CASELINE_API ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
 const TOKEN_FILE = join(process.env.CASELINE_HOME ?? join(homedir(), '.caseline'), 'token.json');
@@ -729,9 +734,26 @@ export const run = async (argv: string[]): Promise<void> => {
       out(`Released ${orderId}: ${res.status}, back in the queue.`);
       return;
     }
+    case 'verify-certificate': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { key: { type: 'string' } },
+      });
+      const [file, ...more] = positionals;
+      if (!file || !values.key || more.length) {
+        throw new CliError(
+          'Usage: caseline verify-certificate FILE --key KEYFILE  (KEYFILE: PEM, DER, or the JSON of GET /certificates/public-key)',
+        );
+      }
+      const result = await verifyCertificateFile(file, values.key);
+      if (!result.ok) throw new CliError(result.message);
+      out(result.message);
+      return;
+    }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release. See cli/main.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; anyone: verify-certificate. See cli/main.ts for options.',
       );
   }
 };

@@ -197,8 +197,9 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   const localRoutes: Record<string, LocalRoute> = {
     'GET /local/users': async () => ({
       status: 200,
-      body: SEED_USERS.map(({ username, roles, accountId, description }) => ({
+      body: SEED_USERS.map(({ username, sub, roles, accountId, description }) => ({
         username,
+        sub,
         roles,
         accountId,
         description,

@@ -3,7 +3,7 @@
  * addresses to the tests, which reach it only over the wire.
  */
 import type { TestProject } from 'vitest/node';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,6 +17,8 @@ let stack: LocalStack | undefined;
 
 export async function setup(project: TestProject) {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  // Imported only now: the logger reads its level when its module first loads.
+  const { startLocalStack } = await import('../../local/stack');
   stack = await startLocalStack({
     port: 0,
     // Retries wait 0 s in tests: the backoff is in the ASL, the tests check the behaviour.

@@ -4,6 +4,12 @@
  * its prefix, touch nothing outside it, strip PHI from the record, and end in a certificate that
  * verifies with the published key while a tampered copy does not.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -16,6 +22,9 @@ import { BUCKETS, localTableName } from '../../lib/definitions';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api } from '../support/api';
 import { claim, draftOrder, handIn, queuedOrder, waitForStatus } from '../support/lifecycle';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
 
 let stack: LocalStack;
 let api: Api;
@@ -122,6 +131,42 @@ describe('purge after retention', () => {
     expect(verifyCertificate(tampered, pem).valid).toBe(false);
     // Another lab cannot fetch it.
     expect((await api.call('GET', `/orders/${orderId}/certificate`, { as: 'lab.bright' })).status).toBe(404);
+    // Anyone with the public key verifies it offline with the CLI, which fails loudly on a tampered copy.
+    const dir = mkdtempSync(join(tmpdir(), 'caseline-cert-'));
+    try {
+      writeFileSync(join(dir, 'cert.json'), JSON.stringify(cert.body, null, 2));
+      writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
+      writeFileSync(join(dir, 'key.pem'), pem);
+      const cli = (file: string) =>
+        run(
+          process.execPath,
+          [
+            join(ROOT, 'cli', 'caseline.mjs'),
+            'verify-certificate',
+            join(dir, file),
+            '--key',
+            join(dir, 'key.pem'),
+          ],
+          {
+            cwd: ROOT,
+          },
+        ).then(
+          (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => ({
+            code: e.code,
+            out: e.stdout,
+            err: e.stderr,
+          }),
+        );
+      const good = await cli('cert.json');
+      expect(good.code).toBe(0);
+      expect(good.out).toContain(orderId);
+      const bad = await cli('tampered.json');
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain('INVALID');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finishes a purge that crashed halfway on the next sweep', async () => {

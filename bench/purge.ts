@@ -100,21 +100,7 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
   }
 };
 
-/**
- * One measurement per process (handlers read their configuration once per process), so the
- * comparison runs this file twice: `tsx bench/purge-sweep.ts --archived 10000 --due 100`.
- */
-if (process.argv[1]?.endsWith('purge-sweep.ts')) {
-  const { parseArgs } = await import('node:util');
-  const { values } = parseArgs({
-    options: { archived: { type: 'string', default: '100' }, due: { type: 'string', default: '100' } },
-  });
-  process.stdout.write(
-    `${JSON.stringify(await measureSweep(Number(values.archived), Number(values.due)))}\n`,
-  );
-}
-
-/** Runs both sizes in child processes and compares what the sweep read. */
+/** Runs both sizes in child processes (one stack per process) and compares what the sweep read. */
 export const comparePurgeSweeps = async () => {
   const { execFileSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
@@ -138,3 +124,18 @@ export const comparePurgeSweeps = async () => {
   const large = run(10_000, 100);
   return { small, large, readsRatio: Number((large.itemsExamined / small.itemsExamined).toFixed(2)) };
 };
+
+/**
+ * `tsx bench/purge.ts` compares 100 archived/100 due with 10,000 archived/100 due;
+ * `--archived N --due M` measures one size (what the comparison runs in a child process).
+ */
+if (process.argv[1]?.endsWith('purge.ts')) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({
+    options: { archived: { type: 'string' }, due: { type: 'string', default: '100' } },
+  });
+  const result = values.archived
+    ? await measureSweep(Number(values.archived), Number(values.due))
+    : await comparePurgeSweeps();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
