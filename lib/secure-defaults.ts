@@ -87,7 +87,11 @@ export const secureBucketProps = (options: SecureBucketOptions): BucketProps => 
   bucketKeyEnabled: true,
   serverAccessLogsBucket: options.serverAccessLogsBucket,
   serverAccessLogsPrefix: options.serverAccessLogsPrefix,
-  lifecycleRules: [{ id: 'noncurrent-and-abandoned-uploads', ...lifecycleBaseline }],
+  lifecycleRules: [
+    { id: 'noncurrent-and-abandoned-uploads', ...lifecycleBaseline },
+    // A delete marker left with no versions behind it goes too: the safety net behind a purge.
+    { id: 'orphaned-delete-markers', expiredObjectDeleteMarker: true },
+  ],
 });
 
 /**

@@ -144,13 +144,16 @@ describe('S3 buckets', () => {
       expect(rule).not.toHaveProperty('ExpirationDate');
       expect(rule).not.toHaveProperty('Transitions');
     }
-    // What the lifecycle does do: old versions and abandoned multipart uploads go.
+    // What the lifecycle does do: old versions, orphaned delete markers and abandoned multipart uploads go.
     expect(rules).toContainEqual(
       expect.objectContaining({
         Status: 'Enabled',
         NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_RETENTION_DAYS },
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }),
     );
   });
 
