@@ -4,10 +4,10 @@
  * way a lab would: verifyCertificate with the DER public key, verifyCertificateFile with a PEM file,
  * and, where jq and openssl are installed, the documented recipe that needs no Caseline code.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+
+import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -31,6 +31,7 @@ import {
 } from '../../lambdas/domain/certificate';
 import { KMS_KEYS } from '../../lib/definitions';
 import { type KmsServer, startKmsServer } from '../../local/kms/server';
+import { hasMoto, startMoto } from '../support/moto';
 
 const REGION = 'us-east-1';
 const SIGNING_ALIAS = KMS_KEYS.certificateSigning.alias;
@@ -38,7 +39,6 @@ const DATA_ALIAS = 'alias/caseline/case-data';
 const RSA_ALIAS = 'alias/test/rsa-signing';
 const NEXT_ALIAS = 'alias/test/next-signing-key';
 
-const hasMoto = spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
 if (!hasMoto) {
   console.warn(
     'moto_server is not on PATH: deletion certificates were signed against the local KMS stand-in only ' +
@@ -390,70 +390,6 @@ describe('deletion certificates signed by the KMS stand-in', () => {
 });
 
 // ---------------------------------------------------------------- moto_server
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-
-/** moto_server on a free port, in its own process group (the pyenv shim starts a child). */
-const startMoto = async () => {
-  const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  let failed: Error | undefined;
-  child.once('error', (error) => {
-    failed = error;
-  });
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, name);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), 5_000);
-    await exited(child);
-    clearTimeout(timer);
-  };
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (failed || child.exitCode !== null) {
-      throw new Error(`moto_server did not start: ${failed?.message ?? `exit ${child.exitCode}`}\n${stderr}`);
-    }
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { endpoint, stop };
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto_server did not answer on ${endpoint} within 30 s\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
 
 if (hasMoto) {
   // moto ignores MessageType (it hashes a DIGEST again), so only a RAW-sized certificate is signed there.

@@ -6,7 +6,7 @@
  * Where moto 5 departs from real KMS, the AWS behaviour is asserted for the stand-in only
  * (`strict`), and moto is held to the weaker property it does have (usually: it refuses too).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+
 import {
   constants,
   createHash,
@@ -17,7 +17,6 @@ import {
   verify,
 } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -41,16 +40,11 @@ import {
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKmsServer } from '../../local/kms/server';
+import { hasMoto, type Running, startMoto } from '../support/moto';
 
 const REGION = 'us-east-1';
 
-const hasMoto = spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
 if (!hasMoto) console.warn('moto_server not installed: KMS conformance ran against the local stand-in only');
-
-interface Running {
-  endpoint: string;
-  stop(): Promise<void>;
-}
 
 interface Target {
   name: string;
@@ -60,73 +54,9 @@ interface Target {
   start(): Promise<Running>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
 const startStandIn = async (): Promise<Running> => {
   const server = await startKmsServer({ region: REGION, accountId: '111122223333', port: 0 });
   return { endpoint: server.endpoint, stop: () => server.close() };
-};
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-
-const startMoto = async (): Promise<Running> => {
-  const port = await freePort();
-  // Its own process group, so stopping it also stops whatever the pyenv shim started.
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  let failed: Error | undefined;
-  child.once('error', (error) => {
-    failed = error;
-  });
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, name);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), 5_000);
-    await exited(child);
-    clearTimeout(timer);
-  };
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (failed || child.exitCode !== null) {
-      throw new Error(`moto_server did not start: ${failed?.message ?? `exit ${child.exitCode}`}\n${stderr}`);
-    }
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { endpoint, stop };
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto_server did not answer on ${endpoint} within 30 s\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 };
 
 const TARGETS: Target[] = [

@@ -9,9 +9,8 @@
  * - Against a stubbed client, for what no server here does: foreign keys in a listing, refused
  *   deletions, and a 405 from AWS's own endpoints.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -33,6 +32,7 @@ import { orderPrefix } from '../../lambdas/domain/order';
 import { makeS3Client } from '../../lambdas/shared/clients';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS } from '../../lib/definitions';
+import { hasMoto, startMoto } from '../support/moto';
 
 const bucket = BUCKETS.caseFiles.localName;
 const uid = () => randomBytes(6).toString('hex');
@@ -306,72 +306,7 @@ describe('S3Purger with a stubbed client', () => {
 });
 
 // moto_server, where installed: a real versioned bucket.
-const hasMoto = spawnSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
 if (!hasMoto) console.warn('moto_server not installed: S3 version purge ran against the local stand-in only');
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-
-const startMoto = async () => {
-  const port = await freePort();
-  // Its own process group, so stopping it also stops whatever the pyenv shim started.
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  let failed: Error | undefined;
-  child.once('error', (error) => {
-    failed = error;
-  });
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, name);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    signal('SIGTERM');
-    const timer = setTimeout(() => signal('SIGKILL'), 5_000);
-    await exited(child);
-    clearTimeout(timer);
-  };
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (failed || child.exitCode !== null) {
-      throw new Error(`moto_server did not start: ${failed?.message ?? `exit ${child.exitCode}`}\n${stderr}`);
-    }
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) return { endpoint, stop };
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto_server did not answer on ${endpoint} within 30 s\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
 
 if (hasMoto) {
   describe('S3Purger on moto_server (versioned bucket)', () => {
