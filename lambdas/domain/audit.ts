@@ -32,7 +32,8 @@ export type AuditAction =
   | 'order.delete-request'
   | 'order.delete-withdraw'
   | 'order.certificate'
-  | 'account.terminate';
+  | 'account.terminate'
+  | 'access.forbidden';
 
 export interface AuditEvent {
   readonly eventId: string;
@@ -47,8 +48,10 @@ export interface AuditEvent {
   readonly sourceIp: string;
   readonly orderId?: string;
   readonly fileId?: string;
-  /** A code (NOT_OWNER, NOT_FOUND, WRONG_STATE): never free text. */
+  /** A code (NOT_OWNER, NOT_FOUND, WRONG_STATE, WRONG_ROLE): never free text. */
   readonly reason?: string;
+  /** The API route, for refusals decided before any order was read. */
+  readonly route?: string;
 }
 
 export const recordAudit = async (

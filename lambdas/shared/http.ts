@@ -11,7 +11,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { HttpError, ValidationError } from './errors';
+import { ForbiddenError, HttpError, ValidationError } from './errors';
 import { type Actor, actorFrom } from './identity';
 import { errorFacts, logger } from './logger';
 
@@ -72,6 +72,36 @@ export const errorResponse = (error: unknown, requestId: string): HttpResponse =
   });
 };
 
+/**
+ * A caller whose role may not use a route is refused before any domain code runs; the attempt is
+ * still an audit event (who, which route, which order if the path names one). Best effort: the
+ * refusal stands whether or not the event could be written, since nothing was read.
+ */
+const auditForbidden = async (event: HttpEvent) => {
+  try {
+    const actor = actorFrom(event);
+    const { productionDeps } = await import('./deps');
+    const deps = productionDeps();
+    const orderId = event.pathParameters?.orderId;
+    await deps.audit.append({
+      eventId: deps.ids.next('aud'),
+      at: deps.clock.now().toISOString(),
+      accountId: actor.accountId,
+      actorSub: actor.sub,
+      actorRole: actor.roles[0] ?? 'none',
+      actorAccountId: actor.accountId,
+      action: 'access.forbidden',
+      outcome: 'DENIED',
+      sourceIp: actor.sourceIp,
+      ...(orderId ? { orderId } : {}),
+      reason: 'WRONG_ROLE',
+      route: event.routeKey,
+    });
+  } catch (error) {
+    logger.warn('forbidden attempt not audited', errorFacts(error));
+  }
+};
+
 export interface HttpHandlerOptions {
   /** Public routes (health) skip the identity check; every other route needs a verified token. */
   readonly public?: boolean;
@@ -86,6 +116,7 @@ export const httpHandler = (
       onError: async (request) => {
         const requestId =
           request.context?.awsRequestId ?? request.event?.requestContext?.requestId ?? 'unknown';
+        if (request.error instanceof ForbiddenError && request.event) await auditForbidden(request.event);
         const status = request.error instanceof HttpError ? request.error.statusCode : 500;
         if (status >= 500) logger.error('request failed', { ...errorFacts(request.error), requestId });
         else logger.info('request refused', { ...errorFacts(request.error), status, requestId });

@@ -302,6 +302,29 @@ describe('order intake on the local stack', () => {
     ).toBe('DRAFT');
   });
 
+  it('audits a refusal by role too: a designer on a lab route', async () => {
+    const orderId = await createOrder('lab.acme');
+    const res = await api.call('GET', `/orders/${orderId}`, { as: 'designer.marco' });
+    expect(res.status).toBe(403);
+    const { Items } = await ddb.send(
+      new QueryCommand({
+        TableName: localTableName('audit'),
+        IndexName: 'byActor',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'ACTOR#u-des-marco' },
+      }),
+    );
+    expect(Items).toContainEqual(
+      expect.objectContaining({
+        action: 'access.forbidden',
+        outcome: 'DENIED',
+        orderId,
+        reason: 'WRONG_ROLE',
+        route: 'GET /orders/{orderId}',
+      }),
+    );
+  });
+
   it('audits an order view with who, what, when and from where', async () => {
     const orderId = await createOrder('lab.coast');
     await api.call('GET', `/orders/${orderId}`, { as: 'lab.coast' });
