@@ -9,6 +9,9 @@
  *   revised (offered first to its designer), one lease expires and another designer picks the
  *   order up, one delivery is accepted automatically after the operator moves the clock 8 days.
  *   Then (scripts/demo-report.ts) each order's timeline and the notifications outbox.
+ *   Part 3, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
+ *   the grace period, its certificate verified offline (and a tampered copy refused), and an
+ *   account termination with one summary certificate.
  *
  *   --mb N     size of the generated scan in MB (default 80; at most 64 is one presigned PUT)
  *
@@ -39,6 +42,7 @@ try {
   const { runIntake } = await import('./demo-intake');
   const { runLifecycle } = await import('./demo-lifecycle');
   const { printReport } = await import('./demo-report');
+  const { runPurge } = await import('./demo-purge');
   const demo: Demo = { apiUrl: stack.apiUrl, api: new Api(stack.apiUrl), cli, dir };
 
   say(`Local stack up in ${stack.startupMs} ms at ${stack.apiUrl}`);
@@ -50,6 +54,7 @@ try {
     [...orders, { orderId: intake.rejectedOrderId, lab: 'lab.acme', story: 'truncated scan' }],
     next,
   );
+  await runPurge(demo, orders, next + 2);
   say(`\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 } catch (error) {
   process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);

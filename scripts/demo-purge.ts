@@ -1,0 +1,83 @@
+/**
+ * The demo's third part: deletion with proof. A lab asks for an archived order's case files to
+ * be deleted; they are hidden at once; after the grace period the purge sweep deletes every
+ * object and signs a certificate, which anyone verifies offline with the public key (and a
+ * tampered copy fails). Then a partner leaves: its account is terminated with one summary.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { verifyCertificateFile } from '../cli/verify-certificate';
+import type { SignedCertificate } from '../lambdas/domain/certificate';
+import type { DemoOrder } from './demo-lifecycle';
+import { call, type Demo, say, step, view } from './demo-support';
+
+export const runPurge = async (demo: Demo, orders: readonly DemoOrder[], first: number): Promise<number> => {
+  let n = first;
+  say('\n== Part 3: deletion with proof ==');
+  let archived: DemoOrder | undefined;
+  for (const o of orders.filter((x) => x.lab === 'lab.acme')) {
+    if ((await view(demo, o.lab, o.orderId)).status === 'ARCHIVED') {
+      archived = o;
+      break;
+    }
+  }
+  if (!archived) throw new Error('no archived Acme order to delete');
+  const { orderId } = archived;
+
+  step(n++, `Acme asks for the case files of ${orderId} to be deleted`);
+  const request = await call<{ purgeAt: string }>(demo, 'lab.acme', 'DELETE', `/orders/${orderId}/files`);
+  say(`   -> hidden at once; purge after the 30-day grace period, at ${request.purgeAt}`);
+  const hidden = await demo.api.call<{ message: string }>('GET', `/orders/${orderId}/deliverables`, {
+    as: 'lab.acme',
+  });
+  say(`   -> deliverables now: HTTP ${hidden.status} ${hidden.body.message}`);
+
+  step(n++, 'The operator moves the clock 31 days; the purge sweep runs');
+  const moved = await call<{ now: string; jobs: { job: string; result?: unknown }[] }>(
+    demo,
+    'operator.omar',
+    'POST',
+    '/local/clock/advance',
+    { days: 31 },
+  );
+  const sweep = moved.jobs.find((j) => j.job === 'purgeSweep');
+  say(
+    `   -> clock now ${moved.now.slice(0, 16).replace('T', ' ')} UTC; purgeSweep: ${JSON.stringify(sweep?.result)}`,
+  );
+
+  step(n++, 'Acme fetches its deletion certificate and verifies it offline');
+  const signed = await call<SignedCertificate>(demo, 'lab.acme', 'GET', `/orders/${orderId}/certificate`);
+  const c = signed.certificate;
+  say(
+    `   -> ${c.certificateId}: ${c.objects.length} objects deleted at ${c.deletedAt} by ${c.process} (${c.reason})`,
+  );
+  say(
+    `   -> records anonymised: ${c.recordsAnonymised.join(', ')}; no backup can hold them after ${c.backupsClearBy}`,
+  );
+  const key = await call<{ publicKeyPem: string }>(demo, undefined, 'GET', '/certificates/public-key');
+  writeFileSync(join(demo.dir, 'certificate.json'), JSON.stringify(signed, null, 2));
+  writeFileSync(join(demo.dir, 'key.pem'), key.publicKeyPem);
+  const tampered = structuredClone(signed);
+  tampered.certificate.deletedAt = '2020-01-01T00:00:00.000Z';
+  writeFileSync(join(demo.dir, 'tampered.json'), JSON.stringify(tampered));
+  say(`   $ caseline verify-certificate certificate.json --key key.pem`);
+  say(
+    `   ${(await verifyCertificateFile(join(demo.dir, 'certificate.json'), join(demo.dir, 'key.pem'))).message}`,
+  );
+  say(`   $ caseline verify-certificate tampered.json --key key.pem`);
+  say(
+    `   ${(await verifyCertificateFile(join(demo.dir, 'tampered.json'), join(demo.dir, 'key.pem'))).message}`,
+  );
+
+  step(n++, 'Bright Smile Lab leaves: the operator terminates its account');
+  const summary = await call<SignedCertificate>(
+    demo,
+    'operator.omar',
+    'POST',
+    '/accounts/lab-bright/terminate',
+  );
+  say(
+    `   -> ${summary.certificate.certificateId}: ${summary.certificate.orderCertificates?.length ?? 0} orders purged, each with its own certificate, listed in one signed summary`,
+  );
+  return n;
+};
