@@ -21,7 +21,7 @@ import {
   orderPrefix,
   phiContext,
 } from './order';
-import { releaseGuards, URL_TTL_SECONDS } from './orders';
+import { loadOwnedOrder, releaseGuards, URL_TTL_SECONDS } from './orders';
 import { screenFreeText } from './phi-screen';
 import type { Deps } from './ports';
 
@@ -610,22 +610,10 @@ export const releaseAssignment = async (deps: DesignDeps, actor: Actor, orderId:
 
 // ---------------------------------------------------------------- labs
 
+/** A lab's own order; anything else is a 404 and an audited denial (the one check, in orders.ts). */
 const loadOwnDelivered = async (deps: DesignDeps, actor: Actor, orderId: string, action: AuditAction) => {
   requireRole(actor, 'lab');
-  const order = await deps.orders.get(orderId);
-  if (!order || order.accountId !== actor.accountId) {
-    await recordAudit(deps, actor, {
-      accountId: order?.accountId ?? actor.accountId,
-      action,
-      outcome: 'DENIED',
-      orderId,
-      reason: order ? 'NOT_OWNER' : 'NOT_FOUND',
-    });
-    throw new NotFoundError(
-      `No order ${orderId} in your account. Check the id, or list your orders with GET /orders.`,
-    );
-  }
-  return order;
+  return loadOwnedOrder(deps, actor, orderId, action);
 };
 
 export const deliverablesOf = async (deps: DesignDeps, actor: Actor, orderId: string) => {

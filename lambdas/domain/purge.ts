@@ -27,7 +27,7 @@ import {
 } from './certificate';
 import { acceptDelivery, type DesignDeps } from './design';
 import { type Order, orderPrefix } from './order';
-import { cancelOrder } from './orders';
+import { cancelOrder, loadOwnedOrder } from './orders';
 
 export interface PurgedObject {
   readonly key: string;
@@ -183,20 +183,7 @@ export const sweepPurges = async (deps: PurgeDeps, limit = 100) => {
 
 const loadOwn = async (deps: PurgeDeps, actor: Actor, orderId: string) => {
   requireRole(actor, 'lab');
-  const order = await deps.orders.get(orderId);
-  if (!order || order.accountId !== actor.accountId) {
-    await recordAudit(deps, actor, {
-      accountId: order?.accountId ?? actor.accountId,
-      action: 'order.delete-request',
-      outcome: 'DENIED',
-      orderId,
-      reason: order ? 'NOT_OWNER' : 'NOT_FOUND',
-    });
-    throw new NotFoundError(
-      `No order ${orderId} in your account. Check the id, or list your orders with GET /orders.`,
-    );
-  }
-  return order;
+  return loadOwnedOrder(deps, actor, orderId, 'order.delete-request');
 };
 
 /**
