@@ -126,6 +126,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: { keys: { certificateSigning: 'sign' } },
   },
   {
+    id: 'accountPolicy',
+    entry: 'lambdas/account-policy/handler.ts',
+    description:
+      "Operators read and set an account's retention, auto-accept window and deletion grace period.",
+    routes: [
+      { method: 'GET', path: '/accounts/{accountId}/policy', roles: ['operator'] },
+      { method: 'PUT', path: '/accounts/{accountId}/policy', roles: ['operator'] },
+    ],
+    access: { tables: { orders: 'readWrite', audit: 'append' } },
+  },
+  {
     id: 'terminateAccount',
     entry: 'lambdas/terminate-account/handler.ts',
     description: "Operators end a partner's account: every order purged, one signed summary certificate.",

@@ -33,7 +33,8 @@ export type AuditAction =
   | 'order.delete-withdraw'
   | 'order.certificate'
   | 'account.terminate'
-  | 'access.forbidden';
+  | 'access.forbidden'
+  | 'account.policy';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -60,6 +60,8 @@ export interface AccountPolicy {
 
 export interface AccountPolicies {
   policyFor(accountId: string): Promise<AccountPolicy>;
+  /** Replaces the account's policy (operators, per the partner's agreement). */
+  setPolicy(accountId: string, policy: AccountPolicy, updatedAt: string, updatedBy: string): Promise<void>;
 }
 
 export type DesignDeps = Deps & { readonly designers: DesignerRegistry; readonly policies: AccountPolicies };

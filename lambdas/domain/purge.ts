@@ -61,8 +61,8 @@ export type PurgeDeps = DesignDeps & {
 };
 
 export const PURGE_PROCESS = 'caseline purge-sweep';
-/** Deletion requests wait this long by default, so a lab can withdraw one made by mistake. */
-export const DEFAULT_DELETION_GRACE_DAYS = 30;
+/** Used only if a policy store gives none (the DynamoDB one always does). */
+const DEFAULT_DELETION_GRACE_DAYS = 30;
 
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
 

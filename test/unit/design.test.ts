@@ -85,7 +85,10 @@ const setup = () => {
   const deps: DesignDeps & typeof base & { designers: MemoryDesigners } = {
     ...base,
     designers,
-    policies: { policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7 }) },
+    policies: {
+      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7 }),
+      setPolicy: async () => undefined,
+    },
   };
   return deps;
 };

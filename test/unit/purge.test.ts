@@ -48,7 +48,10 @@ const setup = (objects: Record<string, number>) => {
   const deps: PurgeDeps = {
     ...base,
     designers: {} as PurgeDeps['designers'],
-    policies: { policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7 }) },
+    policies: {
+      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7 }),
+      setPolicy: async () => undefined,
+    },
     signer,
     purgeStore: new MemoryPurgeStore(),
     purger: {
