@@ -142,7 +142,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: "Operators end a partner's account: every order purged, one signed summary certificate.",
     routes: [{ method: 'POST', path: '/accounts/{accountId}/terminate', roles: ['operator'] }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', designers: 'readWrite', audit: 'append' },
       buckets: { caseFiles: 'delete' },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish' },

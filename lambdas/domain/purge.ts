@@ -152,6 +152,8 @@ export const purgeOrder = async (
     by: PURGE_PROCESS,
     detail: { objects: manifest.length, certificateId: certificate.certificateId },
   });
+  // An order purged while a designer held it (account termination) gives the designer's slot back.
+  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
   await deps.notifier.notify('order.purged', {
     orderId,
     accountId: order.accountId,

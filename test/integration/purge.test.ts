@@ -252,6 +252,15 @@ describe('account termination', () => {
         Body: 'x',
       }),
     );
+    // A designer holds Bright's open order when the account ends.
+    expect((await claim(api, 'designer.marco')).orderId).toBe(draft);
+    const slots = async () =>
+      (
+        await api.call<{ designers: { designerId: string; activeJobs: number }[] }>('GET', '/designers', {
+          as: 'operator.omar',
+        })
+      ).body.designers.find((d) => d.designerId === 'u-des-marco')?.activeJobs;
+    expect(await slots()).toBe(1);
     // Act
     expect((await api.call('POST', '/accounts/lab-bright/terminate', { as: 'lab.bright' })).status).toBe(403);
     const res = await api.call<SignedCertificate>('POST', '/accounts/lab-bright/terminate', {
@@ -277,6 +286,10 @@ describe('account termination', () => {
     }
     expect(await keysUnder('accounts/lab-bright/')).toEqual([]);
     expect(await keysUnder(`accounts/lab-acme/orders/${acme}/`)).toEqual(acmeKeys);
+    expect(await slots()).toBe(0);
+    expect((await api.call('GET', '/assignments', { as: 'designer.marco' })).body).toEqual({
+      assignments: [],
+    });
     // A neighbouring account whose id starts the same is untouched.
     expect(await keysUnder('accounts/lab-brightness/')).toEqual([
       'accounts/lab-brightness/orders/ord_x/inputs/a.stl',
