@@ -13,11 +13,11 @@
  * The slot counter is a conditional UpdateItem on the designer's own item: atomic on DynamoDB
  * and on the local stand-in alike, with no transaction.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Designer, DesignerChanges, DesignerRegistry } from '../domain/designers';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { isConditionFailure } from './dynamo-errors';
 
 const INDEX_ID = '#index';
 /**
@@ -27,10 +27,6 @@ const INDEX_ID = '#index';
 const LIST_CONCURRENCY = 16;
 
 const SLOT_NAMES = { '#active': 'activeJobs', '#capacity': 'capacity', '#enabled': 'enabled' };
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** Only the Designer's own fields leave the adapter, whatever else an item carries. */
 const toDesigner = (item: Record<string, unknown> | undefined): Designer | undefined => {

@@ -13,7 +13,6 @@
  * Single-item conditional writes only: the local stand-in has no transactions, and none are needed.
  */
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -25,6 +24,7 @@ import {
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../domain/order';
 import type { OrderRepository } from '../domain/ports';
 import { ValidationError } from '../shared/errors';
+import { isConditionFailure } from './dynamo-errors';
 
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });
 const fileKey = (orderId: string, fileId: string) => ({ pk: `ORDER#${orderId}`, sk: `FILE#${fileId}` });
@@ -41,10 +41,6 @@ const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
   delete copy.entity;
   return copy as T;
 };
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;

@@ -6,7 +6,6 @@
  * and the anonymisation of the order record (the tombstone keeps ids, dates, prescription
  * types and sizes for statistics; never a patient reference, note, file name or case number).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -17,10 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { SignedCertificate } from '../domain/certificate';
 import type { PurgedObject, PurgeStore } from '../domain/purge';
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+import { isConditionFailure } from './dynamo-errors';
 
 export class DynamoPurgeStore implements PurgeStore {
   constructor(

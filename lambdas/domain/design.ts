@@ -55,7 +55,7 @@ export interface AccountPolicy {
   /** Days a delivered order waits for accept or revise before it is accepted automatically. */
   readonly autoAcceptDays: number;
   /** Days a lab's deletion request waits (and can be withdrawn) before the purge. */
-  readonly deletionGraceDays?: number;
+  readonly deletionGraceDays: number;
 }
 
 export interface AccountPolicies {

@@ -61,8 +61,6 @@ export type PurgeDeps = DesignDeps & {
 };
 
 export const PURGE_PROCESS = 'caseline purge-sweep';
-/** Used only if a policy store gives none (the DynamoDB one always does). */
-const DEFAULT_DELETION_GRACE_DAYS = 30;
 
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
 
@@ -216,7 +214,7 @@ export const requestDeletion = async (
   });
   const policy = await deps.policies.policyFor(order.accountId);
   const now = deps.clock.now();
-  const purgeAt = addDays(now, policy.deletionGraceDays ?? DEFAULT_DELETION_GRACE_DAYS).toISOString();
+  const purgeAt = addDays(now, policy.deletionGraceDays).toISOString();
   const request = { scope, requestedAt: now.toISOString(), requestedBy: actor.sub, purgeAt };
   const moved = await deps.orders.transition(
     orderId,

@@ -8,14 +8,14 @@
  * Refused attempts on mutating routes come before the legitimate call and leave the order as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTableName } from '../../lib/definitions';
 import { seedUser } from '../../local/seed';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, type ApiResponse, eventually, putPresigned, sha256Hex } from '../support/api';
 import { claim, handIn, queuedOrder, waitForStatus } from '../support/lifecycle';
+import { localDocumentClient } from '../support/local-clients';
 import { meshBytes } from '../support/mesh-factory';
 
 type ActorName = 'lab.acme' | 'lab.bright' | 'designer.priya' | 'designer.marco' | 'officer.olivia';
@@ -212,13 +212,7 @@ beforeAll(async () => {
     retryIntervalOverrides: { Ingest: 0, QaDesign: 0, MarkStuck: 0 },
   });
   api = new Api(stack.apiUrl);
-  ddb = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.endpoints.dynamodb,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    }),
-  );
+  ddb = localDocumentClient(stack.endpoints.dynamodb);
   const queued = await Promise.all([queuedOrder(api), queuedOrder(api), queuedOrder(api), queuedOrder(api)]);
   // Two orders are designed and delivered first; that frees priya's slots for the two she then holds.
   const delivered: string[] = [];

@@ -4,12 +4,12 @@
  * under concurrency. This file runs its own local stack, because it moves the clock and drains
  * the queue, which would disturb the shared stack's other tests.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually } from '../support/api';
 import { claim, handIn, queuedOrder, viewOf, waitForStatus } from '../support/lifecycle';
+import { localDocumentClient } from '../support/local-clients';
 
 let stack: LocalStack;
 let api: Api;
@@ -115,13 +115,7 @@ describe('design lifecycle', () => {
     // Assess: offered first to priya; marco, who could make crowns, is not offered it.
     await waitForStatus(api, orderId, ['QUEUED']);
     // It sits in priya's offer lane of the queue index (and nowhere else) before anyone claims.
-    const ddb = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack.endpoints.dynamodb,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      }),
-    );
+    const ddb = localDocumentClient(stack.endpoints.dynamodb);
     await eventually(async () => {
       const { Item } = await ddb.send(
         new GetCommand({ TableName: 'caseline-orders', Key: { pk: `ORDER#${orderId}`, sk: 'META' } }),

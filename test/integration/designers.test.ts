@@ -3,23 +3,18 @@
  * DynamoDB adapter's slot counter over the wire under concurrency, as the work queue uses it.
  * Each test registers its own designers under unique ids: the stack is shared by every suite.
  */
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { DynamoDesignerRegistry } from '../../lambdas/adapters/dynamo-designer-registry';
 import type { Designer } from '../../lambdas/domain/designers';
 import { localTableName } from '../../lib/definitions';
 import { seedDesigners } from '../../local/seed-designers';
 import { Api } from '../support/api';
+import { localDocumentClient } from '../support/local-clients';
 
 const api = new Api(inject('apiUrl'));
-const ddb = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    endpoint: inject('endpoints').dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  }),
-);
+const ddb = localDocumentClient(inject('endpoints').dynamodb);
 const registry = new DynamoDesignerRegistry(ddb, localTableName('designers'));
 
 let counter = 0;

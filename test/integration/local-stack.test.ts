@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTableName } from '../../lib/definitions';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, putPresigned, sha256Hex } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
+import { localDocumentClient } from '../support/local-clients';
 import { meshBytes } from '../support/mesh-factory';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -93,13 +93,7 @@ describe('the local stack', () => {
   it('marks an intake that lost its workflow STUCK and alerts operators when time runs on', async () => {
     // Prepare: an order whose status says SUBMITTED but whose workflow never started.
     const orderId = await createUploaded();
-    const ddb = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack.endpoints.dynamodb,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      }),
-    );
+    const ddb = localDocumentClient(stack.endpoints.dynamodb);
     const now = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
     await ddb.send(
       new UpdateCommand({

@@ -2,22 +2,16 @@
  * Order intake end to end, over HTTP against the local stack: the same handlers, ASL and SDK
  * clients as on AWS, with only the endpoints changed.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { localTableName } from '../../lib/definitions';
 import { Api, eventually, putPresigned, sha256Hex } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
+import { localDocumentClient } from '../support/local-clients';
 import { meshBytes } from '../support/mesh-factory';
 
 const api = new Api(inject('apiUrl'));
-const ddb = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    endpoint: inject('endpoints').dynamodb,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  }),
-);
+const ddb = localDocumentClient(inject('endpoints').dynamodb);
 
 let caseCounter = 0;
 const uniqueCase = () => `IT-${Date.now().toString(36)}-${++caseCounter}`;

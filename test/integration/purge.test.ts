@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedCertificate } from '../../lambdas/domain/certificate';
 import { verifyCertificate } from '../../lambdas/domain/certificate';
@@ -22,6 +21,7 @@ import { BUCKETS, localTableName } from '../../lib/definitions';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api } from '../support/api';
 import { claim, draftOrder, handIn, queuedOrder, waitForStatus } from '../support/lifecycle';
+import { localDocumentClient } from '../support/local-clients';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -38,13 +38,7 @@ beforeAll(async () => {
     retryIntervalOverrides: { Ingest: 0, QaDesign: 0, MarkStuck: 0 },
   });
   api = new Api(stack.apiUrl);
-  ddb = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.endpoints.dynamodb,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    }),
-  );
+  ddb = localDocumentClient(stack.endpoints.dynamodb);
   s3 = makeS3Client(readConfig(stack.env));
 });
 

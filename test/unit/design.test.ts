@@ -86,7 +86,7 @@ const setup = () => {
     ...base,
     designers,
     policies: {
-      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7 }),
+      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
       setPolicy: async () => undefined,
     },
   };

@@ -49,7 +49,7 @@ const setup = (objects: Record<string, number>) => {
     ...base,
     designers: {} as PurgeDeps['designers'],
     policies: {
-      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7 }),
+      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
       setPolicy: async () => undefined,
     },
     signer,
