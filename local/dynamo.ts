@@ -4,7 +4,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { localTableName, TABLES, type TableDefinition } from '../lib/definitions';
 
@@ -76,6 +81,11 @@ export const startDynamo = async (opts: {
         // Tables kept under .data/ from an earlier run are already there.
         if (!(error instanceof ResourceInUseException)) throw error;
       }
+      // dynalite reports a new table CREATING until its next tick: wait for ACTIVE, never guess.
+      await waitUntilTableExists(
+        { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+        { TableName: localTableName(def.id) },
+      );
     }),
   );
   client.destroy();

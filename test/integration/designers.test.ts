@@ -3,7 +3,12 @@
  * DynamoDB adapter's slot counter over the wire under concurrency, as the work queue uses it.
  * Each test registers its own designers under unique ids: the stack is shared by every suite.
  */
-import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { DynamoDesignerRegistry } from '../../lambdas/adapters/dynamo-designer-registry';
@@ -264,6 +269,11 @@ describe('seedDesigners', () => {
         AttributeDefinitions: [{ AttributeName: 'designerId', AttributeType: 'S' }],
         KeySchema: [{ AttributeName: 'designerId', KeyType: 'HASH' }],
       }),
+    );
+    // A new table is CREATING until dynalite's next tick, as on AWS: wait for ACTIVE.
+    await waitUntilTableExists(
+      { client: ddb as unknown as DynamoDBClient, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+      { TableName: table },
     );
     try {
       const seeded = new DynamoDesignerRegistry(ddb, table);
