@@ -264,7 +264,7 @@ interface PartsPage {
 export const uploadFile = async (
   orderId: string,
   path: string,
-  opts: { resumeFileId?: string; quiet?: boolean } = {},
+  opts: { resumeFileId?: string; quiet?: boolean; remake?: boolean } = {},
 ) => {
   const { size } = statSync(path);
   const progress = new Progress(basename(path), size, opts.quiet ? silent : process.stderr);
@@ -275,6 +275,8 @@ export const uploadFile = async (
       name: basename(path),
       sizeBytes: size,
       sha256,
+      // Confirms a scan already sent in another open order (a remake order re-using it).
+      ...(opts.remake ? { remake: true } : {}),
     });
     fileId = declared.fileId;
     if (declared.upload.mode === 'single') {
@@ -594,14 +596,17 @@ export const run = async (argv: string[]): Promise<void> => {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { resume: { type: 'string' } },
+        options: { resume: { type: 'string' }, remake: { type: 'boolean', default: false } },
       });
       const [orderId, ...paths] = positionals;
       if (!orderId || !paths.length)
-        throw new CliError('Usage: caseline upload ORDER_ID FILE... [--resume FILE_ID]');
+        throw new CliError('Usage: caseline upload ORDER_ID FILE... [--resume FILE_ID] [--remake]');
       for (const path of paths) {
         if (!existsSync(path)) throw new CliError(`${path}: no such file.`);
-        const fileId = await uploadFile(orderId, path, values.resume ? { resumeFileId: values.resume } : {});
+        const fileId = await uploadFile(orderId, path, {
+          ...(values.resume ? { resumeFileId: values.resume } : {}),
+          ...(values.remake ? { remake: true } : {}),
+        });
         out(`Uploaded ${basename(path)} as ${fileId}.`);
       }
       return;

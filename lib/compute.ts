@@ -4,7 +4,7 @@
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -21,8 +21,15 @@ import {
   TOPICS,
   type TopicId,
 } from './definitions';
-import { type AccessDefinition, FUNCTIONS, type FunctionDefinition } from './functions';
+import {
+  type AccessDefinition,
+  type BucketGrant,
+  FUNCTIONS,
+  type FunctionDefinition,
+  type TableAction,
+} from './functions';
 import { CaselineFunction } from './lambda-function';
+import { APPEND_ONLY_DENIED } from './secure-defaults';
 
 /** Everything a catalogue entry may name, by its id in lib/definitions.ts. */
 export interface CatalogueResources {
@@ -40,31 +47,42 @@ export interface CatalogueResources {
 /** Emitted into every function's POWERTOOLS_SERVICE_NAME. */
 export const SERVICE_NAME = 'caseline';
 
-const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const TABLE_WRITE = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-];
-/** The audit log: a conditional PutItem that cannot overwrite, and nothing else. */
-const TABLE_APPEND = ['dynamodb:PutItem'];
+/** The table levels of the catalogue. No ConditionCheckItem: no adapter writes transactions. */
+const TABLE_LEVELS: Readonly<Record<'read' | 'readWrite' | 'append', readonly TableAction[]>> = {
+  read: ['GetItem', 'Query'],
+  readWrite: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  // The audit log: a conditional PutItem that cannot overwrite, and nothing else.
+  append: ['PutItem'],
+};
 
-const OBJECT_READ = ['s3:GetObject'];
-const OBJECT_PUT = ['s3:PutObject', 's3:AbortMultipartUpload'];
-const OBJECT_DELETE = ['s3:DeleteObject', 's3:DeleteObjectVersion'];
+const BUCKET_LEVELS: Readonly<Record<'read' | 'readWrite' | 'put' | 'delete', BucketGrant>> = {
+  read: { objects: ['s3:GetObject'], list: ['s3:ListBucket'] },
+  readWrite: { objects: ['s3:GetObject', 's3:PutObject'], list: ['s3:ListBucket'] },
+  put: { objects: ['s3:PutObject'] },
+  delete: {
+    objects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+    list: ['s3:ListBucket', 's3:ListBucketVersions'],
+  },
+};
 
 const KEY_ACTIONS = {
-  encrypt: ['kms:Encrypt', 'kms:GenerateDataKey'],
+  encrypt: ['kms:Encrypt'],
   decrypt: ['kms:Decrypt'],
-  encryptDecrypt: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-  // GetPublicKey lets the signer embed the verifying key in what it signs.
+  encryptDecrypt: ['kms:Encrypt', 'kms:Decrypt'],
+  // GetPublicKey lets the signer embed the verifying key's fingerprint in what it signs.
   sign: ['kms:Sign', 'kms:GetPublicKey'],
+  // The public-key route is unauthenticated: it may read the public key and nothing else.
+  publicKey: ['kms:GetPublicKey'],
+  // The keyed hash of a case reference (duplicate guard); VerifyMac is never needed.
+  mac: ['kms:GenerateMac'],
 } as const;
 
 const STATE_MACHINE_ACTIONS = {
   start: ['states:StartExecution'],
-  taskResponse: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+  // The workflow adapter only ever reports success; a failure is a state of the order, not of the task.
+  taskResponse: ['states:SendTaskSuccess'],
+  // Authorised on the executions (arn:…:execution:<machine>:*), not on the state machine.
+  describe: ['states:DescribeExecution'],
 } as const;
 
 const pascal = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
@@ -75,10 +93,10 @@ const viaService = (scope: Construct, service: 'dynamodb' | 's3' | 'sns') => ({
 });
 
 /** The cdk-nag IAM5 finding for `<bucket ARN>/*`, which is how S3 object permissions are written. */
-const objectWildcardFinding = (bucket: IBucket): string => {
+const objectWildcardFinding = (bucket: IBucket, keys: string): string => {
   const stack = Stack.of(bucket);
   const logicalId = stack.resolve((bucket.node.defaultChild as CfnBucket).logicalId) as string;
-  return `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`;
+  return `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${keys}]`;
 };
 
 /**
@@ -115,44 +133,47 @@ export const bindToResources = (
 
   for (const [id, level] of Object.entries(access.tables ?? {}) as [
     TableId,
-    'read' | 'readWrite' | 'append',
+    NonNullable<AccessDefinition['tables']>[TableId],
   ][]) {
+    if (!level) continue;
     const table = resources.tables[id];
+    const grant = typeof level === 'string' ? { actions: TABLE_LEVELS[level] } : level;
+    const reads = grant.actions.filter((a) => a === 'GetItem' || a === 'Query');
+    const writes = grant.actions.filter((a) => a !== 'GetItem' && a !== 'Query');
     const indexArns = TABLES[id].globalIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`);
-    if (level === 'append') {
-      // Not grantWriteData: that would add UpdateItem, DeleteItem and BatchWriteItem to the audit log.
-      allow(
-        new PolicyStatement({
-          sid: `${pascal(id)}TableAppend`,
-          actions: TABLE_APPEND,
-          resources: [table.tableArn],
-        }),
-      );
-    } else {
+    // A partition-key condition: the function can only name items of its own key family.
+    const conditions = grant.leadingKeys
+      ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] } }
+      : undefined;
+    if (reads.length > 0) {
       allow(
         new PolicyStatement({
           sid: `${pascal(id)}TableRead`,
-          actions: TABLE_READ,
-          resources: [table.tableArn, ...indexArns],
+          actions: reads.map((a) => `dynamodb:${a}`),
+          // Indexes only for Query, and only without a key condition (index keys are not the table's).
+          resources:
+            reads.includes('Query') && !conditions ? [table.tableArn, ...indexArns] : [table.tableArn],
+          ...(conditions ? { conditions } : {}),
         }),
       );
-      if (level === 'readWrite') {
-        allow(
-          new PolicyStatement({
-            sid: `${pascal(id)}TableWrite`,
-            actions: TABLE_WRITE,
-            resources: [table.tableArn],
-          }),
-        );
-      }
+    }
+    if (writes.length > 0) {
+      allow(
+        new PolicyStatement({
+          sid: `${pascal(id)}Table${level === 'append' ? 'Append' : 'Write'}`,
+          actions: writes.map((a) => `dynamodb:${a}`),
+          resources: [table.tableArn],
+          ...(conditions ? { conditions } : {}),
+        }),
+      );
     }
     if (table.encryptionKey) {
-      const keyActions =
-        level === 'read'
-          ? ['kms:Decrypt']
-          : level === 'append'
-            ? ['kms:Encrypt', 'kms:GenerateDataKey']
-            : ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+      // DynamoDB uses the table key as the caller: reading (and the read half of an update or a
+      // delete) decrypts, writing encrypts under a data key.
+      const keyActions = [
+        ...(grant.actions.some((a) => a !== 'PutItem') ? ['kms:Decrypt'] : []),
+        ...(writes.length > 0 ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
+      ];
       allow(
         new PolicyStatement({
           sid: `${pascal(id)}TableKey`,
@@ -164,41 +185,53 @@ export const bindToResources = (
     }
   }
 
+  // Append-only tables: denied to every function, whatever it is allowed elsewhere.
+  const appendOnly = Object.values(TABLES).filter((definition) => definition.appendOnly);
+  if (appendOnly.length > 0) {
+    target.policy.addStatements(
+      new PolicyStatement({
+        sid: 'AppendOnlyTables',
+        effect: Effect.DENY,
+        actions: [...APPEND_ONLY_DENIED],
+        resources: appendOnly.map((definition) => resources.tables[definition.id].tableArn),
+      }),
+    );
+  }
+
   for (const [id, level] of Object.entries(access.buckets ?? {}) as [
     BucketId,
-    'read' | 'readWrite' | 'put' | 'delete',
+    NonNullable<AccessDefinition['buckets']>[BucketId],
   ][]) {
+    if (!level) continue;
     const bucket = resources.buckets[id];
-    const objects = bucket.arnForObjects('*');
-    const actions = {
-      read: OBJECT_READ,
-      readWrite: [...OBJECT_READ, ...OBJECT_PUT],
-      put: OBJECT_PUT,
-      delete: OBJECT_DELETE,
-    }[level];
-    allow(new PolicyStatement({ sid: `${pascal(id)}Objects`, actions, resources: [objects] }));
+    const grant = typeof level === 'string' ? BUCKET_LEVELS[level] : level;
+    const keys = grant.keys ?? BUCKETS[id].objectKeys.order;
+    allow(
+      new PolicyStatement({
+        sid: `${pascal(id)}Objects`,
+        actions: [...grant.objects],
+        resources: [bucket.arnForObjects(keys)],
+      }),
+    );
     // The only bucket-level actions. ListBucket turns HeadObject on a missing key into a 404
     // instead of a 403 (the file store's head() depends on it) and lets a delete enumerate an
     // order's prefix; ListBucketVersions lets a purge find every version. Keys hold ids only.
-    const bucketActions = {
-      read: ['s3:ListBucket'],
-      readWrite: ['s3:ListBucket'],
-      put: [],
-      delete: ['s3:ListBucket', 's3:ListBucketVersions'],
-    }[level];
-    if (bucketActions.length > 0) {
+    if (grant.list && grant.list.length > 0) {
       allow(
         new PolicyStatement({
           sid: `${pascal(id)}List`,
-          actions: bucketActions,
+          actions: [...grant.list],
           resources: [bucket.bucketArn],
         }),
       );
     }
     if (bucket.encryptionKey) {
-      // Multipart uploads (scans are large) need Decrypt as well as GenerateDataKey.
-      const keyActions =
-        level === 'read' ? ['kms:Decrypt'] : level === 'delete' ? [] : ['kms:Decrypt', 'kms:GenerateDataKey'];
+      // SSE-KMS as the caller: a PUT encrypts under a new data key, and a multipart upload (scans
+      // are large) also decrypts it for each part; a GET (or HEAD) decrypts.
+      const keyActions = [
+        ...(grant.objects.some((a) => a === 's3:GetObject' || a === 's3:PutObject') ? ['kms:Decrypt'] : []),
+        ...(grant.objects.includes('s3:PutObject') ? ['kms:GenerateDataKey'] : []),
+      ];
       if (keyActions.length > 0) {
         allow(
           new PolicyStatement({
@@ -211,10 +244,10 @@ export const bindToResources = (
       }
     }
     Validations.of(target.policy).acknowledge({
-      id: objectWildcardFinding(bucket),
+      id: objectWildcardFinding(bucket, keys),
       reason:
-        'S3 object permissions are granted on <bucket ARN>/*: object keys are per order and unknown at deploy ' +
-        'time. The handler scopes every key to accounts/<accountId>/orders/<orderId>/ of the caller.',
+        `S3 object permissions are granted on <bucket ARN>/${keys}: object keys hold per-order ids unknown at ` +
+        'deploy time. The handler scopes every key to orders/<orderId>/ of an order the caller owns or holds.',
     });
   }
 
@@ -236,7 +269,11 @@ export const bindToResources = (
       new PolicyStatement({
         sid: `${pascal(id)}${pascal(use)}`,
         actions: [...STATE_MACHINE_ACTIONS[use]],
-        resources: [resources.stateMachineArns[id]],
+        resources: [
+          use === 'describe'
+            ? `${resources.stateMachineArns[id].replace(':stateMachine:', ':execution:')}:*`
+            : resources.stateMachineArns[id],
+        ],
       }),
     );
   }

@@ -4,20 +4,40 @@
  */
 
 import { ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, type TableDefinition, type TableId } from './definitions';
 import { mapRecord } from './records';
-import { secureTableProps, tableKey } from './secure-defaults';
+import { APPEND_ONLY_DENIED, secureTableProps, tableKey } from './secure-defaults';
 
 export interface DataProps {
   /** Encrypts the tables at rest (customer-managed key). */
   readonly encryptionKey: IKey;
 }
 
+/**
+ * The table's own policy for an append-only table: no principal, whatever its IAM policies say
+ * (an administrator's included), may update, delete or batch-write an item. `*` stands for the
+ * table itself: a table policy cannot name its own ARN without a circular reference.
+ */
+const appendOnlyPolicy = (): PolicyDocument =>
+  new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        sid: 'AppendOnly',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: [...APPEND_ONLY_DENIED],
+        resources: ['*'],
+      }),
+    ],
+  });
+
 const tableFor = (scope: Construct, definition: TableDefinition, encryptionKey: IKey): Table => {
   const table = new Table(scope, definition.id, {
     ...secureTableProps(encryptionKey),
+    ...(definition.appendOnly ? { resourcePolicy: appendOnlyPolicy() } : {}),
     partitionKey: tableKey(definition.partitionKey),
     ...(definition.sortKey ? { sortKey: tableKey(definition.sortKey) } : {}),
   });

@@ -30,6 +30,11 @@ export interface TableDefinition {
   readonly sortKey?: KeyAttribute;
   readonly globalIndexes: readonly IndexDefinition[];
   readonly purpose: string;
+  /**
+   * Events are only ever added: every role is explicitly denied UpdateItem, DeleteItem,
+   * BatchWriteItem and PartiQL writes on it, and so is every principal by the table's policy.
+   */
+  readonly appendOnly?: boolean;
 }
 
 export type TableId = 'orders' | 'audit' | 'designers';
@@ -53,6 +58,9 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       { indexName: 'byAssignee', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk'), projection: 'KEYS_ONLY' },
       // Timers on open orders (gsi5pk = a timer name such as DUE or LEASE, gsi5sk = <when>#<orderId>).
       { indexName: 'byTimer', partitionKey: S('gsi5pk'), sortKey: S('gsi5sk'), projection: 'KEYS_ONLY' },
+      // Orders in the workflow, least recently checked first (gsi6pk = WATCH, gsi6sk = <checkedAt>#<orderId>):
+      // the watchdog compares each with its execution without scanning the table.
+      { indexName: 'byWatch', partitionKey: S('gsi6pk'), sortKey: S('gsi6sk'), projection: 'KEYS_ONLY' },
     ],
     purpose: 'Orders, their files and timeline, keyed by order id (single-table design).',
   },
@@ -66,6 +74,7 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       { indexName: 'byActor', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
     ],
     purpose: 'Append-only audit events: every read or hand-out of PHI, and every denied attempt.',
+    appendOnly: true,
   },
   designers: {
     id: 'designers',
@@ -84,6 +93,11 @@ export interface BucketDefinition {
   /** Physical name on the local stack; on AWS CDK generates a unique one. */
   readonly localName: string;
   readonly purpose: string;
+  /**
+   * IAM patterns (under the bucket ARN) of the objects each kind of grant may touch; the handlers
+   * build keys that match them (test/infra/least-privilege.test.ts checks).
+   */
+  readonly objectKeys: { readonly order: string; readonly inputs: string; readonly outputs: string };
 }
 
 export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
@@ -91,18 +105,24 @@ export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
     id: 'caseFiles',
     envVar: 'CASE_FILES_BUCKET',
     localName: 'caseline-case-files',
-    purpose: 'Scans, designs and reports, one prefix per order: accounts/<accountId>/orders/<orderId>/.',
+    // No account id in keys: designers get presigned URLs and must not learn whose order it is.
+    purpose: 'Scans, designs and reports, one prefix per order: orders/<orderId>/.',
+    objectKeys: {
+      order: 'orders/*',
+      inputs: 'orders/*/inputs/*',
+      outputs: 'orders/*/outputs/*',
+    },
   },
 };
 
-export type KeyId = 'caseData' | 'certificateSigning';
+export type KeyId = 'caseData' | 'certificateSigning' | 'caseRefMac';
 
 export interface KmsKeyDefinition {
   readonly id: KeyId;
   readonly envVar: string;
   readonly alias: string;
-  readonly keySpec: 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256';
-  readonly keyUsage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+  readonly keySpec: 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256' | 'HMAC_256';
+  readonly keyUsage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC';
   readonly purpose: string;
 }
 
@@ -122,6 +142,15 @@ export const KMS_KEYS: Readonly<Record<KeyId, KmsKeyDefinition>> = {
     keySpec: 'ECC_NIST_P256',
     keyUsage: 'SIGN_VERIFY',
     purpose: 'Signs deletion certificates and audit reports; anyone with the public key can verify them.',
+  },
+  caseRefMac: {
+    id: 'caseRefMac',
+    envVar: 'CASE_REF_MAC_KEY_ID',
+    alias: 'alias/caseline/case-ref-mac',
+    keySpec: 'HMAC_256',
+    keyUsage: 'GENERATE_VERIFY_MAC',
+    purpose:
+      'Keyed hash (HMAC-SHA-256) of case references for the duplicate-case guard: the reference itself is stored encrypted.',
   },
 };
 

@@ -4,12 +4,27 @@
  * NodejsFunction each, least-privilege grants from `access`) and by the local stack (routes
  * and Task states dispatch to the same handler modules).
  */
-import type { BucketId, KeyId, StateMachineId, TableId, TopicId } from './definitions';
+import {
+  BUCKETS,
+  type BucketId,
+  type KeyId,
+  type StateMachineId,
+  type TableId,
+  type TopicId,
+} from './definitions';
 
 export type Role = 'lab' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
 export const ROLES: readonly Role[] = ['lab', 'designer', 'privacy-officer', 'auditor', 'operator'];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * The scope every route that names roles requires of a token. Cognito puts it in the access
+ * tokens of its user-pool API sign-in (SRP) and in no id token, so requiring it is how the API
+ * Gateway JWT authorizer, which checks iss, aud/client_id, exp and scopes but not token_use,
+ * refuses an id token. The local stand-in requires the same (local/idp.ts).
+ */
+export const API_SCOPE = 'aws.cognito.signin.user.admin';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -19,15 +34,49 @@ export interface RouteDefinition {
   readonly roles: readonly Role[];
 }
 
+/** DynamoDB item actions a grant may name (no Scan, no batch, no PartiQL, no transactions). */
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/**
+ * A table grant narrower than a level: these actions only, and, with `leadingKeys`, only on
+ * items whose partition key matches one of the patterns (dynamodb:LeadingKeys, StringLike).
+ */
+export interface TableGrant {
+  readonly actions: readonly TableAction[];
+  readonly leadingKeys?: readonly string[];
+}
+
+export type ObjectAction =
+  | 's3:GetObject'
+  | 's3:PutObject'
+  | 's3:AbortMultipartUpload'
+  | 's3:DeleteObject'
+  | 's3:DeleteObjectVersion';
+export type ListAction = 's3:ListBucket' | 's3:ListBucketVersions';
+
+/**
+ * A bucket grant narrower than a level: these object actions, on keys matching `keys` (an IAM
+ * pattern under the bucket, default every order's prefix), and these bucket-level list actions.
+ */
+export interface BucketGrant {
+  readonly objects: readonly ObjectAction[];
+  readonly list?: readonly ListAction[];
+  readonly keys?: string;
+}
+
 /**
  * What a function may do to each resource. `append` on a table is PutItem only, guarded by a
- * condition so it cannot overwrite: that is how the audit log stays append-only.
+ * condition so it cannot overwrite: that is how the audit log stays append-only (and every role
+ * is denied the other writes on it, see lib/compute.ts).
  */
 export interface AccessDefinition {
-  readonly tables?: Partial<Record<TableId, 'read' | 'readWrite' | 'append'>>;
-  readonly buckets?: Partial<Record<BucketId, 'read' | 'readWrite' | 'put' | 'delete'>>;
-  readonly keys?: Partial<Record<KeyId, 'encrypt' | 'decrypt' | 'encryptDecrypt' | 'sign'>>;
-  readonly stateMachines?: Partial<Record<StateMachineId, 'start' | 'taskResponse'>>;
+  readonly tables?: Partial<Record<TableId, 'read' | 'readWrite' | 'append' | TableGrant>>;
+  readonly buckets?: Partial<Record<BucketId, 'read' | 'readWrite' | 'put' | 'delete' | BucketGrant>>;
+  readonly keys?: Partial<
+    Record<KeyId, 'encrypt' | 'decrypt' | 'encryptDecrypt' | 'sign' | 'publicKey' | 'mac'>
+  >;
+  /** describe: DescribeExecution on the machine's executions (the watchdog compares orders with them). */
+  readonly stateMachines?: Partial<Record<StateMachineId, 'start' | 'taskResponse' | 'describe'>>;
   readonly topics?: Partial<Record<TopicId, 'publish'>>;
 }
 
@@ -65,14 +114,18 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/create-order/handler.ts',
     description: 'A lab creates a draft order.',
     routes: [{ method: 'POST', path: '/orders', roles: ['lab'] }],
-    access: { tables: { orders: 'readWrite', audit: 'append' }, keys: { caseData: 'encrypt' } },
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      keys: { caseData: 'encrypt', caseRefMac: 'mac' },
+    },
   },
   {
     id: 'listOrders',
     entry: 'lambdas/list-orders/handler.ts',
     description: 'A lab lists its orders, newest first, paged, optionally by status.',
     routes: [{ method: 'GET', path: '/orders', roles: ['lab'] }],
-    access: { tables: { orders: 'read', audit: 'append' } },
+    // Decrypt: the case reference of each listed order is inside its encrypted PHI.
+    access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
     id: 'getOrder',
@@ -89,7 +142,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ['lab'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      buckets: { caseFiles: 'delete' },
+      // Cancelling a draft aborts its open multipart uploads and deletes its current objects;
+      // versions are the purge's.
+      buckets: {
+        caseFiles: { objects: ['s3:DeleteObject', 's3:AbortMultipartUpload'], list: ['s3:ListBucket'] },
+      },
       stateMachines: { orderWorkflow: 'taskResponse' },
     },
   },
@@ -123,7 +180,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/certificate-public-key/handler.ts',
     description: 'The public key that verifies deletion certificates (public: anyone may verify).',
     routes: [{ method: 'GET', path: '/certificates/public-key', roles: [] }],
-    access: { keys: { certificateSigning: 'sign' } },
+    access: { keys: { certificateSigning: 'publicKey' } },
   },
   {
     id: 'accountPolicy',
@@ -134,7 +191,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/accounts/{accountId}/policy', roles: ['operator'] },
       { method: 'PUT', path: '/accounts/{accountId}/policy', roles: ['operator'] },
     ],
-    access: { tables: { orders: 'readWrite', audit: 'append' } },
+    // Account records only (ACCOUNT#<accountId> / SETTINGS): no order item is within its reach.
+    access: {
+      tables: {
+        orders: { actions: ['GetItem', 'UpdateItem'], leadingKeys: ['ACCOUNT#*'] },
+        audit: 'append',
+      },
+    },
   },
   {
     id: 'terminateAccount',
@@ -142,7 +205,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: "Operators end a partner's account: every order purged, one signed summary certificate.",
     routes: [{ method: 'POST', path: '/accounts/{accountId}/terminate', roles: ['operator'] }],
     access: {
-      tables: { orders: 'readWrite', designers: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
       buckets: { caseFiles: 'delete' },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish' },
@@ -156,7 +219,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'Scheduled: purges orders past retention or their deletion grace period, each with a signed certificate.',
     schedule: { everyMinutes: 60 },
     access: {
-      tables: { orders: 'readWrite' },
+      // Designers: a purged order frees the slot of a designer who still held it.
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
       buckets: { caseFiles: 'delete' },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish', operatorAlerts: 'publish' },
@@ -170,7 +234,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/orders/{orderId}/uploads', roles: ['lab'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      buckets: { caseFiles: 'put' },
+      buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.inputs } },
       keys: { caseData: 'encrypt' },
     },
   },
@@ -181,8 +245,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/parts', roles: ['lab'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      buckets: { caseFiles: 'put' },
-      keys: { caseData: 'encrypt' },
+      buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.inputs } },
     },
   },
   {
@@ -192,8 +255,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/complete', roles: ['lab'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      buckets: { caseFiles: 'readWrite' },
-      keys: { caseData: 'encrypt' },
+      buckets: {
+        caseFiles: {
+          objects: ['s3:GetObject', 's3:PutObject'],
+          list: ['s3:ListBucket'],
+          keys: BUCKETS.caseFiles.objectKeys.inputs,
+        },
+      },
     },
   },
   {
@@ -214,8 +282,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     task: true,
     access: {
       tables: { orders: 'readWrite' },
-      buckets: { caseFiles: 'read' },
-      keys: { caseData: 'decrypt' },
+      buckets: {
+        caseFiles: {
+          objects: ['s3:GetObject'],
+          list: ['s3:ListBucket'],
+          keys: BUCKETS.caseFiles.objectKeys.inputs,
+        },
+      },
       topics: { notifications: 'publish' },
     },
     timeoutSeconds: 300,
@@ -224,9 +297,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'markStuck',
     entry: 'lambdas/mark-stuck/handler.ts',
-    description: 'Workflow task: records that an order could not be processed and alerts operators.',
+    description:
+      "Workflow task: records that an order could not be processed (STUCK), gives back a designer's slot, alerts operators.",
     task: true,
-    access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
+    access: {
+      tables: { orders: 'readWrite', designers: 'readWrite' },
+      topics: { operatorAlerts: 'publish' },
+    },
   },
   {
     id: 'awaitDesign',
@@ -243,8 +320,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     task: true,
     access: {
       tables: { orders: 'readWrite' },
-      buckets: { caseFiles: 'read' },
-      keys: { caseData: 'decrypt' },
+      buckets: {
+        caseFiles: {
+          objects: ['s3:GetObject'],
+          list: ['s3:ListBucket'],
+          keys: BUCKETS.caseFiles.objectKeys.outputs,
+        },
+      },
       topics: { notifications: 'publish' },
     },
     timeoutSeconds: 300,
@@ -256,7 +338,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description:
       "Workflow task (waitForTaskToken): DELIVERED, the designer's slot freed, the lab notified; waits for its decision.",
     task: true,
-    access: { tables: { orders: 'readWrite', designers: 'readWrite' }, topics: { notifications: 'publish' } },
+    access: {
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
+      topics: { notifications: 'publish' },
+    },
   },
   {
     id: 'archiveOrder',
@@ -271,7 +356,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'A designer leases the most urgent order it may take.',
     routes: [{ method: 'POST', path: '/queue/claim', roles: ['designer'] }],
     access: {
-      tables: { orders: 'readWrite', designers: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' },
       keys: { caseData: 'decrypt' },
     },
   },
@@ -301,7 +386,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/assignment-inputs/handler.ts',
     description: 'Presigned GETs for the inputs of a held order (audited first).',
     routes: [{ method: 'GET', path: '/assignments/{orderId}/inputs', roles: ['designer'] }],
-    access: { tables: { orders: 'read', audit: 'append' }, buckets: { caseFiles: 'read' } },
+    access: {
+      tables: { orders: 'read', audit: 'append' },
+      buckets: { caseFiles: { objects: ['s3:GetObject'] } },
+    },
   },
   {
     id: 'declareOutput',
@@ -310,7 +398,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/assignments/{orderId}/uploads', roles: ['designer'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      buckets: { caseFiles: 'put' },
+      buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.outputs } },
       keys: { caseData: 'encrypt' },
     },
   },
@@ -321,7 +409,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ['designer'] }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      buckets: { caseFiles: 'read' },
+      buckets: {
+        caseFiles: {
+          objects: ['s3:GetObject'],
+          list: ['s3:ListBucket'],
+          keys: BUCKETS.caseFiles.objectKeys.outputs,
+        },
+      },
       stateMachines: { orderWorkflow: 'taskResponse' },
     },
   },
@@ -330,14 +424,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/release-assignment/handler.ts',
     description: 'Gives a held order back to the queue.',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/release', roles: ['designer'] }],
-    access: { tables: { orders: 'readWrite', designers: 'readWrite', audit: 'append' } },
+    access: { tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'orderDeliverables',
     entry: 'lambdas/order-deliverables/handler.ts',
     description: 'Presigned GETs for the delivered design, with its version (audited first).',
     routes: [{ method: 'GET', path: '/orders/{orderId}/deliverables', roles: ['lab'] }],
-    access: { tables: { orders: 'read', audit: 'append' }, buckets: { caseFiles: 'read' } },
+    access: {
+      tables: { orders: 'read', audit: 'append' },
+      buckets: { caseFiles: { objects: ['s3:GetObject'] } },
+    },
   },
   {
     id: 'acceptOrder',
@@ -365,7 +462,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/lease-sweep/handler.ts',
     description: 'Scheduled: expired leases go back to the queue; expired revision offers open to all.',
     schedule: { everyMinutes: 1 },
-    access: { tables: { orders: 'readWrite', designers: 'readWrite' }, topics: { notifications: 'publish' } },
+    access: {
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
+      topics: { notifications: 'publish' },
+    },
     timeoutSeconds: 60,
   },
   {
@@ -389,21 +489,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/list-designers/handler.ts',
     description: 'Operators list the designer registry.',
     routes: [{ method: 'GET', path: '/designers', roles: ['operator'] }],
-    access: { tables: { designers: 'read', audit: 'append' } },
+    access: { tables: { designers: { actions: ['GetItem'] }, audit: 'append' } },
   },
   {
     id: 'createDesigner',
     entry: 'lambdas/create-designer/handler.ts',
     description: 'Operators add a designer: skills, capacity, country.',
     routes: [{ method: 'POST', path: '/designers', roles: ['operator'] }],
-    access: { tables: { designers: 'readWrite', audit: 'append' } },
+    access: { tables: { designers: { actions: ['PutItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'updateDesigner',
     entry: 'lambdas/update-designer/handler.ts',
     description: "Operators change a designer's skills, capacity, country or active flag.",
     routes: [{ method: 'PATCH', path: '/designers/{designerId}', roles: ['operator'] }],
-    access: { tables: { designers: 'readWrite', audit: 'append' } },
+    access: { tables: { designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'deactivateDesigner',
@@ -411,16 +511,31 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description:
       'Operators deactivate a designer (kept for the international-transfer record, never deleted).',
     routes: [{ method: 'DELETE', path: '/designers/{designerId}', roles: ['operator'] }],
-    access: { tables: { designers: 'readWrite', audit: 'append' } },
+    access: { tables: { designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'intakeWatchdog',
     entry: 'lambdas/intake-watchdog/handler.ts',
     description:
-      'Scheduled: orders stuck in SUBMITTED past the intake timeout become STUCK, and operators are alerted.',
+      'Scheduled: stalled intakes, and orders whose execution is no longer running, become STUCK; operators are alerted.',
     schedule: { everyMinutes: 5 },
-    access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
+    access: {
+      tables: { orders: 'readWrite', designers: 'readWrite' },
+      stateMachines: { orderWorkflow: 'describe' },
+      topics: { operatorAlerts: 'publish' },
+    },
     timeoutSeconds: 60,
+  },
+  {
+    id: 'resumeOrder',
+    entry: 'lambdas/resume-order/handler.ts',
+    description:
+      'Operators resume a STUCK order from its last good status: one new execution, however often clicked (audited).',
+    routes: [{ method: 'POST', path: '/orders/{orderId}/resume', roles: ['operator'] }],
+    access: {
+      tables: { orders: 'readWrite', audit: 'append' },
+      stateMachines: { orderWorkflow: 'start' },
+    },
   },
 ];
 

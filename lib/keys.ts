@@ -7,7 +7,7 @@
  * the key that protects PHI.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { type KeyId, KMS_KEYS, type KmsKeyDefinition } from './definitions';
@@ -16,15 +16,125 @@ import { mapRecord } from './records';
 /** KMS waits this long before destroying a key scheduled for deletion: the longest it allows. */
 const PENDING_WINDOW = Duration.days(30);
 
+/**
+ * Managing a key, never using it: whoever the account lets administer keys (through IAM) can
+ * describe, tag, rotate, disable, schedule deletion and change the policy, but cannot encrypt,
+ * decrypt, sign or create a grant with these actions. (kms:* and the CDK default admin list,
+ * whose kms:Create* includes CreateGrant, would let an administrator grant itself use.)
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+] as const;
+
+/** The cryptographic operations of each key usage. */
+export const KEY_USE_ACTIONS = {
+  ENCRYPT_DECRYPT: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+  SIGN_VERIFY: ['kms:GetPublicKey', 'kms:Sign', 'kms:Verify'],
+  GENERATE_VERIFY_MAC: ['kms:GenerateMac', 'kms:VerifyMac'],
+} as const;
+
+/** Services that use the case-data key as the caller (SSE on tables, buckets and the backup vault). */
+const CASE_DATA_SERVICES = ['dynamodb', 's3', 'backup'] as const;
+
+/**
+ * A key policy that splits administration from use. Administration goes to the account (IAM
+ * decides who). Use goes to this stack's roles only (the functions and the backup role, whose
+ * names CloudFormation prefixes with the stack name), and, for a symmetric key, to AWS services
+ * acting for a principal of this account (DynamoDB, S3 and AWS Backup encrypting at rest, which
+ * also need grants for their own resources). Nobody else can use the key, whatever IAM says.
+ */
+const splitKeyPolicy = (
+  scope: Construct,
+  keyUsage: KmsKeyDefinition['keyUsage'],
+  services: readonly string[] = [],
+): PolicyDocument => {
+  const { account, region, partition, stackName } = Stack.of(scope);
+  const root = new AccountRootPrincipal();
+  const statements = [
+    new PolicyStatement({
+      sid: 'AdministerNotUse',
+      principals: [root],
+      actions: [...KEY_ADMIN_ACTIONS],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: 'UseByThisStacksRoles',
+      principals: [root],
+      actions: [...KEY_USE_ACTIONS[keyUsage]],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'aws:PrincipalArn': `arn:${partition}:iam::${account}:role/${stackName}-*` },
+      },
+    }),
+  ];
+  if (keyUsage === 'ENCRYPT_DECRYPT' && services.length > 0) {
+    const viaServices = services.map((service) => `${service}.${region}.amazonaws.com`);
+    statements.push(
+      new PolicyStatement({
+        sid: 'UseThroughEncryptionAtRest',
+        principals: [root],
+        actions: [...KEY_USE_ACTIONS.ENCRYPT_DECRYPT],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:CallerAccount': account },
+          'ForAnyValue:StringEquals': { 'kms:ViaService': viaServices },
+        },
+      }),
+      new PolicyStatement({
+        sid: 'GrantsForEncryptionAtRest',
+        principals: [root],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:CallerAccount': account },
+          'ForAnyValue:StringEquals': { 'kms:ViaService': viaServices },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
+      }),
+    );
+  }
+  return new PolicyDocument({ statements });
+};
+
 const keyFor = (scope: Construct, definition: KmsKeyDefinition): Key => {
   const symmetric = definition.keySpec === 'SYMMETRIC_DEFAULT';
   return new Key(scope, definition.id, {
+    // An explicit policy replaces CDK's default (kms:* for the account root).
+    policy: splitKeyPolicy(
+      scope,
+      definition.keyUsage,
+      definition.keyUsage === 'ENCRYPT_DECRYPT' ? CASE_DATA_SERVICES : [],
+    ),
     alias: definition.alias,
     description: definition.purpose,
     keySpec: KeySpec[definition.keySpec],
     keyUsage: KeyUsage[definition.keyUsage],
-    // AWS rotates symmetric keys only; an asymmetric key cannot rotate (its public key is what
-    // verifiers hold), so a new signing key would be a new key with a new alias.
+    // AWS rotates symmetric encryption keys only; an asymmetric key cannot rotate (its public key
+    // is what verifiers hold), so a new signing key would be a new key with a new alias. Neither
+    // can the HMAC key: a new one would change every case-reference hash, so rotating it means
+    // re-keying the open orders' guards (each order keeps its reference encrypted to do so).
     enableKeyRotation: symmetric,
     pendingWindow: PENDING_WINDOW,
   });
@@ -44,6 +154,9 @@ export class Keys extends Construct {
     this.operations = new Key(this, 'operations', {
       alias: 'alias/caseline/operations',
       description: 'Encrypts operational log groups and alert topics. Never PHI.',
+      // Administration as above; use by this stack's roles (publishing to the alert topics, which
+      // SNS encrypts as the publisher), and by CloudWatch Logs and alarms through the statements below.
+      policy: splitKeyPolicy(this, 'ENCRYPT_DECRYPT', ['sns']),
       enableKeyRotation: true,
       pendingWindow: PENDING_WINDOW,
     });

@@ -5,6 +5,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   ApplicationLogLevel,
@@ -51,6 +52,66 @@ export const ACCESS_LOG_RETENTION_DAYS = 365;
 
 /** The runtime cdk-nag AwsSolutions-L1 expects (the newest Node.js that aws-cdk-lib knows). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * What no role may do to an append-only table (TableDefinition.appendOnly). An explicit Deny wins
+ * over any Allow, so a grant added by mistake later cannot open it. PutItem itself stays allowed:
+ * IAM cannot require the attribute_not_exists condition the audit adapter sets (docs/infrastructure.md).
+ */
+export const APPEND_ONLY_DENIED = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+] as const;
+
+/**
+ * Bucket-policy statements that keep every object of a PHI bucket under its own key: a PUT (or a
+ * multipart upload's start) that asks for another algorithm (SSE-S3), another KMS key, or a
+ * customer-provided key (SSE-C) is denied to every principal. A PUT that names no encryption gets
+ * the bucket's default, SSE-KMS with this same key, so no object is ever stored otherwise; the
+ * policy does not deny a missing header, because S3 authorizes each part of a multipart upload
+ * as a PutObject that carries no encryption header (the upload's encryption is set at its start).
+ */
+export const requireKeyOnPut = (bucket: IBucket, encryptionKey: IKey): PolicyStatement[] => {
+  const objects = bucket.arnForObjects('*');
+  const statements = [
+    new PolicyStatement({
+      sid: 'DenyOtherEncryption',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: {
+        Null: { 's3:x-amz-server-side-encryption': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DenyOtherKmsKey',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: {
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'DenyCustomerProvidedKeys',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+    }),
+  ];
+  for (const statement of statements) bucket.addToResourcePolicy(statement);
+  return statements;
+};
 
 export interface SecureBucketOptions {
   /** Customer-managed key for SSE-KMS. */

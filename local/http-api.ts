@@ -15,8 +15,16 @@ import { type FunctionDefinition, type RouteDefinition, routesOf } from '../lib/
 import type { FunctionsHost } from './functions-host';
 import type { Idp } from './idp';
 
-/** API Gateway's payload limit. */
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's payload limit: HTTP APIs refuse a larger body with 413 before any integration runs. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Lambda's limit for a synchronous invocation's event. API Gateway cannot hand a larger event
+ * (body plus headers and context) to a function, which then never runs; here it is refused
+ * with 413 too, so the local stack is never more lenient than AWS.
+ */
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+
+const TOO_LARGE = { code: 'PAYLOAD_TOO_LARGE', message: 'Request Entity Too Large: the body is over 10 MB.' };
 
 export type LocalRoute = (req: {
   method: string;
@@ -43,15 +51,37 @@ const compile = (route: RouteDefinition, fn: FunctionDefinition): CompiledRoute 
   return { route, fn, pattern: new RegExp(`^${source}$`), names };
 };
 
-const readBody = async (req: IncomingMessage): Promise<Buffer | 'too-large'> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads the body up to the limit. A declared Content-Length over it is refused without reading
+ * a byte; a body that streams past it stops being read at the limit (the caller answers 413 and
+ * closes the connection), so memory and time stay bounded whatever the client sends.
+ */
+const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> => {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return Promise.resolve('too-large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData);
+        req.pause();
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+};
+
+/** 413 and close: the rest of an oversized body is never read. */
+const refuseTooLarge = (req: IncomingMessage, res: ServerResponse) => {
+  res.once('finish', () => req.destroy());
+  sendJson(res, 413, TOO_LARGE, { connection: 'close' });
 };
 
 /** API Gateway passes every claim as a string; arrays become "[a b]". */
@@ -95,8 +125,7 @@ export const startHttpApi = async (opts: {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     const raw = await readBody(req);
-    if (raw === 'too-large')
-      return sendJson(res, 413, { code: 'PAYLOAD_TOO_LARGE', message: 'Request body over 10 MB.' });
+    if (raw === 'too-large') return refuseTooLarge(req, res);
 
     const localKey = `${method} ${url.pathname.replace(/\/[^/]*$/, '/*')}`;
     const local = opts.localRoutes[`${method} ${url.pathname}`] ?? opts.localRoutes[localKey];
@@ -111,6 +140,9 @@ export const startHttpApi = async (opts: {
         });
       }
       const claims = await bearerClaims(req);
+      // A token that was sent and does not verify (expired, forged) is 401, as the authorizer says.
+      if (req.headers.authorization !== undefined && !claims)
+        return sendJson(res, 401, { message: 'Unauthorized' }, { 'www-authenticate': 'Bearer' });
       const result = await local({
         method,
         path: url.pathname,
@@ -180,6 +212,7 @@ export const startHttpApi = async (opts: {
         ...(claims ? { authorizer: { jwt: { claims: flattenClaims(claims), scopes: null } } } : {}),
       },
     };
+    if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) return refuseTooLarge(req, res);
     const result = (await opts.functions.invoke(compiled.fn.id, event)) as APIGatewayProxyStructuredResultV2;
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
     res.end(result.body);

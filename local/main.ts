@@ -1,8 +1,6 @@
 /**
  * `npm start`: boots the local stack and prints how to use it. Ctrl-C stops it cleanly.
- *   --memory        keep nothing on disk (default: .data/ beside package.json)
- *   --port N        HTTP API port (default 4000; the stand-ins take N+1..N+5)
- *   --data DIR      where to keep data (default .data/ beside package.json)
+ * Options: see USAGE below (`npm start -- --help`).
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,16 +10,46 @@ import { startLocalStack } from './stack';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const { values } = parseArgs({
-  options: {
-    memory: { type: 'boolean', default: false },
-    port: { type: 'string', default: '4000' },
-    data: { type: 'string' },
-  },
-});
+const USAGE = `Usage: npm start -- [options]
+
+Boots the Caseline local stack (HTTP API, DynamoDB, S3, KMS, Step Functions, SNS stand-ins).
+
+Options:
+  --memory        keep nothing on disk (default: data in .data/ beside package.json)
+  --port N        HTTP API port (default 4000; the stand-ins take N+1..N+5)
+  --data DIR      where to keep data (default .data/ beside package.json)
+  -h, --help      print this help and exit
+`;
+
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        memory: { type: 'boolean', default: false },
+        port: { type: 'string', default: '4000' },
+        data: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // An unknown or malformed option: say which, show the options, no stack trace.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port must be a whole number from 0 to 65535.\n\n${USAGE}`);
+  process.exit(2);
+}
 
 const stack = await startLocalStack({
-  port: Number(values.port),
+  port,
   ...(values.memory ? {} : { dataDir: resolve(values.data ?? resolve(ROOT, '.data')) }),
   scheduler: true,
 });

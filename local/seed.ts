@@ -93,25 +93,34 @@ export const seedUser = (username: string): SeedUser | undefined =>
   SEED_USERS.find((u) => u.username === username);
 
 /**
- * Account policies that differ from the defaults (730 days' retention, auto-accept after 7 days):
- * Coast Prosthetics' agreement keeps archived cases 10 years (the DPA in seed 003) and accepts
- * undecided deliveries after 5 days.
+ * Every seeded lab account is set up (a stored policy makes an account known: GET of its policy
+ * answers, termination accepts it). Policies that differ from the defaults (730 days' retention,
+ * auto-accept after 7 days, 30 days' deletion grace): Coast Prosthetics' agreement keeps archived
+ * cases 10 years (the DPA in seed 003) and accepts undecided deliveries after 5 days.
  */
 export const SEED_ACCOUNT_POLICIES: Readonly<
-  Record<string, { retentionDays: number; autoAcceptDays: number }>
+  Record<string, { retentionDays: number; autoAcceptDays: number; deletionGraceDays: number }>
 > = {
-  'lab-coast': { retentionDays: 3650, autoAcceptDays: 5 },
+  'lab-acme': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
+  'lab-bright': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
+  'lab-coast': { retentionDays: 3650, autoAcceptDays: 5, deletionGraceDays: 30 },
 };
 
+/** Written once: a restart on disk keeps what operators changed since (a policy, a termination). */
 export const seedAccountPolicies = async (ddb: DynamoDBDocumentClient, table: string): Promise<void> => {
   await Promise.all(
     Object.entries(SEED_ACCOUNT_POLICIES).map(([accountId, policy]) =>
-      ddb.send(
-        new PutCommand({
-          TableName: table,
-          Item: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS', entity: 'accountPolicy', ...policy },
+      ddb
+        .send(
+          new PutCommand({
+            TableName: table,
+            Item: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS', entity: 'accountPolicy', ...policy },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        )
+        .catch((error: unknown) => {
+          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
         }),
-      ),
     ),
   );
 };

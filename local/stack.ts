@@ -190,10 +190,15 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     const groups = claims?.['cognito:groups'];
     return Array.isArray(groups) && groups.includes('operator');
   };
-  const operatorOnly = {
-    status: 403,
-    body: { code: 'FORBIDDEN', message: 'Sign in as an operator (operator.omar).' },
-  };
+  // No token at all is 401, like the authorizer; a valid token of another role is 403. (A token
+  // that does not verify is answered 401 by the HTTP API before the route runs.)
+  const operatorOnly = (claims?: Record<string, unknown>) => ({
+    status: claims ? 403 : 401,
+    body: {
+      code: claims ? 'FORBIDDEN' : 'UNAUTHORIZED',
+      message: 'Sign in as an operator (operator.omar).',
+    },
+  });
   const localRoutes: Record<string, LocalRoute> = {
     'GET /local/users': async () => ({
       status: 200,
@@ -224,7 +229,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       body: { now: adjustableClock.now().toISOString(), offsetMs: adjustableClock.offset },
     }),
     'POST /local/clock/advance': async ({ body, claims }) => {
-      if (!isOperator(claims)) return operatorOnly;
+      if (!isOperator(claims)) return operatorOnly(claims);
       const ms = parseDuration(body);
       if (!ms)
         return {
@@ -251,7 +256,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       body: { jobs: scheduler.names, history: scheduler.history },
     }),
     'POST /local/jobs/*': async ({ path, claims }) => {
-      if (!isOperator(claims)) return operatorOnly;
+      if (!isOperator(claims)) return operatorOnly(claims);
       const name = path.split('/').pop() ?? '';
       if (!scheduler.names.includes(name))
         return { status: 404, body: { code: 'NOT_FOUND', message: `No job ${name}; see GET /local/jobs.` } };

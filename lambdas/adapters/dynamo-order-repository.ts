@@ -3,12 +3,13 @@
  *   ORDER#<id> / META              the order          gsi1: ACCOUNT#<acct> / <createdAt>#<id>
  *   ORDER#<id> / FILE#<fileId>     a declared file    gsi2: SHA#<acct>#<sha256> / <orderId> while open
  *   ORDER#<id> / EVENT#<at>#<n>    a timeline entry
- *   CASEREF#<acct>#<caseRef> / GUARD   which open order holds a case reference
+ *   CASEREF#<acct>#<hmac> / GUARD   which open order holds a case reference (keyed hash, never the reference)
  * Orders also sit in sparse indexes while a state lasts (IndexChanges in domain/order.ts):
  *   gsi2 <TIMER>#PENDING / <when>#<id>   one pending timer: INTAKE, OFFER, LEASE or DECISION
  *   gsi3 QUEUE | OFFER#<sub> / <prio>#<dueAt>#<createdAt>#<id>   the work queue
  *   gsi4 ASSIGNEE#<sub> / <claimedAt>#<id>   what a designer holds
  *   gsi5 DUE / <dueAt>#<id>                 turnaround watch until delivery
+ *   gsi6 WATCH / <lastCheckedAt>#<id>       in the workflow: the watchdog checks its execution
  * so every sweep and every claim queries exactly the orders concerned, never scanning.
  * Single-item conditional writes only: the local stand-in has no transactions, and none are needed.
  */
@@ -28,8 +29,8 @@ import { isConditionFailure } from './dynamo-errors';
 
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });
 const fileKey = (orderId: string, fileId: string) => ({ pk: `ORDER#${orderId}`, sk: `FILE#${fileId}` });
-const caseRefKey = (accountId: string, caseRef: string) => ({
-  pk: `CASEREF#${accountId}#${caseRef}`,
+const caseRefKey = (accountId: string, guardKey: string) => ({
+  pk: `CASEREF#${accountId}#${guardKey}`,
   sk: 'GUARD',
 });
 const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'] as const;
@@ -45,13 +46,33 @@ const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
 export const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 
-const decodeCursor = (cursor: string | undefined, accountId: string) => {
+/** base64url of a byAccount key: about 150 characters; anything much longer was not ours. */
+const CURSOR = /^[A-Za-z0-9_-]{1,512}$/;
+const CURSOR_PK = /^ORDER#([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
+const CURSOR_SORT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z)#([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/;
+
+/**
+ * A list cursor is the last key of a byAccount page. It comes back from the caller, so it is
+ * checked like any input before it reaches DynamoDB: its length and alphabet, exactly the four
+ * key attributes, each in the shape this adapter writes, naming one order in both keys. The key
+ * is then rebuilt from the checked parts with the caller's own partition, so a cursor can never
+ * name another account, and a forged one is a 400, never a DynamoDB error.
+ */
+const decodeCursor = (cursor: string | undefined, accountId: string): Record<string, unknown> | undefined => {
   if (!cursor) return undefined;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (!CURSOR.test(cursor)) throw new Error('cursor alphabet or length');
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new Error('cursor shape');
+    const { pk, sk, gsi1pk, gsi1sk, ...rest } = key as Record<string, unknown>;
+    if (Object.keys(rest).length > 0 || typeof pk !== 'string' || typeof gsi1sk !== 'string')
+      throw new Error('cursor attributes');
     // A cursor is only good for the account that received it.
-    if (key.gsi1pk !== `ACCOUNT#${accountId}`) throw new Error('foreign cursor');
-    return key;
+    if (gsi1pk !== `ACCOUNT#${accountId}` || sk !== 'META') throw new Error('foreign cursor');
+    const orderId = CURSOR_PK.exec(pk)?.[1];
+    const sort = CURSOR_SORT.exec(gsi1sk);
+    if (!orderId || !sort || sort[2] !== orderId) throw new Error('cursor key values');
+    return { pk: `ORDER#${orderId}`, sk: 'META', gsi1pk: `ACCOUNT#${accountId}`, gsi1sk: `${sort[1]}#${orderId}` };
   } catch (cause) {
     throw new ValidationError(
       [{ field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' }],
@@ -155,6 +176,11 @@ export class DynamoOrderRepository implements OrderRepository {
       'gsi5sk',
       idx.due === undefined ? undefined : idx.due && { pk: 'DUE', sk: `${idx.due.at}#${orderId}` },
     );
+    place(
+      'gsi6pk',
+      'gsi6sk',
+      idx.watch === undefined ? undefined : idx.watch && { pk: 'WATCH', sk: `${idx.watch.at}#${orderId}` },
+    );
     const conditions = [
       `attribute_exists(pk)`,
       `#status IN (${fromStatuses.map((_s, i) => `:from${i}`).join(', ')})`,
@@ -246,6 +272,10 @@ export class DynamoOrderRepository implements OrderRepository {
     return this.idsFrom('byTimer', 'gsi5pk', 'gsi5sk', 'DUE', cutoff, limit);
   }
 
+  watchedBefore(cutoff: string, limit: number): Promise<string[]> {
+    return this.idsFrom('byWatch', 'gsi6pk', 'gsi6sk', 'WATCH', cutoff, limit);
+  }
+
   async listByAccount(accountId: string, opts: { limit: number; cursor?: string; status?: Order['status'] }) {
     const orders: Order[] = [];
     let startKey = decodeCursor(opts.cursor, accountId);
@@ -275,31 +305,47 @@ export class DynamoOrderRepository implements OrderRepository {
     return { orders, ...(cursor ? { cursor } : {}) };
   }
 
-  async reserveCaseRef(accountId: string, caseRef: string, orderId: string) {
+  async reserveCaseRef(
+    accountId: string,
+    guardKey: string,
+    orderId: string,
+    reservedAt: string,
+    replacing?: string,
+  ) {
     try {
       await this.ddb.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...caseRefKey(accountId, caseRef), entity: 'caseRefGuard', orderId },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: { ...caseRefKey(accountId, guardKey), entity: 'caseRefGuard', orderId, reservedAt },
+          // Taking over a stale guard only while that holder still has it: two takers, one wins.
+          ...(replacing
+            ? {
+                ConditionExpression: 'attribute_not_exists(pk) OR orderId = :stale',
+                ExpressionAttributeValues: { ':stale': replacing },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
       return { reserved: true as const };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       const { Item } = await this.ddb.send(
-        new GetCommand({ TableName: this.table, Key: caseRefKey(accountId, caseRef), ConsistentRead: true }),
+        new GetCommand({ TableName: this.table, Key: caseRefKey(accountId, guardKey), ConsistentRead: true }),
       );
-      return { reserved: false as const, orderId: String(Item?.orderId ?? 'unknown') };
+      return {
+        reserved: false as const,
+        orderId: String(Item?.orderId ?? 'unknown'),
+        ...(typeof Item?.reservedAt === 'string' ? { reservedAt: Item.reservedAt } : {}),
+      };
     }
   }
 
-  async releaseCaseRef(accountId: string, caseRef: string, orderId: string): Promise<void> {
+  async releaseCaseRef(accountId: string, guardKey: string, orderId: string): Promise<void> {
     try {
       await this.ddb.send(
         new DeleteCommand({
           TableName: this.table,
-          Key: caseRefKey(accountId, caseRef),
+          Key: caseRefKey(accountId, guardKey),
           // Only the holder releases: a remake may have taken the reference since.
           ConditionExpression: 'orderId = :o',
           ExpressionAttributeValues: { ':o': orderId },

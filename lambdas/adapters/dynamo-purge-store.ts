@@ -1,8 +1,10 @@
 /**
  * What a purge writes besides deleting objects, in the orders table:
- *   ORDER#<id> / PURGE_MANIFEST      what was under the prefix, written once before deleting
- *   ORDER#<id> / CERTIFICATE         the signed deletion certificate (kept after the purge)
- *   ACCOUNT#<id> / CERTIFICATE#<id>  an account-termination summary certificate
+ *   ORDER#<id> / PURGE_MANIFEST         what was under the prefix, written once before deleting
+ *   ORDER#<id> / PURGE_MANIFEST#FILES   the same for a lab's files-only deletion
+ *   ORDER#<id> / CERTIFICATE            the signed deletion certificate (kept after the purge)
+ *   ORDER#<id> / CERTIFICATE#FILES      the certificate of a files-only deletion
+ *   ACCOUNT#<id> / CERTIFICATE#<id>     an account-termination summary certificate
  * and the anonymisation of the order record (the tombstone keeps ids, dates, prescription
  * types and sizes for statistics; never a patient reference, note, file name or case number).
  */
@@ -24,8 +26,12 @@ export class DynamoPurgeStore implements PurgeStore {
     private readonly table: string,
   ) {}
 
-  async saveManifest(orderId: string, objects: readonly PurgedObject[]): Promise<readonly PurgedObject[]> {
-    const Key = { pk: `ORDER#${orderId}`, sk: 'PURGE_MANIFEST' };
+  async saveManifest(
+    orderId: string,
+    objects: readonly PurgedObject[],
+    scope: 'files' | 'order' = 'order',
+  ): Promise<readonly PurgedObject[]> {
+    const Key = { pk: `ORDER#${orderId}`, sk: scope === 'files' ? 'PURGE_MANIFEST#FILES' : 'PURGE_MANIFEST' };
     try {
       await this.ddb.send(
         new PutCommand({
@@ -71,13 +77,15 @@ export class DynamoPurgeStore implements PurgeStore {
         ConsistentRead: true,
       }),
     );
-    if (order?.caseRef && order.accountId) {
+    // The guard's key: the keyed hash of the case reference (the clear reference on legacy orders).
+    const guardKey = order?.caseRefMac ?? order?.caseRef;
+    if (guardKey && order?.accountId) {
       // The case-number guard of an order purged while still open (account termination).
       await this.ddb
         .send(
           new DeleteCommand({
             TableName: this.table,
-            Key: { pk: `CASEREF#${order.accountId}#${order.caseRef}`, sk: 'GUARD' },
+            Key: { pk: `CASEREF#${order.accountId}#${guardKey}`, sk: 'GUARD' },
             ConditionExpression: 'orderId = :o',
             ExpressionAttributeValues: { ':o': orderId },
           }),
@@ -91,7 +99,7 @@ export class DynamoPurgeStore implements PurgeStore {
         TableName: this.table,
         Key: { pk: `ORDER#${orderId}`, sk: 'META' },
         UpdateExpression:
-          'REMOVE phi, caseRef, designTaskToken, decisionTaskToken, qaProblems, lastDesigner, offerTo, offerExpiresAt SET anonymised = :t',
+          'REMOVE phi, caseRef, caseRefMac, designTaskToken, decisionTaskToken, qaProblems, lastDesigner, offerTo, offerExpiresAt SET anonymised = :t',
         ExpressionAttributeValues: { ':t': true },
       }),
     );
@@ -99,12 +107,12 @@ export class DynamoPurgeStore implements PurgeStore {
   }
 
   async saveCertificate(
-    owner: { orderId: string } | { accountId: string },
+    owner: { orderId: string; scope?: 'files' | 'order' } | { accountId: string },
     signed: SignedCertificate,
   ): Promise<void> {
     const Key =
       'orderId' in owner
-        ? { pk: `ORDER#${owner.orderId}`, sk: 'CERTIFICATE' }
+        ? { pk: `ORDER#${owner.orderId}`, sk: owner.scope === 'files' ? 'CERTIFICATE#FILES' : 'CERTIFICATE' }
         : { pk: `ACCOUNT#${owner.accountId}`, sk: `CERTIFICATE#${signed.certificate.certificateId}` };
     await this.ddb.send(
       new PutCommand({
@@ -114,14 +122,21 @@ export class DynamoPurgeStore implements PurgeStore {
     );
   }
 
-  async orderCertificate(orderId: string): Promise<SignedCertificate | undefined> {
+  private async certificate(pk: string, sk: string): Promise<SignedCertificate | undefined> {
     const { Item } = await this.ddb.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: `ORDER#${orderId}`, sk: 'CERTIFICATE' },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }),
     );
     return typeof Item?.signed === 'string' ? (JSON.parse(Item.signed) as SignedCertificate) : undefined;
+  }
+
+  async orderCertificate(orderId: string): Promise<SignedCertificate | undefined> {
+    return (
+      (await this.certificate(`ORDER#${orderId}`, 'CERTIFICATE')) ??
+      (await this.certificate(`ORDER#${orderId}`, 'CERTIFICATE#FILES'))
+    );
+  }
+
+  accountCertificate(accountId: string, certificateId: string): Promise<SignedCertificate | undefined> {
+    return this.certificate(`ACCOUNT#${accountId}`, `CERTIFICATE#${certificateId}`);
   }
 }

@@ -18,6 +18,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, ObjectInfo } from '../domain/ports';
 import type { Clock } from '../shared/clock';
+import { assertOrderPrefix } from './s3-purger';
 
 /** Headers a client must send exactly as signed; hoisting them into the query would let any body through. */
 const SIGNED_UPLOAD_HEADERS = new Set([
@@ -162,8 +163,8 @@ export class S3FileStore implements FileStore {
 
   /** Deletes every object under the prefix (current versions; version purge is the purge job's). */
   async deletePrefix(prefix: string): Promise<number> {
-    if (!prefix.endsWith('/') || prefix.split('/').length < 4)
-      throw new Error('refusing to delete outside an order prefix');
+    // Exactly one order's prefix (orders/<orderId>/), the purge's own guard.
+    assertOrderPrefix(prefix);
     let deleted = 0;
     let token: string | undefined;
     do {

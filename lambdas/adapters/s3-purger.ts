@@ -1,7 +1,7 @@
 /**
  * Purges an order's case files from S3: every object version and every delete marker under the
  * order's prefix, and nothing outside it. Returns exactly what was deleted, for the deletion
- * certificate. Only ids appear in keys (`accounts/<acct>/orders/<id>/...`), so keys may be named in
+ * certificate. Only ids appear in keys (`orders/<orderId>/...`), so keys may be named in
  * errors; object contents, metadata and S3's own error messages never are.
  *
  * - Idempotent: once everything is gone, a purge lists nothing and returns [].
@@ -20,8 +20,8 @@ import type { PurgedObject, Purger } from '../domain/purge';
 
 export type { PurgedObject } from '../domain/purge';
 
-/** `accounts/<id>/orders/<id>/`, nothing shorter and nothing longer: never a bucket, an account or a key. */
-const ORDER_PREFIX = /^accounts\/[A-Za-z0-9_-]{1,128}\/orders\/[A-Za-z0-9_-]{1,128}\/$/;
+/** `orders/<orderId>/`, nothing shorter and nothing longer: never a bucket, all orders or one key. */
+const ORDER_PREFIX = /^orders\/[A-Za-z0-9_-]{1,128}\/$/;
 
 /** S3's limit for both a listing page and one DeleteObjects request. */
 const S3_MAX_BATCH = 1000;
@@ -65,9 +65,7 @@ export class PurgeIncompleteError extends Error {
 
 export const assertOrderPrefix = (prefix: string): void => {
   if (typeof prefix !== 'string' || !ORDER_PREFIX.test(prefix)) {
-    throw new UnsafePurgeError(
-      'refusing to purge: the prefix must be exactly accounts/<accountId>/orders/<orderId>/',
-    );
+    throw new UnsafePurgeError('refusing to purge: the prefix must be exactly orders/<orderId>/');
   }
 };
 

@@ -1,22 +1,35 @@
-/** Starts order workflow executions by name: Step Functions itself makes a repeated start a no-op. */
+/**
+ * The order workflow over Step Functions: executions started by name (Step Functions itself makes a
+ * repeated start a no-op), waiting tasks completed with their tokens, executions described for the
+ * watchdog.
+ */
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { Workflow } from '../domain/ports';
+import type { ExecutionStatus, Workflow } from '../domain/ports';
+import { TaskTokenRefusedError } from '../shared/errors';
+
+/** What Step Functions answers for a token nothing waits for any more: never worth a retry. */
+const REFUSED_TOKEN_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
 export class SfnWorkflow implements Workflow {
+  private readonly executionPrefix: string;
+
   constructor(
     private readonly sfn: SFNClient,
     private readonly stateMachineArn: string,
-  ) {}
+  ) {
+    this.executionPrefix = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
+  }
 
-  async start(name: string, input: { orderId: string; accountId: string }): Promise<string> {
+  async start(name: string, input: { orderId: string; accountId: string; resumeFrom?: string }) {
     try {
       const { executionArn } = await this.sfn.send(
-        // Ids only: execution input is visible in the console and history, so no PHI goes in.
+        // Ids and a status code only: execution input is visible in the console and history, so no PHI goes in.
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name,
@@ -31,24 +44,32 @@ export class SfnWorkflow implements Workflow {
         error instanceof ExecutionAlreadyExists ||
         (error as { name?: string }).name === 'ExecutionAlreadyExists'
       ) {
-        const arn = this.stateMachineArn.replace(':stateMachine:', ':execution:');
-        return `${arn}:${name}`;
+        return `${this.executionPrefix}${name}`;
       }
       throw error;
     }
   }
 
-  async completeTask(
-    token: string,
-    output: Readonly<Record<string, string | number | boolean>>,
-  ): Promise<boolean> {
+  async completeTask(token: string, output: Readonly<Record<string, string | number | boolean>>) {
     try {
       await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
-      return true;
     } catch (error) {
-      // A token already completed, timed out or from a stopped execution: nothing waits for it.
+      // A token already completed, timed out, or of a stopped or lost execution: nothing waits for
+      // it, so the order would sit for ever. The caller sets it aside (STUCK) and alerts.
       const name = (error as { name?: string }).name ?? '';
-      if (['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken'].includes(name)) return false;
+      if (REFUSED_TOKEN_ERRORS.has(name)) throw new TaskTokenRefusedError(name, { cause: error });
+      throw error;
+    }
+  }
+
+  async executionStatus(name: string): Promise<ExecutionStatus> {
+    try {
+      const { status } = await this.sfn.send(
+        new DescribeExecutionCommand({ executionArn: `${this.executionPrefix}${name}` }),
+      );
+      return (status ?? 'MISSING') as ExecutionStatus;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return 'MISSING';
       throw error;
     }
   }

@@ -1,63 +1,106 @@
 /**
  * Each partner's agreement sets its own retention, auto-accept window and deletion grace period
  * (seed 003: "retention is a per-account setting"). Operators read and set them; every change
- * is audited.
+ * is audited. The stored policy is what makes an account known: a PUT sets a partner up, a GET
+ * of an account never set up is a 404 (the workflow still reads the defaults for it).
  */
-import { NotFoundError, ValidationError } from '../shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { recordAudit } from './audit';
 import type { AccountPolicy, DesignDeps } from './design';
+import type { Deps } from './ports';
 
-const LIMITS = {
+/** Our own organisation (designers, officers, operators): not a partner, never terminated. */
+export const STAFF_ACCOUNT_ID = 'caseline';
+
+const LIMITS: Readonly<Record<string, readonly [number, number, string]>> = {
   retentionDays: [30, 7300, 'Keep archived cases 30 to 7300 days (20 years).'],
   autoAcceptDays: [1, 60, 'Accept undecided deliveries after 1 to 60 days.'],
   deletionGraceDays: [0, 90, 'Wait 0 to 90 days before a requested deletion is carried out.'],
-} as const;
+};
+const FIELDS = Object.keys(LIMITS);
 
 const ACCOUNT_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
+const noAccount = (accountId: string) =>
+  new NotFoundError(`No account ${accountId}: set a partner up with PUT /accounts/${accountId}/policy.`);
+
 const checkAccount = (accountId: string) => {
-  if (!ACCOUNT_ID.test(accountId)) throw new NotFoundError(`No account ${accountId}.`);
+  if (!ACCOUNT_ID.test(accountId) || accountId === STAFF_ACCOUNT_ID) throw noAccount(accountId);
 };
 
 export const getAccountPolicy = async (
-  deps: Pick<DesignDeps, 'policies'>,
+  deps: Pick<DesignDeps, 'policies' | 'accounts'>,
   actor: Actor,
   accountId: string,
 ) => {
   requireRole(actor, 'operator');
   checkAccount(accountId);
-  return { accountId, ...(await deps.policies.policyFor(accountId)) };
+  const state = await deps.accounts.stateOf(accountId);
+  if (!state) throw noAccount(accountId);
+  return { accountId, ...(await deps.policies.policyFor(accountId)), status: state.status };
 };
 
 export const setAccountPolicy = async (
-  deps: Pick<DesignDeps, 'policies' | 'audit' | 'clock' | 'ids'>,
+  deps: Pick<DesignDeps, 'policies' | 'accounts' | 'audit' | 'clock' | 'ids'>,
   actor: Actor,
   accountId: string,
   body: unknown,
 ) => {
   requireRole(actor, 'operator');
   checkAccount(accountId);
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const current = await deps.policies.policyFor(accountId);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ValidationError([{ field: 'body', message: `Send a JSON object with ${FIELDS.join(', ')}.` }]);
+  const b = body as Record<string, unknown>;
+  // Own properties against an allowlist: `constructor`, `toString` or `__proto__` are unknown
+  // fields, not something inherited that an `in` check would let through.
+  const own = (field: string) => Object.hasOwn(b, field);
   const issues = [];
-  const next: Record<string, number> = { ...current } as Record<string, number>;
-  for (const [field, [min, max, message]] of Object.entries(LIMITS)) {
-    if (b[field] === undefined) continue;
+  const next: Record<string, number> = {};
+  for (const field of FIELDS) {
+    const limits = LIMITS[field];
+    if (!limits || !own(field) || b[field] === undefined) continue;
+    const [min, max, message] = limits;
     const value = b[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
       issues.push({ field, message });
     else next[field] = value;
   }
-  const unknown = Object.keys(b).filter((k) => !(k in LIMITS));
+  const unknown = Object.keys(b).filter((k) => !FIELDS.includes(k));
   if (unknown.length)
     issues.push({
-      field: unknown.join(', '),
-      message: `Unknown field: use ${Object.keys(LIMITS).join(', ')}.`,
+      field: unknown.join(', ').slice(0, 200),
+      message: `Unknown field: use ${FIELDS.join(', ')}.`,
     });
   if (issues.length) throw new ValidationError(issues);
+  const state = await deps.accounts.stateOf(accountId);
+  if (state && state.status !== 'ACTIVE')
+    throw new ConflictError(
+      `Account ${accountId} is ${state.status}: its policy no longer applies.`,
+      'ACCOUNT_TERMINATED',
+      { status: state.status },
+    );
+  const current = await deps.policies.policyFor(accountId);
   await recordAudit(deps, actor, { accountId, action: 'account.policy', outcome: 'ALLOWED' });
-  const policy = next as unknown as AccountPolicy;
+  const policy: AccountPolicy = {
+    retentionDays: next.retentionDays ?? current.retentionDays,
+    autoAcceptDays: next.autoAcceptDays ?? current.autoAcceptDays,
+    deletionGraceDays: next.deletionGraceDays ?? current.deletionGraceDays,
+  };
   await deps.policies.setPolicy(accountId, policy, deps.clock.now().toISOString(), actor.sub);
-  return { accountId, ...policy };
+  return { accountId, ...policy, status: 'ACTIVE' as const };
+};
+
+/**
+ * A lab whose account is being or has been terminated creates nothing new (its data is being
+ * purged). An account with no stored record was set up before records existed: it may.
+ */
+export const requireOpenAccount = async (deps: Pick<Deps, 'accounts'>, accountId: string) => {
+  const state = await deps.accounts.stateOf(accountId);
+  if (state && state.status !== 'ACTIVE')
+    throw new ConflictError(
+      `Account ${accountId} ${state.status === 'TERMINATING' ? 'is being terminated' : 'was terminated'}: it cannot create orders. Contact Caseline if this is a mistake.`,
+      'ACCOUNT_TERMINATED',
+      { status: state.status },
+    );
 };

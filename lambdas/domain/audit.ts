@@ -34,7 +34,8 @@ export type AuditAction =
   | 'order.certificate'
   | 'account.terminate'
   | 'access.forbidden'
-  | 'account.policy';
+  | 'account.policy'
+  | 'order.resume';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -227,7 +227,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 // Attribute names, e.g. patientRef, files[].nameCipher: never values.
 const ATTRIBUTE = /^[A-Za-z][A-Za-z0-9_.[\]-]{0,99}$/;
-// S3 keys are server-chosen ids (accounts/<acct>/orders/<id>/inputs/<fileId>.<ext>); no control characters.
+// S3 keys are server-chosen ids (orders/<orderId>/inputs/<fileId>.<ext>); no control characters.
 const OBJECT_KEY = /^[^\p{Cc}]{1,1024}$/u;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

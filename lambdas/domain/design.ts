@@ -7,7 +7,14 @@
  *                 └────────────── revise (offered first to the last designer) ────────┘
  * The workflow waits for the design and for the lab's decision with task tokens kept on the order.
  */
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  OrderStuckError,
+  ServiceUnavailableError,
+  TaskTokenRefusedError,
+  ValidationError,
+} from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { type AuditAction, recordAudit } from './audit';
 import type { Designer, DesignerRegistry } from './designers';
@@ -24,6 +31,9 @@ import {
 import { loadOwnedOrder, releaseGuards, URL_TTL_SECONDS } from './orders';
 import { screenFreeText } from './phi-screen';
 import type { Deps } from './ports';
+import { noteTimeline, queueSortKey, strandOrder, undoAndFail } from './recovery';
+
+export { queueSortKey };
 
 /** A claim holds an order this long unless the designer sends a heartbeat. */
 export const LEASE_MINUTES = 120;
@@ -69,10 +79,6 @@ export type DesignDeps = Deps & { readonly designers: DesignerRegistry; readonly
 const addMinutes = (d: Date, m: number) => new Date(d.getTime() + m * 60_000);
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
 
-/** Most urgent first: revisions, then rush, then standard; then earliest due; then oldest. */
-export const queueSortKey = (order: Order, revision = false) =>
-  `${revision ? '0' : order.turnaround === 'rush' ? '1' : '2'}#${order.dueAt ?? '9999'}#${order.createdAt}#${order.orderId}`;
-
 const notHeld = (orderId: string) =>
   new NotFoundError(`You do not hold order ${orderId}. See GET /assignments for the orders you hold.`);
 
@@ -113,6 +119,65 @@ const timeline = (
     by,
     ...(detail ? { detail } : {}),
   });
+
+/**
+ * The commit point of a lab's or designer's action: the waiting workflow task is completed. A
+ * token Step Functions refuses means nothing waits for the order: it goes STUCK (alert, slot given
+ * back) and the caller hears so. Any other failure undoes the change (`before` again, indexes
+ * included), so the order is exactly as it was and a retry works.
+ */
+const signal = async (
+  deps: DesignDeps,
+  before: Order,
+  after: Order,
+  token: string,
+  output: Readonly<Record<string, string | number | boolean>>,
+  step: string,
+) => {
+  try {
+    await deps.workflow.completeTask(token, output);
+  } catch (error) {
+    if (!(error instanceof TaskTokenRefusedError)) return undoAndFail(deps, before, after, step, error);
+    try {
+      await strandOrder(deps, after, error.reason);
+    } catch {
+      // The watchdog finds it (its execution is not waiting for it); operators hear now.
+      await deps.notifier
+        .operatorAlert('Order lost its workflow and could not be set aside', {
+          orderId: after.orderId,
+          accountId: after.accountId,
+          step,
+        })
+        .catch(() => undefined);
+    }
+    throw new OrderStuckError(after.orderId, { cause: error });
+  }
+};
+
+/** Runs work that follows a committed change; if it fails, the change is undone first. */
+const orUndo = async <T>(
+  deps: DesignDeps,
+  before: Order,
+  after: Order,
+  step: string,
+  work: () => Promise<T>,
+) => {
+  try {
+    return await work();
+  } catch (error) {
+    return undoAndFail(deps, before, after, step, error);
+  }
+};
+
+/** The order as it stands while DELIVERED, with its auto-accept date (older orders did not store it). */
+const withDecisionTimer = async (deps: DesignDeps, order: Order): Promise<Order> => {
+  if (order.autoAcceptAt || !order.deliveredAt) return order;
+  const policy = await deps.policies.policyFor(order.accountId);
+  return {
+    ...order,
+    autoAcceptAt: addDays(new Date(order.deliveredAt), policy.autoAcceptDays).toISOString(),
+  };
+};
 
 // ---------------------------------------------------------------- workflow tasks
 
@@ -242,6 +307,7 @@ export const deliverAndAwaitDecision = async (
       status: 'DELIVERED',
       deliveredVersion: version,
       deliveredAt: now.toISOString(),
+      autoAcceptAt,
       decisionTaskToken: input.taskToken,
       updatedAt: now.toISOString(),
     },
@@ -278,7 +344,7 @@ export const archiveOrder = async (deps: DesignDeps, input: { orderId: string; a
     order.orderId,
     ['ACCEPTED'],
     { status: 'ARCHIVED', archivedAt: now.toISOString(), purgeAfter, updatedAt: now.toISOString() },
-    { indexes: { pending: { name: 'PURGE', at: purgeAt } } },
+    { indexes: { pending: { name: 'PURGE', at: purgeAt }, watch: null } },
   );
   if (moved) {
     await releaseGuards(deps, order);
@@ -358,16 +424,21 @@ export const claimNext = async (deps: DesignDeps, actor: Actor) => {
             },
           );
           if (!claimed) continue;
-          await recordAudit(deps, actor, {
-            accountId: claimed.accountId,
-            action: 'queue.claim',
-            outcome: 'ALLOWED',
-            orderId: claimed.orderId,
+          // All or nothing: an audit or a decryption that fails undoes the claim (and the slot is
+          // given back below), so the order is back in its lane exactly as it was.
+          const view = await orUndo(deps, candidate, claimed, 'queue.claim', async () => {
+            await recordAudit(deps, actor, {
+              accountId: claimed.accountId,
+              action: 'queue.claim',
+              outcome: 'ALLOWED',
+              orderId: claimed.orderId,
+            });
+            return assignmentView(deps, claimed);
           });
-          await timeline(deps, claimed.orderId, 'ASSIGNED', actor.sub, {
+          await noteTimeline(deps, claimed.orderId, 'ASSIGNED', actor.sub, {
             revision: claimed.revisionCount ?? 0,
           });
-          return assignmentView(deps, claimed);
+          return view;
         }
         if (!result.cursor) break;
         cursor = result.cursor;
@@ -470,7 +541,11 @@ export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: str
   const issues = [];
   const name = typeof b.name === 'string' ? b.name.trim() : '';
   const ext = name.split('.').pop()?.toLowerCase() ?? '';
-  if (!['stl', 'ply', 'obj', 'pdf'].includes(ext) || name.length > 255 || /[/\\]/.test(name)) {
+  if (
+    !['stl', 'ply', 'obj', 'pdf'].includes(ext) ||
+    name.length > 255 ||
+    /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)
+  ) {
     issues.push({
       field: 'name',
       message:
@@ -500,7 +575,7 @@ export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: str
   if (existing.length >= MAX_OUTPUT_FILES)
     throw new ConflictError(`A design version holds at most ${MAX_OUTPUT_FILES} files.`, 'TOO_MANY_FILES');
   const fileId = deps.ids.next('fil');
-  const key = `${orderPrefix(order.accountId, orderId)}outputs/v${version}/${fileId}.${ext}`;
+  const key = `${orderPrefix(orderId)}outputs/v${version}/${fileId}.${ext}`;
   await recordAudit(deps, actor, {
     accountId: order.accountId,
     action: 'assignment.upload-url',
@@ -570,8 +645,8 @@ export const submitDesign = async (deps: DesignDeps, actor: Actor, orderId: stri
     },
   );
   if (!moved) throw notHeld(orderId);
-  await timeline(deps, orderId, 'DESIGN_SUBMITTED', actor.sub, { version, files: outputs.length });
-  await deps.workflow.completeTask(order.designTaskToken, { orderId, version });
+  await signal(deps, order, moved, order.designTaskToken, { orderId, version }, 'assignment.submit');
+  await noteTimeline(deps, orderId, 'DESIGN_SUBMITTED', actor.sub, { version, files: outputs.length });
   return { orderId, status: 'QA' as const, version };
 };
 
@@ -593,8 +668,10 @@ const requeue = async (deps: DesignDeps, order: Order, by: string, reason: strin
     },
   );
   if (!moved) return false;
-  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
-  await timeline(deps, order.orderId, reason, by);
+  const assignee = order.assignee;
+  // The slot and the order go back together: a slot that cannot be given back undoes the requeue.
+  if (assignee) await orUndo(deps, order, moved, reason, () => deps.designers.releaseSlot(assignee));
+  await noteTimeline(deps, order.orderId, reason, by);
   return true;
 };
 
@@ -626,6 +703,12 @@ export const deliverablesOf = async (deps: DesignDeps, actor: Actor, orderId: st
       'DELETION_REQUESTED',
     );
   }
+  if (order.filesPurgedAt) {
+    throw new ConflictError(
+      `The files of order ${orderId} were deleted at your request; see GET /orders/${orderId}/certificate.`,
+      'FILES_PURGED',
+    );
+  }
   if (!order.deliveredVersion || !['DELIVERED', 'ACCEPTED', 'ARCHIVED'].includes(order.status)) {
     throw new ConflictError(
       `Order ${orderId} has no delivered design yet (${order.status}).`,
@@ -648,11 +731,6 @@ export const deliverablesOf = async (deps: DesignDeps, actor: Actor, orderId: st
   };
 };
 
-const decide = async (deps: DesignDeps, order: Order, decision: 'accept' | 'revise') => {
-  if (order.decisionTaskToken)
-    await deps.workflow.completeTask(order.decisionTaskToken, { orderId: order.orderId, decision });
-};
-
 export const acceptDelivery = async (
   deps: DesignDeps,
   actor: Actor | undefined,
@@ -669,7 +747,8 @@ export const acceptDelivery = async (
       `Order ${orderId} is ${order.status}: only a delivered design can be accepted.`,
       'WRONG_STATE',
     );
-  if (!order.decisionTaskToken)
+  const token = order.decisionTaskToken;
+  if (!token)
     throw new ConflictError('The delivery is still being recorded; try again in a moment.', 'NOT_WAITING');
   if (actor)
     await recordAudit(deps, actor, {
@@ -678,6 +757,7 @@ export const acceptDelivery = async (
       outcome: 'ALLOWED',
       orderId,
     });
+  const before = await withDecisionTimer(deps, order);
   const now = deps.clock.now().toISOString();
   const moved = await deps.orders.transition(
     orderId,
@@ -686,10 +766,10 @@ export const acceptDelivery = async (
     { remove: ['decisionTaskToken'], indexes: { pending: null } },
   );
   if (!moved) return { orderId, status: (await deps.orders.get(orderId))?.status ?? order.status };
-  await timeline(deps, orderId, auto ? 'AUTO_ACCEPTED' : 'ACCEPTED', actor?.sub ?? 'auto-accept', {
+  await signal(deps, before, moved, token, { orderId, decision: 'accept' }, 'order.accept');
+  await noteTimeline(deps, orderId, auto ? 'AUTO_ACCEPTED' : 'ACCEPTED', actor?.sub ?? 'auto-accept', {
     version: order.deliveredVersion ?? 0,
   });
-  await decide(deps, order, 'accept');
   return { orderId, status: 'ACCEPTED' as const };
 };
 
@@ -721,7 +801,8 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
       'REVISION_LIMIT',
     );
   }
-  if (!order.decisionTaskToken)
+  const token = order.decisionTaskToken;
+  if (!token)
     throw new ConflictError('The delivery is still being recorded; try again in a moment.', 'NOT_WAITING');
   await recordAudit(deps, actor, {
     accountId: order.accountId,
@@ -729,6 +810,27 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
     outcome: 'ALLOWED',
     orderId,
   });
+  const before = await withDecisionTimer(deps, order);
+  // The fallible work first: the comment joins the encrypted notes before anything changes, and
+  // goes into the same conditional write as the status.
+  let phi: string | undefined;
+  if (comment) {
+    try {
+      // The comment is clinical free text: kept encrypted, shown to the designer with the order.
+      const current = JSON.parse(
+        await deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
+      ) as OrderPhi;
+      const notes = [current.notes, `Revision ${count + 1} (${String(b.reason)}): ${comment}`]
+        .filter(Boolean)
+        .join('\n');
+      phi = await deps.phi.encrypt(
+        JSON.stringify({ ...current, notes }),
+        phiContext(order.accountId, orderId),
+      );
+    } catch (cause) {
+      throw new ServiceUnavailableError({ cause });
+    }
+  }
   const now = deps.clock.now();
   const moved = await deps.orders.transition(
     orderId,
@@ -737,6 +839,7 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
       status: 'QUEUED',
       revisionCount: count + 1,
       updatedAt: now.toISOString(),
+      ...(phi ? { phi } : {}),
       ...(order.lastDesigner
         ? {
             offerTo: order.lastDesigner,
@@ -744,28 +847,14 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
           }
         : {}),
     },
-    { remove: ['decisionTaskToken'], indexes: { pending: null } },
+    { expect: { phi: order.phi }, remove: ['decisionTaskToken'], indexes: { pending: null } },
   );
   if (!moved) throw new ConflictError(`Order ${orderId} changed meanwhile; reload it.`, 'WRONG_STATE');
-  await timeline(deps, orderId, 'REVISION_REQUESTED', actor.sub, {
+  await signal(deps, before, moved, token, { orderId, decision: 'revise' }, 'order.revise');
+  await noteTimeline(deps, orderId, 'REVISION_REQUESTED', actor.sub, {
     revision: count + 1,
     reason: String(b.reason),
   });
-  if (comment) {
-    // The comment is clinical free text: kept encrypted, shown to the designer with the order.
-    const phi = JSON.parse(
-      await deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
-    ) as OrderPhi;
-    const notes = [phi.notes, `Revision ${count + 1} (${String(b.reason)}): ${comment}`]
-      .filter(Boolean)
-      .join('\n');
-    const updated = await deps.phi.encrypt(
-      JSON.stringify({ ...phi, notes }),
-      phiContext(order.accountId, orderId),
-    );
-    await deps.orders.transition(orderId, ['QUEUED'], { phi: updated });
-  }
-  await decide(deps, order, 'revise');
   return { orderId, status: 'QUEUED' as const, revision: count + 1 };
 };
 

@@ -9,6 +9,7 @@ import { inspectFile } from './mesh';
 import type { FileCheck, FileFormat, OrderStatus } from './order';
 import { releaseGuards } from './orders';
 import type { Deps } from './ports';
+import { closedOrderPurge } from './retention';
 
 export interface IngestInput {
   readonly orderId: string;
@@ -66,12 +67,25 @@ export const ingestOrder = async (
 
   const now = deps.clock.now().toISOString();
   const status: OrderStatus = rejected === 0 ? 'QUEUED' : 'REJECTED';
+  const rejectedPurge = closedOrderPurge('REJECTED', deps.clock.now());
   const moved = await deps.orders.transition(
     order.orderId,
     ['SUBMITTED'],
-    { status, updatedAt: now, ...(status === 'REJECTED' ? { closedReason: 'FILE_CHECK_FAILED' } : {}) },
-    // The design wait (next workflow state) puts a QUEUED order into the queue with its token.
-    { indexes: { pending: null } },
+    {
+      status,
+      updatedAt: now,
+      ...(status === 'REJECTED'
+        ? { closedReason: 'FILE_CHECK_FAILED', purgeAfter: rejectedPurge.purgeAfter }
+        : {}),
+    },
+    // The design wait (next workflow state) puts a QUEUED order into the queue with its token;
+    // a REJECTED one goes on the PURGE timer (domain/retention.ts).
+    {
+      indexes: {
+        pending: status === 'REJECTED' ? rejectedPurge.pending : null,
+        ...(status === 'REJECTED' ? { watch: null } : {}),
+      },
+    },
   );
   if (!moved) {
     const current = await deps.orders.get(order.orderId);
@@ -91,52 +105,5 @@ export const ingestOrder = async (
   return { status, rejectedFiles: rejected };
 };
 
-export const markStuck = async (
-  deps: Pick<Deps, 'orders' | 'clock' | 'notifier'>,
-  input: IngestInput & { errorName?: string },
-): Promise<{ status: OrderStatus }> => {
-  const now = deps.clock.now().toISOString();
-  const moved = await deps.orders.transition(
-    input.orderId,
-    ['SUBMITTED', 'QUEUED', 'ASSIGNED', 'QA', 'DELIVERED', 'ACCEPTED'],
-    { status: 'STUCK', updatedAt: now, closedReason: 'PROCESSING_FAILED' },
-    { indexes: { pending: null, queue: null, due: null } },
-  );
-  if (moved) {
-    await deps.orders.addTimeline({
-      orderId: input.orderId,
-      at: now,
-      type: 'STUCK',
-      by: 'workflow',
-      detail: { errorName: input.errorName ?? 'Unknown' },
-    });
-  }
-  await deps.notifier.operatorAlert('Order stuck in the intake workflow', {
-    orderId: input.orderId,
-    accountId: input.accountId,
-    errorName: input.errorName ?? 'Unknown',
-  });
-  return { status: 'STUCK' };
-};
-
-/**
- * An intake should take seconds. One still SUBMITTED after this long lost its workflow (a start
- * that failed after the status changed, an execution lost to a restart): mark it STUCK, visibly,
- * and alert operators, who can resubmit it.
- */
-export const INTAKE_TIMEOUT_MINUTES = 15;
-
-export const sweepStalledIntake = async (
-  deps: Pick<Deps, 'orders' | 'clock' | 'notifier'>,
-  limit = 100,
-): Promise<{ stalled: number }> => {
-  const cutoff = new Date(deps.clock.now().getTime() - INTAKE_TIMEOUT_MINUTES * 60_000).toISOString();
-  const ids = await deps.orders.pendingBefore('INTAKE', cutoff, limit);
-  for (const orderId of ids) {
-    const order = await deps.orders.get(orderId);
-    if (order?.status === 'SUBMITTED') {
-      await markStuck(deps, { orderId, accountId: order.accountId, errorName: 'IntakeTimedOut' });
-    }
-  }
-  return { stalled: ids.length };
-};
+// Setting an order aside (workflow failures, stalled intakes) lives with the rest of recovery.
+export { INTAKE_TIMEOUT_MINUTES, markStuck, sweepStalledIntake } from './recovery';

@@ -10,6 +10,12 @@
  * also one tooth short. Here each item's rules (teeth, arch, material, shade against the
  * restoration type) run on whichever of its fields did parse.
  *
+ * Bounded cost: every free-text field's length is checked before the PHI screen reads it (a
+ * field over its limit gets its "too long" issue and only its first characters, up to the
+ * limit, are screened),
+ * and unknown fields are reported at most MAX_UNKNOWN_FIELD_ISSUES times. The HTTP layer has
+ * already capped the whole body (shared/http.ts).
+ *
  * Normalised form: strings trimmed (runs of spaces in patientRef folded to one), teeth in FDI
  * and chart order, type/material as catalog ids, shade as its canonical code, defaults filled
  * in, `null` for an optional field treated as absent, empty notes dropped.
@@ -46,6 +52,20 @@ export const MAX_ORDER_NOTES = 2000;
 export const MAX_ITEM_NOTES = 500;
 export const CASE_REF_MAX = 64;
 export const PATIENT_REF_MAX = 32;
+/** A body with thousands of stray keys gets this many issues, not thousands. */
+export const MAX_UNKNOWN_FIELD_ISSUES = 10;
+
+/**
+ * The text the screen may read: at most the first `max` characters of the field as it would be
+ * stored. Longer text fails its length rule anyway; screening its head still tells the lab about
+ * a name in it in the same answer, and the screen's cost stays bounded by the limits whatever
+ * was sent. (Trimming and folding spaces are single linear passes.)
+ */
+function screenable(value: unknown, max: number, fold = false): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return (fold ? trimmed.replace(/\s+/g, ' ') : trimmed).slice(0, max);
+}
 
 // --- stored shape --------------------------------------------------------------------------
 
@@ -281,7 +301,7 @@ const PHI_FIELD_NAME = /name|dob|birth|ssn|social|phone|mobile|email|e-mail|addr
 
 function unknownFieldIssue(prefix: string, key: string, allowed: readonly string[]): FieldIssue {
   const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
-  const hint = PHI_FIELD_NAME.test(key)
+  const hint = PHI_FIELD_NAME.test(shown)
     ? ' Caseline does not accept patient names or contact details; identify the patient only through patientRef.'
     : '';
   return {
@@ -304,8 +324,17 @@ function parseShape<S extends Shape>(
   const values: Parsed<S> = {};
   const present = new Set<keyof S>();
   const failed = new Set<keyof S>();
+  let unknown = 0;
   for (const key of Object.keys(raw)) {
-    if (!allowed.includes(key)) issues.push(unknownFieldIssue(prefix, key, allowed));
+    if (allowed.includes(key)) continue;
+    unknown++;
+    if (unknown <= MAX_UNKNOWN_FIELD_ISSUES) issues.push(unknownFieldIssue(prefix, key, allowed));
+  }
+  if (unknown > MAX_UNKNOWN_FIELD_ISSUES) {
+    issues.push({
+      field: prefix || 'body',
+      message: `${unknown - MAX_UNKNOWN_FIELD_ISSUES} more unknown fields; send only ${allowed.join(', ')}.`,
+    });
   }
   for (const key of Object.keys(shape) as (keyof S & string)[]) {
     const input = raw[key] ?? undefined; // null is absent
@@ -517,11 +546,15 @@ export function parseCreateOrder(body: unknown): CreateOrderInput {
   const issues: FieldIssue[] = [];
   const { values, failed } = parseShape(body, ORDER_FIELDS, '', issues, ORDER_FIELD_NAMES);
 
-  // PHI screen on what the lab sent, even when the field failed its format rules: a
-  // malformed patientRef is more likely, not less, to hold a name.
-  if (typeof body.caseRef === 'string') issues.push(...screenCaseRef(body.caseRef));
-  if (typeof body.patientRef === 'string') issues.push(...screenPatientRef(body.patientRef));
-  if (typeof body.notes === 'string') issues.push(...screenFreeText('notes', body.notes));
+  // PHI screen on what the lab sent, even when the field failed its format rules (a malformed
+  // patientRef is more likely, not less, to hold a name), but never past the length limits,
+  // which parseShape has just reported on: the screen's cost is bounded by them.
+  const caseRef = screenable(body.caseRef, CASE_REF_MAX);
+  const patientRef = screenable(body.patientRef, PATIENT_REF_MAX, true);
+  const orderNotes = screenable(body.notes, MAX_ORDER_NOTES);
+  if (caseRef !== undefined) issues.push(...screenCaseRef(caseRef));
+  if (patientRef !== undefined) issues.push(...screenPatientRef(patientRef));
+  if (orderNotes !== undefined) issues.push(...screenFreeText('notes', orderNotes));
 
   // A bad toothNumbering is reported once, above; teeth are then not interpreted at all.
   const numbering = failed.has('toothNumbering') ? undefined : (values.toothNumbering ?? 'FDI');
@@ -531,9 +564,8 @@ export function parseCreateOrder(body: unknown): CreateOrderInput {
   if (itemList.success) {
     items = itemList.data.map((raw, i) => {
       const item = checkItem(raw, i, numbering, issues);
-      if (isPlainObject(raw) && typeof raw.notes === 'string') {
-        issues.push(...screenFreeText(`items[${i}].notes`, raw.notes));
-      }
+      const itemNotes = isPlainObject(raw) ? screenable(raw.notes, MAX_ITEM_NOTES) : undefined;
+      if (itemNotes !== undefined) issues.push(...screenFreeText(`items[${i}].notes`, itemNotes));
       return item;
     });
     if (numbering) issues.push(...checkRepeatedTeeth(items, numbering));
@@ -542,13 +574,13 @@ export function parseCreateOrder(body: unknown): CreateOrderInput {
       issues.push({ field: pathOf('items', issue.path), message: issue.message });
   }
 
-  const { caseRef, patientRef, toothNumbering, turnaround, notes, remake } = values;
-  if (issues.length > 0 || !caseRef || !patientRef || !toothNumbering || !turnaround) {
+  const { toothNumbering, turnaround, notes, remake } = values;
+  if (issues.length > 0 || !values.caseRef || !values.patientRef || !toothNumbering || !turnaround) {
     throw new ValidationError(issues);
   }
   return {
-    caseRef,
-    patientRef,
+    caseRef: values.caseRef,
+    patientRef: values.patientRef,
     items: items.filter((item): item is OrderItemInput => item !== undefined),
     toothNumbering,
     turnaround,

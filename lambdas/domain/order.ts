@@ -1,5 +1,5 @@
 /**
- * The order as stored. PHI (patient reference, free-text notes, original file names) never sits
+ * The order as stored. PHI (case and patient references, free-text notes, original file names) never sits
  * in clear in a record: it is one KMS-encrypted blob bound to the account and order, so table
  * exports, backups and operators' consoles show ids and prescriptions only.
  */
@@ -39,6 +39,8 @@ export interface OrderItem {
 }
 
 export interface OrderPhi {
+  /** The lab's case number (seed 002 counts it as an identifier). Absent in orders written before it moved here. */
+  readonly caseRef?: string;
   readonly patientRef: string;
   readonly notes?: string;
   /** Notes per item, same order as items; undefined where an item has none. */
@@ -52,7 +54,13 @@ export interface Order {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly status: OrderStatus;
-  readonly caseRef: string;
+  /**
+   * Keyed hash (KMS HMAC) of the case reference: the duplicate guard's key, released when the
+   * order closes. The reference itself is inside `phi`.
+   */
+  readonly caseRefMac?: string;
+  /** Legacy: the case reference in clear, only on orders written before it was encrypted. */
+  readonly caseRef?: string;
   readonly items: readonly OrderItem[];
   readonly turnaround: 'standard' | 'rush';
   readonly remake: boolean;
@@ -95,9 +103,20 @@ export interface Order {
     readonly purgeAt: string;
   };
   readonly purgeStartedAt?: string;
+  /** The status a purge of the case files only returns the order to (it is PURGING meanwhile). */
+  readonly purgeFrom?: OrderStatus;
+  /** A lab's files-only deletion was carried out: the record stays until `purgeAfter`. */
+  readonly filesPurgedAt?: string;
+  readonly filesCertificateId?: string;
   readonly purgedAt?: string;
   /** The deletion certificate of a purged order. */
   readonly certificateId?: string;
+  /** When an undecided delivery is accepted automatically (the DECISION timer). */
+  readonly autoAcceptAt?: string;
+  /** A STUCK order: the status an operator's resume puts it back in (see domain/recovery.ts). */
+  readonly resumeFrom?: OrderStatus;
+  /** Resumes so far: the resume execution is named <orderId>-resume-<resumeCount>. */
+  readonly resumeCount?: number;
   /** Turnaround alerts already sent (80% used, overdue). */
   readonly dueAlert80At?: string;
   readonly dueAlertOverdueAt?: string;
@@ -116,6 +135,8 @@ export interface IndexChanges {
   } | null;
   /** Turnaround watch while the design is not yet delivered. */
   readonly due?: { readonly at: string } | null;
+  /** Workflow watch while the order is in the workflow: when its execution was last checked. */
+  readonly watch?: { readonly at: string } | null;
 }
 
 export type FileFormat = 'stl' | 'ply' | 'obj';
@@ -171,7 +192,12 @@ export interface TimelineEntry {
   readonly detail?: Readonly<Record<string, string | number>>;
 }
 
-export const orderPrefix = (accountId: string, orderId: string) => `accounts/${accountId}/orders/${orderId}/`;
+/**
+ * Every object of an order (inputs, designs, reports) lives under this prefix. No account id: a
+ * designer handed a presigned URL must not learn whose order it is. The order id is random and
+ * unguessable, and one order is one prefix, so a purge stays within its order.
+ */
+export const orderPrefix = (orderId: string) => `orders/${orderId}/`;
 export const phiContext = (accountId: string, orderId: string) => ({
   accountId,
   orderId,

@@ -4,6 +4,7 @@
  */
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
+import { requireOpenAccount } from './account-policy';
 import { type AuditAction, recordAudit } from './audit';
 import {
   type FileFormat,
@@ -19,6 +20,7 @@ import {
 } from './order';
 import type { CreateOrderInput } from './order-input';
 import type { Deps } from './ports';
+import { closedOrderPurge } from './retention';
 import { computeDueAt } from './turnaround';
 
 /** Per-file cap: full-arch scans and models run to several hundred MB. */
@@ -79,9 +81,10 @@ export interface OrderSummary {
   readonly itemCount: number;
 }
 
-const summary = (o: Order): OrderSummary => ({
+/** The case reference is PHI: callers pass it from the decrypted PHI (or a legacy clear field). */
+const summary = (o: Order, caseRef: string): OrderSummary => ({
   orderId: o.orderId,
-  caseRef: o.caseRef,
+  caseRef,
   status: o.status,
   turnaround: o.turnaround,
   createdAt: o.createdAt,
@@ -90,33 +93,92 @@ const summary = (o: Order): OrderSummary => ({
   itemCount: o.items.length,
 });
 
+/**
+ * A create whose order was never written leaves no guard behind (it is released), but if even the
+ * release fails the guard names an order that does not exist. Such a guard older than this (well
+ * past the create function's timeout, so no create can still be writing it) is taken over.
+ */
+export const STALE_CASE_REF_GUARD_MS = 5 * 60 * 1000;
+
+/**
+ * The duplicate-case guard's key: a keyed hash (KMS HMAC) of the account and case reference, so the
+ * guard finds an open order by case number without the number being stored in clear.
+ */
+export const caseRefGuardKey = (deps: Pick<Deps, 'hasher'>, accountId: string, caseRef: string) =>
+  deps.hasher.mac(JSON.stringify(['case-ref-guard', accountId, caseRef]));
+
+/** The guard key an order holds: its keyed hash, or the clear reference on legacy orders. */
+export const guardKeyOf = (order: Order): string | undefined => order.caseRefMac ?? order.caseRef;
+
+/**
+ * Reserves the case reference for `orderId`, or answers 409 naming the open order that holds it.
+ * A guard left by a create that never wrote its order, or by a close that did not release it, is
+ * taken over (conditionally: of two takers one wins).
+ */
+const reserveCaseRef = async (
+  deps: Deps,
+  actor: Actor,
+  input: CreateOrderInput,
+  guardKey: string,
+  orderId: string,
+) => {
+  const now = deps.clock.now();
+  let replacing: string | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const reservation = await deps.orders.reserveCaseRef(
+      actor.accountId,
+      guardKey,
+      orderId,
+      now.toISOString(),
+      replacing,
+    );
+    if (reservation.reserved) return;
+    const holder = await deps.orders.get(reservation.orderId);
+    if (holder && holder.accountId === actor.accountId && OPEN_STATUSES.includes(holder.status)) {
+      throw new ConflictError(
+        `Case ${input.caseRef} is already open as order ${holder.orderId}. If this is a remake, send "remake": true.`,
+        'DUPLICATE_CASE_REF',
+        { existingOrderId: holder.orderId },
+      );
+    }
+    const reservedAt = reservation.reservedAt ? Date.parse(reservation.reservedAt) : 0;
+    if (!holder && now.getTime() - reservedAt < STALE_CASE_REF_GUARD_MS) {
+      // Another create for this case is between its guard and its order: it may still succeed.
+      throw new ConflictError(
+        `Case ${input.caseRef} is being created by another request. Look for it with GET /orders in a minute before trying again.`,
+        'CASE_REF_PENDING',
+      );
+    }
+    replacing = reservation.orderId;
+  }
+  throw new ConflictError(
+    `Case ${input.caseRef} is being created by another request. Try again in a minute.`,
+    'CASE_REF_PENDING',
+  );
+};
+
+/**
+ * All or nothing: the fallible work that writes nothing (keyed hash, encryption) runs first; then
+ * the guard is reserved, and if the audit, the timeline or the order write fails it is released, so
+ * a retry with the same case reference succeeds. Should the release fail too, the next create
+ * finds the guard's order missing and takes it over once it is stale.
+ */
 export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderInput) => {
   requireRole(actor, 'lab');
+  await requireOpenAccount(deps, actor.accountId);
   const orderId = deps.ids.next('ord');
   const now = deps.clock.now().toISOString();
 
-  if (!input.remake) {
-    const reservation = await deps.orders.reserveCaseRef(actor.accountId, input.caseRef, orderId);
-    if (!reservation.reserved) {
-      throw new ConflictError(
-        `Case ${input.caseRef} is already open as order ${reservation.orderId}. If this is a remake, send "remake": true.`,
-        'DUPLICATE_CASE_REF',
-        { existingOrderId: reservation.orderId },
-      );
-    }
-  }
-  await recordAudit(deps, actor, {
-    accountId: actor.accountId,
-    action: 'order.create',
-    outcome: 'ALLOWED',
-    orderId,
-  });
-
   const phi: OrderPhi = {
+    caseRef: input.caseRef,
     patientRef: input.patientRef,
     ...(input.notes ? { notes: input.notes } : {}),
     ...(input.items.some((i) => i.notes) ? { itemNotes: input.items.map((i) => i.notes ?? null) } : {}),
   };
+  const [caseRefMac, phiCipher] = await Promise.all([
+    caseRefGuardKey(deps, actor.accountId, input.caseRef),
+    deps.phi.encrypt(JSON.stringify(phi), phiContext(actor.accountId, orderId)),
+  ]);
   const order: Order = {
     orderId,
     accountId: actor.accountId,
@@ -124,22 +186,41 @@ export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderIn
     createdAt: now,
     updatedAt: now,
     status: 'DRAFT',
-    caseRef: input.caseRef,
+    caseRefMac,
     items: input.items.map(({ notes: _notes, ...item }) => item),
     turnaround: input.turnaround,
     remake: input.remake === true,
-    phi: await deps.phi.encrypt(JSON.stringify(phi), phiContext(actor.accountId, orderId)),
+    phi: phiCipher,
   };
+
+  if (!input.remake) await reserveCaseRef(deps, actor, input, caseRefMac, orderId);
   try {
+    await recordAudit(deps, actor, {
+      accountId: actor.accountId,
+      action: 'order.create',
+      outcome: 'ALLOWED',
+      orderId,
+    });
+    // The timeline entry before the order: an order is never visible without it. An entry whose
+    // order was never written is unreachable (read only through its order) and holds no PHI.
+    await timeline(deps, { orderId, type: 'CREATED', by: actor.sub });
     await deps.orders.create(order);
   } catch (error) {
     // No half-written orders: give the case reference back before reporting the failure.
-    if (!input.remake) await deps.orders.releaseCaseRef(actor.accountId, input.caseRef, orderId);
+    if (!input.remake) {
+      await deps.orders.releaseCaseRef(actor.accountId, caseRefMac, orderId).catch(() => undefined);
+    }
     throw error;
   }
-  await timeline(deps, { orderId, type: 'CREATED', by: actor.sub });
-  return { ...summary(order), patientRef: input.patientRef };
+  return { ...summary(order, input.caseRef), patientRef: input.patientRef };
 };
+
+/** The PHI of an order, decrypted; call only after the read was audited. */
+const decryptPhi = async (deps: Pick<Deps, 'phi'>, order: Order): Promise<OrderPhi> =>
+  JSON.parse(await deps.phi.decrypt(order.phi, phiContext(order.accountId, order.orderId))) as OrderPhi;
+
+/** The case reference from the decrypted PHI; orders written before it was encrypted kept it in clear. */
+const caseRefOf = (order: Order, phi: OrderPhi): string => phi.caseRef ?? order.caseRef ?? '';
 
 export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
   requireRole(actor, 'lab');
@@ -159,14 +240,13 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
     outcome: 'ALLOWED',
     orderId,
   });
-  const [phiText, files, events] = await Promise.all([
-    deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
+  const [phi, files, events] = await Promise.all([
+    decryptPhi(deps, order),
     deps.orders.files(orderId).then((all) => all.filter((f) => f.role === 'input')),
     deps.orders.timeline(orderId),
   ]);
-  const phi = JSON.parse(phiText) as OrderPhi;
   return {
-    ...summary(order),
+    ...summary(order, caseRefOf(order, phi)),
     patientRef: phi.patientRef,
     ...(phi.notes ? { notes: phi.notes } : {}),
     remake: order.remake,
@@ -176,13 +256,25 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
       : {}),
     ...(order.revisionCount ? { revisionCount: order.revisionCount } : {}),
     ...(order.acceptedAt ? { acceptedAt: order.acceptedAt, autoAccepted: order.autoAccepted === true } : {}),
-    ...(order.archivedAt ? { archivedAt: order.archivedAt, purgeAfter: order.purgeAfter } : {}),
+    ...(order.archivedAt ? { archivedAt: order.archivedAt } : {}),
+    // When the order will be purged: archived, rejected, cancelled or stuck (domain/retention.ts).
+    ...(order.purgeAfter ? { purgeAfter: order.purgeAfter } : {}),
     items: order.items.map((item, i) => ({
       ...item,
       ...(phi.itemNotes?.[i] ? { notes: phi.itemNotes[i] } : {}),
     })),
+    // Files asked to be deleted are hidden at once, names first; purged ones are gone.
+    ...(order.deletionRequest?.scope === 'files'
+      ? {
+          filesDeletion: {
+            requestedAt: order.deletionRequest.requestedAt,
+            purgeAt: order.deletionRequest.purgeAt,
+          },
+        }
+      : {}),
+    ...(order.filesPurgedAt ? { filesPurgedAt: order.filesPurgedAt } : {}),
     files: await Promise.all(
-      files.map(async (f) => ({
+      (order.deletionRequest?.scope === 'files' || order.filesPurgedAt ? [] : files).map(async (f) => ({
         fileId: f.fileId,
         name: await deps.phi.decrypt(f.nameCipher, fileNameContext(f.accountId, f.orderId, f.fileId)),
         format: f.format,
@@ -192,8 +284,55 @@ export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
         ...(f.check ? { check: f.check } : {}),
       })),
     ),
-    timeline: events.map(({ orderId: _o, ...e }) => e),
+    timeline: labTimeline(events),
   };
+};
+
+/** Entries a lab's own users make: `by` is one of the lab's colleagues and is shown as it is. */
+const LAB_ACTIONS: ReadonlySet<string> = new Set([
+  'CREATED',
+  'FILE_DECLARED',
+  'FILE_UPLOADED',
+  'SUBMITTED',
+  'CANCELLED',
+  'DELETION_REQUESTED',
+  'DELETION_WITHDRAWN',
+  'ACCEPTED',
+  'AUTO_ACCEPTED',
+  'REVISION_REQUESTED',
+]);
+/** Entries a designer makes: the lab sees a pseudonym, never the designer's id. */
+const DESIGNER_ACTIONS: ReadonlySet<string> = new Set(['ASSIGNED', 'DESIGN_SUBMITTED', 'RELEASED']);
+/** Processes named in `by` (no person behind them). */
+const PROCESSES: ReadonlySet<string> = new Set([
+  'ingest',
+  'qa',
+  'workflow',
+  'lease-sweep',
+  'auto-accept',
+  'caseline purge-sweep',
+]);
+
+/**
+ * The timeline as a lab sees it. Designers must stay unknown to labs: their entries say
+ * `designer-1`, `designer-2`… numbered by first appearance in this order (the same designer keeps
+ * its number within the order, not across orders). Anyone else on our side (an operator, a process
+ * not listed) is shown as `caseline`: an unknown `by` is never shown.
+ */
+export const labTimeline = (events: readonly TimelineEntry[]) => {
+  const designers = new Map<string, string>();
+  return events.map(({ orderId: _o, by, ...e }) => {
+    let shown: string;
+    if (DESIGNER_ACTIONS.has(e.type)) {
+      shown = designers.get(by) ?? `designer-${designers.size + 1}`;
+      designers.set(by, shown);
+    } else if (LAB_ACTIONS.has(e.type) || PROCESSES.has(by)) {
+      shown = by;
+    } else {
+      shown = 'caseline';
+    }
+    return { ...e, by: shown };
+  });
 };
 
 export const listOrders = async (
@@ -231,7 +370,11 @@ export const listOrders = async (
     ...(query.status ? { status: query.status as OrderStatus } : {}),
   });
   const visible = page.orders.filter((o) => o.deletionRequest?.scope !== 'order' && o.status !== 'PURGED');
-  return { orders: visible.map(summary), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+  // Audited above, before any case reference is decrypted.
+  const orders = await Promise.all(
+    visible.map(async (o) => summary(o, caseRefOf(o, await decryptPhi(deps, o)))),
+  );
+  return { orders, ...(page.cursor ? { nextCursor: page.cursor } : {}) };
 };
 
 interface DeclareUploadBody {
@@ -246,10 +389,11 @@ const parseDeclareUpload = (body: unknown): DeclareUploadBody & { format: FileFo
   const issues = [];
   const name = typeof b.name === 'string' ? b.name.trim() : '';
   const ext = name.includes('.') ? name.split('.').pop()?.toLowerCase() : undefined;
-  if (!name || name.length > 255 || /[/\\]/.test(name)) {
+  if (!name || name.length > 255 || /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) {
     issues.push({
       field: 'name',
-      message: 'Give the file name without folders, up to 255 characters, e.g. upper-arch.stl.',
+      message:
+        'Give the file name without folders or control characters, up to 255 characters, e.g. upper-arch.stl.',
     });
   } else if (!ALLOWED_FORMATS.includes(ext as FileFormat)) {
     issues.push({
@@ -318,7 +462,9 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
       existingFileId: sameInOrder.fileId,
     });
   }
-  if (!input.remake && !order.remake) {
+  // A remake order confirms a repeated case reference, not a repeated scan: a file already sent
+  // in another open order is confirmed per file, with "remake": true on its declaration.
+  if (!input.remake) {
     const seen = await deps.orders.findOpenFileBySha(actor.accountId, input.sha256);
     if (seen && seen.orderId !== orderId) {
       throw new ConflictError(
@@ -330,7 +476,7 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
   }
 
   const fileId = deps.ids.next('fil');
-  const key = `${orderPrefix(order.accountId, orderId)}inputs/${fileId}.${input.format}`;
+  const key = `${orderPrefix(orderId)}inputs/${fileId}.${input.format}`;
   await recordAudit(deps, actor, {
     accountId: order.accountId,
     action: 'file.upload-url',
@@ -552,6 +698,8 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
     requireDraft(order, 'it can be submitted');
   }
   let current = order;
+  // Of concurrent submits exactly one moves the order out of DRAFT: it alone answers duplicate: false.
+  let won = false;
   if (order.status === 'DRAFT') {
     const files = await deps.orders.files(orderId);
     if (files.length === 0) {
@@ -575,10 +723,17 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
         dueAt: computeDueAt(order.turnaround, now).toISOString(),
         executionName: `${orderId}-intake`,
       },
-      // The watchdog finds intakes that never finished through this timer.
-      { indexes: { pending: { name: 'INTAKE', at: now.toISOString() } } },
+      // The watchdog finds intakes that never finished through this timer, and from now on
+      // compares the order with its execution through the watch index.
+      {
+        indexes: {
+          pending: { name: 'INTAKE', at: now.toISOString() },
+          watch: { at: now.toISOString() },
+        },
+      },
     );
     if (transitioned) {
+      won = true;
       current = transitioned;
       await timeline(deps, { orderId, type: 'SUBMITTED', by: actor.sub });
     } else {
@@ -602,13 +757,14 @@ export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => 
     status: current.status,
     executionArn,
     ...(current.dueAt ? { dueAt: current.dueAt } : {}),
-    duplicate: order.status !== 'DRAFT',
+    duplicate: !won,
   };
 };
 
 /** Closing an order gives its case reference and file checksums back for new orders. */
 const releaseGuards = async (deps: Pick<Deps, 'orders'>, order: Order) => {
-  if (!order.remake) await deps.orders.releaseCaseRef(order.accountId, order.caseRef, order.orderId);
+  const guardKey = guardKeyOf(order);
+  if (!order.remake && guardKey) await deps.orders.releaseCaseRef(order.accountId, guardKey, order.orderId);
   await deps.orders.forgetFileShas(order.orderId);
 };
 
@@ -624,11 +780,14 @@ export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => 
     orderId,
   });
   const now = deps.clock.now().toISOString();
-  const cancelled = await deps.orders.transition(orderId, ['DRAFT'], {
-    status: 'CANCELLED',
-    updatedAt: now,
-    closedReason: 'CANCELLED_BY_LAB',
-  });
+  // The uploads go now; the record (patient reference, notes) at the end of the closing window.
+  const purge = closedOrderPurge('CANCELLED', deps.clock.now());
+  const cancelled = await deps.orders.transition(
+    orderId,
+    ['DRAFT'],
+    { status: 'CANCELLED', updatedAt: now, closedReason: 'CANCELLED_BY_LAB', purgeAfter: purge.purgeAfter },
+    { indexes: { pending: purge.pending } },
+  );
   if (!cancelled) requireDraft((await deps.orders.get(orderId)) ?? order, 'an order can be cancelled');
   const files = await deps.orders.files(orderId);
   await Promise.all(
@@ -638,7 +797,7 @@ export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => 
         : undefined,
     ),
   );
-  const removedObjects = await deps.files.deletePrefix(orderPrefix(order.accountId, orderId));
+  const removedObjects = await deps.files.deletePrefix(orderPrefix(orderId));
   await releaseGuards(deps, order);
   await timeline(deps, { orderId, type: 'CANCELLED', by: actor.sub, detail: { removedObjects } });
   return { orderId, status: 'CANCELLED' as const, removedObjects };

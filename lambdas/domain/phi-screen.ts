@@ -12,10 +12,24 @@
  * Issues name the field and the kind of identifier found and never quote the text itself: the
  * text is what we must not repeat (in a response, a log line or an error report).
  *
+ * A bare full name with no cue ("John Smith wants it whiter", "Smith, John") is caught with word
+ * lists (common-names.ts): two capitalised words next to each other, one a common given name and
+ * the other a common surname, in either order, with or without a comma or a middle initial.
+ * Clinical notes are full of capitalised words (brands, "Please", "Upper"), so flagging every pair
+ * would teach labs to ignore the screen; the lists keep "Nobel Biocare" and "Katana UTML" out.
+ * Both rates are measured on corpora in test/unit/phi-screen-names.test.ts.
+ *
+ * Every check runs in time linear in the text: whitespace runs are folded to one space first
+ * (so no pattern can split a run of spaces in many ways), each pattern either starts only at the
+ * start of a run of the characters it repeats or repeats a bounded number of times, and the
+ * bare-name check walks the words once. Callers still bound the length first (order-input.ts);
+ * `npm run bench -- --only phi-screen` measures worst-case inputs at and beyond the limits.
+ *
  * Known limits, on purpose:
- * - A name with no cue ("John Smith wants it whiter") passes in notes: clinical notes are full
- *   of capitalised words (brands, "Please", "Upper"), and flagging every pair of them would
- *   teach labs to ignore the screen. In patientRef, where any two words are suspicious, it is caught.
+ * - A bare name is caught only when both words are capitalised (or in capitals) and one of them
+ *   is on the lists: "john smith" in lower case, or a rare name ("Oluwaseun Adeyemi") passes in
+ *   notes. Words that are also colours, months or lab words ("Ivory White", "Will Call") are not
+ *   read as names. In patientRef, where any two words are suspicious, every such pair is caught.
  * - Numeric dates need a four-digit year (03/02/1984) or a DOB keyword: "11/21/22" is far more
  *   often a list of teeth than a date. Day and month without a year ("March 2") are flagged
  *   only with a full month name, never "May".
@@ -23,6 +37,7 @@
  *   implant lot and REF numbers are long digit runs too.
  */
 import type { FieldIssue } from '../shared/errors';
+import { GIVEN_NAMES, SURNAMES } from './common-names';
 
 export type IdentifierKind = 'name' | 'date' | 'phone' | 'email' | 'ssn' | 'address';
 
@@ -30,7 +45,7 @@ export type IdentifierKind = 'name' | 'date' | 'phone' | 'email' | 'ssn' | 'addr
 const KINDS: readonly IdentifierKind[] = ['name', 'date', 'phone', 'email', 'ssn', 'address'];
 
 const WHAT: Readonly<Record<IdentifierKind, string>> = {
-  name: 'a person\'s name (after "patient", "pt", "name:" or a title such as Mr, Mrs, Ms or Dr)',
+  name: 'a person\'s name (a first and last name, or a name after "patient", "pt", "name:" or a title such as Mr, Mrs, Ms or Dr)',
   date: 'a calendar date or date of birth',
   phone: 'a phone number',
   email: 'an e-mail address',
@@ -50,12 +65,15 @@ function issueFor(field: string, kind: IdentifierKind): FieldIssue {
 /**
  * Folds look-alike characters (full-width digits, non-breaking spaces, Unicode dashes) and
  * drops zero-width characters, so that text copied from a word processor is screened as it reads.
+ * Folds every run of whitespace (line breaks included) to one space: the patterns then never
+ * meet two adjacent spaces, which is what keeps `\s?`-separated parts linear.
  */
 function prepare(text: string): string {
   return text
     .normalize('NFKC')
     .replace(/[\u200B-\u200D\u2060\uFEFF]/g, '')
-    .replace(/[\u2010-\u2015\u2212]/g, '-');
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/\s+/g, ' ');
 }
 
 // --- building blocks ---------------------------------------------------------------------
@@ -251,7 +269,7 @@ const DETECTORS: readonly Detector[] = [
   {
     kind: 'name',
     pattern: new RegExp(
-      `(?<![\\p{L}])(?:${PATIENT_CUE})(?![\\p{L}])\\.?\\s*(?:[:#=-]\\s*|\\s(?:is|IS)\\s+)?(?<name>${FULL_NAME})`,
+      `(?<![\\p{L}])(?:${PATIENT_CUE})(?![\\p{L}])\\.?\\s?(?:[:#=-]\\s?|(?:is|IS)\\s)?(?<name>${FULL_NAME})`,
       'u',
     ),
     accept: namesAreReal,
@@ -311,13 +329,15 @@ const DETECTORS: readonly Detector[] = [
   {
     kind: 'phone',
     pattern:
-      /\b(?:phone|tel|telephone|cell|mobile|mob|fax|call|contact\s+(?:no|number))\b\.?\s*(?:no\.?|number|#)?\s*[:#-]?\s*(?<digits>\+?\d[\d\s().-]{5,}\d)/i,
+      /\b(?:phone|tel|telephone|cell|mobile|mob|fax|call|contact\s(?:no|number))\b\.?\s?(?:(?:no\.?|number|#)\s?)?(?:[:#-]\s?)?(?<digits>\+?\d[\d\s().-]{5,}\d)/i,
     accept: (m) => digitCount(m.groups?.digits ?? '') >= 7,
   },
 
   {
     kind: 'email',
-    pattern: /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/u,
+    // The look-behind starts a match only where a run of local-part characters starts: without
+    // it, a long run with no "@" is re-scanned from each of its characters (quadratic).
+    pattern: /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/u,
   },
 
   // SSN: 123-45-6789, 123 45 6789, a masked one (XXX-XX-6789), or 9 digits after the keyword.
@@ -338,7 +358,7 @@ const DETECTORS: readonly Detector[] = [
       'u',
     ),
   },
-  { kind: 'address', pattern: /\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box)\s*#?\s*\d+/i },
+  { kind: 'address', pattern: /\b(?:p\.?\s?o\.?\s?box|post\soffice\sbox)\s?#?\s?\d+/i },
   { kind: 'address', pattern: new RegExp(`(?<![\\w])(?:${US_STATES}),?\\s+\\d{5}(?:-\\d{4})?(?![\\d-])`) },
 ];
 
@@ -348,10 +368,79 @@ const COMPILED = DETECTORS.map((d) => ({
   global: new RegExp(d.pattern.source, `${d.pattern.flags}g`),
 }));
 
+// --- bare names: "John Smith", "Smith, John", "JOHN A. SMITH" ----------------------------------
+
+/**
+ * Words on the name lists that lab notes use as words: colours and shade talk ("Ivory White",
+ * "Pearl"), months and days ("June", "Monday"), and lab vocabulary ("Will Call", "Crown", "Post").
+ * A pair of them is never a name ("Rose Gold", "Bright White"); one of them next to a listed name
+ * that is not one of them still is ("Patricia Brown", "Mark Hall"). Lower case.
+ */
+const NOT_BARE_NAMES = new Set([
+  ...'white black brown green gray grey blue gold silver ivory pearl crystal amber ruby jade opal coral rose violet olive hazel honey cherry ginger golden bright light dark hue noble'.split(' '),
+  ...'january february march april may june july august september october november december'.split(' '),
+  ...'monday tuesday wednesday thursday friday saturday sunday christmas easter'.split(' '),
+  ...'will mark call case rush low high main north south east west best short long edge page cross day post bond stone'.split(' '),
+  ...'shade body press glaze stain model cast bar guard night wax try mill fast price cash square round ridge sharp deep line angle lower upper crown bridge'.split(' '),
+  ...'star sun moon king queen prince royal major grant chase miles summer winter dawn hope joy faith grace sterling'.split(' '),
+]);
+
+/** Longer words are not looked up: no listed name is this long, and the lookup stays cheap. */
+const MAX_NAME_WORD = 20;
+
+type BareToken =
+  | { readonly kind: 'word'; readonly given: boolean; readonly surname: boolean; readonly common: boolean }
+  | { readonly kind: 'initial' | 'comma' | 'dot' | 'other' };
+
+/** A word, or one character that is neither a letter nor a space. One pass, no backtracking. */
+const BARE_TOKEN = /\p{L}[\p{L}'’-]*|[^\s\p{L}]/gu;
+const CAPITALISED = /^\p{Lu}(?:\p{Ll}|['’]\p{Lu}|\p{Lu}+(?:['’-]\p{Lu}+)*$)/u;
+
+function bareToken(text: string): BareToken {
+  if (text === ',') return { kind: 'comma' };
+  if (text === '.') return { kind: 'dot' };
+  if (text.length === 1) return { kind: /\p{Lu}/u.test(text) ? 'initial' : 'other' };
+  if (!/^\p{L}/u.test(text)) return { kind: 'other' };
+  if (text.length > MAX_NAME_WORD || !CAPITALISED.test(text)) return { kind: 'other' };
+  const lower = text.toLowerCase().replace(/['’]/g, '');
+  if (NOT_NAMES.has(lower)) return { kind: 'other' };
+  // Mary-Jane, Smith-Jones: a part on a list is enough.
+  const parts = lower.split('-').filter((p) => p.length > 1);
+  const given = parts.some((p) => GIVEN_NAMES.has(p));
+  const surname = parts.some((p) => SURNAMES.has(p));
+  return given || surname ? { kind: 'word', given, surname, common: NOT_BARE_NAMES.has(lower) } : { kind: 'other' };
+}
+
+/**
+ * Two listed words next to each other, one a given name and the other a surname: "John Smith",
+ * "Smith John", "John A. Smith", "Smith, John", unless both are also common words. Walks the
+ * words once, looking at most four tokens ahead.
+ */
+function hasBareName(prepared: string): boolean {
+  const tokens = Array.from(prepared.matchAll(BARE_TOKEN), (m) => bareToken(m[0]));
+  for (let i = 0; i < tokens.length; i++) {
+    const first = tokens[i];
+    if (first?.kind !== 'word') continue;
+    let j = i + 1;
+    const comma = tokens[j]?.kind === 'comma';
+    if (comma) j++;
+    else if (tokens[j]?.kind === 'initial') {
+      j++;
+      if (tokens[j]?.kind === 'dot') j++;
+    }
+    const second = tokens[j];
+    if (second?.kind !== 'word' || (first.common && second.common)) continue;
+    if (comma ? first.surname && second.given : (first.given && second.surname) || (first.surname && second.given))
+      return true;
+  }
+  return false;
+}
+
 /** Kinds of identifier found in `text`, in a fixed order, each at most once. */
 export function findIdentifiers(text: string): readonly IdentifierKind[] {
   const prepared = prepare(text);
   const found = new Set<IdentifierKind>();
+  if (hasBareName(prepared)) found.add('name');
   for (const detector of COMPILED) {
     if (found.has(detector.kind)) continue;
     for (const match of prepared.matchAll(detector.global)) {

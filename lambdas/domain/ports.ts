@@ -35,17 +35,27 @@ export interface OrderRepository {
   ): Promise<string[]>;
   /** Ids of undelivered orders due before `cutoff`. */
   dueBefore(cutoff: string, limit: number): Promise<string[]>;
+  /** Ids of orders in the workflow (submitted, not yet closed) last checked before `cutoff`, oldest first. */
+  watchedBefore(cutoff: string, limit: number): Promise<string[]>;
   listByAccount(
     accountId: string,
     opts: { limit: number; cursor?: string; status?: Order['status'] },
   ): Promise<{ orders: Order[]; cursor?: string }>;
-  /** Reserves (accountId, caseRef) for an open order; returns the holder when already reserved. */
+  /**
+   * Reserves a case reference of the account for an open order, by its guard key (the keyed hash
+   * of the reference; the plaintext reference on orders written before it was encrypted). When
+   * already reserved, returns the holder and when it reserved. `replacing` takes the guard over
+   * from that holder only if it still holds it (a guard whose order was never written).
+   */
   reserveCaseRef(
     accountId: string,
-    caseRef: string,
+    guardKey: string,
     orderId: string,
-  ): Promise<{ reserved: true } | { reserved: false; orderId: string }>;
-  releaseCaseRef(accountId: string, caseRef: string, orderId: string): Promise<void>;
+    reservedAt: string,
+    replacing?: string,
+  ): Promise<{ reserved: true } | { reserved: false; orderId: string; reservedAt?: string }>;
+  /** Gives the guard back if `orderId` still holds it. */
+  releaseCaseRef(accountId: string, guardKey: string, orderId: string): Promise<void>;
   addFile(file: OrderFile): Promise<void>;
   updateFile(orderId: string, fileId: string, changes: Partial<OrderFile>): Promise<void>;
   files(orderId: string): Promise<OrderFile[]>;
@@ -64,6 +74,15 @@ export interface OrderRepository {
 export interface AuditLog {
   /** Appends one event. Must throw when it cannot: callers fail closed. */
   append(event: AuditEvent): Promise<void>;
+}
+
+/**
+ * A keyed hash (KMS HMAC): equal inputs give equal outputs, and nobody without the key can test a
+ * guess, so an identifier can be looked up without being stored in clear.
+ */
+export interface KeyedHasher {
+  /** Base64url of the MAC of `message`. */
+  mac(message: string): Promise<string>;
 }
 
 /** Encrypts the PHI fields of a record, bound to its owner and id so a blob cannot be moved. */
@@ -102,11 +121,27 @@ export interface FileStore {
   deletePrefix(prefix: string): Promise<number>;
 }
 
+/** An execution's status as DescribeExecution reports it; MISSING when Step Functions does not know it. */
+export type ExecutionStatus =
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'ABORTED'
+  | 'PENDING_REDRIVE'
+  | 'MISSING';
+
 export interface Workflow {
   /** Starts (or finds) the execution with this name; the same name and input never start a second one. */
-  start(name: string, input: { orderId: string; accountId: string }): Promise<string>;
-  /** Completes a waiting task. Output carries ids and codes only. False when the token is spent. */
-  completeTask(token: string, output: Readonly<Record<string, string | number | boolean>>): Promise<boolean>;
+  start(name: string, input: { orderId: string; accountId: string; resumeFrom?: string }): Promise<string>;
+  /**
+   * Completes a waiting task. Output carries ids and codes only. Throws TaskTokenRefusedError when
+   * Step Functions refuses the token (nothing waits for it any more); any other error is a fault
+   * after which the task may still be waiting.
+   */
+  completeTask(token: string, output: Readonly<Record<string, string | number | boolean>>): Promise<void>;
+  /** The status of the order workflow's execution with this name. */
+  executionStatus(name: string): Promise<ExecutionStatus>;
 }
 
 export interface Notifier {
@@ -118,10 +153,32 @@ export interface IdGenerator {
   next(prefix: string): string;
 }
 
+/** Where a partner account stands. No record: an account never set up (unknown). */
+export interface AccountState {
+  readonly status: 'ACTIVE' | 'TERMINATING' | 'TERMINATED';
+  readonly terminationStartedAt?: string;
+  /** The signed summary certificate of a finished termination. */
+  readonly certificateId?: string;
+}
+
+/** Partner accounts as the order pipeline sees them (kept beside their policy). */
+export interface AccountRegistry {
+  stateOf(accountId: string): Promise<AccountState | undefined>;
+  /** Records a termination as started (TERMINATING); idempotent; undefined when the account is unknown. */
+  startTermination(accountId: string, at: string, by: string): Promise<AccountState | undefined>;
+  /** Records a termination as finished (TERMINATED) with its summary certificate. */
+  finishTermination(accountId: string, at: string, certificateId: string): Promise<void>;
+  /** Accounts whose termination was started and not finished, for the purge sweep to resume. */
+  terminating(limit: number): Promise<string[]>;
+}
+
 export interface Deps {
   readonly orders: OrderRepository;
+  readonly accounts: AccountRegistry;
   readonly audit: AuditLog;
   readonly phi: PhiCipher;
+  /** Keyed hash of case references (the duplicate-case guard). */
+  readonly hasher: KeyedHasher;
   readonly files: FileStore;
   readonly workflow: Workflow;
   readonly notifier: Notifier;

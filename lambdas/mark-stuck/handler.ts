@@ -1,9 +1,10 @@
 import middy from '@middy/core';
-import { type IngestInput, markStuck } from '../domain/ingest';
-import { productionDeps } from '../shared/deps';
+import type { IngestInput } from '../domain/ingest';
+import { markStuck } from '../domain/recovery';
+import { designDeps } from '../shared/deps';
 import { logger } from '../shared/logger';
 
-const deps = productionDeps();
+const deps = designDeps();
 
 export const handler = middy<IngestInput & { errorName?: string }, { status: string }>().handler(
   async (event) => {

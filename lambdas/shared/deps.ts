@@ -9,6 +9,7 @@ import { DynamoDesignerRegistry } from '../adapters/dynamo-designer-registry';
 import { DynamoOrderRepository } from '../adapters/dynamo-order-repository';
 import { DynamoPurgeStore } from '../adapters/dynamo-purge-store';
 import { KmsCertificateSigner } from '../adapters/kms-certificate-signer';
+import { KmsKeyedHasher } from '../adapters/kms-keyed-hasher';
 import { KmsPhiCipher } from '../adapters/kms-phi-cipher';
 import { S3FileStore } from '../adapters/s3-file-store';
 import { S3Purger } from '../adapters/s3-purger';
@@ -35,8 +36,10 @@ export const productionDeps = (): Deps => {
   const clock = clockFor(cfg.clockAdjustable);
   deps = Object.freeze({
     orders: new DynamoOrderRepository(c.ddb, cfg.tables.orders),
+    accounts: new DynamoAccountPolicies(c.ddb, cfg.tables.orders),
     audit: new DynamoAuditLog(c.ddb, cfg.tables.audit),
     phi: new KmsPhiCipher(c.kms, cfg.keys.caseData),
+    hasher: new KmsKeyedHasher(c.kms, cfg.keys.caseRefMac),
     files: new S3FileStore(c.s3, cfg.buckets.caseFiles, cfg.keys.caseData, clock),
     workflow: new SfnWorkflow(c.sfn, cfg.stateMachines.orderWorkflow),
     notifier: new SnsNotifier(c.sns, cfg.topics),

@@ -95,3 +95,40 @@ export class AuditUnavailableError extends HttpError {
 export class TransientError extends Error {
   override readonly name = 'TransientError';
 }
+
+/**
+ * Step Functions refused a task token (TaskDoesNotExist, InvalidToken, TaskTimedOut): nothing
+ * waits for this order any more. Not a retryable fault: the order must go STUCK and alert.
+ */
+export class TaskTokenRefusedError extends Error {
+  override readonly name = 'TaskTokenRefusedError';
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the workflow refused the task token (${reason})`, options);
+  }
+}
+
+/** A dependency (KMS, the workflow, a table) failed and the change was undone: retrying is safe. */
+export class ServiceUnavailableError extends HttpError {
+  override readonly name = 'ServiceUnavailableError';
+  readonly statusCode = 503;
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(options?: ErrorOptions) {
+    super('Nothing was changed: a service this step needs did not answer. Try again shortly.', options);
+  }
+}
+
+/** The order's workflow no longer waits for it: it is STUCK and operators were alerted. */
+export class OrderStuckError extends HttpError {
+  override readonly name = 'OrderStuckError';
+  readonly statusCode = 409;
+  readonly code = 'ORDER_STUCK';
+  constructor(orderId: string, options?: ErrorOptions) {
+    super(
+      `Order ${orderId} lost its place in the workflow and was set aside as STUCK; operators were alerted and will resume it. Nothing else is needed from you.`,
+      options,
+    );
+  }
+}

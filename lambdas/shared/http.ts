@@ -4,6 +4,10 @@
  * and sees every failure, including one from body parsing.
  *
  * A caller only ever sees `{ code, message, ...details }`; never a stack trace or an SDK error.
+ *
+ * Every input has a bounded cost, checked before it is parsed: the body's size (413), then its
+ * media type (415), then path ids by format and length (400); only then is the body parsed as
+ * JSON and handed to the domain, which checks each field's length before screening it.
  */
 import middy from '@middy/core';
 import type {
@@ -45,8 +49,60 @@ export const toResponse = ({ statusCode, body, headers }: HttpResult): HttpRespo
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 
-const parseBody = (event: HttpEvent): unknown => {
+/** The body is over the route's cap. API Gateway itself refuses bodies over 10 MB the same way. */
+export class PayloadTooLargeError extends HttpError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly statusCode = 413;
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  override readonly details: { readonly maxBytes: number };
+  constructor(maxBytes: number) {
+    super(
+      `The request body is over ${Math.floor(maxBytes / 1024)} KB, the most this route accepts. ` +
+        'Send only the fields the route documents; files go through their upload URLs.',
+    );
+    this.details = { maxBytes };
+  }
+}
+
+/** A body sent as something other than JSON (text/plain, a form, no content-type at all). */
+export class UnsupportedMediaTypeError extends HttpError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly statusCode = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor() {
+    super('Send the request body as JSON with the header "content-type: application/json".');
+  }
+}
+
+/**
+ * The largest legitimate body of any route is a create-order request at its limits (2,000
+ * characters of notes and 16 items with 500 each, every character escaped as \uXXXX: about
+ * 64 KB); twice that leaves room and still bounds JSON.parse and everything after it.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 128 * 1024;
+
+const bodyBytes = (event: HttpEvent): number => {
+  const body = event.body ?? '';
+  // base64 carries 3 bytes in 4 characters; a body that long cannot be under the cap decoded.
+  return event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+};
+
+/** application/json, or a JSON-based type such as application/merge-patch+json; parameters ignored. */
+const isJson = (contentType: string | undefined): boolean => {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+};
+
+const headerOf = (event: HttpEvent, name: string): string | undefined => {
+  const headers = event.headers ?? {};
+  // HTTP APIs pass header names in lower case; a hand-made event may not.
+  return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+};
+
+const parseBody = (event: HttpEvent, maxBytes: number): unknown => {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  if (event.body.length > maxBytes * 4 || bodyBytes(event) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (!isJson(headerOf(event, 'content-type'))) throw new UnsupportedMediaTypeError();
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   try {
     return JSON.parse(text);
@@ -82,7 +138,9 @@ const auditForbidden = async (event: HttpEvent) => {
     const actor = actorFrom(event);
     const { productionDeps } = await import('./deps');
     const deps = productionDeps();
-    const orderId = event.pathParameters?.orderId;
+    // Only a well-formed id is written to the audit log (no CR/LF, no 5,000 characters).
+    const raw = event.pathParameters?.orderId;
+    const orderId = raw !== undefined && idIssue('orderId', raw) === undefined ? raw : undefined;
     await deps.audit.append({
       eventId: deps.ids.next('aud'),
       at: deps.clock.now().toISOString(),
@@ -105,6 +163,8 @@ const auditForbidden = async (event: HttpEvent) => {
 export interface HttpHandlerOptions {
   /** Public routes (health) skip the identity check; every other route needs a verified token. */
   readonly public?: boolean;
+  /** The largest body the route accepts, in bytes (413 above it); DEFAULT_MAX_BODY_BYTES by default. */
+  readonly maxBodyBytes?: number;
 }
 
 export const httpHandler = (
@@ -134,20 +194,62 @@ export const httpHandler = (
             sourceIp: event.requestContext.http.sourceIp,
           })
         : actorFrom(event);
+      const params = checkPathParams(event.pathParameters ?? {});
+      const body = parseBody(event, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       const result = await fn({
         event,
         actor,
-        body: parseBody(event),
-        params: event.pathParameters ?? {},
+        body,
+        params,
         query: event.queryStringParameters ?? {},
         requestId,
       });
       return toResponse(result);
     });
 
-/** A path parameter API Gateway guarantees by the route; its absence is a wiring bug. */
+// --- path ids --------------------------------------------------------------------------------
+
+/**
+ * Ids in paths: orders, files and designers are `<prefix>_<hex>` (deps.ts) or the operator's
+ * chosen designer id; accounts are lower-case slugs. Checked by format and length before any
+ * lookup, so a 5,000-character id or one with a line break never reaches a table, a key or the
+ * audit log. Each rule is anchored and has no nested repetition (linear).
+ */
+const ID_RULES: Readonly<Record<string, { readonly pattern: RegExp; readonly hint: string }>> = {
+  accountId: {
+    pattern: /^[a-z0-9][a-z0-9-]{1,62}$/,
+    hint: 'an account id is 2 to 63 lower-case letters, digits and "-", e.g. lab-acme',
+  },
+};
+const ID_RULE = {
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+  hint: 'ids are 1 to 64 letters, digits, "_" or "-", as returned when the resource was created',
+};
+
+const idIssue = (name: string, value: string) => {
+  const rule = ID_RULES[name] ?? ID_RULE;
+  return rule.pattern.test(value)
+    ? undefined
+    : { field: name, message: `Not a valid ${name}: ${rule.hint}. Check the path.` };
+};
+
+/** Every path parameter, checked against its id rule; one ValidationError lists each bad one. */
+export const checkPathParams = (
+  params: Readonly<Record<string, string | undefined>>,
+): Readonly<Record<string, string | undefined>> => {
+  const issues = Object.entries(params).flatMap(([name, value]) => {
+    const issue = value === undefined ? undefined : idIssue(name, value);
+    return issue ? [issue] : [];
+  });
+  if (issues.length) throw new ValidationError(issues);
+  return params;
+};
+
+/** A path parameter API Gateway guarantees by the route (its absence is a wiring bug), checked by format. */
 export const pathParam = (params: Readonly<Record<string, string | undefined>>, name: string): string => {
   const value = params[name];
   if (!value) throw new ValidationError([{ field: name, message: `The path needs a ${name}.` }]);
+  const issue = idIssue(name, value);
+  if (issue) throw new ValidationError([issue]);
   return value;
 };

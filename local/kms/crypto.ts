@@ -7,6 +7,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createHmac,
   generateKeyPairSync,
   type KeyObject,
   privateEncrypt,
@@ -18,8 +19,8 @@ import {
 } from 'node:crypto';
 import { signP256Digest, verifyP256Digest } from './p256';
 
-export type KeySpec = 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256' | 'RSA_2048';
-export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+export type KeySpec = 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256' | 'RSA_2048' | 'HMAC_256';
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC';
 
 type Hash = 'sha256' | 'sha384' | 'sha512';
 export interface SigningAlgorithm {
@@ -37,6 +38,7 @@ const rsa = (scheme: 'pss' | 'pkcs1', hash: Hash): SigningAlgorithm => ({
 /** What KMS lists per key spec, in the order DescribeKey and GetPublicKey show it. */
 export const SIGNING_ALGORITHMS: Readonly<Record<KeySpec, readonly SigningAlgorithm[]>> = {
   SYMMETRIC_DEFAULT: [],
+  HMAC_256: [],
   ECC_NIST_P256: [{ name: 'ECDSA_SHA_256', scheme: 'ecdsa', hash: 'sha256' }],
   RSA_2048: [
     rsa('pkcs1', 'sha256'),
@@ -50,9 +52,18 @@ export const SIGNING_ALGORITHMS: Readonly<Record<KeySpec, readonly SigningAlgori
 
 export const DIGEST_LENGTH: Readonly<Record<Hash, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
-/** Base64 key material: a raw 256-bit AES key, or a PKCS#8 DER private key. */
+/** What KMS lists per HMAC key spec: one algorithm each. */
+export const MAC_ALGORITHMS: Readonly<Partial<Record<KeySpec, { name: string; hash: Hash }>>> = {
+  HMAC_256: { name: 'HMAC_SHA_256', hash: 'sha256' },
+};
+
+/** HMAC over the message with the key's secret, as KMS GenerateMac computes it (RFC 2104). */
+export const macWith = (material: string, hash: Hash, message: Buffer): Buffer =>
+  createHmac(hash, Buffer.from(material, 'base64')).update(message).digest();
+
+/** Base64 key material: a raw 256-bit AES or HMAC secret, or a PKCS#8 DER private key. */
 export const generateKeyMaterial = (spec: KeySpec): string => {
-  if (spec === 'SYMMETRIC_DEFAULT') return randomBytes(32).toString('base64');
+  if (spec === 'SYMMETRIC_DEFAULT' || spec === 'HMAC_256') return randomBytes(32).toString('base64');
   const { privateKey } =
     spec === 'ECC_NIST_P256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })

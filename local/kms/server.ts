@@ -2,13 +2,25 @@
  * KMS stand-in: the KMS wire protocol over loopback, so the real KMSClient talks to it unchanged.
  * Nothing on npm or Debian serves KMS, so this is ours, kept to the operations Caseline uses and
  * behaving like KMS where it matters: real AES-256-GCM with the encryption context bound as AAD,
- * ECDSA P-256 and RSA-2048 signatures that third parties verify with the public key, and the same
- * exception types (NotFound, InvalidCiphertext, IncorrectKey, InvalidKeyUsage, KMSInvalidSignature).
+ * ECDSA P-256 and RSA-2048 signatures that third parties verify with the public key, HMAC-SHA-256
+ * MACs with a per-key secret, keys that can be disabled (a fault tests inject over the wire), and the
+ * same exception types (NotFound, InvalidCiphertext, IncorrectKey, InvalidKeyUsage,
+ * KMSInvalidSignature, KMSInvalidMac, Disabled).
  * test/integration/kms-conformance.test.ts runs one suite against this and against moto_server.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { blobKeyId, DIGEST_LENGTH, open, SIGNING_ALGORITHMS, seal, signWith, verifyWith } from './crypto';
+import {
+  blobKeyId,
+  DIGEST_LENGTH,
+  MAC_ALGORITHMS,
+  macWith,
+  open,
+  SIGNING_ALGORITHMS,
+  seal,
+  signWith,
+  verifyWith,
+} from './crypto';
 import {
   type Body,
   encryptionContext,
@@ -26,8 +38,8 @@ export { KmsError } from './protocol';
 
 export interface KmsKeySeed {
   alias: string;
-  keySpec: 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256' | 'RSA_2048';
-  keyUsage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY';
+  keySpec: 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256' | 'RSA_2048' | 'HMAC_256';
+  keyUsage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC';
 }
 
 export interface KmsServerOptions {
@@ -64,10 +76,17 @@ const KMS_SIGNING_ALGORITHMS = [
   'SM2DSA',
   'ML_DSA_SHAKE_256',
 ];
+const KMS_MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'];
 
 const operationsFor = (store: KeyStore): Record<string, Operation> => {
   const save = () => store.save();
   const key = (body: Body) => store.resolve(requiredString(body, 'KeyId'));
+  /** Cryptographic operations refuse a disabled key, as KMS does; DescribeKey still answers. */
+  const requireEnabled = (k: StoredKey) => {
+    if (k.enabled === false) throw new KmsError('DisabledException', `${store.arn(k.keyId)} is disabled.`);
+    return k;
+  };
+  const usable = (body: Body) => requireEnabled(key(body));
 
   const requireUsage = (k: StoredKey, usage: StoredKey['keyUsage'], operation: string) => {
     if (k.keyUsage !== usage) {
@@ -93,10 +112,10 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     KeyId: k.keyId,
     Arn: store.arn(k.keyId),
     CreationDate: k.created,
-    Enabled: true,
+    Enabled: k.enabled !== false,
     Description: k.description,
     KeyUsage: k.keyUsage,
-    KeyState: 'Enabled',
+    KeyState: k.enabled === false ? 'Disabled' : 'Enabled',
     Origin: 'AWS_KMS',
     KeyManager: 'CUSTOMER',
     KeySpec: k.keySpec,
@@ -104,11 +123,13 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     MultiRegion: false,
     ...(k.keyUsage === 'ENCRYPT_DECRYPT'
       ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }
-      : { SigningAlgorithms: SIGNING_ALGORITHMS[k.keySpec].map((a) => a.name) }),
+      : k.keyUsage === 'GENERATE_VERIFY_MAC'
+        ? { MacAlgorithms: [MAC_ALGORITHMS[k.keySpec]?.name] }
+        : { SigningAlgorithms: SIGNING_ALGORITHMS[k.keySpec].map((a) => a.name) }),
   });
 
   const dataKey = (body: Body) => {
-    const k = key(body);
+    const k = usable(body);
     requireUsage(k, 'ENCRYPT_DECRYPT', 'GenerateDataKey');
     const spec = optionalString(body, 'KeySpec');
     const count = body.NumberOfBytes;
@@ -132,7 +153,7 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
 
   /** Checks shared by Sign and Verify: the key, the algorithm, and what is being signed. */
   const signingInput = (body: Body, operation: 'Sign' | 'Verify') => {
-    const k = key(body);
+    const k = usable(body);
     requireUsage(k, 'SIGN_VERIFY', operation);
     const name = requiredString(body, 'SigningAlgorithm');
     if (!KMS_SIGNING_ALGORITHMS.includes(name)) {
@@ -159,6 +180,36 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
       throw new KmsError('ValidationException', `Digest is invalid length for algorithm ${name}.`);
     }
     return { k, algorithm, message, isDigest };
+  };
+
+  /** Checks shared by GenerateMac and VerifyMac; returns the MAC of the message. */
+  const macOf = (body: Body, operation: 'GenerateMac' | 'VerifyMac') => {
+    const k = usable(body);
+    requireUsage(k, 'GENERATE_VERIFY_MAC', operation);
+    const name = requiredString(body, 'MacAlgorithm');
+    if (!KMS_MAC_ALGORITHMS.includes(name)) {
+      throw validation(
+        'macAlgorithm',
+        `must satisfy enum value set: [${KMS_MAC_ALGORITHMS.join(', ')}]`,
+        name,
+      );
+    }
+    const algorithm = MAC_ALGORITHMS[k.keySpec];
+    if (algorithm?.name !== name) {
+      throw new KmsError(
+        'InvalidKeyUsageException',
+        `MAC algorithm ${name} is not compatible with ${store.arn(k.keyId)}, a ${k.keySpec} key.`,
+      );
+    }
+    const message = requiredBlob(body, 'Message', MAX_PLAINTEXT);
+    return { k, name, mac: macWith(k.material, algorithm.hash, message) };
+  };
+
+  const setEnabled = (body: Body, enabled: boolean) => {
+    const k = key(body);
+    k.enabled = enabled;
+    save();
+    return {};
   };
 
   return {
@@ -198,8 +249,12 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
       };
     },
 
+    DisableKey: (body) => setEnabled(body, false),
+
+    EnableKey: (body) => setEnabled(body, true),
+
     EnableKeyRotation: (body) => {
-      const k = key(body);
+      const k = usable(body);
       if (k.keySpec !== 'SYMMETRIC_DEFAULT') {
         throw new KmsError(
           'UnsupportedOperationException',
@@ -221,7 +276,7 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     },
 
     Encrypt: (body) => {
-      const k = key(body);
+      const k = usable(body);
       requireUsage(k, 'ENCRYPT_DECRYPT', 'Encrypt');
       requireSymmetricAlgorithm(body);
       const plaintext = requiredBlob(body, 'Plaintext', MAX_PLAINTEXT);
@@ -249,6 +304,7 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
       }
       const k = store.find(embedded);
       if (!k) throw invalid;
+      requireEnabled(k);
       requireUsage(k, 'ENCRYPT_DECRYPT', 'Decrypt');
       const plaintext = open(k.material, blob, encryptionContext(body));
       if (!plaintext) throw invalid;
@@ -285,9 +341,23 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
       return { KeyId: store.arn(k.keyId), SignatureValid: true, SigningAlgorithm: algorithm.name };
     },
 
+    GenerateMac: (body) => {
+      const { k, name, mac } = macOf(body, 'GenerateMac');
+      return { Mac: mac.toString('base64'), MacAlgorithm: name, KeyId: store.arn(k.keyId) };
+    },
+
+    VerifyMac: (body) => {
+      const { k, name, mac } = macOf(body, 'VerifyMac');
+      const given = requiredBlob(body, 'Mac');
+      if (given.length !== mac.length || !timingSafeEqual(given, mac)) {
+        throw new KmsError('KMSInvalidMacException', '');
+      }
+      return { KeyId: store.arn(k.keyId), MacValid: true, MacAlgorithm: name };
+    },
+
     GetPublicKey: (body) => {
-      const k = key(body);
-      if (k.keySpec === 'SYMMETRIC_DEFAULT') {
+      const k = usable(body);
+      if (k.keySpec === 'SYMMETRIC_DEFAULT' || k.keySpec === 'HMAC_256') {
         throw new KmsError(
           'UnsupportedOperationException',
           `${store.arn(k.keyId)} is a symmetric key: it has no public key.`,

@@ -17,7 +17,9 @@ export interface StoredKey {
   created: number;
   description: string;
   rotation: boolean;
-  /** Base64: raw AES key (symmetric) or PKCS#8 DER (asymmetric). */
+  /** False after DisableKey; absent (enabled) in state files written before keys could be disabled. */
+  enabled?: boolean;
+  /** Base64: raw AES or HMAC secret (symmetric) or PKCS#8 DER (asymmetric). */
   material: string;
 }
 
@@ -26,7 +28,7 @@ interface State {
   aliases: Record<string, string>;
 }
 
-const KEY_SPECS: readonly string[] = ['SYMMETRIC_DEFAULT', 'ECC_NIST_P256', 'RSA_2048'];
+const KEY_SPECS: readonly string[] = ['SYMMETRIC_DEFAULT', 'ECC_NIST_P256', 'RSA_2048', 'HMAC_256'];
 // Every spec KMS knows, so an unknown value is a ValidationException and a known one we lack is
 // UnsupportedOperationException, the way KMS answers specs a region does not offer.
 const KMS_KEY_SPECS: readonly string[] = [
@@ -66,10 +68,15 @@ export const checkKeySpec = (keySpec: string, keyUsage: string): { keySpec: KeyS
   if (!KEY_SPECS.includes(keySpec) || (keySpec === 'RSA_2048' && keyUsage === 'ENCRYPT_DECRYPT')) {
     throw new KmsError(
       'UnsupportedOperationException',
-      `The local KMS stand-in supports SYMMETRIC_DEFAULT (ENCRYPT_DECRYPT), ECC_NIST_P256 and RSA_2048 (SIGN_VERIFY), not ${keySpec} with ${keyUsage}.`,
+      `The local KMS stand-in supports SYMMETRIC_DEFAULT (ENCRYPT_DECRYPT), ECC_NIST_P256 and RSA_2048 (SIGN_VERIFY) and HMAC_256 (GENERATE_VERIFY_MAC), not ${keySpec} with ${keyUsage}.`,
     );
   }
-  const valid = keySpec === 'SYMMETRIC_DEFAULT' ? keyUsage === 'ENCRYPT_DECRYPT' : keyUsage === 'SIGN_VERIFY';
+  const valid =
+    keySpec === 'SYMMETRIC_DEFAULT'
+      ? keyUsage === 'ENCRYPT_DECRYPT'
+      : keySpec === 'HMAC_256'
+        ? keyUsage === 'GENERATE_VERIFY_MAC'
+        : keyUsage === 'SIGN_VERIFY';
   if (!valid) {
     throw new KmsError(
       'ValidationException',

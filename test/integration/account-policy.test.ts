@@ -9,7 +9,13 @@ describe('account policy', () => {
     const before = await api.call('GET', '/accounts/lab-bright/policy', { as: 'operator.omar' });
     expect(before).toEqual({
       status: 200,
-      body: { accountId: 'lab-bright', retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
+      body: {
+        accountId: 'lab-bright',
+        retentionDays: 730,
+        autoAcceptDays: 7,
+        deletionGraceDays: 30,
+        status: 'ACTIVE',
+      },
     });
     const set = await api.call('PUT', '/accounts/lab-bright/policy', {
       as: 'operator.omar',
@@ -20,6 +26,7 @@ describe('account policy', () => {
       retentionDays: 3650,
       autoAcceptDays: 7,
       deletionGraceDays: 30,
+      status: 'ACTIVE',
     });
     const after = await api.call('GET', '/accounts/lab-bright/policy', { as: 'operator.omar' });
     expect(after.body).toEqual(set.body);
@@ -50,6 +57,28 @@ describe('account policy', () => {
       as: 'operator.omar',
     });
     expect(now.body.retentionDays).toBe(3650);
+  });
+
+  it('answers 404 for an account never set up and for the staff account, as the contract says', async () => {
+    for (const accountId of ['lab-never-set-up', 'caseline']) {
+      const res = await api.call<{ code: string }>('GET', `/accounts/${accountId}/policy`, {
+        as: 'operator.omar',
+      });
+      expect(res).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    }
+  });
+
+  it.each(['constructor', 'toString', '__proto__'])('refuses %s as an unknown field', async (field) => {
+    const res = await api.call<{ fields: { field: string }[] }>('PUT', '/accounts/lab-acme/policy', {
+      as: 'operator.omar',
+      rawBody: `{"${field}": {"retentionDays": 31}, "retentionDays": 40}`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.fields.map((f) => f.field)).toEqual([field]);
+    const now = await api.call<{ retentionDays: number }>('GET', '/accounts/lab-acme/policy', {
+      as: 'operator.omar',
+    });
+    expect(now.body.retentionDays).toBe(730);
   });
 
   it('is for operators only', async () => {

@@ -25,10 +25,13 @@ import {
   type CreateKeyCommandInput,
   DecryptCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
   EnableKeyRotationCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
+  GenerateMacCommand,
   GetKeyRotationStatusCommand,
   GetPublicKeyCommand,
   KMSClient,
@@ -37,6 +40,7 @@ import {
   SignCommand,
   type SigningAlgorithmSpec,
   VerifyCommand,
+  VerifyMacCommand,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKmsServer } from '../../local/kms/server';
@@ -86,7 +90,16 @@ describe.each(TARGETS)('KMS conformance: $name', ({ enabled, strict, start }) =>
   describe.runIf(enabled)('behaves like KMS', () => {
     let running: Running | undefined;
     let kms: KMSClient;
-    const keys = { symmetric: '', symmetricArn: '', other: '', ecc: '', rsa: '' };
+    const keys = {
+      symmetric: '',
+      symmetricArn: '',
+      other: '',
+      ecc: '',
+      rsa: '',
+      hmac: '',
+      hmac2: '',
+      toggled: '',
+    };
     const alias = 'alias/conformance/case-data';
     const context = { accountId: 'lab-acme', orderId: 'ord_1' };
 
@@ -103,6 +116,9 @@ describe.each(TARGETS)('KMS conformance: $name', ({ enabled, strict, start }) =>
       keys.other = (await create({ Description: 'another tenant' })).id;
       keys.ecc = (await create({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).id;
       keys.rsa = (await create({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })).id;
+      keys.hmac = (await create({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).id;
+      keys.hmac2 = (await create({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).id;
+      keys.toggled = (await create({ Description: 'disabled and enabled again' })).id;
       await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keys.symmetric }));
     }, 40_000);
 
@@ -493,6 +509,79 @@ describe.each(TARGETS)('KMS conformance: $name', ({ enabled, strict, start }) =>
       else expect(outcome).not.toBe('resolved');
     });
 
+    const mac = async (KeyId: string, message: string) =>
+      Buffer.from(
+        (
+          await kms.send(
+            new GenerateMacCommand({ KeyId, MacAlgorithm: 'HMAC_SHA_256', Message: Buffer.from(message) }),
+          )
+        ).Mac ?? [],
+      );
+
+    it('generates HMAC-SHA-256 MACs: the same for the same key and message, verified, different per key', async () => {
+      // Act
+      const first = await mac(keys.hmac, 'lab-acme|C-1001');
+      const again = await mac(keys.hmac, 'lab-acme|C-1001');
+      // Assess
+      expect(first).toHaveLength(32);
+      expect(again).toEqual(first);
+      expect(await mac(keys.hmac, 'lab-acme|C-1002')).not.toEqual(first);
+      expect(await mac(keys.hmac2, 'lab-acme|C-1001')).not.toEqual(first);
+      const verify = (Mac: Uint8Array, message = 'lab-acme|C-1001') =>
+        kms.send(
+          new VerifyMacCommand({
+            KeyId: keys.hmac,
+            MacAlgorithm: 'HMAC_SHA_256',
+            Message: Buffer.from(message),
+            Mac,
+          }),
+        );
+      expect((await verify(first)).MacValid).toBe(true);
+      const tampered = Buffer.from(first);
+      tampered[0] = (tampered[0] ?? 0) ^ 0x01;
+      expect(await failure(verify(tampered))).toBe('KMSInvalidMacException');
+      expect(await failure(verify(first, 'lab-acme|C-1002'))).toBe('KMSInvalidMacException');
+      // A key of another usage cannot MAC.
+      expect(await failure(mac(keys.symmetric, 'x'))).toBe('InvalidKeyUsageException');
+      if (strict) {
+        // moto 5 encrypts with any key and leaves MacAlgorithms out of DescribeKey: checked strictly only.
+        expect(
+          await failure(kms.send(new EncryptCommand({ KeyId: keys.hmac, Plaintext: Buffer.from('x') }))),
+        ).toBe('InvalidKeyUsageException');
+        const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keys.hmac }));
+        expect(KeyMetadata).toMatchObject({
+          KeySpec: 'HMAC_256',
+          KeyUsage: 'GENERATE_VERIFY_MAC',
+          MacAlgorithms: ['HMAC_SHA_256'],
+        });
+      }
+    });
+
+    it('disables a key (it still describes itself) and enables it again', async () => {
+      // Prepare
+      const blob = Buffer.from(
+        (await kms.send(new EncryptCommand({ KeyId: keys.toggled, Plaintext: Buffer.from('x') })))
+          .CiphertextBlob ?? [],
+      );
+      // Act
+      await kms.send(new DisableKeyCommand({ KeyId: keys.toggled }));
+      // Assess
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keys.toggled }));
+      expect(KeyMetadata).toMatchObject({ KeyState: 'Disabled', Enabled: false });
+      if (strict) {
+        // KMS refuses every cryptographic operation with a disabled key; moto 5 goes on using it.
+        expect(
+          await failure(kms.send(new EncryptCommand({ KeyId: keys.toggled, Plaintext: Buffer.from('x') }))),
+        ).toBe('DisabledException');
+        expect(await failure(kms.send(new DecryptCommand({ CiphertextBlob: blob })))).toBe(
+          'DisabledException',
+        );
+      }
+      await kms.send(new EnableKeyCommand({ KeyId: keys.toggled }));
+      const { Plaintext } = await kms.send(new DecryptCommand({ CiphertextBlob: blob }));
+      expect(text(Plaintext)).toBe('x');
+    });
+
     it('turns on automatic key rotation', async () => {
       const before = await kms.send(new GetKeyRotationStatusCommand({ KeyId: keys.other }));
       expect(before.KeyRotationEnabled).toBe(false);
@@ -554,6 +643,7 @@ describe('KMS stand-in specifics', () => {
     const keys = [
       { alias: 'alias/t/data', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT' },
       { alias: 'alias/t/signing', keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' },
+      { alias: 'alias/t/mac', keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' },
     ] as const;
     const first = await startStandInServer({ stateFile, keys });
     const client1 = clientFor(first.endpoint);
@@ -571,6 +661,17 @@ describe('KMS stand-in specifics', () => {
         SigningAlgorithm: 'ECDSA_SHA_256',
       }),
     );
+    const macOf = async (client: KMSClient) =>
+      (
+        await client.send(
+          new GenerateMacCommand({
+            KeyId: 'alias/t/mac',
+            MacAlgorithm: 'HMAC_SHA_256',
+            Message: Buffer.from('m'),
+          }),
+        )
+      ).Mac;
+    const firstMac = await macOf(client1);
     client1.destroy();
     await first.close();
     expect(statSync(stateFile).mode & 0o777).toBe(0o600);
@@ -596,8 +697,14 @@ describe('KMS stand-in specifics', () => {
         }),
       );
       expect(verified.SignatureValid).toBe(true);
+      // The HMAC secret persists too: guards keyed by a MAC still match after a restart.
+      expect(await macOf(client2)).toEqual(firstMac);
       const { Aliases } = await client2.send(new ListAliasesCommand({}));
-      expect(Aliases?.map((a) => a.AliasName).sort()).toEqual(['alias/t/data', 'alias/t/signing']);
+      expect(Aliases?.map((a) => a.AliasName).sort()).toEqual([
+        'alias/t/data',
+        'alias/t/mac',
+        'alias/t/signing',
+      ]);
     } finally {
       client2.destroy();
       await second.close();

@@ -188,6 +188,59 @@ describe('order intake on the local stack', () => {
     expect(dup.body.existingOrderId).toBe(first);
   });
 
+  it('keeps the case reference out of the table in clear, and shows it from the encrypted PHI', async () => {
+    // Prepare / Act
+    const caseRef = uniqueCase();
+    const orderId = await createOrder('lab.acme', { caseRef });
+    // Assess
+    const { Items } = await ddb.send(
+      new QueryCommand({
+        TableName: localTableName('orders'),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` },
+      }),
+    );
+    expect(Items?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(Items)).not.toContain(caseRef);
+    const view = await api.call<{ caseRef: string }>('GET', `/orders/${orderId}`, { as: 'lab.acme' });
+    expect(view.body.caseRef).toBe(caseRef);
+    const listed = await api.call<{ orders: { orderId: string; caseRef: string }[] }>('GET', '/orders', {
+      as: 'lab.acme',
+    });
+    expect(listed.body.orders.find((o) => o.orderId === orderId)?.caseRef).toBe(caseRef);
+  });
+
+  it('keeps the duplicate-file check on a remake order', async () => {
+    const scan = meshBytes('stl-binary', { triangles: 78, seed: 98 });
+    const first = await createOrder();
+    await upload(first, scan);
+    const remakeOrder = await createOrder('lab.acme', { remake: true });
+    const body = { name: 'again.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) };
+    const dup = await api.call<{ existingOrderId: string }>('POST', `/orders/${remakeOrder}/uploads`, {
+      as: 'lab.acme',
+      body,
+    });
+    expect(dup.status).toBe(409);
+    expect(dup.body.existingOrderId).toBe(first);
+    const confirmed = await api.call('POST', `/orders/${remakeOrder}/uploads`, {
+      as: 'lab.acme',
+      body: { ...body, remake: true },
+    });
+    expect(confirmed.status).toBe(201);
+  });
+
+  it('hands out object URLs that name the order, never the account', async () => {
+    const orderId = await createOrder();
+    const scan = meshBytes('stl-binary', { triangles: 12, seed: 6 });
+    const declared = await api.call<Declared>('POST', `/orders/${orderId}/uploads`, {
+      as: 'lab.acme',
+      body: { name: 'x.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) },
+    });
+    const path = new URL(declared.body.upload.url).pathname;
+    expect(path).toMatch(new RegExp(`/orders/${orderId}/inputs/fil_[0-9a-f]+\\.stl$`));
+    expect(declared.body.upload.url).not.toContain('lab-acme');
+  });
+
   it('refuses a tampered upload URL', async () => {
     const orderId = await createOrder();
     const scan = meshBytes('stl-binary', { triangles: 10, seed: 5 });

@@ -19,9 +19,11 @@ import { makeS3Client } from '../../lambdas/shared/clients';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS, localTableName } from '../../lib/definitions';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { Api } from '../support/api';
+import { Api, putPresigned, sha256Hex } from '../support/api';
+import { makeCreateOrderRequest } from '../support/factories';
 import { claim, draftOrder, handIn, queuedOrder, waitForStatus } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
+import { meshBytes } from '../support/mesh-factory';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -84,15 +86,15 @@ describe('purge after retention', () => {
     // Prepare: one archived order, and a neighbour of the same lab still in draft.
     const orderId = await archivedOrder('lab.acme', 'PT-1001');
     const neighbour = (await draftOrder(api, 'lab.acme')).orderId;
-    const prefix = `accounts/lab-acme/orders/${orderId}/`;
+    const prefix = `orders/${orderId}/`;
     const before = await keysUnder(prefix);
     expect(before.length).toBeGreaterThanOrEqual(3);
-    const neighbourKeys = await keysUnder(`accounts/lab-acme/orders/${neighbour}/`);
+    const neighbourKeys = await keysUnder(`orders/${neighbour}/`);
     // Act: retention (730 days) passes; advancing the clock runs the purge sweep.
     await advance({ days: 731 });
     // Assess
     expect(await keysUnder(prefix)).toEqual([]);
-    expect(await keysUnder(`accounts/lab-acme/orders/${neighbour}/`)).toEqual(neighbourKeys);
+    expect(await keysUnder(`orders/${neighbour}/`)).toEqual(neighbourKeys);
     const items = await records(orderId);
     const meta = items.find((i) => i.sk === 'META');
     expect(meta?.status).toBe('PURGED');
@@ -178,7 +180,7 @@ describe('purge after retention', () => {
     );
     await api.call('POST', '/local/jobs/purgeSweep', { as: 'operator.omar' });
     expect((await records(orderId)).find((i) => i.sk === 'META')?.status).toBe('PURGED');
-    expect(await keysUnder(`accounts/lab-acme/orders/${orderId}/`)).toEqual([]);
+    expect(await keysUnder(`orders/${orderId}/`)).toEqual([]);
     // Idempotent: another sweep finds nothing due and changes nothing.
     const again = await api.call<{ result: { due: number } }>('POST', '/local/jobs/purgeSweep', {
       as: 'operator.omar',
@@ -216,7 +218,7 @@ describe('deletion on request', () => {
       as: 'lab.acme',
     });
     expect(cert.body.certificate.reason).toBe('lab-request');
-    expect(await keysUnder(`accounts/lab-acme/orders/${orderId}/`)).toEqual([]);
+    expect(await keysUnder(`orders/${orderId}/`)).toEqual([]);
     expect(verifyCertificate(cert.body, await publicKeyPem())).toMatchObject({ valid: true });
   });
 
@@ -238,14 +240,10 @@ describe('account termination', () => {
     const archived = await archivedOrder('lab.bright', 'PT-3003');
     const draft = (await queuedOrder(api, 'lab.bright')).orderId;
     const acme = (await draftOrder(api, 'lab.acme')).orderId;
-    const acmeKeys = await keysUnder(`accounts/lab-acme/orders/${acme}/`);
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: 'accounts/lab-brightness/orders/ord_x/inputs/a.stl',
-        Body: 'x',
-      }),
-    );
+    const acmeKeys = await keysUnder(`orders/${acme}/`);
+    // An object under an order id that extends one of Bright's: the classic prefix bug.
+    const lookalike = `orders/${archived}x/inputs/a.stl`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: lookalike, Body: 'x' }));
     // A designer holds Bright's open order when the account ends.
     expect((await claim(api, 'designer.marco')).orderId).toBe(draft);
     const slots = async () =>
@@ -278,15 +276,189 @@ describe('account termination', () => {
       });
       expect(verifyCertificate(cert.body, pem)).toMatchObject({ valid: true });
     }
-    expect(await keysUnder('accounts/lab-bright/')).toEqual([]);
-    expect(await keysUnder(`accounts/lab-acme/orders/${acme}/`)).toEqual(acmeKeys);
+    for (const orderId of listed) expect(await keysUnder(`orders/${orderId}/`)).toEqual([]);
+    expect(await keysUnder(`orders/${acme}/`)).toEqual(acmeKeys);
     expect(await slots()).toBe(0);
     expect((await api.call('GET', '/assignments', { as: 'designer.marco' })).body).toEqual({
       assignments: [],
     });
-    // A neighbouring account whose id starts the same is untouched.
-    expect(await keysUnder('accounts/lab-brightness/')).toEqual([
-      'accounts/lab-brightness/orders/ord_x/inputs/a.stl',
-    ]);
+    // The order whose id starts the same is untouched.
+    expect(await keysUnder(`orders/${archived}x/`)).toEqual([lookalike]);
+  });
+});
+
+/** A draft whose only scan is truncated, submitted: ingest rejects it. */
+const rejectedOrder = async (as = 'lab.acme') => {
+  const created = await api.call<{ orderId: string }>('POST', '/orders', {
+    as,
+    body: makeCreateOrderRequest({
+      caseRef: `RJ-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
+    }),
+  });
+  const { orderId } = created.body;
+  const scan = meshBytes('stl-binary-truncated', { triangles: 200, seed: Date.now() % 1000 });
+  const declared = await api.call<{ upload: { url: string; headers: Record<string, string> } }>(
+    'POST',
+    `/orders/${orderId}/uploads`,
+    { as, body: { name: 'scan.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) } },
+  );
+  await putPresigned(declared.body.upload, scan);
+  await api.call('POST', `/orders/${orderId}/submit`, { as });
+  await waitForStatus(api, orderId, ['REJECTED'], as);
+  return orderId;
+};
+
+const meta = async (orderId: string) => (await records(orderId)).find((i) => i.sk === 'META');
+
+describe('every order state has a retention path', () => {
+  it('purges rejected and cancelled orders after their window, and takes a deletion request for a rejected one', async () => {
+    // Prepare: two rejected orders (one the lab asks to delete) and a cancelled draft.
+    const kept = await rejectedOrder();
+    const asked = await rejectedOrder();
+    const cancelled = (await draftOrder(api, 'lab.acme')).orderId;
+    expect((await api.call('DELETE', `/orders/${cancelled}`, { as: 'lab.acme' })).status).toBe(200);
+    for (const orderId of [kept, cancelled]) {
+      const m = await meta(orderId);
+      expect(m?.gsi2pk).toBe('PURGE#PENDING');
+      expect(String(m?.gsi2sk)).toBe(`${m?.purgeAfter}#${orderId}`);
+    }
+    expect((await keysUnder(`orders/${kept}/`)).length).toBe(1);
+    // The lab sees when its rejected order goes.
+    const keptView = await api.call<{ purgeAfter?: string }>('GET', `/orders/${kept}`, { as: 'lab.acme' });
+    expect(keptView.body.purgeAfter).toBe((await meta(kept))?.purgeAfter);
+    // Act: a rejected order can be deleted on request (it used to answer 409).
+    const requested = await api.call('DELETE', `/orders/${asked}`, { as: 'lab.acme' });
+    expect(requested.status).toBe(202);
+    expect((await api.call('GET', `/orders/${asked}`, { as: 'lab.acme' })).status).toBe(404);
+    await advance({ days: 31 });
+    // Assess: all three purged and certified, scans gone.
+    for (const orderId of [kept, asked, cancelled]) {
+      expect((await meta(orderId))?.status).toBe('PURGED');
+      expect(await keysUnder(`orders/${orderId}/`)).toEqual([]);
+    }
+    const reasonOf = async (orderId: string) =>
+      (await api.call<SignedCertificate>('GET', `/orders/${orderId}/certificate`, { as: 'lab.acme' })).body
+        .certificate.reason;
+    expect(await reasonOf(kept)).toBe('retention-expired');
+    expect(await reasonOf(asked)).toBe('lab-request');
+    expect(JSON.stringify(await records(cancelled))).not.toContain('PT-00123');
+  });
+
+  it('never lets a files-only request decide a delivery, hides file names, and keeps the record on the timer', async () => {
+    const { orderId } = await queuedOrder(api, 'lab.acme');
+    await claim(api, 'designer.priya');
+    await handIn(api, 'designer.priya', orderId, { seed: 77 });
+    await waitForStatus(api, orderId, ['DELIVERED']);
+    // A decision is pending: refused, the design neither accepted nor archived.
+    for (const path of [`/orders/${orderId}/files`, `/orders/${orderId}`]) {
+      const refused = await api.call<{ code: string }>('DELETE', path, { as: 'lab.acme' });
+      expect(refused).toMatchObject({ status: 409, body: { code: 'DECISION_PENDING' } });
+    }
+    const view = await api.call<{ status: string; timeline: { type: string }[] }>(
+      'GET',
+      `/orders/${orderId}`,
+      {
+        as: 'lab.acme',
+      },
+    );
+    expect(view.body.status).toBe('DELIVERED');
+    expect(view.body.timeline.map((e) => e.type)).not.toContain('ACCEPTED');
+    // Decided: the files request is taken and the names disappear from the order at once.
+    await api.call('POST', `/orders/${orderId}/accept`, { as: 'lab.acme' });
+    await waitForStatus(api, orderId, ['ARCHIVED']);
+    expect(JSON.stringify((await api.call('GET', `/orders/${orderId}`, { as: 'lab.acme' })).body)).toContain(
+      'scan.stl',
+    );
+    expect((await api.call('DELETE', `/orders/${orderId}/files`, { as: 'lab.acme' })).status).toBe(202);
+    const hiddenView = await api.call<{ files: unknown[] }>('GET', `/orders/${orderId}`, { as: 'lab.acme' });
+    expect(hiddenView.body.files).toEqual([]);
+    expect(JSON.stringify(hiddenView.body)).not.toContain('scan.stl');
+    // After the grace period: files purged, the record back on the PURGE timer at its retention date.
+    await advance({ days: 31 });
+    expect(await keysUnder(`orders/${orderId}/`)).toEqual([]);
+    const m = await meta(orderId);
+    expect(m).toMatchObject({ status: 'ARCHIVED', gsi2pk: 'PURGE#PENDING' });
+    expect(m?.filesPurgedAt).toBeDefined();
+    expect(String(m?.gsi2sk)).toBe(`${m?.purgeAfter}#${orderId}`);
+    // The lab still sees the order, without files; the deliverables are gone, with a reason.
+    const after = await api.call<{ status: string; files: unknown[] }>('GET', `/orders/${orderId}`, {
+      as: 'lab.acme',
+    });
+    expect(after.body).toMatchObject({ status: 'ARCHIVED', files: [] });
+    const gone = await api.call<{ code: string }>('GET', `/orders/${orderId}/deliverables`, {
+      as: 'lab.acme',
+    });
+    expect(gone).toMatchObject({ status: 409, body: { code: 'FILES_PURGED' } });
+  });
+});
+
+describe('account termination refusals and resumption', () => {
+  it('refuses an unknown account and the staff account, and answers 404 for an unknown policy', async () => {
+    const unknown = await api.call('POST', '/accounts/lab-nowhere/terminate', { as: 'operator.omar' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).not.toHaveProperty('signature');
+    const staff = await api.call<{ code: string }>('POST', '/accounts/caseline/terminate', {
+      as: 'operator.omar',
+    });
+    expect(staff).toMatchObject({ status: 409, body: { code: 'STAFF_ACCOUNT' } });
+    expect((await api.call('GET', '/accounts/lab-nowhere/policy', { as: 'operator.omar' })).status).toBe(404);
+  });
+
+  it('a terminated lab cannot create orders; one killed midway is finished by the purge sweep', async () => {
+    // lab-bright was terminated above.
+    const refused = await api.call<{ code: string }>('POST', '/orders', {
+      as: 'lab.bright',
+      body: makeCreateOrderRequest({ caseRef: 'AFTER-END-1' }),
+    });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'ACCOUNT_TERMINATED' } });
+    // Coast: a draft, then a termination killed right after it was recorded.
+    const draft = (await draftOrder(api, 'lab.coast')).orderId;
+    const now = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
+    await ddb.send(
+      new UpdateCommand({
+        TableName: localTableName('orders'),
+        Key: { pk: 'ACCOUNT#lab-coast', sk: 'SETTINGS' },
+        UpdateExpression: 'SET accountStatus = :s, terminationStartedAt = :at, gsi2pk = :p, gsi2sk = :k',
+        ExpressionAttributeValues: {
+          ':s': 'TERMINATING',
+          ':at': now,
+          ':p': 'TERMINATION#PENDING',
+          ':k': `${now}#lab-coast`,
+        },
+      }),
+    );
+    expect(
+      (
+        await api.call('POST', '/orders', {
+          as: 'lab.coast',
+          body: makeCreateOrderRequest({ caseRef: 'MID-1' }),
+        })
+      ).status,
+    ).toBe(409);
+    // Act
+    await api.call('POST', '/local/jobs/purgeSweep', { as: 'operator.omar' });
+    // Assess: finished, with a summary; a re-run returns that same summary.
+    expect((await meta(draft))?.status).toBe('PURGED');
+    expect(await keysUnder(`orders/${draft}/`)).toEqual([]);
+    const policy = await api.call<{ status: string }>('GET', '/accounts/lab-coast/policy', {
+      as: 'operator.omar',
+    });
+    expect(policy.body.status).toBe('TERMINATED');
+    const again = await api.call<SignedCertificate>('POST', '/accounts/lab-coast/terminate', {
+      as: 'operator.omar',
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.certificate.orderCertificates?.map((c) => c.orderId)).toContain(draft);
+    expect(verifyCertificate(again.body, await publicKeyPem())).toMatchObject({ valid: true });
+    const settings = (
+      await ddb.send(
+        new QueryCommand({
+          TableName: localTableName('orders'),
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': 'ACCOUNT#lab-coast', ':sk': 'SETTINGS' },
+        }),
+      )
+    ).Items?.[0];
+    expect(settings?.certificateId).toBe(again.body.certificate.certificateId);
   });
 });

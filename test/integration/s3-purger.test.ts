@@ -40,18 +40,18 @@ const uid = () => randomBytes(6).toString('hex');
 const UNSAFE_PREFIXES = [
   '',
   '/',
-  'accounts/',
-  'accounts/a/',
-  'accounts/a/orders/',
-  'accounts/a/orders/x',
-  'accounts/a/orders/x/scan.stl',
-  'accounts/a/orders/x/y/',
-  'accounts/a/orders/../',
-  'accounts/../orders/x/',
+  'orders/',
+  'orders/x',
+  'orders/x/scan.stl',
+  'orders/x/y/',
+  'orders/../',
+  'orders/./',
+  'accounts/a/orders/x/',
   '../',
-  'accounts/a b/orders/x/',
-  '/accounts/a/orders/x/',
-  'accounts//orders/x/',
+  'orders/a b/',
+  '/orders/x/',
+  'orders//',
+  'orders/x//',
   'other/a/orders/x/',
 ];
 
@@ -75,8 +75,8 @@ const recordCommands = (client: S3Client) => {
 describe('S3Purger on the local S3 stand-in (unversioned)', () => {
   // The handlers' own client: on the local stack it trims the bucket-level trailing slash.
   const s3 = makeS3Client(readConfig(inject('stackEnv')));
-  const account = `acct_${uid()}`;
-  const prefix = orderPrefix(account, 'ord_1');
+  const run = uid();
+  const prefix = orderPrefix(`${run}-ord_1`);
   const put = (key: string, body: string) =>
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   const exists = async (key: string) => {
@@ -95,13 +95,13 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
   };
   const neighbours = {
     // Another order of the same account.
-    [`${orderPrefix(account, 'ord_2')}inputs/scan.stl`]: 'neighbour two',
+    [`${orderPrefix(`${run}-ord_2`)}inputs/scan.stl`]: 'neighbour two',
     // An order whose id extends the first one's: the classic prefix bug.
-    [`${orderPrefix(account, 'ord_10')}inputs/scan.stl`]: 'neighbour ten',
-    [`${orderPrefix(account, 'ord_1-old')}inputs/scan.stl`]: 'neighbour dash',
-    // A key that is the prefix without its slash, and one at the account level.
-    [`accounts/${account}/orders/ord_1`]: 'slashless',
-    [`accounts/${account}/profile.json`]: '{}',
+    [`${orderPrefix(`${run}-ord_10`)}inputs/scan.stl`]: 'neighbour ten',
+    [`${orderPrefix(`${run}-ord_1-old`)}inputs/scan.stl`]: 'neighbour dash',
+    // A key that is the prefix without its slash, and one that extends it without a slash.
+    [`orders/${run}-ord_1`]: 'slashless',
+    [`orders/${run}-ord_1.json`]: '{}',
   };
 
   beforeAll(async () => {
@@ -155,7 +155,7 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
     for (const key of Object.keys(target)) expect(await exists(key)).toBe(false);
     for (const key of Object.keys(neighbours)) expect(await exists(key)).toBe(true);
     const { Contents } = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: `accounts/${account}/` }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `orders/${run}-` }),
     );
     expect((Contents ?? []).map((o) => o.Key).sort()).toEqual(Object.keys(neighbours).sort());
   });
@@ -168,7 +168,7 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
   });
 
   it('pages through the listing and deletes in batches of pageSize', async () => {
-    const pagedPrefix = orderPrefix(account, 'ord_paged');
+    const pagedPrefix = orderPrefix(`${run}-ord_paged`);
     const keys = Array.from({ length: 7 }, (_, i) => `${pagedPrefix}inputs/part-${i}.stl`);
     for (const key of keys) await put(key, `part ${key.slice(-5)}`);
     const client = makeS3Client(readConfig(inject('stackEnv')));
@@ -190,7 +190,7 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
 
   it('refuses any prefix that is not exactly one order, touching nothing', async () => {
     const purger = new S3Purger(s3, bucket);
-    for (const unsafe of [...UNSAFE_PREFIXES, `accounts/${account}/`, `accounts/${account}/orders/`]) {
+    for (const unsafe of [...UNSAFE_PREFIXES, `orders/${run}-ord_1`, `orders/${run}-ord_1/inputs/`]) {
       await expect(purger.purgePrefix(unsafe), unsafe).rejects.toBeInstanceOf(UnsafePurgeError);
       await expect(purger.remaining(unsafe), unsafe).rejects.toThrow(UnsafePurgeError);
     }
@@ -199,7 +199,7 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
 });
 
 describe('S3Purger with a stubbed client', () => {
-  const prefix = 'accounts/acct_stub/orders/ord_1/';
+  const prefix = 'orders/ord_1/';
   type Send = (command: { constructor: { name: string }; input: Record<string, unknown> }) => unknown;
   const stub = (send: Send, isCustomEndpoint = true) => {
     const sent: { name: string; input: Record<string, unknown> }[] = [];
@@ -226,10 +226,10 @@ describe('S3Purger with a stubbed client', () => {
           IsTruncated: false,
           Versions: [
             { Key: `${prefix}scan.stl`, VersionId: 'v1', Size: 5, ETag: '"e"' },
-            { Key: 'accounts/acct_stub/orders/ord_10/scan.stl', VersionId: 'v2', Size: 6 },
-            { Key: 'accounts/acct_stub/orders/ord_1', VersionId: 'v3', Size: 7 },
+            { Key: 'orders/ord_10/scan.stl', VersionId: 'v2', Size: 6 },
+            { Key: 'orders/ord_1', VersionId: 'v3', Size: 7 },
           ],
-          DeleteMarkers: [{ Key: 'accounts/other/orders/ord_1/scan.stl', VersionId: 'm1' }],
+          DeleteMarkers: [{ Key: 'other/orders/ord_1/scan.stl', VersionId: 'm1' }],
         };
       }
       const objects = (command.input.Delete as { Objects: { Key: string; VersionId?: string }[] }).Objects;
@@ -354,8 +354,8 @@ if (hasMoto) {
     });
 
     it('purges every version and delete marker of the order, and only those', async () => {
-      const account = `acct_${uid()}`;
-      const prefix = orderPrefix(account, 'ord_1');
+      const run = uid();
+      const prefix = orderPrefix(`${run}-ord_1`);
       const scan = `${prefix}inputs/scan.stl`;
       const design = `${prefix}design/crown.stl`;
       const report = `${prefix}design/report.pdf`;
@@ -367,14 +367,14 @@ if (hasMoto) {
       expected.push({ key: design, versionId: await remove(design), sizeBytes: 0, deleteMarker: true });
       expected.push({ key: report, versionId: await put(report, '%PDF report'), sizeBytes: 11 });
       // Neighbours: another order, the prefix-extension order, and the slashless key.
-      const neighbourPrefixes = [orderPrefix(account, 'ord_2'), orderPrefix(account, 'ord_10')];
+      const neighbourPrefixes = [orderPrefix(`${run}-ord_2`), orderPrefix(`${run}-ord_10`)];
       for (const p of neighbourPrefixes) {
         await put(`${p}inputs/scan.stl`, 'n1');
         await put(`${p}inputs/scan.stl`, 'n2');
         await put(`${p}design/crown.stl`, 'n3');
         await remove(`${p}design/crown.stl`);
       }
-      await put(`accounts/${account}/orders/ord_1`, 'slashless');
+      await put(`orders/${run}-ord_1`, 'slashless');
 
       const purger = new S3Purger(s3, motoBucket);
       const neighboursBefore = await Promise.all(neighbourPrefixes.map((p) => purger.remaining(p)));
@@ -401,17 +401,17 @@ if (hasMoto) {
         expect(sorted(await purger.remaining(p))).toEqual(sorted(neighboursBefore[i] ?? []));
       }
       const slashless = await s3.send(
-        new ListObjectVersionsCommand({ Bucket: motoBucket, Prefix: `accounts/${account}/orders/ord_1` }),
+        new ListObjectVersionsCommand({ Bucket: motoBucket, Prefix: `orders/${run}-ord_1` }),
       );
-      expect((slashless.Versions ?? []).map((v) => v.Key)).toContain(`accounts/${account}/orders/ord_1`);
+      expect((slashless.Versions ?? []).map((v) => v.Key)).toContain(`orders/${run}-ord_1`);
 
       expect(await purger.purgePrefix(prefix)).toEqual([]);
       expect(await new S3Purger(s3, motoBucket).purgePrefix(prefix)).toEqual([]);
     });
 
     it('pages by KeyMarker/VersionIdMarker and deletes in batches', async () => {
-      const account = `acct_${uid()}`;
-      const prefix = orderPrefix(account, 'ord_paged');
+      const run = uid();
+      const prefix = orderPrefix(`${run}-ord_paged`);
       const expected: PurgedObject[] = [];
       for (const name of ['a.stl', 'b.stl', 'c.stl']) {
         const key = `${prefix}${name}`;
@@ -421,7 +421,7 @@ if (hasMoto) {
         }
         expected.push({ key, versionId: await remove(key), sizeBytes: 0, deleteMarker: true });
       }
-      const neighbour = `${orderPrefix(account, 'ord_paged2')}a.stl`;
+      const neighbour = `${orderPrefix(`${run}-ord_paged2`)}a.stl`;
       await put(neighbour, 'keep me');
 
       const client = clientFor(moto?.endpoint ?? '');
@@ -435,7 +435,7 @@ if (hasMoto) {
         expect(commands.filter((c) => c === 'ListObjectVersionsCommand')).toHaveLength(4 + 1);
         expect(commands.filter((c) => c === 'DeleteObjectsCommand')).toHaveLength(4);
         expect(await purger.remaining(prefix)).toEqual([]);
-        expect((await purger.remaining(orderPrefix(account, 'ord_paged2'))).map((o) => o.key)).toEqual([
+        expect((await purger.remaining(orderPrefix(`${run}-ord_paged2`))).map((o) => o.key)).toEqual([
           neighbour,
         ]);
       } finally {
@@ -444,8 +444,8 @@ if (hasMoto) {
     });
 
     it('finishes a purge that stopped halfway, returning only what it deleted itself', async () => {
-      const account = `acct_${uid()}`;
-      const prefix = orderPrefix(account, 'ord_1');
+      const run = uid();
+      const prefix = orderPrefix(`${run}-ord_1`);
       for (let v = 0; v < 3; v++) await put(`${prefix}scan.stl`, `v${v}`);
       await put(`${prefix}report.pdf`, 'r');
       const purger = new S3Purger(s3, motoBucket);

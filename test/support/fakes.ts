@@ -2,29 +2,43 @@
  * In-memory implementations of the domain ports, for unit tests of domain logic. Integration
  * tests use the real adapters against the local stack instead.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../../lambdas/domain/audit';
+import type { Designer, DesignerRegistry } from '../../lambdas/domain/designers';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
 import type {
+  AccountRegistry,
+  AccountState,
   AuditLog,
   Deps,
+  ExecutionStatus,
   FileStore,
+  KeyedHasher,
   Notifier,
   OrderRepository,
   PhiCipher,
   Workflow,
 } from '../../lambdas/domain/ports';
 import { FakeClock } from '../../lambdas/shared/clock';
+import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
 import type { Actor } from '../../lambdas/shared/identity';
 
 export class MemoryOrders implements OrderRepository {
   readonly orders = new Map<string, Order>();
   readonly fileItems = new Map<string, OrderFile>();
-  readonly guards = new Map<string, string>();
+  readonly guards = new Map<string, { orderId: string; reservedAt: string }>();
+  /** Methods that throw, as a DynamoDB outage would: a fault injected at one step. */
+  readonly failing = new Set<keyof OrderRepository>();
+  private fault(method: keyof OrderRepository) {
+    if (this.failing.has(method)) {
+      throw Object.assign(new Error('DynamoDB unavailable'), { name: 'ServiceUnavailable' });
+    }
+  }
   readonly shas = new Map<string, { orderId: string; fileId: string }>();
   readonly events: TimelineEntry[] = [];
 
   async create(order: Order) {
+    this.fault('create');
     if (this.orders.has(order.orderId)) throw new Error('exists');
     this.orders.set(order.orderId, order);
   }
@@ -89,6 +103,12 @@ export class MemoryOrders implements OrderRepository {
       .slice(0, limit)
       .map((e) => e.id);
   }
+  async watchedBefore(cutoff: string, limit: number) {
+    return this.indexed((ix) => (ix.watch ? { key: 'WATCH', sort: ix.watch.at } : undefined))
+      .filter((e) => e.at.sort < cutoff)
+      .slice(0, limit)
+      .map((e) => e.id);
+  }
   async listByAccount(accountId: string, opts: { limit: number; status?: Order['status'] }) {
     const orders = [...this.orders.values()]
       .filter((o) => o.accountId === accountId && (!opts.status || o.status === opts.status))
@@ -96,16 +116,24 @@ export class MemoryOrders implements OrderRepository {
       .slice(0, opts.limit);
     return { orders };
   }
-  async reserveCaseRef(accountId: string, caseRef: string, orderId: string) {
-    const key = `${accountId}#${caseRef}`;
+  async reserveCaseRef(
+    accountId: string,
+    guardKey: string,
+    orderId: string,
+    reservedAt: string,
+    replacing?: string,
+  ) {
+    this.fault('reserveCaseRef');
+    const key = `${accountId}#${guardKey}`;
     const holder = this.guards.get(key);
-    if (holder) return { reserved: false as const, orderId: holder };
-    this.guards.set(key, orderId);
+    if (holder && holder.orderId !== replacing) return { reserved: false as const, ...holder };
+    this.guards.set(key, { orderId, reservedAt });
     return { reserved: true as const };
   }
-  async releaseCaseRef(accountId: string, caseRef: string, orderId: string) {
-    const key = `${accountId}#${caseRef}`;
-    if (this.guards.get(key) === orderId) this.guards.delete(key);
+  async releaseCaseRef(accountId: string, guardKey: string, orderId: string) {
+    this.fault('releaseCaseRef');
+    const key = `${accountId}#${guardKey}`;
+    if (this.guards.get(key)?.orderId === orderId) this.guards.delete(key);
   }
   async addFile(file: OrderFile) {
     this.fileItems.set(`${file.orderId}#${file.fileId}`, file);
@@ -131,6 +159,7 @@ export class MemoryOrders implements OrderRepository {
     for (const [k, v] of this.shas) if (v.orderId === orderId) this.shas.delete(k);
   }
   async addTimeline(entry: TimelineEntry) {
+    this.fault('addTimeline');
     this.events.push(entry);
   }
   async timeline(orderId: string) {
@@ -147,10 +176,22 @@ export class MemoryAudit implements AuditLog {
   }
 }
 
+/** A keyed hash like KMS GenerateMac (HMAC-SHA-256 with a fixed test secret). */
+export class FakeHasher implements KeyedHasher {
+  failing = false;
+  async mac(message: string) {
+    if (this.failing) throw Object.assign(new Error('key disabled'), { name: 'DisabledException' });
+    return createHmac('sha256', 'test-secret').update(message).digest('base64url');
+  }
+}
+
 /** Reversible and context-bound, like KMS: the wrong context fails to decrypt. */
 export class FakeCipher implements PhiCipher {
   decrypts = 0;
+  /** Encrypt throws, as KMS does with a disabled key. */
+  encryptFailing = false;
   async encrypt(plaintext: string, context: Readonly<Record<string, string>>) {
+    if (this.encryptFailing) throw Object.assign(new Error('key disabled'), { name: 'DisabledException' });
     return Buffer.from(JSON.stringify({ p: plaintext, c: context })).toString('base64');
   }
   async decrypt(ciphertext: string, context: Readonly<Record<string, string>>) {
@@ -199,18 +240,38 @@ export class MemoryFiles implements FileStore {
   }
 }
 
+/**
+ * Step Functions in memory: executions by name (RUNNING once started, or as a test sets them),
+ * task tokens completed once. Faults on demand: `failNext` throws from the next call of a method
+ * (a transient fault), `lost` holds tokens Step Functions no longer knows (refused).
+ */
 export class MemoryWorkflow implements Workflow {
   readonly started = new Map<string, string>();
-  async start(name: string, input: { orderId: string; accountId: string }) {
+  readonly executions = new Map<string, ExecutionStatus>();
+  readonly lost = new Set<string>();
+  readonly failNext = new Map<'start' | 'completeTask' | 'executionStatus', Error>();
+  private fault(method: 'start' | 'completeTask' | 'executionStatus') {
+    const error = this.failNext.get(method);
+    this.failNext.delete(method);
+    if (error) throw error;
+  }
+  async start(name: string, input: { orderId: string; accountId: string; resumeFrom?: string }) {
+    this.fault('start');
     const key = `${name}|${JSON.stringify(input)}`;
     if (!this.started.has(key)) this.started.set(key, `arn:exec:${name}`);
+    if (!this.executions.has(name)) this.executions.set(name, 'RUNNING');
     return this.started.get(key) as string;
   }
   readonly completed: { token: string; output: Readonly<Record<string, string | number | boolean>> }[] = [];
   async completeTask(token: string, output: Readonly<Record<string, string | number | boolean>>) {
-    if (this.completed.some((c) => c.token === token)) return false;
+    this.fault('completeTask');
+    if (this.lost.has(token)) throw new TaskTokenRefusedError('TaskDoesNotExist');
+    if (this.completed.some((c) => c.token === token)) throw new TaskTokenRefusedError('TaskTimedOut');
     this.completed.push({ token, output });
-    return true;
+  }
+  async executionStatus(name: string) {
+    this.fault('executionStatus');
+    return this.executions.get(name) ?? 'MISSING';
   }
 }
 
@@ -224,12 +285,44 @@ export class MemoryNotifier implements Notifier {
   }
 }
 
+/** Partner accounts: known once set up; termination goes TERMINATING, then TERMINATED. */
+export class MemoryAccounts implements AccountRegistry {
+  readonly states = new Map<string, AccountState>([
+    ['lab-acme', { status: 'ACTIVE' }],
+    ['lab-bright', { status: 'ACTIVE' }],
+    ['lab-coast', { status: 'ACTIVE' }],
+  ]);
+  async stateOf(accountId: string) {
+    return this.states.get(accountId);
+  }
+  async startTermination(accountId: string, at: string) {
+    const state = this.states.get(accountId);
+    if (!state) return undefined;
+    if (state.status !== 'ACTIVE') return state;
+    const next = { status: 'TERMINATING' as const, terminationStartedAt: at };
+    this.states.set(accountId, next);
+    return next;
+  }
+  async finishTermination(accountId: string, _at: string, certificateId: string) {
+    const state = this.states.get(accountId);
+    this.states.set(accountId, { ...state, status: 'TERMINATED', certificateId });
+  }
+  async terminating(limit: number) {
+    return [...this.states.entries()]
+      .filter(([, s]) => s.status === 'TERMINATING')
+      .slice(0, limit)
+      .map(([id]) => id);
+  }
+}
+
 export const makeDeps = () => {
   let n = 0;
   const deps = {
     orders: new MemoryOrders(),
+    accounts: new MemoryAccounts(),
     audit: new MemoryAudit(),
     phi: new FakeCipher(),
+    hasher: new FakeHasher(),
     files: new MemoryFiles(),
     workflow: new MemoryWorkflow(),
     notifier: new MemoryNotifier(),
@@ -249,3 +342,44 @@ export const makeActor = (overrides: Partial<Actor> = {}): Actor => ({
 });
 
 export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** The designer registry in memory: skills, capacity and the live slot counter. */
+export class MemoryDesigners implements DesignerRegistry {
+  readonly all = new Map<string, Designer>();
+  add(id: string, skills: string[], capacity = 2) {
+    this.all.set(id, {
+      designerId: id,
+      username: id,
+      displayName: id,
+      skills,
+      capacity,
+      activeJobs: 0,
+      country: 'IN',
+      enabled: true,
+      createdAt: '',
+      updatedAt: '',
+    });
+  }
+  async get(id: string) {
+    return this.all.get(id);
+  }
+  async list() {
+    return [...this.all.values()];
+  }
+  async create(): Promise<Designer> {
+    throw new Error('unused');
+  }
+  async update(): Promise<Designer> {
+    throw new Error('unused');
+  }
+  async acquireSlot(id: string) {
+    const d = this.all.get(id);
+    if (!d?.enabled || d.activeJobs >= d.capacity) return false;
+    this.all.set(id, { ...d, activeJobs: d.activeJobs + 1 });
+    return true;
+  }
+  async releaseSlot(id: string) {
+    const d = this.all.get(id);
+    if (d) this.all.set(id, { ...d, activeJobs: Math.max(0, d.activeJobs - 1) });
+  }
+}

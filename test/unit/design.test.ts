@@ -1,5 +1,5 @@
 /** Design-half domain rules with in-memory ports: skills, capacity, leases, revisions, sweeps. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   acceptDelivery,
   awaitDesign,
@@ -10,58 +10,19 @@ import {
   MAX_REVISIONS,
   qaDesign,
   queueSortKey,
+  releaseAssignment,
   requestRevision,
   submitDesign,
   sweepAutoAccept,
   sweepLeases,
 } from '../../lambdas/domain/design';
-import type { Designer, DesignerRegistry } from '../../lambdas/domain/designers';
 import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
+import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
 import { makeCreateOrderRequest } from '../support/factories';
-import { makeActor, makeDeps, sha256 } from '../support/fakes';
+import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
-
-class MemoryDesigners implements DesignerRegistry {
-  readonly all = new Map<string, Designer>();
-  add(id: string, skills: string[], capacity = 2) {
-    this.all.set(id, {
-      designerId: id,
-      username: id,
-      displayName: id,
-      skills,
-      capacity,
-      activeJobs: 0,
-      country: 'IN',
-      enabled: true,
-      createdAt: '',
-      updatedAt: '',
-    });
-  }
-  async get(id: string) {
-    return this.all.get(id);
-  }
-  async list() {
-    return [...this.all.values()];
-  }
-  async create(): Promise<Designer> {
-    throw new Error('unused');
-  }
-  async update(): Promise<Designer> {
-    throw new Error('unused');
-  }
-  async acquireSlot(id: string) {
-    const d = this.all.get(id);
-    if (!d?.enabled || d.activeJobs >= d.capacity) return false;
-    this.all.set(id, { ...d, activeJobs: d.activeJobs + 1 });
-    return true;
-  }
-  async releaseSlot(id: string) {
-    const d = this.all.get(id);
-    if (d) this.all.set(id, { ...d, activeJobs: Math.max(0, d.activeJobs - 1) });
-  }
-}
 
 const lab = makeActor();
 const priya = makeActor({
@@ -125,7 +86,7 @@ const handIn = async (deps: ReturnType<typeof setup>, orderId: string, actor = p
 
 const deliver = async (deps: ReturnType<typeof setup>, orderId: string) => {
   expect((await qaDesign(deps, { orderId, accountId: 'lab-acme' })).passed).toBe(true);
-  await deliverAndAwaitDecision(deps, { orderId, accountId: 'lab-acme', taskToken: `dec-${orderId}` });
+  await deliverAndAwaitDecision(deps, { orderId, accountId: 'lab-acme', taskToken: `dec-${orderId}-${++n}` });
 };
 
 describe('the queue', () => {
@@ -227,4 +188,244 @@ describe('sweeps', () => {
     expect(deps.orders.orders.get(orderId)).toMatchObject({ status: 'ACCEPTED', autoAccepted: true });
     expect(await acceptDelivery(deps, lab, orderId)).toEqual({ orderId, status: 'ACCEPTED' });
   });
+});
+
+// ---------------------------------------------------------------- all or nothing
+
+type Setup = ReturnType<typeof setup>;
+
+/** Everything an action may change: the order, its index entries, timeline, slots, signals. */
+const snapshot = (deps: Setup, orderId: string) => ({
+  order: structuredClone(deps.orders.orders.get(orderId)),
+  // An index entry set to null and one never set mean the same: the order is not in that index.
+  indexes: Object.fromEntries(
+    Object.entries(deps.orders.indexes.get(orderId) ?? {}).filter(([, v]) => v !== null && v !== undefined),
+  ),
+  timeline: deps.orders.events.filter((e) => e.orderId === orderId).length,
+  slots: [...deps.designers.all.values()].map((d) => `${d.designerId}:${d.activeJobs}`),
+  signals: deps.workflow.completed.length,
+});
+
+/** Faults a dependency can raise at one step of an action, each the once. */
+const FAULTS = {
+  audit: (d: Setup) => {
+    d.audit.failing = true;
+    return () => {
+      d.audit.failing = false;
+    };
+  },
+  transition: (d: Setup) => {
+    vi.spyOn(d.orders, 'transition').mockRejectedValueOnce(
+      Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }),
+    );
+  },
+  decrypt: (d: Setup) => {
+    vi.spyOn(d.phi, 'decrypt').mockRejectedValueOnce(
+      Object.assign(new Error('key disabled'), { name: 'DisabledException' }),
+    );
+  },
+  encrypt: (d: Setup) => {
+    vi.spyOn(d.phi, 'encrypt').mockRejectedValueOnce(
+      Object.assign(new Error('kms down'), { name: 'KMSInternalException' }),
+    );
+  },
+  signal: (d: Setup) => {
+    d.workflow.failNext.set(
+      'completeTask',
+      Object.assign(new Error('connect ECONNREFUSED'), { name: 'ECONNREFUSED' }),
+    );
+  },
+  releaseSlot: (d: Setup) => {
+    vi.spyOn(d.designers, 'releaseSlot').mockRejectedValueOnce(new Error('designers table unavailable'));
+  },
+} satisfies Record<string, (d: Setup) => unknown>;
+
+type Fault = keyof typeof FAULTS;
+
+/** An order in the state each action starts from, and the action itself. */
+const ACTIONS: Record<
+  string,
+  {
+    prepare: (d: Setup) => Promise<string>;
+    run: (d: Setup, orderId: string) => Promise<unknown>;
+    faults: Fault[];
+    done: (d: Setup, orderId: string) => void;
+  }
+> = {
+  claim: {
+    prepare: (d) => queued(d),
+    run: async (d, orderId) => {
+      const view = await claimNext(d, priya);
+      expect(view?.orderId).toBe(orderId);
+    },
+    faults: ['audit', 'transition', 'decrypt'],
+    done: (d, orderId) => {
+      expect(d.orders.orders.get(orderId)).toMatchObject({ status: 'ASSIGNED', assignee: 'priya' });
+      expect(d.designers.all.get('priya')?.activeJobs).toBe(1);
+    },
+  },
+  release: {
+    prepare: async (d) => {
+      const orderId = await queued(d);
+      await claimNext(d, priya);
+      return orderId;
+    },
+    run: (d, orderId) => releaseAssignment(d, priya, orderId),
+    faults: ['audit', 'transition', 'releaseSlot'],
+    done: (d, orderId) => {
+      expect(d.orders.orders.get(orderId)?.status).toBe('QUEUED');
+      expect(d.orders.indexes.get(orderId)?.queue?.lane).toBe('QUEUE');
+      expect(d.designers.all.get('priya')?.activeJobs).toBe(0);
+    },
+  },
+  'hand-in': {
+    prepare: async (d) => {
+      const orderId = await queued(d);
+      await claimNext(d, priya);
+      const body = meshBytes('stl-binary', { triangles: 20, seed: ++n });
+      const out = await declareOutput(d, priya, orderId, {
+        name: 'd.stl',
+        sizeBytes: body.length,
+        sha256: sha256(body),
+      });
+      const file = (await d.orders.files(orderId)).find((f) => f.fileId === out.fileId);
+      d.files.objects.set(file?.key ?? '', body);
+      return orderId;
+    },
+    run: (d, orderId) => submitDesign(d, priya, orderId),
+    faults: ['audit', 'transition', 'signal'],
+    done: (d, orderId) => {
+      expect(d.orders.orders.get(orderId)?.status).toBe('QA');
+      expect(d.workflow.completed.map((c) => c.token)).toEqual([`tok-${orderId}`]);
+    },
+  },
+  accept: {
+    prepare: async (d) => {
+      const orderId = await queued(d);
+      await claimNext(d, priya);
+      await handIn(d, orderId);
+      await deliver(d, orderId);
+      return orderId;
+    },
+    run: (d, orderId) => acceptDelivery(d, lab, orderId),
+    faults: ['audit', 'transition', 'signal'],
+    done: (d, orderId) => {
+      expect(d.orders.orders.get(orderId)?.status).toBe('ACCEPTED');
+      expect(d.workflow.completed.at(-1)?.output).toEqual({ orderId, decision: 'accept' });
+    },
+  },
+  revise: {
+    prepare: async (d) => {
+      const orderId = await queued(d);
+      await claimNext(d, priya);
+      await handIn(d, orderId);
+      await deliver(d, orderId);
+      return orderId;
+    },
+    run: (d, orderId) =>
+      requestRevision(d, lab, orderId, { reason: 'contacts', comment: 'Open the distal contact.' }),
+    faults: ['audit', 'decrypt', 'encrypt', 'transition', 'signal'],
+    done: (d, orderId) => {
+      const order = d.orders.orders.get(orderId);
+      expect(order).toMatchObject({ status: 'QUEUED', revisionCount: 1 });
+      expect(order?.decisionTaskToken).toBeUndefined();
+      expect(d.workflow.completed.at(-1)?.output).toEqual({ orderId, decision: 'revise' });
+    },
+  },
+};
+
+const cases = Object.entries(ACTIONS).flatMap(([action, spec]) =>
+  spec.faults.map((fault) => ({ action, fault, spec })),
+);
+
+describe('every action that changes an order is all or nothing', () => {
+  it.each(cases)(
+    '$action with a $fault fault leaves the order exactly as it was; a retry works',
+    async ({ fault, spec }) => {
+      // Prepare
+      const deps = setup();
+      const orderId = await spec.prepare(deps);
+      const before = snapshot(deps, orderId);
+      const heal = FAULTS[fault](deps) as (() => void) | undefined;
+      // Act
+      const failed = await spec.run(deps, orderId).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      heal?.();
+      // Assess: refused (a 503 the caller may retry; a write that failed outright is the table's
+      // own error, a 500), nothing changed, nothing signalled, and a retry succeeds.
+      expect(failed).toBeInstanceOf(Error);
+      if (fault !== 'transition') expect(failed).toMatchObject({ statusCode: 503 });
+      expect(snapshot(deps, orderId)).toEqual(before);
+      vi.restoreAllMocks();
+      await spec.run(deps, orderId);
+      spec.done(deps, orderId);
+    },
+  );
+
+  it('alerts operators when the undo itself cannot be written', async () => {
+    // Prepare
+    const deps = setup();
+    const orderId = await ACTIONS.accept?.prepare(deps);
+    deps.workflow.failNext.set('completeTask', new Error('ECONNRESET'));
+    const transition = deps.orders.transition.bind(deps.orders);
+    let calls = 0;
+    vi.spyOn(deps.orders, 'transition').mockImplementation((...args) =>
+      ++calls === 2 ? Promise.reject(new Error('table unavailable')) : transition(...args),
+    );
+    // Act
+    const result = acceptDelivery(deps, lab, orderId ?? '');
+    // Assess
+    await expect(result).rejects.toMatchObject({ statusCode: 503 });
+    expect(deps.notifier.sent.map((m) => m.kind)).toContain('alert:Order change could not be undone');
+    vi.restoreAllMocks();
+  });
+
+  it('answers a completed action even when its timeline entry cannot be written, and alerts', async () => {
+    const deps = setup();
+    const orderId = await ACTIONS.accept?.prepare(deps);
+    vi.spyOn(deps.orders, 'addTimeline').mockRejectedValueOnce(new Error('throttled'));
+    await expect(acceptDelivery(deps, lab, orderId ?? '')).resolves.toMatchObject({ status: 'ACCEPTED' });
+    expect(deps.notifier.sent.map((m) => m.kind)).toContain('alert:Order timeline entry not written');
+    vi.restoreAllMocks();
+  });
+});
+
+describe('a task token Step Functions refuses', () => {
+  it.each([
+    ['hand-in', 'TaskDoesNotExist', 'QUEUED'],
+    ['accept', 'TaskTimedOut', 'ACCEPTED'],
+    ['revise', 'InvalidToken', 'QUEUED'],
+  ] as const)(
+    '%s: the order goes STUCK at once (%s), operators are alerted, the slot is given back',
+    async (action, reason, resumeFrom) => {
+      // Prepare
+      const deps = setup();
+      const spec = ACTIONS[action];
+      const orderId = (await spec?.prepare(deps)) ?? '';
+      vi.spyOn(deps.workflow, 'completeTask').mockRejectedValueOnce(new TaskTokenRefusedError(reason));
+      // Act
+      const result = spec?.run(deps, orderId);
+      // Assess: a clear refusal, not a silent 202.
+      await expect(result).rejects.toMatchObject({ statusCode: 409, code: 'ORDER_STUCK' });
+      const order = deps.orders.orders.get(orderId);
+      expect(order).toMatchObject({ status: 'STUCK', closedReason: 'WORKFLOW_LOST', resumeFrom });
+      expect(order?.designTaskToken).toBeUndefined();
+      expect(order?.decisionTaskToken).toBeUndefined();
+      expect(order?.assignee).toBeUndefined();
+      const indexes = deps.orders.indexes.get(orderId);
+      expect([indexes?.queue, indexes?.assignee, indexes?.due, indexes?.watch]).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ]);
+      expect(indexes?.pending?.name).toBe('PURGE');
+      expect(deps.designers.all.get('priya')?.activeJobs).toBe(0);
+      const alert = deps.notifier.sent.find((m) => m.kind.startsWith('alert:Order stuck'));
+      expect(alert?.facts).toMatchObject({ orderId, errorName: reason });
+      vi.restoreAllMocks();
+    },
+  );
 });

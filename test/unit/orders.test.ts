@@ -9,8 +9,10 @@ import {
   createOrder,
   declareUpload,
   getOrder,
+  listOrders,
   MULTIPART_THRESHOLD_BYTES,
   presignParts,
+  STALE_CASE_REF_GUARD_MS,
   submitOrder,
 } from '../../lambdas/domain/orders';
 import {
@@ -86,6 +88,109 @@ describe('createOrder', () => {
     expect(deps.orders.guards.size).toBe(0);
   });
 
+  it('stores the case reference only inside the encrypted PHI, and guards it by a keyed hash', async () => {
+    // Prepare
+    const deps = makeDeps();
+    // Act
+    const created = await createOrder(deps, labA, newOrder('CASE-CLEAR-1'));
+    // Assess: nothing stored (order, guard, timeline) carries the reference in clear.
+    const stored = deps.orders.orders.get(created.orderId);
+    expect(stored).not.toHaveProperty('caseRef');
+    expect(stored?.caseRefMac).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const everything = JSON.stringify([
+      ...deps.orders.orders.values(),
+      [...deps.orders.guards],
+      deps.orders.events,
+    ]);
+    expect(everything).not.toContain('CASE-CLEAR-1');
+    expect(created.caseRef).toBe('CASE-CLEAR-1');
+    expect((await getOrder(deps, labA, created.orderId)).caseRef).toBe('CASE-CLEAR-1');
+    expect((await listOrders(deps, labA, {})).orders[0]?.caseRef).toBe('CASE-CLEAR-1');
+  });
+
+  it('lists orders audited before any case reference is decrypted', async () => {
+    const deps = makeDeps();
+    await createOrder(deps, labA, newOrder('C-L1'));
+    deps.audit.failing = true;
+    deps.phi.decrypts = 0;
+    await expect(listOrders(deps, labA, {})).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(deps.phi.decrypts).toBe(0);
+  });
+
+  it('still reads orders written before the case reference was encrypted', async () => {
+    // Prepare: a legacy record, reference in clear, PHI without it, guard keyed on the clear text.
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder('C-OLD', { remake: true }));
+    const current = deps.orders.orders.get(orderId);
+    const legacyPhi = await deps.phi.encrypt(JSON.stringify({ patientRef: 'J.D.' }), {
+      accountId: 'lab-acme',
+      orderId,
+      purpose: 'order-phi',
+    });
+    const { caseRefMac: _mac, ...rest } = current as NonNullable<typeof current>;
+    deps.orders.orders.set(orderId, { ...rest, caseRef: 'C-OLD', phi: legacyPhi, remake: false });
+    await deps.orders.reserveCaseRef('lab-acme', 'C-OLD', orderId, deps.clock.now().toISOString());
+    // Act / Assess
+    expect((await getOrder(deps, labA, orderId)).caseRef).toBe('C-OLD');
+    expect((await listOrders(deps, labA, {})).orders[0]?.caseRef).toBe('C-OLD');
+    await cancelOrder(deps, labA, orderId);
+    expect([...deps.orders.guards.keys()]).not.toContain('lab-acme#C-OLD');
+  });
+
+  describe.each([
+    ['the keyed hash (KMS GenerateMac)', (deps: ReturnType<typeof makeDeps>) => (deps.hasher.failing = true)],
+    ['the encryption (KMS Encrypt)', (deps: ReturnType<typeof makeDeps>) => (deps.phi.encryptFailing = true)],
+    ['the audit log', (deps: ReturnType<typeof makeDeps>) => (deps.audit.failing = true)],
+    ['the guard write', (deps: ReturnType<typeof makeDeps>) => deps.orders.failing.add('reserveCaseRef')],
+    ['the timeline write', (deps: ReturnType<typeof makeDeps>) => deps.orders.failing.add('addTimeline')],
+    ['the order write', (deps: ReturnType<typeof makeDeps>) => deps.orders.failing.add('create')],
+  ])('with a fault in %s', (_step, inject) => {
+    it('fails, leaves nothing behind, and a retry with the same case reference succeeds', async () => {
+      // Prepare
+      const deps = makeDeps();
+      inject(deps);
+      // Act
+      await expect(createOrder(deps, labA, newOrder('C-FAULT'))).rejects.toThrow();
+      deps.hasher.failing = false;
+      deps.phi.encryptFailing = false;
+      deps.audit.failing = false;
+      deps.orders.failing.clear();
+      const retry = await createOrder(deps, labA, newOrder('C-FAULT'));
+      // Assess: exactly one order, holding the guard.
+      expect([...deps.orders.orders.values()].map((o) => o.orderId)).toEqual([retry.orderId]);
+      expect([...deps.orders.guards.values()].map((g) => g.orderId)).toEqual([retry.orderId]);
+    });
+  });
+
+  it('takes over a stale guard whose order was never written, when even the release failed', async () => {
+    // Prepare: the order write and the compensating release both fail.
+    const deps = makeDeps();
+    deps.orders.failing.add('create');
+    deps.orders.failing.add('releaseCaseRef');
+    await expect(createOrder(deps, labA, newOrder('C-LEAK'))).rejects.toThrow();
+    deps.orders.failing.clear();
+    expect(deps.orders.guards.size).toBe(1);
+    // Act: at once, the guard may still belong to a create in flight: 409 without naming an order.
+    const early = await createOrder(deps, labA, newOrder('C-LEAK')).catch((e: unknown) => e);
+    expect(early).toMatchObject({ code: 'CASE_REF_PENDING' });
+    expect((early as ConflictError).details).not.toHaveProperty('existingOrderId');
+    // ...once stale, it is taken over.
+    deps.clock.advance(STALE_CASE_REF_GUARD_MS + 1);
+    const retry = await createOrder(deps, labA, newOrder('C-LEAK'));
+    // Assess
+    expect(deps.orders.orders.size).toBe(1);
+    expect([...deps.orders.guards.values()].map((g) => g.orderId)).toEqual([retry.orderId]);
+  });
+
+  it('takes over a guard left by an order that is closed', async () => {
+    const deps = makeDeps();
+    const first = await createOrder(deps, labA, newOrder('C-CLOSED'));
+    deps.orders.failing.add('releaseCaseRef');
+    await deps.orders.transition(first.orderId, ['DRAFT'], { status: 'CANCELLED' });
+    deps.orders.failing.clear();
+    await expect(createOrder(deps, labA, newOrder('C-CLOSED'))).resolves.toHaveProperty('status', 'DRAFT');
+  });
+
   it('refuses roles other than lab', async () => {
     const deps = makeDeps();
     await expect(createOrder(deps, makeActor({ roles: ['designer'] }), newOrder())).rejects.toHaveProperty(
@@ -112,6 +217,36 @@ describe('getOrder', () => {
     })();
     const view = await getOrder(deps, labA, orderId);
     expect(view.patientRef).toBe(makeCreateOrderRequest().patientRef);
+  });
+
+  it('shows designers to the lab only as pseudonyms numbered per order, and staff as caseline', async () => {
+    // Prepare: the lab's own entries, two designers (one twice), a process and an operator.
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    const at = deps.clock.now().toISOString();
+    for (const [type, by] of [
+      ['ASSIGNED', 'u-des-priya'],
+      ['DESIGN_SUBMITTED', 'u-des-priya'],
+      ['QA_FAILED', 'qa'],
+      ['RELEASED', 'u-des-priya'],
+      ['ASSIGNED', 'u-des-marco'],
+      ['RESUMED', 'u-op-omar'],
+    ] as const) {
+      await deps.orders.addTimeline({ orderId, at, type, by });
+    }
+    // Act
+    const view = await getOrder(deps, labA, orderId);
+    // Assess
+    expect(view.timeline.map((e) => `${e.type}:${e.by}`)).toEqual([
+      `CREATED:${labA.sub}`,
+      'ASSIGNED:designer-1',
+      'DESIGN_SUBMITTED:designer-1',
+      'QA_FAILED:qa',
+      'RELEASED:designer-1',
+      'ASSIGNED:designer-2',
+      'RESUMED:caseline',
+    ]);
+    expect(JSON.stringify(view)).not.toMatch(/u-des-|u-op-/);
   });
 
   it('fails closed when the audit log cannot be written', async () => {
@@ -182,6 +317,32 @@ describe('declareUpload', () => {
         sha256: sha256(body),
         remake: true,
       }),
+    ).resolves.toHaveProperty('fileId');
+  });
+
+  it('keys objects by order only: no account id in what designers are handed', async () => {
+    const deps = makeDeps();
+    const { orderId } = await createOrder(deps, labA, newOrder());
+    await withUploadedFile(deps, orderId);
+    const [file] = await deps.orders.files(orderId);
+    expect(file?.key).toMatch(new RegExp(`^orders/${orderId}/inputs/fil_[0-9]+\\.stl$`));
+    expect(file?.key).not.toContain(labA.accountId);
+  });
+
+  it('keeps the duplicate-file check on a remake order: a repeated scan is confirmed per file', async () => {
+    // Prepare
+    const deps = makeDeps();
+    const first = await createOrder(deps, labA, newOrder('C-R1'));
+    const remakeOrder = await createOrder(deps, labA, newOrder('C-R1', { remake: true }));
+    await withUploadedFile(deps, first.orderId);
+    const body = Buffer.from('solid x\nendsolid x\n');
+    const file = { name: 'a.stl', sizeBytes: body.length, sha256: sha256(body) };
+    // Act
+    const dup = await declareUpload(deps, labA, remakeOrder.orderId, file).catch((e: unknown) => e);
+    // Assess
+    expect(dup).toMatchObject({ code: 'DUPLICATE_FILE', details: { existingOrderId: first.orderId } });
+    await expect(
+      declareUpload(deps, labA, remakeOrder.orderId, { ...file, remake: true }),
     ).resolves.toHaveProperty('fileId');
   });
 

@@ -1,0 +1,261 @@
+/**
+ * What each adapter (lambdas/adapters/) asks AWS to do: per method, the SDK commands it sends, on
+ * which resource, and the IAM actions each needs. Plain data, no CDK imports.
+ *
+ * The catalogue (lib/functions.ts) says which adapter methods each function uses (`uses`);
+ * test/infra/least-privilege.test.ts derives from that the actions the function needs and
+ * compares them with the policy its role really has, and checks that every SDK command an
+ * adapter's source sends is declared here. A later step builds each function's adapters from
+ * its `uses` (lambdas/shared/deps.ts), so that a function cannot call what it was not granted.
+ */
+import type { BucketId, KeyId, StateMachineId, TableId, TopicId } from './definitions';
+
+/**
+ * A resource as the policy sees it. `objects:` is the objects of a bucket (<bucket ARN>/<key>),
+ * `bucket:` the bucket itself (listing).
+ */
+export type ResourceRef =
+  | `table:${TableId}`
+  | `objects:${BucketId}`
+  | `bucket:${BucketId}`
+  | `key:${KeyId}`
+  | `stateMachine:${StateMachineId}`
+  | `execution:${StateMachineId}`
+  | `topic:${TopicId}`;
+
+export interface SdkCall {
+  /** The SDK command class, as the adapter's source names it (`new GetCommand(`). */
+  readonly command: string;
+  readonly on: ResourceRef;
+  readonly actions: readonly string[];
+}
+
+export interface AdapterDefinition {
+  /** Source file, relative to the project root. */
+  readonly file: string;
+  /** The port it implements (lambdas/domain/ports.ts, design.ts, purge.ts) and the deps key it fills. */
+  readonly port: string;
+  readonly methods: Readonly<Record<string, readonly SdkCall[]>>;
+}
+
+const ddb = (command: 'Get' | 'Put' | 'Update' | 'Delete' | 'Query', table: TableId): SdkCall => ({
+  command: `${command}Command`,
+  on: `table:${table}`,
+  actions: [`dynamodb:${command === 'Query' ? 'Query' : `${command}Item`}`],
+});
+
+const s3 = (command: string, on: ResourceRef, ...actions: string[]): SdkCall => ({
+  command: `${command}Command`,
+  on,
+  actions,
+});
+
+// S3 checks multipart commands (Create, UploadPart, Complete) against s3:PutObject.
+const PUT = s3('PutObject', 'objects:caseFiles', 's3:PutObject');
+// HeadObject needs GetObject; ListBucket makes a missing key a 404 rather than a 403, which
+// FileStore.head() relies on to tell "not uploaded yet" from "forbidden".
+const HEAD = [
+  s3('HeadObject', 'objects:caseFiles', 's3:GetObject'),
+  s3('HeadObject', 'bucket:caseFiles', 's3:ListBucket'),
+];
+
+export const ADAPTERS = {
+  orders: {
+    file: 'lambdas/adapters/dynamo-order-repository.ts',
+    port: 'orders',
+    methods: {
+      create: [ddb('Put', 'orders')],
+      get: [ddb('Get', 'orders')],
+      transition: [ddb('Update', 'orders')],
+      queuePage: [ddb('Query', 'orders')],
+      assignedTo: [ddb('Query', 'orders')],
+      pendingBefore: [ddb('Query', 'orders')],
+      dueBefore: [ddb('Query', 'orders')],
+      watchedBefore: [ddb('Query', 'orders')],
+      listByAccount: [ddb('Query', 'orders')],
+      reserveCaseRef: [ddb('Put', 'orders'), ddb('Get', 'orders')],
+      releaseCaseRef: [ddb('Delete', 'orders')],
+      addFile: [ddb('Put', 'orders')],
+      updateFile: [ddb('Update', 'orders')],
+      files: [ddb('Query', 'orders')],
+      deleteFile: [ddb('Delete', 'orders')],
+      findOpenFileBySha: [ddb('Query', 'orders')],
+      forgetFileShas: [ddb('Query', 'orders'), ddb('Update', 'orders')],
+      addTimeline: [ddb('Put', 'orders')],
+      timeline: [ddb('Query', 'orders')],
+    },
+  },
+  audit: {
+    file: 'lambdas/adapters/dynamo-audit-log.ts',
+    port: 'audit',
+    // A PutItem conditioned on attribute_not_exists(pk): see AUDIT_WRITE_DENY in lib/compute.ts.
+    methods: { append: [ddb('Put', 'audit')] },
+  },
+  designers: {
+    file: 'lambdas/adapters/dynamo-designer-registry.ts',
+    port: 'designers',
+    methods: {
+      get: [ddb('Get', 'designers')],
+      list: [ddb('Get', 'designers')],
+      create: [ddb('Update', 'designers'), ddb('Put', 'designers')],
+      update: [ddb('Update', 'designers')],
+      acquireSlot: [ddb('Update', 'designers')],
+      releaseSlot: [ddb('Update', 'designers')],
+    },
+  },
+  policies: {
+    file: 'lambdas/adapters/dynamo-account-policies.ts',
+    port: 'policies',
+    // Items keyed ACCOUNT#<accountId> / SETTINGS in the orders table.
+    methods: {
+      policyFor: [ddb('Get', 'orders')],
+      setPolicy: [ddb('Update', 'orders')],
+      stateOf: [ddb('Get', 'orders')],
+      // On a refused condition it reads the state back.
+      startTermination: [ddb('Update', 'orders'), ddb('Get', 'orders')],
+      finishTermination: [ddb('Update', 'orders')],
+      terminating: [ddb('Query', 'orders')],
+    },
+  },
+  purgeStore: {
+    file: 'lambdas/adapters/dynamo-purge-store.ts',
+    port: 'purgeStore',
+    methods: {
+      saveManifest: [ddb('Put', 'orders'), ddb('Get', 'orders')],
+      anonymise: [
+        ddb('Query', 'orders'),
+        ddb('Update', 'orders'),
+        ddb('Get', 'orders'),
+        ddb('Delete', 'orders'),
+      ],
+      saveCertificate: [ddb('Put', 'orders')],
+      orderCertificate: [ddb('Get', 'orders')],
+    },
+  },
+  phi: {
+    file: 'lambdas/adapters/kms-phi-cipher.ts',
+    port: 'phi',
+    methods: {
+      encrypt: [{ command: 'EncryptCommand', on: 'key:caseData', actions: ['kms:Encrypt'] }],
+      decrypt: [{ command: 'DecryptCommand', on: 'key:caseData', actions: ['kms:Decrypt'] }],
+    },
+  },
+  hasher: {
+    file: 'lambdas/adapters/kms-keyed-hasher.ts',
+    port: 'hasher',
+    methods: {
+      mac: [{ command: 'GenerateMacCommand', on: 'key:caseRefMac', actions: ['kms:GenerateMac'] }],
+    },
+  },
+  signer: {
+    file: 'lambdas/adapters/kms-certificate-signer.ts',
+    port: 'signer',
+    methods: {
+      // signCertificate embeds the public key's fingerprint, so signing also reads the public key.
+      sign: [{ command: 'SignCommand', on: 'key:certificateSigning', actions: ['kms:Sign'] }],
+      publicKeyDer: [
+        { command: 'GetPublicKeyCommand', on: 'key:certificateSigning', actions: ['kms:GetPublicKey'] },
+      ],
+    },
+  },
+  files: {
+    file: 'lambdas/adapters/s3-file-store.ts',
+    port: 'files',
+    methods: {
+      presignPut: [PUT],
+      startMultipart: [s3('CreateMultipartUpload', 'objects:caseFiles', 's3:PutObject')],
+      presignPart: [s3('UploadPart', 'objects:caseFiles', 's3:PutObject')],
+      completeMultipart: [s3('CompleteMultipartUpload', 'objects:caseFiles', 's3:PutObject')],
+      abortMultipart: [s3('AbortMultipartUpload', 'objects:caseFiles', 's3:AbortMultipartUpload')],
+      head: HEAD,
+      read: [s3('GetObject', 'objects:caseFiles', 's3:GetObject')],
+      presignGet: [s3('GetObject', 'objects:caseFiles', 's3:GetObject')],
+      deletePrefix: [
+        s3('ListObjectsV2', 'bucket:caseFiles', 's3:ListBucket'),
+        s3('DeleteObjects', 'objects:caseFiles', 's3:DeleteObject'),
+      ],
+    },
+  },
+  purger: {
+    file: 'lambdas/adapters/s3-purger.ts',
+    port: 'purger',
+    methods: {
+      // Both list every version (or, unversioned, every object) under the prefix.
+      purgePrefix: [
+        s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions'),
+        s3('ListObjects', 'bucket:caseFiles', 's3:ListBucket'),
+        // Each version by id (DeleteObjectVersion); an unversioned object by key (DeleteObject).
+        s3('DeleteObjects', 'objects:caseFiles', 's3:DeleteObject', 's3:DeleteObjectVersion'),
+      ],
+      remaining: [
+        s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions'),
+        s3('ListObjects', 'bucket:caseFiles', 's3:ListBucket'),
+      ],
+    },
+  },
+  workflow: {
+    file: 'lambdas/adapters/sfn-workflow.ts',
+    port: 'workflow',
+    methods: {
+      start: [
+        {
+          command: 'StartExecutionCommand',
+          on: 'stateMachine:orderWorkflow',
+          actions: ['states:StartExecution'],
+        },
+      ],
+      completeTask: [
+        {
+          command: 'SendTaskSuccessCommand',
+          on: 'stateMachine:orderWorkflow',
+          actions: ['states:SendTaskSuccess'],
+        },
+      ],
+      executionStatus: [
+        {
+          command: 'DescribeExecutionCommand',
+          on: 'execution:orderWorkflow',
+          actions: ['states:DescribeExecution'],
+        },
+      ],
+    },
+  },
+  notifier: {
+    file: 'lambdas/adapters/sns-notifier.ts',
+    port: 'notifier',
+    methods: {
+      notify: [{ command: 'PublishCommand', on: 'topic:notifications', actions: ['sns:Publish'] }],
+      operatorAlert: [{ command: 'PublishCommand', on: 'topic:operatorAlerts', actions: ['sns:Publish'] }],
+    },
+  },
+} as const satisfies Readonly<Record<string, AdapterDefinition>>;
+
+export type AdapterId = keyof typeof ADAPTERS;
+export type MethodOf<A extends AdapterId> = keyof (typeof ADAPTERS)[A]['methods'] & string;
+
+/** Which methods of which adapters a function calls: what its wiring needs and its grants allow. */
+export type AdapterUses = { readonly [A in AdapterId]?: readonly MethodOf<A>[] };
+
+/** Every method of the order repository that only reads. */
+export const ORDER_READS = [
+  'get',
+  'queuePage',
+  'assignedTo',
+  'pendingBefore',
+  'dueBefore',
+  'listByAccount',
+  'files',
+  'findOpenFileBySha',
+  'timeline',
+] as const satisfies readonly MethodOf<'orders'>[];
+
+/** Every method of the order repository. */
+export const ORDER_ALL = Object.keys(ADAPTERS.orders.methods) as readonly MethodOf<'orders'>[];
+
+/** The SDK calls a set of adapter uses makes, flattened. */
+export const callsOf = (uses: AdapterUses): SdkCall[] =>
+  (Object.entries(uses) as [AdapterId, readonly string[]][]).flatMap(([adapter, methods]) =>
+    methods.flatMap(
+      (method) => (ADAPTERS[adapter].methods as Readonly<Record<string, readonly SdkCall[]>>)[method] ?? [],
+    ),
+  );

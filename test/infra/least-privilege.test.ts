@@ -1,0 +1,487 @@
+/**
+ * Least privilege that holds without the code: each function's role allows exactly the AWS calls
+ * its adapters make (derived from lib/adapter-calls.ts and lib/function-adapters.ts, not from
+ * lib/compute.ts), the audit log is append-only for every principal, the KMS keys separate
+ * administration from use, and the case-files bucket keeps every object under its own key.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAccountPolicies } from '../../lambdas/adapters/dynamo-account-policies';
+import { orderPrefix } from '../../lambdas/domain/order';
+import { ADAPTERS, type AdapterId, callsOf, type SdkCall } from '../../lib/adapter-calls';
+import type { CaselineStack } from '../../lib/caseline-stack';
+import { BUCKETS, type KeyId, TABLES, type TableId } from '../../lib/definitions';
+import { FUNCTION_ADAPTERS } from '../../lib/function-adapters';
+import { FUNCTIONS, type FunctionDefinition } from '../../lib/functions';
+import { projectPath } from '../../lib/project-paths';
+import { synthesize } from './synth';
+import {
+  actionsOf,
+  at,
+  logicalIdOf,
+  referencedIds,
+  resource,
+  resourcesOfStatement,
+  type Statement,
+  statementsOfFunction,
+  type TemplateJson,
+} from './template-helpers';
+
+let stack: CaselineStack;
+let template: Template;
+let json: TemplateJson;
+
+beforeAll(() => {
+  // Prepare: one synthesis for the whole file (bundling skipped, rule packs on).
+  const synthesized = synthesize();
+  if (!synthesized.template) throw synthesized.synthError;
+  stack = synthesized.stack;
+  template = synthesized.template;
+  json = template.toJSON() as TemplateJson;
+});
+
+const functionId = (definition: FunctionDefinition) => {
+  const target = stack.compute.functions[definition.id];
+  if (!target) throw new Error(`No function for catalogue entry ${definition.id}`);
+  return logicalIdOf(target.function);
+};
+
+/** The id of one of the stack's keys (KMS_KEYS ids, or `operations`). */
+const keyNameOf = (key: IKey | undefined): string => {
+  if (!key) throw new Error('no key');
+  if (key === stack.keys.operations) return 'operations';
+  const found = (Object.entries(stack.keys.keys) as [KeyId, IKey][]).find(([, k]) => k === key);
+  if (!found) throw new Error('a key outside Keys');
+  return found[0];
+};
+
+// ---------------------------------------------------------------- what the adapters call
+
+/**
+ * The actions a function needs, as `<resource> <action>`: each SDK call of each adapter method it
+ * uses, plus what AWS asks of the caller on its behalf: the table and bucket keys through
+ * DynamoDB and S3 (server-side encryption as the caller) and the topics' key through SNS.
+ */
+const needed = (definition: FunctionDefinition): string[] => {
+  const uses = FUNCTION_ADAPTERS[definition.id];
+  if (!uses) throw new Error(`${definition.id} declares no adapter uses in lib/function-adapters.ts`);
+  const pairs = new Set<string>();
+  for (const call of callsOf(uses)) for (const action of call.actions) pairs.add(`${call.on} ${action}`);
+  const on = (prefix: string) =>
+    [...pairs].filter((p) => p.startsWith(prefix)).map((p) => p.split(' ')[1] ?? '');
+  for (const table of Object.keys(TABLES) as TableId[]) {
+    const actions = on(`table:${table} `);
+    if (actions.length === 0) continue;
+    const key = keyNameOf(stack.data.tables[table].encryptionKey);
+    if (actions.some((a) => a !== 'dynamodb:PutItem')) pairs.add(`key:${key}@dynamodb kms:Decrypt`);
+    if (actions.some((a) => ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(a))) {
+      pairs.add(`key:${key}@dynamodb kms:Encrypt`);
+      pairs.add(`key:${key}@dynamodb kms:GenerateDataKey`);
+    }
+  }
+  const objectActions = on('objects:caseFiles ');
+  const bucketKey = keyNameOf(stack.storage.buckets.caseFiles.encryptionKey);
+  if (objectActions.some((a) => a === 's3:GetObject' || a === 's3:PutObject'))
+    pairs.add(`key:${bucketKey}@s3 kms:Decrypt`);
+  if (objectActions.includes('s3:PutObject')) pairs.add(`key:${bucketKey}@s3 kms:GenerateDataKey`);
+  for (const topic of ['notifications', 'operatorAlerts'] as const) {
+    if (on(`topic:${topic} `).length === 0) continue;
+    const key = keyNameOf(stack.alerts.topics[topic].masterKey);
+    pairs.add(`key:${key}@sns kms:GenerateDataKey`);
+    pairs.add(`key:${key}@sns kms:Decrypt`);
+  }
+  return [...pairs].sort();
+};
+
+/** What a policy resource is, in the terms of lib/adapter-calls.ts. */
+const resourceRefOf = (value: unknown, statement: Statement): string => {
+  const ids = referencedIds(value);
+  const text = JSON.stringify(value);
+  for (const table of Object.keys(TABLES) as TableId[]) {
+    if (ids.has(logicalIdOf(stack.data.tables[table]))) return `table:${table}`;
+  }
+  if (ids.has(logicalIdOf(stack.storage.buckets.caseFiles))) {
+    return text.includes('"/') ? 'objects:caseFiles' : 'bucket:caseFiles';
+  }
+  for (const key of [...Object.values(stack.keys.keys), stack.keys.operations]) {
+    if (!ids.has(logicalIdOf(key))) continue;
+    const via = JSON.stringify(statement.Condition ?? {}).match(/"kms:ViaService":"(\w+)\./)?.[1];
+    return `key:${keyNameOf(key)}${via ? `@${via}` : ''}`;
+  }
+  for (const [topic, t] of Object.entries(stack.alerts.topics)) {
+    if (ids.has(logicalIdOf(t))) return `topic:${topic}`;
+  }
+  if (text.includes(':stateMachine:') && text.includes('-orderWorkflow')) return 'stateMachine:orderWorkflow';
+  if (text.includes(':execution:') && text.includes('-orderWorkflow')) return 'execution:orderWorkflow';
+  return `unknown:${text}`;
+};
+
+/** What a function's role allows, as `<resource> <action>`. */
+const allowed = (definition: FunctionDefinition): string[] => {
+  const pairs = new Set<string>();
+  for (const statement of statementsOfFunction(json, functionId(definition))) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const r of resourcesOfStatement(statement)) {
+      for (const action of actionsOf(statement)) pairs.add(`${resourceRefOf(r, statement)} ${action}`);
+    }
+  }
+  return [...pairs].sort();
+};
+
+describe('every SDK call an adapter makes is declared in lib/adapter-calls.ts', () => {
+  const commandsIn = (file: string) =>
+    new Set([...readFileSync(projectPath(file), 'utf8').matchAll(/\bnew (\w+Command)\(/g)].map((m) => m[1]));
+
+  it.each(Object.entries(ADAPTERS))('%s: the commands its source sends, method by method', (_, adapter) => {
+    // Prepare
+    const source = readFileSync(projectPath(adapter.file), 'utf8');
+    const declared = (Object.values(adapter.methods) as readonly (readonly SdkCall[])[]).flatMap((calls) =>
+      calls.map((c) => c.command),
+    );
+    // Assess: the same commands, none missing, none extra…
+    expect([...new Set(declared)].sort()).toEqual([...commandsIn(adapter.file)].sort());
+    // …and every method declared exists, and every method of the class that sends anything is declared.
+    const methods = new Set(
+      [...source.matchAll(/^ {2}(?:async \*?)?([a-z]\w*)\(/gm)]
+        .map((m) => m[1] ?? '')
+        .filter((m) => m !== 'constructor'),
+    );
+    for (const method of Object.keys(adapter.methods)) expect(methods, adapter.file).toContain(method);
+    const undeclared = [...methods].filter((m) => !(m in adapter.methods) && m !== 'keyId');
+    expect(undeclared, `${adapter.file}: methods with no declared calls`).toEqual([]);
+  });
+
+  it('covers every adapter that sends an SDK command', () => {
+    const files = readdirSync(projectPath('lambdas/adapters'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `lambdas/adapters/${f}`)
+      .filter((f) => commandsIn(f).size > 0);
+    expect(files.sort()).toEqual(
+      Object.values(ADAPTERS)
+        .map((a) => a.file)
+        .sort(),
+    );
+  });
+});
+
+describe("each function's role allows exactly what its adapters call", () => {
+  it('every catalogue entry declares the adapter methods it uses, and nothing else does', () => {
+    expect(Object.keys(FUNCTION_ADAPTERS).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
+    for (const [id, uses] of Object.entries(FUNCTION_ADAPTERS)) {
+      for (const [adapter, methods] of Object.entries(uses) as [AdapterId, readonly string[]][]) {
+        for (const method of methods)
+          expect(Object.keys(ADAPTERS[adapter].methods), `${id}: ${adapter}`).toContain(method);
+      }
+    }
+  });
+
+  it.each(FUNCTIONS)('$id: no action more, none fewer', (definition) => {
+    // Act
+    const granted = allowed(definition);
+    const expected = needed(definition);
+    // Assess: the difference first, so a failure says what is missing or too much.
+    expect({
+      missing: expected.filter((p) => !granted.includes(p)),
+      extra: granted.filter((p) => !expected.includes(p)),
+    }).toEqual({
+      missing: [],
+      extra: [],
+    });
+  });
+
+  it('the public-key function (an unauthenticated route) may read the public key and do nothing else', () => {
+    const definition = FUNCTIONS.find((f) => f.id === 'certificatePublicKey');
+    if (!definition) throw new Error('no certificatePublicKey');
+    expect(allowed(definition)).toEqual(['key:certificateSigning kms:GetPublicKey']);
+  });
+
+  it('ingest and QA read case files through S3 and never call KMS Decrypt themselves', () => {
+    for (const id of ['ingest', 'qaDesign']) {
+      const definition = FUNCTIONS.find((f) => f.id === id);
+      if (!definition) throw new Error(`no ${id}`);
+      const kms = allowed(definition).filter((p) => p.startsWith('key:'));
+      expect(
+        kms.filter((p) => !p.includes('@')),
+        id,
+      ).toEqual([]);
+    }
+  });
+
+  it('the account-policy function reaches account records only (dynamodb:LeadingKeys), which is where its adapter writes', async () => {
+    // Prepare: the grant as synthesized.
+    const definition = FUNCTIONS.find((f) => f.id === 'accountPolicy');
+    if (!definition) throw new Error('no accountPolicy');
+    const ordersId = logicalIdOf(stack.data.tables.orders);
+    const onOrders = statementsOfFunction(json, functionId(definition)).filter(
+      (s) => s.Effect === 'Allow' && resourcesOfStatement(s).some((r) => referencedIds(r).has(ordersId)),
+    );
+    expect(onOrders.length).toBeGreaterThan(0);
+    const patterns = new Set<string>();
+    for (const statement of onOrders) {
+      const condition = statement.Condition?.['ForAllValues:StringLike'] as
+        | Record<string, string[]>
+        | undefined;
+      expect(condition?.['dynamodb:LeadingKeys'], JSON.stringify(statement)).toBeDefined();
+      for (const p of condition?.['dynamodb:LeadingKeys'] ?? []) patterns.add(p);
+    }
+    // Act: every key the adapter methods it uses send, recorded from a stand-in client.
+    const keys: string[] = [];
+    const ddb = {
+      send: async (command: { input: { Key?: { pk?: string } } }) => {
+        if (command.input.Key?.pk) keys.push(command.input.Key.pk);
+        return {};
+      },
+    };
+    const adapter = new DynamoAccountPolicies(ddb as never, 'orders');
+    const calls: Record<string, () => Promise<unknown>> = {
+      policyFor: () => adapter.policyFor('lab-x'),
+      setPolicy: () =>
+        adapter.setPolicy(
+          'lab-x',
+          { retentionDays: 30, autoAcceptDays: 1, deletionGraceDays: 0 },
+          'now',
+          'op',
+        ),
+      stateOf: () => adapter.stateOf('lab-x'),
+    };
+    for (const method of FUNCTION_ADAPTERS.accountPolicy?.policies ?? []) {
+      const call = calls[method];
+      if (!call) throw new Error(`no sample call for policies.${method}`);
+      await call();
+    }
+    // Assess: each key falls inside a granted pattern (IAM StringLike: * matches anything).
+    expect(keys.length).toBeGreaterThan(0);
+    const like = (value: string, pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(value);
+    for (const key of keys)
+      expect(
+        [...patterns].some((p) => like(key, p)),
+        key,
+      ).toBe(true);
+    // An order item is out of its reach.
+    expect([...patterns].some((p) => like('ORDER#ord_1', p))).toBe(false);
+  });
+
+  it('object grants are scoped by key prefix, and the keys the handlers build fall inside them', () => {
+    const like = (value: string, pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(value);
+    const { objectKeys } = BUCKETS.caseFiles;
+    const prefix = orderPrefix('lab-acme', 'ord_1');
+    expect(like(`${prefix}inputs/fil_1.stl`, objectKeys.inputs)).toBe(true);
+    expect(like(`${prefix}outputs/v1/fil_2.stl`, objectKeys.outputs)).toBe(true);
+    expect(like(`${prefix}outputs/v1/fil_2.stl`, objectKeys.inputs)).toBe(false);
+    expect(like(`${prefix}inputs/fil_1.stl`, objectKeys.order)).toBe(true);
+    // No function is granted every object of the bucket.
+    const bucketId = logicalIdOf(stack.storage.buckets.caseFiles);
+    for (const definition of FUNCTIONS) {
+      for (const statement of statementsOfFunction(json, functionId(definition))) {
+        for (const r of resourcesOfStatement(statement)) {
+          if (!referencedIds(r).has(bucketId)) continue;
+          expect(JSON.stringify(r), definition.id).not.toMatch(/"\/\*"/);
+        }
+      }
+    }
+    // Designers' uploads cannot land among a lab's inputs, nor a lab's among the outputs.
+    const objectsOf = (id: string) => {
+      const definition = FUNCTIONS.find((f) => f.id === id);
+      if (!definition) throw new Error(`no ${id}`);
+      return JSON.stringify(
+        statementsOfFunction(json, functionId(definition)).filter((s) =>
+          actionsOf(s).includes('s3:PutObject'),
+        ),
+      );
+    };
+    expect(objectsOf('declareOutput')).toContain(objectKeys.outputs);
+    expect(objectsOf('declareOutput')).not.toContain('/inputs/');
+    expect(objectsOf('declareUpload')).toContain(objectKeys.inputs);
+    expect(objectsOf('declareUpload')).not.toContain('/outputs/');
+  });
+});
+
+// ---------------------------------------------------------------- the audit log
+
+describe('the audit log is append-only for every principal', () => {
+  const DENIED = [
+    'dynamodb:BatchWriteItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:PartiQLDelete',
+    'dynamodb:PartiQLInsert',
+    'dynamodb:PartiQLUpdate',
+    'dynamodb:UpdateItem',
+  ];
+
+  it.each(FUNCTIONS)(
+    '$id: its role explicitly denies every write but PutItem on the audit table',
+    (definition) => {
+      const auditId = logicalIdOf(stack.data.tables.audit);
+      const denies = statementsOfFunction(json, functionId(definition)).filter(
+        (s) => s.Effect === 'Deny' && resourcesOfStatement(s).some((r) => referencedIds(r).has(auditId)),
+      );
+      expect(denies).toHaveLength(1);
+      expect(actionsOf(denies[0] as Statement).sort()).toEqual(DENIED);
+      expect(denies[0]?.Condition).toBeUndefined();
+    },
+  );
+
+  it("the table's own policy denies the same to any principal, an administrator's role included", () => {
+    const table = resource(json, logicalIdOf(stack.data.tables.audit));
+    const policy = table.Properties?.ResourcePolicy as
+      | { PolicyDocument: { Statement: Statement[] } }
+      | undefined;
+    const statements = policy?.PolicyDocument.Statement ?? [];
+    expect(statements).toHaveLength(1);
+    const [deny] = statements;
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Resource: '*' });
+    expect(deny?.Condition).toBeUndefined();
+    expect(actionsOf(deny as Statement).sort()).toEqual(DENIED);
+    // The other tables keep no such policy (their items are updated and purged).
+    for (const other of ['orders', 'designers'] as const) {
+      expect(resource(json, logicalIdOf(stack.data.tables[other])).Properties).not.toHaveProperty(
+        'ResourcePolicy',
+      );
+    }
+  });
+});
+
+// ---------------------------------------------------------------- keys
+
+describe('KMS key policies separate administration from use', () => {
+  const CRYPTO =
+    /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateMac|VerifyMac|Sign|Verify|CreateGrant|DeriveSharedSecret|GenerateRandom)/;
+
+  const keyPolicies = () =>
+    [...Object.values(stack.keys.keys), stack.keys.operations].map((key) => ({
+      name: keyNameOf(key),
+      statements: at<Statement[]>(resource(json, logicalIdOf(key)), 'KeyPolicy.Statement'),
+    }));
+
+  it('no key gives kms:* (or any wildcard that covers use) to anyone', () => {
+    for (const { name, statements } of keyPolicies()) {
+      for (const statement of statements) {
+        for (const action of actionsOf(statement)) {
+          expect(action, name).not.toBe('kms:*');
+          expect(action, name).not.toMatch(/^kms:(Create|Get)\*$/);
+        }
+      }
+    }
+  });
+
+  it('the account administers each key without any cryptographic action', () => {
+    for (const { name, statements } of keyPolicies()) {
+      const admin = statements.find((s) => actionsOf(s).includes('kms:PutKeyPolicy'));
+      expect(admin, name).toBeDefined();
+      expect(admin?.Condition, name).toBeUndefined();
+      expect(
+        actionsOf(admin as Statement).filter((a) => CRYPTO.test(a)),
+        name,
+      ).toEqual([]);
+      expect(actionsOf(admin as Statement), name).toEqual(
+        expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:EnableKeyRotation', 'kms:DescribeKey']),
+      );
+    }
+  });
+
+  it("cryptographic use is open only to this stack's roles, or to AWS services encrypting at rest for this account", () => {
+    for (const { name, statements } of keyPolicies()) {
+      const uses = statements.filter((s) => actionsOf(s).some((a) => CRYPTO.test(a)));
+      expect(uses.length, name).toBeGreaterThan(0);
+      for (const statement of uses) {
+        const principal = JSON.stringify((statement as Statement & { Principal?: unknown }).Principal);
+        if (principal.includes('amazonaws.com')) {
+          // CloudWatch Logs and alarms on the operations key: conditioned on this account.
+          expect(name).toBe('operations');
+          expect(statement.Condition, name).toBeDefined();
+          continue;
+        }
+        const condition = JSON.stringify(statement.Condition ?? {});
+        const stackRoles = condition.includes('"aws:PrincipalArn"') && condition.includes(':role/Caseline-*');
+        const atRest = condition.includes('"kms:ViaService"') && condition.includes('"kms:CallerAccount"');
+        expect(stackRoles || atRest, `${name}: ${JSON.stringify(statement)}`).toBe(true);
+        if (actionsOf(statement).includes('kms:CreateGrant')) {
+          expect(condition, name).toContain('"kms:GrantIsForAWSResource":"true"');
+        }
+      }
+    }
+  });
+
+  it('the signing key can sign only for this stack, and nothing can encrypt with it', () => {
+    const signing = keyPolicies().find((k) => k.name === 'certificateSigning');
+    const actions = signing?.statements.flatMap(actionsOf) ?? [];
+    expect(actions).toContain('kms:Sign');
+    expect(actions.filter((a) => /Encrypt|Decrypt|GenerateDataKey|CreateGrant/.test(a))).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------- bucket policy
+
+describe('the case-files bucket keeps every object under its own key', () => {
+  const denies = () => {
+    const bucketId = logicalIdOf(stack.storage.buckets.caseFiles);
+    const [, policy] =
+      Object.entries(json.Resources).find(
+        ([, r]) => r.Type === 'AWS::S3::BucketPolicy' && referencedIds(r.Properties?.Bucket).has(bucketId),
+      ) ?? [];
+    const statements = at<Statement[]>(policy, 'PolicyDocument.Statement');
+    return statements.filter((s) => s.Effect === 'Deny' && actionsOf(s).includes('s3:PutObject'));
+  };
+
+  it('denies a PUT that asks for another algorithm than SSE-KMS', () => {
+    expect(denies()).toContainEqual(
+      expect.objectContaining({
+        Principal: { AWS: '*' },
+        Condition: {
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+          StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        },
+      }),
+    );
+  });
+
+  it('denies a PUT that names another KMS key than the case-data key', () => {
+    expect(denies()).toContainEqual(
+      expect.objectContaining({
+        Principal: { AWS: '*' },
+        Condition: {
+          Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+          StringNotEquals: {
+            's3:x-amz-server-side-encryption-aws-kms-key-id': {
+              'Fn::GetAtt': [logicalIdOf(stack.keys.keys.caseData), 'Arn'],
+            },
+          },
+        },
+      }),
+    );
+  });
+
+  it('denies customer-provided keys (SSE-C), and a PUT without a header gets the default: SSE-KMS, this key', () => {
+    expect(denies()).toContainEqual(
+      expect.objectContaining({
+        Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+      }),
+    );
+    const bucket = resource(json, logicalIdOf(stack.storage.buckets.caseFiles));
+    expect(bucket.Properties?.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        {
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: {
+            SSEAlgorithm: 'aws:kms',
+            KMSMasterKeyID: { 'Fn::GetAtt': [logicalIdOf(stack.keys.keys.caseData), 'Arn'] },
+          },
+        },
+      ],
+    });
+  });
+});
