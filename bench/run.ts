@@ -11,12 +11,15 @@
  *                                    accept → ARCHIVED, many in flight: orders per minute, latencies
  *   purge      (bench/purge.ts)      the purge sweep's DynamoDB reads with 100 archived / 100 due and
  *                                    with 10,000 archived / 100 due: they must be the same
+ *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
+ *                                    and 100x it (linear growth), and a 9 MB notes through create-order
  *
- * Prints one JSON object { intake, claims, lifecycle, purge }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen' }; exits 1 if a part failed or found a problem.
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
  *   lifecycle: --lifecycle-orders N (60) --in-flight N (4 per lab) --workers N (3 per designer)
- *   --only intake,claims,lifecycle,purge
+ *   phi-screen: --screen-repeat N (5) --screen-budget-ms N (50 per screen at the limit)
+ *   --only intake,claims,lifecycle,purge,phi-screen
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -35,7 +38,9 @@ const { values } = parseArgs({
     'lifecycle-orders': { type: 'string', default: '60' },
     'in-flight': { type: 'string', default: '4' },
     workers: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'intake,claims,lifecycle,purge' },
+    'screen-repeat': { type: 'string', default: '5' },
+    'screen-budget-ms': { type: 'string', default: '50' },
+    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen' },
   },
 });
 
@@ -58,6 +63,10 @@ const parts = {
     ['--triangles', values.triangles],
   ],
   purge: [],
+  'phi-screen': [
+    ['--repeat', values['screen-repeat']],
+    ['--budget-ms', values['screen-budget-ms']],
+  ],
 } as const;
 type Part = keyof typeof parts;
 

@@ -105,7 +105,8 @@ export const ADAPTERS = {
   },
   policies: {
     file: 'lambdas/adapters/dynamo-account-policies.ts',
-    port: 'policies',
+    // Fills two ports: the account policies and the account registry (where an account stands).
+    port: 'policies, accounts',
     // Items keyed ACCOUNT#<accountId> / SETTINGS in the orders table.
     methods: {
       policyFor: [ddb('Get', 'orders')],
@@ -130,6 +131,7 @@ export const ADAPTERS = {
       ],
       saveCertificate: [ddb('Put', 'orders')],
       orderCertificate: [ddb('Get', 'orders')],
+      accountCertificate: [ddb('Get', 'orders')],
     },
   },
   phi: {

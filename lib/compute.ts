@@ -92,6 +92,20 @@ const viaService = (scope: Construct, service: 'dynamodb' | 's3' | 'sns') => ({
   StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` },
 });
 
+/** A resource as cdk-nag names it in a finding: references become <LogicalId> or <AWS::AccountId>. */
+const nagName = (scope: Construct, value: string): string => {
+  const resolved = Stack.of(scope).resolve(value) as unknown;
+  const render = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const ref = (part as { Ref?: string }).Ref;
+    if (ref) return `<${ref}>`;
+    const join = (part as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(render).join(join[0]);
+    return JSON.stringify(part);
+  };
+  return render(resolved);
+};
+
 /** The cdk-nag IAM5 finding for `<bucket ARN>/*`, which is how S3 object permissions are written. */
 const objectWildcardFinding = (bucket: IBucket, keys: string): string => {
   const stack = Stack.of(bucket);
@@ -265,17 +279,25 @@ export const bindToResources = (
     StateMachineId,
     keyof typeof STATE_MACHINE_ACTIONS,
   ][]) {
+    const arn =
+      use === 'describe'
+        ? `${resources.stateMachineArns[id].replace(':stateMachine:', ':execution:')}:*`
+        : resources.stateMachineArns[id];
     allow(
       new PolicyStatement({
         sid: `${pascal(id)}${pascal(use)}`,
         actions: [...STATE_MACHINE_ACTIONS[use]],
-        resources: [
-          use === 'describe'
-            ? `${resources.stateMachineArns[id].replace(':stateMachine:', ':execution:')}:*`
-            : resources.stateMachineArns[id],
-        ],
+        resources: [arn],
       }),
     );
+    if (use === 'describe') {
+      Validations.of(target.policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagName(fn, arn)}]`,
+        reason:
+          'DescribeExecution is authorised on execution ARNs, whose names (one per order) are unknown at deploy ' +
+          "time: the wildcard covers this state machine's executions only, and the action only reads their status.",
+      });
+    }
   }
 
   for (const [id, use] of Object.entries(access.topics ?? {}) as [TopicId, 'publish'][]) {

@@ -30,17 +30,21 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   orderCertificate: { ...AUDITED, orders: ORDER_READS, purgeStore: ['orderCertificate'] },
   certificatePublicKey: { signer: ['publicKeyDer'] },
   accountPolicy: { ...AUDITED, policies: ['policyFor', 'setPolicy', 'stateOf'] },
+  // A termination already done answers its certificate; one killed midway is taken up again.
   terminateAccount: {
     ...AUDITED,
     orders: ORDER_ALL,
-    purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate'],
+    policies: ['stateOf', 'startTermination', 'finishTermination'],
+    purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate', 'accountCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
     designers: ['releaseSlot'],
     notifier: ['notify'],
   },
+  // Also finishes terminations that were killed midway.
   purgeSweep: {
     orders: ORDER_ALL,
+    policies: ['terminating', 'finishTermination'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
@@ -52,7 +56,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   completeUpload: { ...AUDITED, orders: ORDER_ALL, files: ['completeMultipart', 'head'] },
   submitOrder: { ...AUDITED, orders: ORDER_ALL, files: ['head'], workflow: ['start'] },
   ingest: { orders: ORDER_ALL, files: ['head', 'read'], notifier: ['notify'] },
-  markStuck: { orders: ORDER_ALL, notifier: ['operatorAlert'] },
+  // A stranded order gives its designer's slot back.
+  markStuck: { orders: ORDER_ALL, designers: ['releaseSlot'], notifier: ['operatorAlert'] },
   awaitDesign: { orders: ORDER_ALL },
   qaDesign: { orders: ORDER_ALL, files: ['head', 'read'], notifier: ['notify'] },
   deliverAndAwaitDecision: {
@@ -85,5 +90,12 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   createDesigner: { ...AUDITED, designers: ['create'] },
   updateDesigner: { ...AUDITED, designers: ['get', 'update'] },
   deactivateDesigner: { ...AUDITED, designers: ['get', 'update'] },
-  intakeWatchdog: { orders: ORDER_ALL, notifier: ['operatorAlert'] },
+  // Stalled intakes, and orders whose execution no longer runs (then stranded like markStuck).
+  intakeWatchdog: {
+    orders: ORDER_ALL,
+    workflow: ['executionStatus'],
+    designers: ['releaseSlot'],
+    notifier: ['operatorAlert'],
+  },
+  resumeOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['start'] },
 };

@@ -301,7 +301,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       "Workflow task: records that an order could not be processed (STUCK), gives back a designer's slot, alerts operators.",
     task: true,
     access: {
-      tables: { orders: 'readWrite', designers: 'readWrite' },
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
       topics: { operatorAlerts: 'publish' },
     },
   },
@@ -520,7 +520,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'Scheduled: stalled intakes, and orders whose execution is no longer running, become STUCK; operators are alerted.',
     schedule: { everyMinutes: 5 },
     access: {
-      tables: { orders: 'readWrite', designers: 'readWrite' },
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
       stateMachines: { orderWorkflow: 'describe' },
       topics: { operatorAlerts: 'publish' },
     },

@@ -1,13 +1,17 @@
 /**
- * The local identity provider: issues access tokens shaped like Cognito's (after our pre-token
- * trigger) for the seeded users, and verifies them the way the API Gateway JWT authorizer does
- * (signature, issuer, expiry, token_use). Tokens live 15 minutes, on the local stack's clock.
+ * The local identity provider: issues tokens shaped like Cognito's for the seeded users (an
+ * access token after our pre-token trigger, and an id token, as InitiateAuth returns both), and
+ * verifies them the way the API Gateway JWT authorizer does on AWS: signature, issuer, expiry,
+ * client, and the route scope API_SCOPE, which only access tokens carry. An id token is refused
+ * (on AWS by the missing scope; here by that and by token_use). Tokens live 15 minutes, on the
+ * local stack's clock.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../lambdas/shared/clock';
+import { API_SCOPE } from '../lib/functions';
 import type { SeedUser } from './seed';
 
 export const TOKEN_TTL_SECONDS = 15 * 60;
@@ -16,7 +20,9 @@ export const CLIENT_ID = 'caseline-local-client';
 export interface Idp {
   readonly issuer: string;
   readonly jwks: { keys: JWK[] };
-  issue(user: SeedUser): Promise<{ accessToken: string; expiresIn: number; tokenType: 'Bearer' }>;
+  issue(
+    user: SeedUser,
+  ): Promise<{ accessToken: string; idToken: string; expiresIn: number; tokenType: 'Bearer' }>;
   /** Claims as the JWT authorizer passes them, or undefined when the token must be refused. */
   verify(token: string): Promise<JWTPayload | undefined>;
 }
@@ -60,7 +66,7 @@ export const createIdp = async (opts: { issuer: string; clock: Clock; keyFile?: 
         username: user.username,
         client_id: CLIENT_ID,
         token_use: 'access',
-        scope: 'aws.cognito.signin.user.admin',
+        scope: API_SCOPE,
         auth_time: iat,
       })
         .setProtectedHeader({ alg: 'RS256', kid: KID })
@@ -70,7 +76,23 @@ export const createIdp = async (opts: { issuer: string; clock: Clock; keyFile?: 
         .setExpirationTime(iat + TOKEN_TTL_SECONDS)
         .setJti(randomUUID())
         .sign(privateKey);
-      return { accessToken, expiresIn: TOKEN_TTL_SECONDS, tokenType: 'Bearer' };
+      // Cognito's id token: the user's attributes for the client, audience = the client, no scope.
+      const idToken = await new SignJWT({
+        'cognito:groups': [...user.roles],
+        'cognito:username': user.username,
+        'custom:account_id': user.accountId,
+        token_use: 'id',
+        auth_time: iat,
+      })
+        .setProtectedHeader({ alg: 'RS256', kid: KID })
+        .setSubject(user.sub)
+        .setIssuer(opts.issuer)
+        .setAudience(CLIENT_ID)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + TOKEN_TTL_SECONDS)
+        .setJti(randomUUID())
+        .sign(privateKey);
+      return { accessToken, idToken, expiresIn: TOKEN_TTL_SECONDS, tokenType: 'Bearer' };
     },
     verify: async (token) => {
       try {
@@ -80,7 +102,12 @@ export const createIdp = async (opts: { issuer: string; clock: Clock; keyFile?: 
           // Expiry is judged on the local clock, so advancing it expires tokens like real time would.
           currentDate: opts.clock.now(),
         });
-        return payload.token_use === 'access' && payload.client_id === CLIENT_ID ? payload : undefined;
+        // What AWS's JWT authorizer checks (aud or client_id; the route's scope), plus token_use.
+        const clientMatches = payload.client_id === CLIENT_ID || payload.aud === CLIENT_ID;
+        const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+        return clientMatches && scopes.includes(API_SCOPE) && payload.token_use === 'access'
+          ? payload
+          : undefined;
       } catch {
         return undefined;
       }

@@ -5,7 +5,8 @@
  *   ORDER#<id> / EVENT#<at>#<n>    a timeline entry
  *   CASEREF#<acct>#<hmac> / GUARD   which open order holds a case reference (keyed hash, never the reference)
  * Orders also sit in sparse indexes while a state lasts (IndexChanges in domain/order.ts):
- *   gsi2 <TIMER>#PENDING / <when>#<id>   one pending timer: INTAKE, OFFER, LEASE or DECISION
+ *   gsi2 <TIMER>#PENDING / <when>#<id>   one pending timer: INTAKE, OFFER, LEASE, DECISION or PURGE
+ *                                       (a draft is written on PURGE: its expiry, domain/retention.ts)
  *   gsi3 QUEUE | OFFER#<sub> / <prio>#<dueAt>#<createdAt>#<id>   the work queue
  *   gsi4 ASSIGNEE#<sub> / <claimedAt>#<id>   what a designer holds
  *   gsi5 DUE / <dueAt>#<id>                 turnaround watch until delivery
@@ -72,7 +73,12 @@ const decodeCursor = (cursor: string | undefined, accountId: string): Record<str
     const orderId = CURSOR_PK.exec(pk)?.[1];
     const sort = CURSOR_SORT.exec(gsi1sk);
     if (!orderId || !sort || sort[2] !== orderId) throw new Error('cursor key values');
-    return { pk: `ORDER#${orderId}`, sk: 'META', gsi1pk: `ACCOUNT#${accountId}`, gsi1sk: `${sort[1]}#${orderId}` };
+    return {
+      pk: `ORDER#${orderId}`,
+      sk: 'META',
+      gsi1pk: `ACCOUNT#${accountId}`,
+      gsi1sk: `${sort[1]}#${orderId}`,
+    };
   } catch (cause) {
     throw new ValidationError(
       [{ field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' }],
@@ -87,7 +93,8 @@ export class DynamoOrderRepository implements OrderRepository {
     private readonly table: string,
   ) {}
 
-  async create(order: Order): Promise<void> {
+  async create(order: Order, indexes: Pick<IndexChanges, 'pending'> = {}): Promise<void> {
+    const { pending } = indexes;
     await this.ddb.send(
       new PutCommand({
         TableName: this.table,
@@ -96,6 +103,7 @@ export class DynamoOrderRepository implements OrderRepository {
           entity: 'order',
           gsi1pk: `ACCOUNT#${order.accountId}`,
           gsi1sk: `${order.createdAt}#${order.orderId}`,
+          ...(pending ? { gsi2pk: `${pending.name}#PENDING`, gsi2sk: `${pending.at}#${order.orderId}` } : {}),
           ...order,
         },
         ConditionExpression: 'attribute_not_exists(pk)',

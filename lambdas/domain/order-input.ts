@@ -63,8 +63,17 @@ export const MAX_UNKNOWN_FIELD_ISSUES = 10;
  */
 function screenable(value: unknown, max: number, fold = false): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
+  const trimmed = value.slice(0, rawMax(max)).trim();
   return (fold ? trimmed.replace(/\s+/g, ' ') : trimmed).slice(0, max);
+}
+
+/**
+ * The most raw characters a field of `max` characters may arrive as (spaces around it, runs of
+ * spaces inside patientRef). Checked first, with `abort`, so that nothing (trimming, folding,
+ * format patterns) ever walks a megabyte-long string: that costs seconds even when linear.
+ */
+function rawMax(max: number): number {
+  return max * 4;
 }
 
 // --- stored shape --------------------------------------------------------------------------
@@ -111,6 +120,10 @@ const CaseRefSchema = z
   .string({
     error: typeError('Add caseRef: your lab\'s case number, e.g. "2024-0173"', 'caseRef must be text'),
   })
+  .max(rawMax(CASE_REF_MAX), {
+    error: `caseRef is too long; use at most ${CASE_REF_MAX} characters`,
+    abort: true,
+  })
   .trim()
   .min(1, { error: 'caseRef is empty; give your lab\'s case number, e.g. "2024-0173"', abort: true })
   .max(CASE_REF_MAX, { error: `caseRef is too long; use at most ${CASE_REF_MAX} characters` })
@@ -124,6 +137,10 @@ const PatientRefSchema = z
       "Add patientRef: the patient's initials (e.g. J.D.) or your lab's pseudonymous patient code (e.g. PT-00123)",
       'patientRef must be text',
     ),
+  })
+  .max(rawMax(PATIENT_REF_MAX), {
+    error: `patientRef is too long; use at most ${PATIENT_REF_MAX} characters: initials or a short code, not a name`,
+    abort: true,
   })
   .trim()
   .transform((s) => s.replace(/\s+/g, ' '))
@@ -153,6 +170,7 @@ const TurnaroundSchema = z
 const notesSchema = (max: number) =>
   z
     .string({ error: 'notes must be text' })
+    .max(rawMax(max), { error: `notes are too long; use at most ${max} characters`, abort: true })
     .trim()
     .max(max, { error: `notes are too long; use at most ${max} characters` })
     .transform((s) => (s === '' ? undefined : s))

@@ -20,7 +20,7 @@ import {
 } from './order';
 import type { CreateOrderInput } from './order-input';
 import type { Deps } from './ports';
-import { closedOrderPurge } from './retention';
+import { closedOrderPurge, draftExpiry } from './retention';
 import { computeDueAt } from './turnaround';
 
 /** Per-file cap: full-arch scans and models run to several hundred MB. */
@@ -158,16 +158,56 @@ const reserveCaseRef = async (
 };
 
 /**
+ * Undoes a create whose order was written but must not stand (its account was terminated
+ * meanwhile, or that could not be confirmed): the order is cancelled with its PURGE timer due now,
+ * so the next purge sweep removes it, and its case reference is given back. Nobody was told its
+ * id and nothing was uploaded to it. Should this fail, the draft keeps its expiry timer (and a
+ * termination still running purges it): it is purged late, never kept, and operators are told.
+ */
+const undoCreate = async (deps: Deps, order: Order, closedReason: 'ACCOUNT_TERMINATED' | 'CREATE_FAILED') => {
+  const now = deps.clock.now().toISOString();
+  try {
+    await deps.orders.transition(
+      order.orderId,
+      ['DRAFT'],
+      { status: 'CANCELLED', closedReason, purgeAfter: now, updatedAt: now },
+      { indexes: { pending: { name: 'PURGE', at: now } } },
+    );
+    await releaseGuards(deps, order);
+    await timeline(deps, {
+      orderId: order.orderId,
+      type: 'CANCELLED',
+      by: 'caseline',
+      detail: { reason: closedReason },
+    });
+  } catch (error) {
+    await deps.notifier
+      .operatorAlert('A refused order create could not be undone; its draft expires on its timer', {
+        orderId: order.orderId,
+        accountId: order.accountId,
+        errorName: error instanceof Error ? error.name : 'Error',
+      })
+      .catch(() => undefined);
+  }
+};
+
+/**
  * All or nothing: the fallible work that writes nothing (keyed hash, encryption) runs first; then
  * the guard is reserved, and if the audit, the timeline or the order write fails it is released, so
  * a retry with the same case reference succeeds. Should the release fail too, the next create
  * finds the guard's order missing and takes it over once it is stale.
+ *
+ * The draft is written on its expiry timer (domain/retention.ts), so an abandoned one is cancelled
+ * and purged rather than kept for ever. A termination recorded between the account check and the
+ * write would otherwise leave a draft its purge never saw: the account is checked again after the
+ * write, and the create undone (409 ACCOUNT_TERMINATED) if it is no longer active.
  */
 export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderInput) => {
   requireRole(actor, 'lab');
   await requireOpenAccount(deps, actor.accountId);
   const orderId = deps.ids.next('ord');
-  const now = deps.clock.now().toISOString();
+  const createdAt = deps.clock.now();
+  const now = createdAt.toISOString();
 
   const phi: OrderPhi = {
     caseRef: input.caseRef,
@@ -204,12 +244,20 @@ export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderIn
     // The timeline entry before the order: an order is never visible without it. An entry whose
     // order was never written is unreachable (read only through its order) and holds no PHI.
     await timeline(deps, { orderId, type: 'CREATED', by: actor.sub });
-    await deps.orders.create(order);
+    await deps.orders.create(order, { pending: draftExpiry(createdAt) });
   } catch (error) {
-    // No half-written orders: give the case reference back before reporting the failure.
+    // No half-written orders: give the case reference back before reporting the failure. The
+    // original error is the one to report; a release that fails too leaves a guard whose order
+    // does not exist, which the next create of this case takes over once it is stale.
     if (!input.remake) {
       await deps.orders.releaseCaseRef(actor.accountId, caseRefMac, orderId).catch(() => undefined);
     }
+    throw error;
+  }
+  try {
+    await requireOpenAccount(deps, actor.accountId);
+  } catch (error) {
+    await undoCreate(deps, order, error instanceof ConflictError ? 'ACCOUNT_TERMINATED' : 'CREATE_FAILED');
     throw error;
   }
   return { ...summary(order, input.caseRef), patientRef: input.patientRef };
@@ -789,7 +837,14 @@ export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => 
     { indexes: { pending: purge.pending } },
   );
   if (!cancelled) requireDraft((await deps.orders.get(orderId)) ?? order, 'an order can be cancelled');
-  const files = await deps.orders.files(orderId);
+  const removedObjects = await removeUploads(deps, orderId, await deps.orders.files(orderId));
+  await releaseGuards(deps, order);
+  await timeline(deps, { orderId, type: 'CANCELLED', by: actor.sub, detail: { removedObjects } });
+  return { orderId, status: 'CANCELLED' as const, removedObjects };
+};
+
+/** A cancelled draft's uploads go at once (unfinished multipart uploads too); returns the count. */
+const removeUploads = async (deps: Pick<Deps, 'files'>, orderId: string, files: readonly OrderFile[]) => {
   await Promise.all(
     files.map((f) =>
       f.upload.mode === 'multipart' && !f.uploadedAt
@@ -797,10 +852,52 @@ export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => 
         : undefined,
     ),
   );
-  const removedObjects = await deps.files.deletePrefix(orderPrefix(orderId));
+  return deps.files.deletePrefix(orderPrefix(orderId));
+};
+
+/**
+ * The purge sweep found a draft's expiry timer due. A draft touched since (a file declared or
+ * uploaded) has its timer moved on to DRAFT_IDLE_DAYS after that; one idle that long is cancelled
+ * as a lab's cancel would (uploads removed now, guards given back, the record on the CANCELLED
+ * window). A draft submitted or cancelled meanwhile is left to its new state ('changed').
+ */
+export const expireDraft = async (
+  deps: Deps,
+  order: Order,
+  by: string,
+): Promise<'extended' | 'cancelled' | 'changed'> => {
+  const { orderId } = order;
+  const files = await deps.orders.files(orderId);
+  const touched = [order.updatedAt, ...files.flatMap((f) => [f.declaredAt, f.uploadedAt ?? ''])];
+  const lastTouched = touched.reduce((a, b) => (b > a ? b : a));
+  const now = deps.clock.now();
+  const next = draftExpiry(new Date(lastTouched));
+  if (next.at > now.toISOString()) {
+    const moved = await deps.orders.transition(orderId, ['DRAFT'], {}, { indexes: { pending: next } });
+    return moved ? 'extended' : 'changed';
+  }
+  const purge = closedOrderPurge('CANCELLED', now);
+  const cancelled = await deps.orders.transition(
+    orderId,
+    ['DRAFT'],
+    {
+      status: 'CANCELLED',
+      updatedAt: now.toISOString(),
+      closedReason: 'DRAFT_EXPIRED',
+      purgeAfter: purge.purgeAfter,
+    },
+    { indexes: { pending: purge.pending } },
+  );
+  if (!cancelled) return 'changed';
+  const removedObjects = await removeUploads(deps, orderId, files);
   await releaseGuards(deps, order);
-  await timeline(deps, { orderId, type: 'CANCELLED', by: actor.sub, detail: { removedObjects } });
-  return { orderId, status: 'CANCELLED' as const, removedObjects };
+  await timeline(deps, {
+    orderId,
+    type: 'CANCELLED',
+    by,
+    detail: { removedObjects, reason: 'DRAFT_EXPIRED' },
+  });
+  return 'cancelled';
 };
 
 export { OPEN_STATUSES, releaseGuards };

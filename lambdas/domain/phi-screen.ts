@@ -376,14 +376,23 @@ const COMPILED = DETECTORS.map((d) => ({
  * A pair of them is never a name ("Rose Gold", "Bright White"); one of them next to a listed name
  * that is not one of them still is ("Patricia Brown", "Mark Hall"). Lower case.
  */
-const NOT_BARE_NAMES = new Set([
-  ...'white black brown green gray grey blue gold silver ivory pearl crystal amber ruby jade opal coral rose violet olive hazel honey cherry ginger golden bright light dark hue noble'.split(' '),
-  ...'january february march april may june july august september october november december'.split(' '),
-  ...'monday tuesday wednesday thursday friday saturday sunday christmas easter'.split(' '),
-  ...'will mark call case rush low high main north south east west best short long edge page cross day post bond stone'.split(' '),
-  ...'shade body press glaze stain model cast bar guard night wax try mill fast price cash square round ridge sharp deep line angle lower upper crown bridge'.split(' '),
-  ...'star sun moon king queen prince royal major grant chase miles summer winter dawn hope joy faith grace sterling'.split(' '),
-]);
+const NOT_BARE_NAMES = new Set(
+  [
+    // colours and shade talk
+    'white black brown green gray grey blue gold silver ivory pearl crystal amber ruby jade opal coral',
+    'rose violet olive hazel honey cherry ginger golden bright light dark hue noble',
+    // months, days, holidays
+    'january february march april may june july august september october november december',
+    'monday tuesday wednesday thursday friday saturday sunday christmas easter',
+    // lab and everyday words
+    'will mark call case rush low high main north south east west best short long edge page cross day',
+    'post bond stone shade body press glaze stain model cast bar guard night wax try mill fast price cash',
+    'square round ridge sharp deep line angle lower upper crown bridge star sun moon king queen prince',
+    'royal major grant chase miles summer winter dawn hope joy faith grace sterling',
+  ]
+    .join(' ')
+    .split(' '),
+);
 
 /** Longer words are not looked up: no listed name is this long, and the lookup stays cheap. */
 const MAX_NAME_WORD = 20;
@@ -408,7 +417,9 @@ function bareToken(text: string): BareToken {
   const parts = lower.split('-').filter((p) => p.length > 1);
   const given = parts.some((p) => GIVEN_NAMES.has(p));
   const surname = parts.some((p) => SURNAMES.has(p));
-  return given || surname ? { kind: 'word', given, surname, common: NOT_BARE_NAMES.has(lower) } : { kind: 'other' };
+  return given || surname
+    ? { kind: 'word', given, surname, common: NOT_BARE_NAMES.has(lower) }
+    : { kind: 'other' };
 }
 
 /**
@@ -430,7 +441,11 @@ function hasBareName(prepared: string): boolean {
     }
     const second = tokens[j];
     if (second?.kind !== 'word' || (first.common && second.common)) continue;
-    if (comma ? first.surname && second.given : (first.given && second.surname) || (first.surname && second.given))
+    if (
+      comma
+        ? first.surname && second.given
+        : (first.given && second.surname) || (first.surname && second.given)
+    )
       return true;
   }
   return false;

@@ -7,8 +7,11 @@ import type { AuditEvent } from './audit';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from './order';
 
 export interface OrderRepository {
-  /** Writes a new order; fails with OrderExistsError if the id is taken. */
-  create(order: Order): Promise<void>;
+  /**
+   * Writes a new order, in the same write placed on its pending timer (a draft's expiry), so no
+   * order exists without one; fails with OrderExistsError if the id is taken.
+   */
+  create(order: Order, indexes?: Pick<IndexChanges, 'pending'>): Promise<void>;
   get(orderId: string): Promise<Order | undefined>;
   /** Conditional update: applies `changes` only when the order is in one of `fromStatuses`. Returns the updated order or undefined when the condition failed. */
   transition(

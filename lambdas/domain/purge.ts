@@ -3,7 +3,8 @@
  *
  * - Every order that stops moving gets a PURGE timer and a `purgeAfter`: archived orders at the
  *   archive date + account retention; REJECTED, CANCELLED and STUCK ones at the windows in
- *   domain/retention.ts. A stale timer on an order back in the workflow does nothing.
+ *   domain/retention.ts. A stale timer on an order back in the workflow does nothing. A draft is
+ *   written on the same timer: idle for DRAFT_IDLE_DAYS, the sweep cancels it (then CANCELLED).
  * - A lab may ask for an order's files, or the whole order, to be deleted sooner once nobody is
  *   working on it (DELETABLE_STATUSES): it is hidden at once and purged at the end of a grace
  *   period (30 days by default), during which the lab may withdraw the request. A delivered
@@ -34,7 +35,7 @@ import {
 } from './certificate';
 import type { DesignDeps } from './design';
 import { type Order, type OrderStatus, orderPrefix } from './order';
-import { cancelOrder, loadOwnedOrder } from './orders';
+import { cancelOrder, expireDraft, loadOwnedOrder } from './orders';
 import { closedOrderPurge } from './retention';
 
 export interface PurgedObject {
@@ -233,9 +234,14 @@ export const purgeOrder = async (
   return signed;
 };
 
-/** Why a due order is purged now: its lab's request once the grace period is over, else retention. */
-const dueReason = (order: Order, now: string): DeletionCertificate['reason'] =>
-  order.deletionRequest && order.deletionRequest.purgeAt <= now ? 'lab-request' : 'retention-expired';
+/**
+ * Why a due order is purged now: its lab's request once the grace period is over, its account's
+ * termination (a create refused because the account was terminated meanwhile), else retention.
+ */
+const dueReason = (order: Order, now: string): DeletionCertificate['reason'] => {
+  if (order.deletionRequest && order.deletionRequest.purgeAt <= now) return 'lab-request';
+  return order.closedReason === 'ACCOUNT_TERMINATED' ? 'account-termination' : 'retention-expired';
+};
 
 /**
  * Scheduled: purges the orders whose PURGE timer is due, then finishes any account termination
@@ -247,9 +253,15 @@ export const sweepPurges = async (deps: PurgeDeps, limit = 100) => {
   let purged = 0;
   let failed = 0;
   let stale = 0;
+  let expiredDrafts = 0;
   for (const orderId of due) {
     const order = await deps.orders.get(orderId);
     try {
+      if (order?.status === 'DRAFT') {
+        // A draft's expiry: cancelled if idle (purged later on the CANCELLED window), else moved on.
+        if ((await expireDraft(deps, order, PURGE_PROCESS)) === 'cancelled') expiredDrafts++;
+        continue;
+      }
       if (order && !PURGEABLE_STATUSES.includes(order.status)) {
         // Back in the workflow (an operator resumed it): its own timers run it, not this one.
         await deps.orders.transition(orderId, [order.status], {}, { indexes: { pending: null } });
@@ -283,6 +295,7 @@ export const sweepPurges = async (deps: PurgeDeps, limit = 100) => {
     purged,
     failed,
     ...(stale ? { stale } : {}),
+    ...(expiredDrafts ? { expiredDrafts } : {}),
     ...(terminations ? { terminations } : {}),
   };
 };

@@ -146,11 +146,13 @@ export const noteTimeline = async (
   type: string,
   by: string,
   detail?: Record<string, string | number>,
+  /** When it happened: the time of the change, so entries the workflow writes meanwhile sort after it. */
+  at = deps.clock.now().toISOString(),
 ) => {
   try {
     await deps.orders.addTimeline({
       orderId,
-      at: deps.clock.now().toISOString(),
+      at,
       type,
       by,
       ...(detail ? { detail } : {}),

@@ -1,7 +1,8 @@
 /**
  * How long an order that will never be archived keeps its data (archived orders follow the
  * account's retention; see the README's retention table). Each closing state puts the order on
- * the PURGE timer with `purgeAfter`, so nothing an order holds is kept for ever.
+ * the PURGE timer with `purgeAfter`, so nothing an order holds is kept for ever. A draft is on the
+ * same timer from the moment it is written: abandoned, it is cancelled and follows CANCELLED.
  */
 import type { IndexChanges, Order } from './order';
 
@@ -19,7 +20,21 @@ export const CLOSED_ORDER_RETENTION_DAYS = 30;
  */
 export const STUCK_RETENTION_DAYS = 90;
 
+/**
+ * DRAFT orders: a draft nobody has touched (created, or a file declared or uploaded) for this long
+ * is cancelled by the purge sweep (its uploads removed at once) and then follows CANCELLED. The
+ * create writes the order with its PURGE timer at this date; the sweep moves the timer on if the
+ * draft was touched since, and submitting replaces it with the workflow's own timers.
+ */
+export const DRAFT_IDLE_DAYS = 30;
+
 const DAY_MS = 86_400_000;
+
+/** The timer of a draft last touched at `lastTouched`: when the sweep cancels it if still idle. */
+export const draftExpiry = (lastTouched: Date): NonNullable<IndexChanges['pending']> => ({
+  name: 'PURGE',
+  at: new Date(lastTouched.getTime() + DRAFT_IDLE_DAYS * DAY_MS).toISOString(),
+});
 
 /** The fields and timer that give a closing order its purge date. */
 export const closedOrderPurge = (

@@ -101,7 +101,8 @@ const headerOf = (event: HttpEvent, name: string): string | undefined => {
 
 const parseBody = (event: HttpEvent, maxBytes: number): unknown => {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  if (event.body.length > maxBytes * 4 || bodyBytes(event) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (event.body.length > maxBytes * 4 || bodyBytes(event) > maxBytes)
+    throw new PayloadTooLargeError(maxBytes);
   if (!isJson(headerOf(event, 'content-type'))) throw new UnsupportedMediaTypeError();
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   try {

@@ -113,12 +113,25 @@ const resourceRefOf = (value: unknown, statement: Statement): string => {
   for (const [topic, t] of Object.entries(stack.alerts.topics)) {
     if (ids.has(logicalIdOf(t))) return `topic:${topic}`;
   }
+  // The function's runtime: its own log group, and X-Ray (which takes no resource).
+  for (const id of ids) {
+    if (json.Resources[id]?.Type === 'AWS::Logs::LogGroup') return 'logs:own';
+  }
+  if (text === '"*"' && actionsOf(statement).every((a) => a.startsWith('xray:'))) return 'xray:*';
   if (text.includes(':stateMachine:') && text.includes('-orderWorkflow')) return 'stateMachine:orderWorkflow';
   if (text.includes(':execution:') && text.includes('-orderWorkflow')) return 'execution:orderWorkflow';
   return `unknown:${text}`;
 };
 
-/** What a function's role allows, as `<resource> <action>`. */
+/** What every function needs to run: write its own logs, send traces. */
+const RUNTIME = [
+  'logs:own logs:CreateLogStream',
+  'logs:own logs:PutLogEvents',
+  'xray:* xray:PutTelemetryRecords',
+  'xray:* xray:PutTraceSegments',
+];
+
+/** What a function's role allows beyond its runtime, as `<resource> <action>`. */
 const allowed = (definition: FunctionDefinition): string[] => {
   const pairs = new Set<string>();
   for (const statement of statementsOfFunction(json, functionId(definition))) {
@@ -126,6 +139,9 @@ const allowed = (definition: FunctionDefinition): string[] => {
     for (const r of resourcesOfStatement(statement)) {
       for (const action of actionsOf(statement)) pairs.add(`${resourceRefOf(r, statement)} ${action}`);
     }
+  }
+  for (const runtime of RUNTIME) {
+    if (!pairs.delete(runtime)) throw new Error(`${definition.id} cannot ${runtime}`);
   }
   return [...pairs].sort();
 };
@@ -167,6 +183,16 @@ describe('every SDK call an adapter makes is declared in lib/adapter-calls.ts', 
 });
 
 describe("each function's role allows exactly what its adapters call", () => {
+  it.each(FUNCTIONS)('$id: the log group it may write to is its own', (definition) => {
+    const fn = resource(json, functionId(definition));
+    const own = referencedIds(fn.Properties?.LoggingConfig);
+    const logGroups = statementsOfFunction(json, functionId(definition))
+      .filter((s) => actionsOf(s).includes('logs:PutLogEvents'))
+      .flatMap((s) => resourcesOfStatement(s).flatMap((r) => [...referencedIds(r)]));
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const id of logGroups) expect(own).toContain(id);
+  });
+
   it('every catalogue entry declares the adapter methods it uses, and nothing else does', () => {
     expect(Object.keys(FUNCTION_ADAPTERS).sort()).toEqual(FUNCTIONS.map((f) => f.id).sort());
     for (const [id, uses] of Object.entries(FUNCTION_ADAPTERS)) {
@@ -278,7 +304,7 @@ describe("each function's role allows exactly what its adapters call", () => {
           .join('.*')}$`,
       ).test(value);
     const { objectKeys } = BUCKETS.caseFiles;
-    const prefix = orderPrefix('lab-acme', 'ord_1');
+    const prefix = orderPrefix('ord_1');
     expect(like(`${prefix}inputs/fil_1.stl`, objectKeys.inputs)).toBe(true);
     expect(like(`${prefix}outputs/v1/fil_2.stl`, objectKeys.outputs)).toBe(true);
     expect(like(`${prefix}outputs/v1/fil_2.stl`, objectKeys.inputs)).toBe(false);

@@ -80,6 +80,42 @@ describe('caseline CLI', () => {
     expect(missing.stderr).toContain('No order ord_nope in your account');
   });
 
+  it('uploads a scan already sent in another open order only when --remake confirms it', async () => {
+    // Prepare: an open order with a scan, and a remake order of the same case.
+    const caseRef = `CLI-R-${Date.now().toString(36)}`;
+    const createArgs = [
+      'create',
+      '--case',
+      caseRef,
+      '--patient',
+      'PT-5120',
+      '--item',
+      'crown:36:zirconia:A2',
+    ];
+    const first = await caselineAs('lab.coast', ...createArgs);
+    const firstId = /order (ord_\w+)/.exec(first.stdout)?.[1] ?? '';
+    const remake = await caselineAs('lab.coast', ...createArgs, '--remake');
+    expect(remake.code).toBe(0);
+    const remakeId = /order (ord_\w+)/.exec(remake.stdout)?.[1] ?? '';
+    expect(remakeId).not.toBe(firstId);
+    const scan = join(home, 'remake-upper.stl');
+    await writeMeshFile(scan, 'stl-binary', { triangles: 800, seed: 5120 });
+    expect((await caselineAs('lab.coast', 'upload', firstId, scan)).code).toBe(0);
+    // Act: the same scan on the remake order, first unconfirmed, then with --remake.
+    const unconfirmed = await caselineAs('lab.coast', 'upload', remakeId, scan);
+    const confirmed = await caselineAs('lab.coast', 'upload', remakeId, scan, '--remake');
+    // Assess: refused naming the order that holds it (no stack trace), then taken.
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain(`already sent in open order ${firstId}`);
+    expect(unconfirmed.stderr).not.toMatch(/\n\s+at /);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stdout).toMatch(/Uploaded remake-upper\.stl as fil_\w+\./);
+    const shown = JSON.parse((await caselineAs('lab.coast', 'show', remakeId)).stdout) as {
+      files: { name: string; uploaded: boolean }[];
+    };
+    expect(shown.files).toEqual([expect.objectContaining({ name: 'remake-upper.stl', uploaded: true })]);
+  });
+
   it('takes an order through the designer and lab commands: claim, download, hand-in, deliverables, accept', async () => {
     // Prepare: a model and a splint, which only designer.lin takes, so other tests' queued
     // crowns on the shared stack cannot be handed to her instead.

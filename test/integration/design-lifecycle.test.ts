@@ -7,7 +7,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { Api, eventually } from '../support/api';
+import { Api, eventually, waitForOutbox } from '../support/api';
 import { claim, handIn, queuedOrder, viewOf, waitForStatus } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
 
@@ -62,11 +62,13 @@ describe('design lifecycle', () => {
     expect(submitted.body).toMatchObject({ status: 'QA', version: 1 });
     // Assess: QA passes, the lab is told, and the deliverables carry the version.
     await waitForStatus(api, orderId, ['DELIVERED']);
-    expect(
-      (await outbox('caseline-notifications')).some(
-        (m) => m.includes(orderId) && m.includes('order.delivered'),
-      ),
-    ).toBe(true);
+    // Published after the status is written: wait for it rather than read the outbox once.
+    const told = await waitForOutbox(
+      api,
+      'caseline-notifications',
+      (m) => m.includes(orderId) && m.includes('order.delivered'),
+    );
+    expect(told).toContain(orderId);
     const deliverables = await api.call<{
       version: number;
       versions: number[];

@@ -5,7 +5,7 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { localTableName } from '../../lib/definitions';
-import { Api, eventually, putPresigned, sha256Hex } from '../support/api';
+import { Api, eventually, putPresigned, sha256Hex, waitForOutbox } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
 import { localDocumentClient } from '../support/local-clients';
 import { meshBytes } from '../support/mesh-factory';
@@ -50,10 +50,22 @@ const upload = async (
   return { fileId: declared.body.fileId, put };
 };
 
+/**
+ * Waits until the order shows one of `statuses` and its timeline holds the entry of that status
+ * (QUEUED, REJECTED…): a process writes the status before its timeline entry, so a view taken as
+ * soon as the status shows may not list the entry yet.
+ */
 const waitForStatus = (orderId: string, statuses: string[], as = 'lab.acme') =>
   eventually(async () => {
-    const res = await api.call<{ status: string }>('GET', `/orders/${orderId}`, { as });
-    return statuses.includes(res.body.status) ? res.body : undefined;
+    const res = await api.call<{ status: string; timeline?: { type: string }[] }>(
+      'GET',
+      `/orders/${orderId}`,
+      {
+        as,
+      },
+    );
+    const { status, timeline = [] } = res.body;
+    return statuses.includes(status) && timeline.some((t) => t.type === status) ? res.body : undefined;
   });
 
 const auditEvents = async (accountId: string) => {
@@ -293,10 +305,13 @@ describe('order intake on the local stack', () => {
     expect(order.status).toBe('REJECTED');
     expect(order.closedReason).toBe('FILE_CHECK_FAILED');
     expect(order.files[0]?.check.problem).toMatch(reason);
-    const outbox = await api.call<{ message: string }[]>('GET', '/local/outbox?topic=caseline-notifications');
-    expect(outbox.body.some((m) => m.message.includes(orderId) && m.message.includes('order.rejected'))).toBe(
-      true,
+    // The lab is told after the order is REJECTED: wait for the message, do not read once.
+    const told = await waitForOutbox(
+      api,
+      'caseline-notifications',
+      (m) => m.includes(orderId) && m.includes('order.rejected'),
     );
+    expect(told).toContain(orderId);
   });
 
   it('starts one execution for many concurrent submits', async () => {

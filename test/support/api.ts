@@ -74,3 +74,19 @@ export const eventually = async <T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 };
+
+/** The messages published to a topic on the local stack so far (its outbox), read once. */
+export const outboxMessages = async (api: Api, topic: string) =>
+  (await api.call<{ message: string }[]>('GET', `/local/outbox?topic=${topic}`)).body.map((m) => m.message);
+
+/**
+ * Waits until the topic's outbox holds a message matching `match`, and returns it. A notification
+ * is published after the state change it reports (the status is written first), so a read made
+ * as soon as the status shows can miss it: poll, with a bounded deadline, never read once.
+ */
+export const waitForOutbox = (
+  api: Api,
+  topic: string,
+  match: (message: string) => boolean,
+  timeoutMs = 15_000,
+) => eventually(async () => (await outboxMessages(api, topic)).find(match), timeoutMs);

@@ -37,10 +37,11 @@ export class MemoryOrders implements OrderRepository {
   readonly shas = new Map<string, { orderId: string; fileId: string }>();
   readonly events: TimelineEntry[] = [];
 
-  async create(order: Order) {
+  async create(order: Order, indexes: Pick<IndexChanges, 'pending'> = {}) {
     this.fault('create');
     if (this.orders.has(order.orderId)) throw new Error('exists');
     this.orders.set(order.orderId, order);
+    if (indexes.pending) this.indexes.set(order.orderId, { pending: indexes.pending });
   }
   async get(orderId: string) {
     return this.orders.get(orderId);

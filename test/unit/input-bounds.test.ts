@@ -188,19 +188,18 @@ describe('httpHandler: the body is bounded before it is parsed', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it.each([
-    'application/json; charset=utf-8',
-    'Application/JSON',
-    'application/merge-patch+json',
-  ])('accepts %s', async (type) => {
-    const { call } = recording();
+  it.each(['application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json'])(
+    'accepts %s',
+    async (type) => {
+      const { call } = recording();
 
-    const res = await call(eventOf({ headers: { 'content-type': type }, body: '{}' }));
+      const res = await call(eventOf({ headers: { 'content-type': type }, body: '{}' }));
 
-    // Reached the handler: the body's fields are what is wrong now.
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-  });
+      // Reached the handler: the body's fields are what is wrong now.
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    },
+  );
 
   it('needs no content-type for a request without a body', async () => {
     const { seen, call } = recording();

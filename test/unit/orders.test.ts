@@ -15,6 +15,7 @@ import {
   STALE_CASE_REF_GUARD_MS,
   submitOrder,
 } from '../../lambdas/domain/orders';
+import { DRAFT_IDLE_DAYS } from '../../lambdas/domain/retention';
 import {
   AuditUnavailableError,
   ConflictError,
@@ -197,6 +198,69 @@ describe('createOrder', () => {
       'statusCode',
       403,
     );
+  });
+
+  it('writes the draft on its expiry timer, DRAFT_IDLE_DAYS after creation, in the same write', async () => {
+    const deps = makeDeps();
+    const createdAt = deps.clock.now().getTime();
+    const { orderId } = await createOrder(deps, labA, newOrder('C-IDLE'));
+    expect(deps.orders.indexes.get(orderId)?.pending).toEqual({
+      name: 'PURGE',
+      at: new Date(createdAt + DRAFT_IDLE_DAYS * 86_400_000).toISOString(),
+    });
+  });
+
+  describe.each(['TERMINATING', 'TERMINATED'] as const)(
+    'when the account goes %s between the check and the write',
+    (status) => {
+      it('undoes the create: 409 ACCOUNT_TERMINATED, the order cancelled and due for purge now, the guard released', async () => {
+        // Prepare: the termination is recorded just after createOrder checked the account.
+        const deps = makeDeps();
+        const write = deps.orders.create.bind(deps.orders);
+        deps.orders.create = async (order, indexes) => {
+          deps.accounts.states.set('lab-acme', {
+            status,
+            terminationStartedAt: deps.clock.now().toISOString(),
+          });
+          return write(order, indexes);
+        };
+        // Act
+        const refused = await createOrder(deps, labA, newOrder('C-RACE')).catch((e: unknown) => e);
+        // Assess
+        expect(refused).toBeInstanceOf(ConflictError);
+        expect(refused).toMatchObject({ statusCode: 409, code: 'ACCOUNT_TERMINATED' });
+        const [order] = [...deps.orders.orders.values()];
+        const now = deps.clock.now().toISOString();
+        expect(order).toMatchObject({
+          status: 'CANCELLED',
+          closedReason: 'ACCOUNT_TERMINATED',
+          purgeAfter: now,
+        });
+        expect(deps.orders.indexes.get(order?.orderId ?? '')?.pending).toEqual({ name: 'PURGE', at: now });
+        expect(deps.orders.guards.size).toBe(0);
+      });
+    },
+  );
+
+  it('undoes the create when the account cannot be checked again after the write', async () => {
+    // Prepare: the second account read (after the write) fails.
+    const deps = makeDeps();
+    const stateOf = deps.accounts.stateOf.bind(deps.accounts);
+    let reads = 0;
+    deps.accounts.stateOf = async (accountId) => {
+      if (++reads === 2)
+        throw Object.assign(new Error('DynamoDB unavailable'), { name: 'ServiceUnavailable' });
+      return stateOf(accountId);
+    };
+    // Act
+    await expect(createOrder(deps, labA, newOrder('C-RECHECK'))).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+    });
+    const retry = await createOrder(deps, labA, newOrder('C-RECHECK'));
+    // Assess: the first order is closed and due for purge; the retry holds the case reference.
+    const first = [...deps.orders.orders.values()].find((o) => o.orderId !== retry.orderId);
+    expect(first).toMatchObject({ status: 'CANCELLED', closedReason: 'CREATE_FAILED' });
+    expect([...deps.orders.guards.values()].map((g) => g.orderId)).toEqual([retry.orderId]);
   });
 });
 

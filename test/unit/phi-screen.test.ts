@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CASE_REF_MAX,
+  MAX_ITEM_NOTES,
+  MAX_ORDER_NOTES,
+  PATIENT_REF_MAX,
+} from '../../lambdas/domain/order-input';
+import {
   findIdentifiers,
   type IdentifierKind,
   screenCaseRef,
   screenFreeText,
   screenPatientRef,
 } from '../../lambdas/domain/phi-screen';
+import { worstCases } from '../support/phi-worst-case';
 
 // All names, numbers and addresses below are invented.
 
@@ -305,4 +312,48 @@ describe('screenCaseRef', () => {
     expect(issues[0]?.message).toContain(what);
     expect(issues[0]?.message).not.toContain(ref);
   });
+});
+
+describe('bounded cost: worst-case input at each field limit', () => {
+  // Each input repeats the characters one pattern backtracks on; with a quadratic pattern the
+  // notes cases took seconds (a "tel" and 2,000 spaces: 3.5 s). Time is measured by
+  // `npm run bench -- --only phi-screen`; here each must finish and still find what it holds.
+  describe.each([
+    ['notes', MAX_ORDER_NOTES],
+    ['items[0].notes', MAX_ITEM_NOTES],
+  ])('%s at %i characters', (field, limit) => {
+    it.each(worstCases(limit).map((c) => [c.name, c] as const))('%s', (_name, worst) => {
+      // Prepare
+      const text = worst.text.slice(-limit);
+
+      // Act
+      const issues = screenFreeText(field, text);
+
+      // Assess
+      expect(text.length).toBeLessThanOrEqual(limit);
+      expect(issues.map((i) => i.field)).toEqual(worst.kinds.map(() => field));
+      expect(findIdentifiers(text)).toEqual(worst.kinds);
+    });
+  });
+
+  it.each(worstCases(CASE_REF_MAX).map((c) => [c.name, c.text.slice(0, CASE_REF_MAX)] as const))(
+    'caseRef at its limit: %s',
+    (_name, text) => {
+      const issues = screenCaseRef(text);
+
+      expect(issues.every((i) => i.field === 'caseRef')).toBe(true);
+      // Dates are never reported for a case number.
+      expect(issues.map((i) => i.message).join(' ')).not.toContain('calendar date');
+    },
+  );
+
+  it.each(worstCases(PATIENT_REF_MAX).map((c) => [c.name, c.text.slice(0, PATIENT_REF_MAX)] as const))(
+    'patientRef at its limit: %s',
+    (_name, text) => {
+      const issues = screenPatientRef(text);
+
+      expect(issues.every((i) => i.field === 'patientRef')).toBe(true);
+      expect(new Set(issues.map((i) => i.message)).size).toBe(issues.length);
+    },
+  );
 });

@@ -9,7 +9,7 @@ import {
 import { ingestOrder, markStuck } from '../../lambdas/domain/ingest';
 import type { Order, OrderFile } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import { cancelOrder, createOrder, declareUpload, getOrder } from '../../lambdas/domain/orders';
+import { cancelOrder, createOrder, declareUpload, getOrder, submitOrder } from '../../lambdas/domain/orders';
 import {
   type PurgeDeps,
   type PurgedObject,
@@ -20,7 +20,11 @@ import {
   terminateAccount,
   withdrawDeletion,
 } from '../../lambdas/domain/purge';
-import { CLOSED_ORDER_RETENTION_DAYS, STUCK_RETENTION_DAYS } from '../../lambdas/domain/retention';
+import {
+  CLOSED_ORDER_RETENTION_DAYS,
+  DRAFT_IDLE_DAYS,
+  STUCK_RETENTION_DAYS,
+} from '../../lambdas/domain/retention';
 import { ConflictError, NotFoundError } from '../../lambdas/shared/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDeps, sha256 } from '../support/fakes';
@@ -394,6 +398,26 @@ describe('account termination', () => {
     expect(await deps.accounts.stateOf('lab-nowhere')).toBeUndefined();
   });
 
+  it('a termination killed midway is finished by running it again, with every order in one summary', async () => {
+    const { deps, base, failOnce } = setup({
+      'orders/ord_c1/inputs/a.stl': 5,
+      'orders/ord_c2/inputs/b.stl': 6,
+    });
+    await seedOrder(base, 'ord_c1', 'ARCHIVED', { purgeAfter: inDays(base, 700) }, 'lab-coast');
+    await seedOrder(base, 'ord_c2', 'DRAFT', {}, 'lab-coast');
+    failOnce(1);
+    await expect(terminateAccount(deps, operator, 'lab-coast')).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    const signed = await terminateAccount(deps, operator, 'lab-coast');
+    expect(signed.certificate.orderCertificates?.map((c) => c.orderId).sort()).toEqual(['ord_c1', 'ord_c2']);
+    expect(await deps.accounts.stateOf('lab-coast')).toMatchObject({
+      status: 'TERMINATED',
+      certificateId: signed.certificate.certificateId,
+    });
+    expect(await sweepPurges(deps)).not.toHaveProperty('terminations');
+  });
+
   it('is recorded before it starts: one killed midway refuses new orders and the purge sweep finishes it', async () => {
     const keys = {
       'orders/ord_b1/inputs/a.stl': 5,
@@ -433,5 +457,101 @@ describe('account termination', () => {
     await expect(createOrder(deps, labB, parseCreateOrder(makeCreateOrderRequest()))).rejects.toMatchObject({
       code: 'ACCOUNT_TERMINATED',
     });
+  });
+});
+
+describe('abandoned drafts and creates refused after a termination', () => {
+  const uploadScan = async (base: ReturnType<typeof makeDeps>, deps: PurgeDeps, orderId: string) => {
+    const body = Buffer.from(`solid ${orderId}\nendsolid\n`);
+    const { fileId } = await declareUpload(deps, labA, orderId, {
+      name: 'upper.stl',
+      sizeBytes: body.length,
+      sha256: sha256(body),
+    });
+    const file = (await base.orders.files(orderId)).find((f) => f.fileId === fileId);
+    base.files.objects.set(file?.key ?? '', body);
+  };
+
+  it('cancels a draft idle for DRAFT_IDLE_DAYS (uploads removed at once), then purges it on the CANCELLED window', async () => {
+    // Prepare: a draft with an uploaded scan, never submitted.
+    const { deps, base, purgeStore } = setup({});
+    const { orderId } = await createOrder(deps, labA, parseCreateOrder(makeCreateOrderRequest()));
+    await uploadScan(base, deps, orderId);
+    // Act + Assess: a day before the window nothing happens.
+    base.clock.advance((DRAFT_IDLE_DAYS - 1) * DAY);
+    expect(await sweepPurges(deps)).toMatchObject({ due: 0 });
+    expect(base.orders.orders.get(orderId)?.status).toBe('DRAFT');
+    // Once the window is over, the sweep cancels it like a lab's cancel.
+    base.clock.advance(DAY + 1);
+    expect(await sweepPurges(deps)).toMatchObject({ due: 1, expiredDrafts: 1, failed: 0 });
+    expect(base.orders.orders.get(orderId)).toMatchObject({
+      status: 'CANCELLED',
+      closedReason: 'DRAFT_EXPIRED',
+      purgeAfter: inDays(base, CLOSED_ORDER_RETENTION_DAYS),
+    });
+    expect(base.files.objects.size).toBe(0);
+    expect(base.orders.guards.size).toBe(0);
+    expect(base.orders.shas.size).toBe(0);
+    const labView = await getOrder(deps, labA, orderId);
+    expect(labView.timeline.at(-1)).toMatchObject({ type: 'CANCELLED', by: 'caseline purge-sweep' });
+    // ...and its record is purged at the end of the CANCELLED window, with a certificate.
+    base.clock.advance(CLOSED_ORDER_RETENTION_DAYS * DAY + 1);
+    expect(await sweepPurges(deps)).toMatchObject({ purged: 1, failed: 0 });
+    expect(base.orders.orders.get(orderId)?.status).toBe('PURGED');
+    expect((await purgeStore.orderCertificate(orderId))?.certificate.reason).toBe('retention-expired');
+  });
+
+  it('keeps a draft that was touched since: its timer moves on to DRAFT_IDLE_DAYS after the last upload', async () => {
+    const { deps, base } = setup({});
+    const { orderId } = await createOrder(deps, labA, parseCreateOrder(makeCreateOrderRequest()));
+    base.clock.advance(20 * DAY);
+    await uploadScan(base, deps, orderId);
+    const touchedAt = base.clock.now().getTime();
+    // Act: the creation's timer falls due, but the draft was worked on 10 days ago.
+    base.clock.advance((DRAFT_IDLE_DAYS - 20) * DAY + 1);
+    expect(await sweepPurges(deps)).toMatchObject({ due: 1, failed: 0 });
+    // Assess
+    expect(base.orders.orders.get(orderId)?.status).toBe('DRAFT');
+    expect(timerOf(base, orderId)).toEqual({
+      name: 'PURGE',
+      at: new Date(touchedAt + DRAFT_IDLE_DAYS * DAY).toISOString(),
+    });
+    base.clock.advance(20 * DAY);
+    expect(await sweepPurges(deps)).toMatchObject({ expiredDrafts: 1 });
+    expect(base.orders.orders.get(orderId)?.status).toBe('CANCELLED');
+  });
+
+  it('drops the draft timer when the draft is submitted', async () => {
+    const { deps, base } = setup({});
+    const { orderId } = await createOrder(deps, labA, parseCreateOrder(makeCreateOrderRequest()));
+    await uploadScan(base, deps, orderId);
+    await submitOrder(deps, labA, orderId);
+    expect(timerOf(base, orderId)?.name).toBe('INTAKE');
+    base.clock.advance((DRAFT_IDLE_DAYS + 1) * DAY);
+    expect(await sweepPurges(deps)).toMatchObject({ due: 0 });
+    expect(base.orders.orders.get(orderId)?.status).toBe('SUBMITTED');
+  });
+
+  it('purges at the next sweep a draft written after its account was terminated, certified as the termination', async () => {
+    // Prepare: the whole termination runs between createOrder's account check and its write.
+    const { deps, base, purgeStore } = setup({});
+    const write = base.orders.create.bind(base.orders);
+    base.orders.create = async (order, indexes) => {
+      await terminateAccount(deps, operator, 'lab-acme');
+      return write(order, indexes);
+    };
+    // Act
+    const refused = await createOrder(deps, labA, parseCreateOrder(makeCreateOrderRequest())).catch(
+      (e: unknown) => e,
+    );
+    // Assess: refused, and the order the termination never saw is purged by the next sweep.
+    expect(refused).toMatchObject({ statusCode: 409, code: 'ACCOUNT_TERMINATED' });
+    const [orderId] = [...base.orders.orders.keys()];
+    base.clock.advance(1);
+    expect(await sweepPurges(deps)).toMatchObject({ purged: 1, failed: 0 });
+    expect(base.orders.orders.get(orderId ?? '')?.status).toBe('PURGED');
+    expect((await purgeStore.orderCertificate(orderId ?? ''))?.certificate.reason).toBe(
+      'account-termination',
+    );
   });
 });
