@@ -483,22 +483,25 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     task.execution.retiredTokens.push(task.token);
   };
 
+  /** A deadline passed: the token is retired and the outcome decided (also for a Task not yet resumed). */
+  const expire = (task: PendingTask, error: string, cause: string): void => {
+    retireToken(task);
+    task.checkpoint.outcome = { error, cause };
+    task.reject(new TaskError(error, cause));
+  };
+
   const armDeadlines = (task: PendingTask): void => {
     const { checkpoint } = task;
     cancelTimer(task.heartbeatTimer);
     if (checkpoint.heartbeatDeadline !== undefined) {
-      task.heartbeatTimer = at(checkpoint.heartbeatDeadline, () => {
-        retireToken(task);
-        task.reject(
-          new TaskError(HEARTBEAT_TIMEOUT_ERROR, 'No heartbeat was received within HeartbeatSeconds.'),
-        );
-      });
+      task.heartbeatTimer = at(checkpoint.heartbeatDeadline, () =>
+        expire(task, HEARTBEAT_TIMEOUT_ERROR, 'No heartbeat was received within HeartbeatSeconds.'),
+      );
     }
     if (checkpoint.timeoutDeadline !== undefined && !task.timeoutTimer) {
-      task.timeoutTimer = at(checkpoint.timeoutDeadline, () => {
-        retireToken(task);
-        task.reject(new TaskError('States.Timeout', 'The task timed out.'));
-      });
+      task.timeoutTimer = at(checkpoint.timeoutDeadline, () =>
+        expire(task, 'States.Timeout', 'The task timed out.'),
+      );
     }
   };
 
