@@ -385,10 +385,15 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     retiredTokens: e.retiredTokens,
   });
 
-  /** Writes the execution to disk (synchronously, durably) before anything that depends on it is answered. */
-  const save = (e: Execution): void => {
+  /**
+   * Writes the execution to disk, synchronously, before anything that depends on it is answered or handed out.
+   * Always atomic (a kill leaves the old record or the new); `durable` also fsyncs, for what callers were told
+   * (started, a token handed out or completed). A position is not: losing one to a power cut only means the
+   * previous state runs again, which at-least-once allows.
+   */
+  const save = (e: Execution, durable = true): void => {
     if (!store || closing) return;
-    store.saveExecution(e.arn, toRecord(e));
+    store.saveExecution(e.arn, toRecord(e), durable);
   };
 
   // ---------- history ----------
@@ -447,7 +452,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
           }
           record(execution, `${type}StateEntered`, { stateEnteredEventDetails: { name } });
           execution.position = { state: name, input };
-          save(execution);
+          save(execution, false);
           break;
         }
         case 'StateExited': {
@@ -793,7 +798,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       }
       execution.position = undefined;
       try {
-        save(execution);
+        save(execution, false);
       } catch {
         // The disk refused the final record: after a restart the execution resumes and ends again.
       }

@@ -25,19 +25,22 @@ const TMP_SUFFIX = '.tmp';
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** Writes `text` to `file` so that a crash leaves the old content or the new, whole. */
-export function writeFileAtomic(file: string, text: string): void {
+/**
+ * Writes `text` to `file` so that a killed process leaves the old content or the new, whole. With `durable`
+ * (the default) the data is fsynced before the rename, so a machine crash cannot lose what was acknowledged.
+ */
+export function writeFileAtomic(file: string, text: string, durable = true): void {
   const tmp = `${file}.${process.pid}${TMP_SUFFIX}`;
   const isNew = !existsSync(file);
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
-  if (isNew) fsyncDir(join(file, '..'));
+  if (isNew && durable) fsyncDir(join(file, '..'));
 }
 
 function fsyncDir(dir: string): void {
@@ -78,8 +81,8 @@ export class SfnStore {
     return sha256Hex(text) === hash ? text : undefined;
   }
 
-  saveExecution(arn: string, record: object): void {
-    writeFileAtomic(join(this.executionsDir, `${sha256Hex(arn)}.json`), JSON.stringify(record));
+  saveExecution(arn: string, record: object, durable: boolean): void {
+    writeFileAtomic(join(this.executionsDir, `${sha256Hex(arn)}.json`), JSON.stringify(record), durable);
   }
 
   /** Every stored execution record; a file that cannot be read is an error naming it, never silently dropped. */
