@@ -24,8 +24,11 @@
  */
 import './promise-polyfill';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import {
   ExecutionAbortedError,
@@ -115,6 +118,14 @@ const TOKEN_RE = /^AQC[A-Za-z0-9_-]{128}$/;
 /** setTimeout's ceiling; longer deadlines are re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
 const RECORD_VERSION = 1;
+/** The interpreter and version whose validation a data dir remembers. */
+const VALIDATOR = (() => {
+  const entry = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return `aws-local-stepfunctions@${pkg.version ?? 'unknown'}`;
+})();
 
 class ApiError extends Error {
   constructor(
@@ -295,9 +306,15 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     if (!isValidName(name)) throw new Error(`invalid state machine name: ${name}`);
     const arn = machineArn(name);
     if (machines.has(arn)) throw new Error(`duplicate state machine name: ${name}`);
-    // Validates the definition as written (asl-validator), so errors name the caller's states and fields.
-    new StateMachine(definition as StateMachineDefinition);
     const definitionText = JSON.stringify(definition);
+    // Validates the definition as written (asl-validator), so errors name the caller's states and fields; a
+    // definition this validator passed before (recorded in the data dir) is not validated again.
+    const validationKey = `${VALIDATOR}\n${definitionText}`;
+    if (!store?.isValidated(validationKey)) {
+      // On a copy: the validator writes QueryLanguage into every state it checks.
+      new StateMachine(structuredClone(definition) as StateMachineDefinition);
+      store?.markValidated(validationKey);
+    }
     machines.set(arn, {
       name,
       arn,
