@@ -14,7 +14,7 @@
  * - `States.HeartbeatTimeout`: on AWS a heartbeat timeout matches both `States.HeartbeatTimeout` and
  *   `States.Timeout`; the library compares one error name. The handler throws `States.HeartbeatTimeout`, and
  *   every Catch of that state that lists `States.Timeout` also gets `States.HeartbeatTimeout`.
- * - Task `Retry` and `TimeoutSeconds` move out of the copy into the TaskSpec: the server runs a Task's attempts,
+ * - The top-level `TimeoutSeconds`, and each Task's `Retry` and `TimeoutSeconds`, move out of the copy: the server runs a Task's attempts,
  *   its retry counters and its deadlines itself (on the stack's clock), so they can be persisted and resumed
  *   after a restart. The library only ever sees a Task's final outcome.
  */
@@ -142,10 +142,9 @@ export function prepareDefinition(
   };
 
   walk(runnable, 'definition');
+  // The execution's TimeoutSeconds is the server's to enforce, on the stack's clock from the execution's start.
   const timeoutSeconds = typeof runnable.TimeoutSeconds === 'number' ? runnable.TimeoutSeconds : undefined;
-  if (timeoutSeconds !== undefined && timeoutSeconds > MAX_TIMER_SECONDS) {
-    runnable.TimeoutSeconds = MAX_TIMER_SECONDS;
-  }
+  delete runnable.TimeoutSeconds;
   // Whatever reference is left was not a plain path in a .waitForTaskToken state (an intrinsic, a Pass state):
   // the library would fail it at run time with a confusing States.Runtime, so say so now.
   if (JSON.stringify(runnable).includes(TASK_TOKEN_PATH)) {

@@ -858,6 +858,18 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   /** Runs the execution from its start, or (resuming) from `from`: a Pass hands the saved input to that state. */
   const run = (execution: Execution, from?: Position): void => {
     const { prepared } = execution.runtime;
+    const deadline =
+      prepared.timeoutSeconds === undefined
+        ? undefined
+        : execution.startDate.getTime() + prepared.timeoutSeconds * 1000;
+    if (deadline !== undefined && nowMs() >= deadline) {
+      // Ran out of time while the stack was down: nothing runs again.
+      void finish(execution, 'TIMED_OUT', {
+        error: 'States.Timeout',
+        cause: 'The execution ran longer than its TimeoutSeconds.',
+      });
+      return;
+    }
     let machine = execution.runtime.runnable;
     if (from) {
       const definition = structuredClone(prepared.runnable) as Record<string, unknown> & {
@@ -871,18 +883,6 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
         Next: from.state,
       };
       definition.StartAt = resumeStateName;
-      if (prepared.timeoutSeconds !== undefined) {
-        // The execution's TimeoutSeconds counts from its start, on the stack's clock, across restarts.
-        const leftMs = execution.startDate.getTime() + prepared.timeoutSeconds * 1000 - nowMs();
-        if (leftMs <= 0) {
-          void finish(execution, 'TIMED_OUT', {
-            error: 'States.Timeout',
-            cause: 'The execution ran longer than its TimeoutSeconds.',
-          });
-          return;
-        }
-        definition.TimeoutSeconds = Math.ceil(leftMs / 1000);
-      }
       machine = new StateMachine(definition as unknown as StateMachineDefinition, {
         validationOptions: { noValidate: true },
       });
@@ -910,6 +910,20 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       },
     });
     execution.abort = started.abort;
+    if (deadline !== undefined) {
+      // The execution's TimeoutSeconds counts from its start, on the stack's clock, across restarts.
+      const timer = at(deadline, () => {
+        execution.cancels.delete(cancelTimeout);
+        const done = finish(execution, 'TIMED_OUT', {
+          error: 'States.Timeout',
+          cause: 'The execution ran longer than its TimeoutSeconds.',
+        });
+        execution.abort();
+        void done;
+      });
+      const cancelTimeout = () => cancelTimer(timer);
+      execution.cancels.add(cancelTimeout);
+    }
     execution.drained = readEvents(execution, started.eventLogs).catch(() => {});
     void started.result.then(
       (output) => finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) }),

@@ -51,6 +51,9 @@ const heartbeat = {
   },
 };
 
+/** The whole execution may take an hour. */
+const deadline = { ...approval, TimeoutSeconds: 3600 };
+
 const work = {
   StartAt: 'Work',
   States: {
@@ -107,6 +110,7 @@ const startServer = async (dataDir: string) => {
       { name: 'approval', definition: approval },
       { name: 'heartbeat', definition: heartbeat },
       { name: 'work', definition: work },
+      { name: 'deadline', definition: deadline },
     ],
     invokeFunction,
     dataDir,
@@ -239,6 +243,34 @@ describe('local Step Functions across a restart', () => {
       new SendTaskSuccessCommand({ taskToken: tokens.get('hb-alive'), output: '{"ok":true}' }),
     );
     expect((await second.settled(alive)).status).toBe('SUCCEEDED');
+    second.sfn.destroy();
+  });
+
+  it('times an execution out by its TimeoutSeconds when the hour ran out while the stack was down', async () => {
+    // Prepare
+    const dir = newDir();
+    const first = await startServer(dir);
+    const expired = await first.start('deadline', 'dl-expired');
+    await until('token', () => tokens.get('dl-expired'));
+    first.sfn.destroy();
+    await first.server.close();
+    clock.t += 3_601_000;
+    // Act
+    const second = await startServer(dir);
+    second.server.resume();
+    // Assess
+    expect(await second.settled(expired)).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    const last = (await second.history(expired)).at(-1);
+    expect(last?.type).toBe('ExecutionTimedOut');
+    // ... and one started now times out when the stack's clock passes its hour, without waiting an hour.
+    const fresh = await second.start('deadline', 'dl-fresh');
+    await until('token', () => tokens.get('dl-fresh'));
+    clock.t += 3_601_000;
+    second.server.clockMoved();
+    expect(await second.settled(fresh)).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    await expect(
+      second.sfn.send(new SendTaskSuccessCommand({ taskToken: tokens.get('dl-fresh'), output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
     second.sfn.destroy();
   });
 
