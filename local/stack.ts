@@ -5,7 +5,7 @@
  *
  * One local stack per process: handlers read their configuration from process.env once.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDocumentClient } from '../lambdas/shared/clients';
 import { adjustableClock } from '../lambdas/shared/clock';
@@ -32,6 +32,7 @@ import { Scheduler } from './scheduler';
 import { SEED_USERS, seedAccountPolicies, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
+import { writeFileAtomic } from './sfn/store';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -138,6 +139,8 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       definition: loadDefinition(sm.file, substitutions),
     })),
     invokeFunction: (name, payload) => functions.invoke(name, payload),
+    clock: adjustableClock,
+    ...(dir ? { dataDir: join(dir, 'stepfunctions') } : {}),
     ...(opts.retryIntervalOverrides ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}),
   });
 
@@ -177,6 +180,8 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
   await seedAccountPolicies(seedClient, localTableName('orders'));
   seedClient.destroy();
+  // Workflows a previous run left waiting (or mid-Task) carry on, now that their handlers can load.
+  sfn.resume();
 
   const idp = await createIdp({
     issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
@@ -240,7 +245,9 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
           },
         };
       const now = adjustableClock.advance(ms);
-      if (clockFile) writeFileSync(clockFile, JSON.stringify({ offsetMs: adjustableClock.offset }));
+      // Atomic: a kill mid-write must not leave a clock.json the next start cannot read.
+      if (clockFile) writeFileAtomic(clockFile, JSON.stringify({ offsetMs: adjustableClock.offset }));
+      sfn.clockMoved();
       const jobs = await scheduler.runAll();
       return { status: 200, body: { now: now.toISOString(), offsetMs: adjustableClock.offset, jobs } };
     },

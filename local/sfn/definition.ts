@@ -13,7 +13,10 @@
  *   wait at all. Static `Seconds` / `TimeoutSeconds` are clamped to ~24.8 days, which locally means "forever".
  * - `States.HeartbeatTimeout`: on AWS a heartbeat timeout matches both `States.HeartbeatTimeout` and
  *   `States.Timeout`; the library compares one error name. The handler throws `States.HeartbeatTimeout`, and
- *   every Retry/Catch of that state that lists `States.Timeout` also gets `States.HeartbeatTimeout`.
+ *   every Catch of that state that lists `States.Timeout` also gets `States.HeartbeatTimeout`.
+ * - The top-level `TimeoutSeconds`, and each Task's `Retry` and `TimeoutSeconds`, move out of the copy: the server runs a Task's attempts,
+ *   its retry counters and its deadlines itself (on the stack's clock), so they can be persisted and resumed
+ *   after a restart. The library only ever sees a Task's final outcome.
  */
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -43,13 +46,29 @@ const UNSUPPORTED_FIELDS = [
 
 export type TaskKind = 'lambda:invoke' | 'lambda:invoke.waitForTaskToken' | 'lambda:function';
 
+/** A Task's Retry entry with AWS's defaults filled in. */
+export interface Retrier {
+  errorEquals: string[];
+  intervalSeconds: number;
+  maxAttempts: number;
+  backoffRate: number;
+  maxDelaySeconds?: number;
+  jitter: 'FULL' | 'NONE';
+}
+
 export interface TaskSpec {
+  stateName: string;
+  /** In the machine's top-level States (not inside a Parallel branch or a Map): its position can be resumed. */
+  topLevel: boolean;
   kind: TaskKind;
+  retry: Retrier[];
+  /** ErrorEquals of each Catch entry, in order. */
+  catchEquals: string[][];
   /** The Resource string as written. */
   resource: string;
   /** Only for `.waitForTaskToken` states. */
   heartbeatSeconds?: number;
-  /** Static TimeoutSeconds, when the state has one (TimeoutSecondsPath is evaluated by the library only). */
+  /** Static TimeoutSeconds, when the state has one. */
   timeoutSeconds?: number;
 }
 
@@ -58,6 +77,10 @@ export interface PreparedDefinition {
   runnable: Record<string, unknown>;
   /** Task states by name: the library maps local handlers by state name, not by Resource. */
   tasks: ReadonlyMap<string, TaskSpec>;
+  /** Types of the top-level states, by name: the positions an execution can be resumed from. */
+  topLevelStates: ReadonlyMap<string, string>;
+  /** The top-level TimeoutSeconds as written, if any. */
+  timeoutSeconds?: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -78,7 +101,9 @@ export function prepareDefinition(
     throw new Error(`state machine ${machineName}: ${where}: ${why}`);
   };
 
+  const topLevelStates = new Map<string, string>();
   const walk = (machine: unknown, where: string): void => {
+    const topLevel = where === 'definition';
     if (!isObject(machine) || !isObject(machine.States)) fail(where, 'States must be an object');
     const m = machine as JsonObject & { States: JsonObject };
     if (m.QueryLanguage === 'JSONata')
@@ -87,6 +112,7 @@ export function prepareDefinition(
       if (!isObject(state)) fail(stateName, 'state must be an object');
       const s = state as JsonObject;
       if (s.QueryLanguage === 'JSONata') fail(stateName, 'JSONata is not supported locally; use JSONPath');
+      if (topLevel) topLevelStates.set(stateName, String(s.Type));
       for (const field of UNSUPPORTED_FIELDS) {
         if (field in s) fail(stateName, `field ${field} is not supported by the local Step Functions`);
       }
@@ -98,7 +124,7 @@ export function prepareDefinition(
               'Task state names must be unique across the state machine (local handlers are keyed by name)',
             );
           }
-          tasks.set(stateName, prepareTask(stateName, s, tokenPlaceholder, fail));
+          tasks.set(stateName, prepareTask(stateName, topLevel, s, tokenPlaceholder, fail));
           break;
         case 'Wait':
           if (typeof s.Seconds === 'number' && s.Seconds > MAX_TIMER_SECONDS) s.Seconds = MAX_TIMER_SECONDS;
@@ -116,9 +142,9 @@ export function prepareDefinition(
   };
 
   walk(runnable, 'definition');
-  if (typeof runnable.TimeoutSeconds === 'number' && runnable.TimeoutSeconds > MAX_TIMER_SECONDS) {
-    runnable.TimeoutSeconds = MAX_TIMER_SECONDS;
-  }
+  // The execution's TimeoutSeconds is the server's to enforce, on the stack's clock from the execution's start.
+  const timeoutSeconds = typeof runnable.TimeoutSeconds === 'number' ? runnable.TimeoutSeconds : undefined;
+  delete runnable.TimeoutSeconds;
   // Whatever reference is left was not a plain path in a .waitForTaskToken state (an intrinsic, a Pass state):
   // the library would fail it at run time with a confusing States.Runtime, so say so now.
   if (JSON.stringify(runnable).includes(TASK_TOKEN_PATH)) {
@@ -127,11 +153,12 @@ export function prepareDefinition(
       `${TASK_TOKEN_PATH} is only supported locally as a plain "key.$" path in the Parameters of a .waitForTaskToken Task`,
     );
   }
-  return { runnable, tasks };
+  return { runnable, tasks, topLevelStates, ...(timeoutSeconds !== undefined && { timeoutSeconds }) };
 }
 
 function prepareTask(
   stateName: string,
+  topLevel: boolean,
   state: JsonObject,
   tokenPlaceholder: string,
   fail: (where: string, why: string) => never,
@@ -149,7 +176,18 @@ function prepareTask(
       `Resource ${resource} is not supported locally (use ${LAMBDA_INVOKE}[.waitForTaskToken])`,
     );
 
-  const spec: TaskSpec = { kind, resource };
+  const spec: TaskSpec = {
+    stateName,
+    topLevel,
+    kind,
+    resource,
+    retry: prepareRetry(stateName, state, fail),
+    catchEquals: Array.isArray(state.Catch)
+      ? state.Catch.map((c: unknown) =>
+          isObject(c) && Array.isArray(c.ErrorEquals) ? c.ErrorEquals.map(String) : [],
+        )
+      : [],
+  };
   if (kind !== 'lambda:function') {
     const params = state.Parameters;
     if (!isObject(params) || !('FunctionName' in params || 'FunctionName.$' in params)) {
@@ -166,12 +204,49 @@ function prepareTask(
       addHeartbeatToTimeoutMatchers(state);
     }
   }
-  if (!('TimeoutSecondsPath' in state)) {
-    const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
-    if (timeout !== undefined) spec.timeoutSeconds = Math.min(timeout, MAX_TIMER_SECONDS);
-    state.TimeoutSeconds = Math.min(timeout ?? MAX_TIMER_SECONDS, MAX_TIMER_SECONDS);
-  }
+  // The server measures TimeoutSeconds on the stack's clock and persists the deadline; a path would be evaluated
+  // by the library, on its own timer, around all attempts at once.
+  if ('TimeoutSecondsPath' in state) fail(stateName, 'TimeoutSecondsPath is not supported locally');
+  if (typeof state.TimeoutSeconds === 'number') spec.timeoutSeconds = state.TimeoutSeconds;
+  state.TimeoutSeconds = MAX_TIMER_SECONDS;
   return spec;
+}
+
+/** Takes Retry out of the library's copy (the server runs the attempts) and fills in AWS's defaults. */
+function prepareRetry(
+  stateName: string,
+  state: JsonObject,
+  fail: (where: string, why: string) => never,
+): Retrier[] {
+  const rules = state.Retry;
+  delete state.Retry;
+  if (rules === undefined) return [];
+  if (!Array.isArray(rules)) return fail(stateName, 'Retry must be an array');
+  const num = (rule: JsonObject, field: string, fallback: number): number => {
+    const v = rule[field];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      return fail(stateName, `Retry.${field} must be a number >= 0`);
+    return v;
+  };
+  return rules.map((rule: unknown) => {
+    if (
+      !isObject(rule) ||
+      !Array.isArray(rule.ErrorEquals) ||
+      !rule.ErrorEquals.every((e) => typeof e === 'string')
+    ) {
+      return fail(stateName, 'every Retry entry needs ErrorEquals, a list of error names');
+    }
+    const maxDelay = rule.MaxDelaySeconds === undefined ? undefined : num(rule, 'MaxDelaySeconds', 0);
+    return {
+      errorEquals: rule.ErrorEquals as string[],
+      intervalSeconds: num(rule, 'IntervalSeconds', 1),
+      maxAttempts: num(rule, 'MaxAttempts', 3),
+      backoffRate: num(rule, 'BackoffRate', 2),
+      ...(maxDelay !== undefined && { maxDelaySeconds: maxDelay }),
+      jitter: rule.JitterStrategy === 'FULL' ? 'FULL' : 'NONE',
+    };
+  });
 }
 
 /** Rewrites `"k.$": "$$.Task.Token"` to `"k": placeholder` in place, at any depth; returns how many it rewrote. */
@@ -194,7 +269,8 @@ function replaceTokenPaths(node: unknown, placeholder: string): number {
 }
 
 function addHeartbeatToTimeoutMatchers(state: JsonObject): void {
-  for (const field of ['Retry', 'Catch']) {
+  // Retry is matched by the server itself (it knows a heartbeat timeout is a States.Timeout).
+  for (const field of ['Catch']) {
     const rules = state[field];
     if (!Array.isArray(rules)) continue;
     for (const rule of rules) {

@@ -2,21 +2,33 @@
  * Local stand-in for AWS Step Functions: the real Step Functions wire protocol (AWS JSON 1.0 over HTTP) in front
  * of aws-local-stepfunctions, so SDK clients reach it by changing only their endpoint.
  *
- * All state is in memory: state machines, executions, their history and task tokens live in this process.
- * A restart loses every running execution (nothing resumes it, its tokens become unknown) and the record of
- * finished ones. Callers must treat that like an outage, not rely on it.
+ * Durable, as on AWS, when given a `dataDir`: every execution (input, status, output, history), its position
+ * (the top-level state it is in and that state's input), its Task's retry counters and deadlines, and its task
+ * token are written to disk (atomically, see ./store) at every state entered and every token issued, completed
+ * or heartbeated, before the API answers. On start the server loads them; `resume()` carries each running
+ * execution on from its position: a token issued before a restart still completes its task, HeartbeatSeconds
+ * and TimeoutSeconds deadlines are absolute times on the stack's clock, and a Task that was running when the
+ * process died runs again (at least once, as Lambda retries; the handlers are idempotent). A
+ * `.waitForTaskToken` Task whose function had already returned is not invoked again: it waits on the same token.
+ * Without a `dataDir` everything lives in memory, and nothing survives the process.
+ * Not resumed precisely: states inside a Parallel or Map (the whole top-level Parallel/Map runs again), a Wait
+ * (waits its full time again), `$$.Execution.StartTime` (the time of the resume).
  *
  * Task states run the project's functions through `invokeFunction`: `arn:aws:states:::lambda:invoke`
  * (optimised integration: result wrapped as `{ StatusCode, ExecutedVersion, Payload, ... }`),
  * `arn:aws:states:::lambda:invoke.waitForTaskToken` (pending until SendTaskSuccess/SendTaskFailure), and a plain
  * Lambda function ARN (result unwrapped). Anything else is refused when the server starts (see ./definition).
+ * A Task's attempts (Retry) and TimeoutSeconds are run here, not by the library, so they can be persisted.
  *
  * It logs nothing: execution input and output may only ever be read back through the API.
  */
 import './promise-polyfill';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import {
   ExecutionAbortedError,
@@ -26,7 +38,13 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { HEARTBEAT_TIMEOUT_ERROR, prepareDefinition, type TaskSpec } from './definition';
+import {
+  HEARTBEAT_TIMEOUT_ERROR,
+  type PreparedDefinition,
+  prepareDefinition,
+  type TaskSpec,
+} from './definition';
+import { SfnStore } from './store';
 
 export type InvokeFunction = (functionName: string, payload: unknown) => Promise<unknown>;
 
@@ -46,6 +64,10 @@ export interface SfnServerOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** By state name, in milliseconds. */
   waitTimeOverrides?: Record<string, number>;
+  /** Where executions are kept across restarts; omit to keep them in memory only. */
+  dataDir?: string;
+  /** The stack's clock: history and execution dates, TimeoutSeconds, HeartbeatSeconds, retry waits. */
+  clock?: { now(): Date };
   onExecutionEnd?: (e: {
     executionArn: string;
     stateMachineName: string;
@@ -57,7 +79,14 @@ export interface SfnServerOptions {
 export interface SfnServer {
   endpoint: string;
   stateMachineArn(name: string): string;
-  /** Aborts running executions, then stops listening. */
+  /**
+   * Carries on with the running executions found in `dataDir`. Call it once, when the functions they invoke can
+   * run (the local stack calls it after it has set the handlers' environment). Their tokens are valid at once.
+   */
+  resume(): void;
+  /** Re-reads the clock for every pending deadline (after the stack's clock was moved forward). */
+  clockMoved(): void;
+  /** Stops listening and halts running executions where they are: on disk they stay running, to be resumed. */
   close(): Promise<void>;
   /** Resolves when no execution is running. */
   idle(): Promise<void>;
@@ -86,11 +115,17 @@ const isValidName = (name: string): boolean =>
   });
 const TOKEN_PREFIX = 'AQC';
 const TOKEN_RE = /^AQC[A-Za-z0-9_-]{128}$/;
-/**
- * The library races a Task against its TimeoutSeconds on its own timer; a token of a timed-out Task is retired
- * a little after that, so the library (which reports the proper States.Timeout) always wins the race.
- */
-const TOKEN_RETIRE_GRACE_MS = 1000;
+/** setTimeout's ceiling; longer deadlines are re-armed when it fires. */
+const MAX_TIMER_MS = 2_147_483_647;
+const RECORD_VERSION = 1;
+/** The interpreter and version whose validation a data dir remembers. */
+const VALIDATOR = (() => {
+  const entry = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return `aws-local-stepfunctions@${pkg.version ?? 'unknown'}`;
+})();
 
 class ApiError extends Error {
   constructor(
@@ -104,6 +139,8 @@ class ApiError extends Error {
 
 /** What a Task reports to the interpreter: `name` is what Retry/Catch match, `message` becomes the Cause. */
 class TaskError extends Error {
+  /** False for a timeout no Catch of the state names (the library's States.TaskFailed would take it). */
+  isCatchable = true;
   constructor(name: string, cause: string) {
     super(cause);
     this.name = name;
@@ -131,19 +168,51 @@ interface HistoryEvent {
   [details: string]: unknown;
 }
 
+/** Where a Task's current attempt stands; persisted with the position. Times are ms on the stack's clock. */
+interface TaskCheckpoint {
+  /** Retries made so far, per Retry entry. */
+  attempts: number[];
+  /** The next attempt starts at this time. */
+  retryAt?: number;
+  token?: string;
+  /** The function that received the token has returned (it is not invoked again after a restart). */
+  invoked?: boolean;
+  heartbeatDeadline?: number;
+  timeoutDeadline?: number;
+  /** What SendTaskSuccess/SendTaskFailure decided, kept until the next state is entered. */
+  outcome?: { output: JsonValue } | { error: string; cause: string };
+}
+
+/** The top-level state an execution is in, with the input it entered with. */
+interface Position {
+  state: string;
+  input: JsonValue;
+  task?: TaskCheckpoint;
+}
+
+/** One definition as prepared for the library; an execution keeps running the one it started with. */
+interface Runtime {
+  hash?: string;
+  prepared: PreparedDefinition;
+  runnable: StateMachine;
+}
+
 interface Machine {
   name: string;
   arn: string;
   definitionText: string;
-  runnable: StateMachine;
-  tasks: ReadonlyMap<string, TaskSpec>;
+  current: Runtime;
+  /** Earlier definitions that persisted executions started with, by hash. */
+  older: Map<string, Runtime>;
   creationDate: Date;
 }
 
 interface Execution {
+  seq: number;
   arn: string;
   name: string;
   machine: Machine;
+  runtime: Runtime;
   input: string;
   startDate: Date;
   stopDate?: Date;
@@ -152,47 +221,106 @@ interface Execution {
   error?: string;
   cause?: string;
   events: HistoryEvent[];
+  position?: Position;
+  /** Inside the top-level Parallel or Map of `position`: the states entered are not positions. */
+  nested: boolean;
+  /** On resume: the position's StateEntered is already in the history. */
+  skipEntered?: string;
+  /** On resume: the checkpoint the position's Task carries on from. */
+  resumeTask?: TaskCheckpoint;
   tokens: Set<string>;
+  retiredTokens: string[];
+  /** Rejects whatever the execution is waiting on (a retry interval, a deadline race) when it ends. */
+  cancels: Set<(err: Error) => void>;
   abort: () => void;
   /** Settles when the interpreter's event stream has been read to its end. */
   drained: Promise<void>;
   finished?: Promise<void>;
 }
 
+/** What is written to disk for an execution. */
+interface StoredExecution {
+  v: number;
+  seq: number;
+  arn: string;
+  name: string;
+  machineArn: string;
+  definitionHash: string;
+  input: string;
+  startDate: number;
+  stopDate?: number;
+  status: Status;
+  output?: string;
+  error?: string;
+  cause?: string;
+  events: HistoryEvent[];
+  position?: Position;
+  retiredTokens: string[];
+}
+
+interface ClockTimer {
+  deadline: number;
+  fire: () => void;
+  handle?: NodeJS.Timeout;
+}
+
 interface PendingTask {
   token: string;
   execution: Execution;
   spec: TaskSpec;
+  checkpoint: TaskCheckpoint;
+  outcome: Promise<JsonValue>;
   resolve: (value: JsonValue) => void;
   reject: (error: Error) => void;
-  heartbeatTimer?: NodeJS.Timeout;
-  retireTimer?: NodeJS.Timeout;
+  heartbeatTimer?: ClockTimer;
+  timeoutTimer?: ClockTimer;
 }
 
 const epochSeconds = (d: Date): number => d.getTime() / 1000;
+const isTimeoutName = (name: string) => name === 'States.Timeout' || name === HEARTBEAT_TIMEOUT_ERROR;
 
 export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer> {
   const roleArn = `arn:aws:iam::${opts.accountId}:role/local-stepfunctions`;
   const machineArn = (name: string) => `arn:aws:states:${opts.region}:${opts.accountId}:stateMachine:${name}`;
   // A string no caller input can contain, swapped for the real token inside the Task (see ./definition).
   const tokenPlaceholder = `__local_sfn_task_token_${randomUUID()}__`;
+  // The state a resumed run starts at: a Pass that hands the saved input to the saved position.
+  const resumeStateName = `__local_sfn_resume_${randomUUID()}__`;
+  const clock = opts.clock ?? { now: () => new Date() };
+  const nowMs = () => clock.now().getTime();
+  const store = opts.dataDir ? new SfnStore(opts.dataDir) : undefined;
+
+  const prepare = (name: string, definitionText: string, hash?: string): Runtime => {
+    const prepared = prepareDefinition(name, JSON.parse(definitionText) as object, tokenPlaceholder);
+    return {
+      ...(hash !== undefined && { hash }),
+      prepared,
+      runnable: new StateMachine(prepared.runnable as unknown as StateMachineDefinition, {
+        validationOptions: { noValidate: true },
+      }),
+    };
+  };
 
   const machines = new Map<string, Machine>();
   for (const { name, definition } of opts.stateMachines) {
     if (!isValidName(name)) throw new Error(`invalid state machine name: ${name}`);
     const arn = machineArn(name);
     if (machines.has(arn)) throw new Error(`duplicate state machine name: ${name}`);
-    // Validates the definition as written (asl-validator), so errors name the caller's states and fields.
-    new StateMachine(definition as StateMachineDefinition);
-    const prepared = prepareDefinition(name, definition, tokenPlaceholder);
+    const definitionText = JSON.stringify(definition);
+    // Validates the definition as written (asl-validator), so errors name the caller's states and fields; a
+    // definition this validator passed before (recorded in the data dir) is not validated again.
+    const validationKey = `${VALIDATOR}\n${definitionText}`;
+    if (!store?.isValidated(validationKey)) {
+      // On a copy: the validator writes QueryLanguage into every state it checks.
+      new StateMachine(structuredClone(definition) as StateMachineDefinition);
+      store?.markValidated(validationKey);
+    }
     machines.set(arn, {
       name,
       arn,
-      definitionText: JSON.stringify(definition),
-      runnable: new StateMachine(prepared.runnable as unknown as StateMachineDefinition, {
-        validationOptions: { noValidate: true },
-      }),
-      tasks: prepared.tasks,
+      definitionText,
+      current: prepare(name, definitionText, store?.saveDefinition(definitionText)),
+      older: new Map(),
       creationDate: new Date(),
     });
   }
@@ -202,13 +330,94 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   /** Tokens whose task is over: AWS answers TaskTimedOut for them, not TaskDoesNotExist. */
   const retired = new Set<string>();
   let running = 0;
+  let nextSeq = 1;
+  let closing = false;
   let idleWaiters: Array<() => void> = [];
+  const toResume: Execution[] = [];
+
+  // ---------- deadlines on the stack's clock ----------
+
+  const timers = new Set<ClockTimer>();
+  const armTimer = (t: ClockTimer): void => {
+    clearTimeout(t.handle);
+    const delay = Math.min(Math.max(0, t.deadline - nowMs()), MAX_TIMER_MS);
+    t.handle = setTimeout(() => {
+      if (nowMs() < t.deadline) return armTimer(t);
+      timers.delete(t);
+      t.fire();
+    }, delay);
+  };
+  const at = (deadline: number, fire: () => void): ClockTimer => {
+    const t: ClockTimer = { deadline, fire };
+    timers.add(t);
+    armTimer(t);
+    return t;
+  };
+  const cancelTimer = (t: ClockTimer | undefined): void => {
+    if (!t) return;
+    clearTimeout(t.handle);
+    timers.delete(t);
+  };
+
+  /** Resolves at `deadline`; rejects if the execution ends first (or `cancel` is called). */
+  const sleepUntil = (
+    execution: Execution,
+    deadline: number,
+  ): { done: Promise<void>; cancel: () => void } => {
+    let cancel!: () => void;
+    const done = new Promise<void>((resolve, reject) => {
+      const onEnd = (err: Error) => {
+        cancelTimer(timer);
+        execution.cancels.delete(onEnd);
+        reject(err);
+      };
+      const timer = at(deadline, () => {
+        execution.cancels.delete(onEnd);
+        resolve();
+      });
+      execution.cancels.add(onEnd);
+      cancel = () => onEnd(new StatesRuntimeError('cancelled'));
+    });
+    return { done, cancel };
+  };
+
+  // ---------- persistence ----------
+
+  const toRecord = (e: Execution): StoredExecution => ({
+    v: RECORD_VERSION,
+    seq: e.seq,
+    arn: e.arn,
+    name: e.name,
+    machineArn: e.machine.arn,
+    definitionHash: e.runtime.hash ?? '',
+    input: e.input,
+    startDate: e.startDate.getTime(),
+    ...(e.stopDate && { stopDate: e.stopDate.getTime() }),
+    status: e.status,
+    ...(e.output !== undefined && { output: e.output }),
+    ...(e.error !== undefined && { error: e.error }),
+    ...(e.cause !== undefined && { cause: e.cause }),
+    events: e.events,
+    ...(e.position && { position: e.position }),
+    retiredTokens: e.retiredTokens,
+  });
+
+  /**
+   * Writes the execution to disk, synchronously, before anything that depends on it is answered or handed out.
+   * Always atomic (a kill leaves the old record or the new); `durable` also fsyncs, for what callers were told
+   * (started, a token handed out or completed). A position is not: losing one to a power cut only means the
+   * previous state runs again, which at-least-once allows.
+   */
+  const save = (e: Execution, durable = true): void => {
+    if (!store || closing) return;
+    store.saveExecution(e.arn, toRecord(e), durable);
+  };
 
   // ---------- history ----------
 
   const record = (execution: Execution, type: string, details?: Record<string, unknown>): void => {
     const id = execution.events.length + 1;
-    execution.events.push({ id, previousEventId: id - 1, timestamp: Date.now() / 1000, type, ...details });
+    execution.events.push({ id, previousEventId: id - 1, timestamp: nowMs() / 1000, type, ...details });
   };
 
   /** Task lifecycle events the way AWS names them for each kind of Resource. No parameters, no output. */
@@ -234,27 +443,42 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   const publicErrorName = (name: string): string =>
     name === HEARTBEAT_TIMEOUT_ERROR ? 'States.Timeout' : name;
 
-  /** Maps the interpreter's events onto AWS history events; terminal events are written by finish(). */
+  const isParallelOrMap = (type: string) => type === 'Parallel' || type === 'Map';
+
+  /**
+   * Maps the interpreter's events onto AWS history events and moves the execution's position; Task failures are
+   * written by runTask, terminal events by finish().
+   */
   const readEvents = async (execution: Execution, events: AsyncGenerator<EventLog>): Promise<void> => {
     // No status check here: the interpreter closes its stream when the execution ends, so every event that
     // arrives was queued before the end, including when finish() has already marked it ended.
+    const topLevel = execution.runtime.prepared.topLevelStates;
     for await (const ev of events) {
       switch (ev.type) {
-        case 'StateEntered':
-          record(execution, `${ev.state.type}StateEntered`, {
-            stateEnteredEventDetails: { name: ev.state.name },
-          });
+        case 'StateEntered': {
+          const { name, type, input } = ev.state;
+          if (name === resumeStateName) break;
+          if (execution.nested || topLevel.get(name) !== type) {
+            record(execution, `${type}StateEntered`, { stateEnteredEventDetails: { name } });
+            break;
+          }
+          execution.nested = isParallelOrMap(type);
+          if (execution.skipEntered === name) {
+            execution.skipEntered = undefined;
+            break;
+          }
+          record(execution, `${type}StateEntered`, { stateEnteredEventDetails: { name } });
+          execution.position = { state: name, input };
+          save(execution, false);
           break;
-        case 'StateExited':
-          record(execution, `${ev.state.type}StateExited`, {
-            stateExitedEventDetails: { name: ev.state.name },
-          });
-          break;
-        case 'StateFailed': {
-          const spec = ev.state.type === 'Task' ? execution.machine.tasks.get(ev.state.name) : undefined;
-          if (!spec) break;
-          const error = publicErrorName(ev.Error);
-          recordTask(execution, spec, error === 'States.Timeout' ? 'TimedOut' : 'Failed', error);
+        }
+        case 'StateExited': {
+          const { name, type } = ev.state;
+          if (name === resumeStateName) break;
+          if (execution.nested && execution.position?.state === name && topLevel.get(name) === type) {
+            execution.nested = false;
+          }
+          record(execution, `${type}StateExited`, { stateExitedEventDetails: { name } });
           break;
         }
         case 'MapIterationStarted':
@@ -273,22 +497,52 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   // ---------- tasks ----------
 
   const retireToken = (task: PendingTask): void => {
-    clearTimeout(task.heartbeatTimer);
-    clearTimeout(task.retireTimer);
+    cancelTimer(task.heartbeatTimer);
+    cancelTimer(task.timeoutTimer);
     pending.delete(task.token);
     task.execution.tokens.delete(task.token);
     retired.add(task.token);
+    task.execution.retiredTokens.push(task.token);
   };
 
-  const armHeartbeat = (task: PendingTask): void => {
-    if (task.spec.heartbeatSeconds === undefined) return;
-    clearTimeout(task.heartbeatTimer);
-    task.heartbeatTimer = setTimeout(() => {
-      retireToken(task);
-      task.reject(
-        new TaskError(HEARTBEAT_TIMEOUT_ERROR, 'No heartbeat was received within HeartbeatSeconds.'),
+  /** A deadline passed: the token is retired and the outcome decided (also for a Task not yet resumed). */
+  const expire = (task: PendingTask, error: string, cause: string): void => {
+    retireToken(task);
+    task.checkpoint.outcome = { error, cause };
+    task.reject(new TaskError(error, cause));
+  };
+
+  const armDeadlines = (task: PendingTask): void => {
+    const { checkpoint } = task;
+    cancelTimer(task.heartbeatTimer);
+    if (checkpoint.heartbeatDeadline !== undefined) {
+      task.heartbeatTimer = at(checkpoint.heartbeatDeadline, () =>
+        expire(task, HEARTBEAT_TIMEOUT_ERROR, 'No heartbeat was received within HeartbeatSeconds.'),
       );
-    }, task.spec.heartbeatSeconds * 1000);
+    }
+    if (checkpoint.timeoutDeadline !== undefined && !task.timeoutTimer) {
+      task.timeoutTimer = at(checkpoint.timeoutDeadline, () =>
+        expire(task, 'States.Timeout', 'The task timed out.'),
+      );
+    }
+  };
+
+  /** Makes a token valid: SendTask* can complete it from now on. */
+  const registerToken = (execution: Execution, spec: TaskSpec, checkpoint: TaskCheckpoint): PendingTask => {
+    const token = checkpoint.token ?? '';
+    let resolve!: (value: JsonValue) => void;
+    let reject!: (error: Error) => void;
+    const outcome = new Promise<JsonValue>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // The execution may end (stop, shutdown) before anything awaits `outcome`: no unhandled rejection.
+    outcome.catch(() => {});
+    const task: PendingTask = { token, execution, spec, checkpoint, outcome, resolve, reject };
+    pending.set(token, task);
+    execution.tokens.add(token);
+    armDeadlines(task);
+    return task;
   };
 
   const toJson = (value: unknown): JsonValue => {
@@ -335,73 +589,192 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     return value;
   };
 
-  const runTask = async (execution: Execution, spec: TaskSpec, input: JsonValue): Promise<JsonValue> => {
-    // The interpreter calls this synchronously right after queueing StateEntered; one macrotask lets readEvents
-    // record that event first, so the history reads in order.
-    await nextMacrotask();
-    if (execution.status !== 'RUNNING') throw new StatesRuntimeError('The execution has ended');
+  /** Races `work` against a TimeoutSeconds deadline on the stack's clock. */
+  const withDeadline = async <T>(execution: Execution, work: Promise<T>, deadline?: number): Promise<T> => {
+    if (deadline === undefined) return work;
+    const sleeper = sleepUntil(execution, deadline);
+    const timeout = sleeper.done.then(() => {
+      throw new TaskError('States.Timeout', 'The task timed out.');
+    });
+    timeout.catch(() => {});
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      sleeper.cancel();
+    }
+  };
+
+  /** Whether a Retry entry takes the error, and how long to wait (ms); undefined: no retry. */
+  const retryDelay = (spec: TaskSpec, checkpoint: TaskCheckpoint, error: Error): number | undefined => {
+    for (const [i, retrier] of spec.retry.entries()) {
+      const matches = retrier.errorEquals.some(
+        (name) =>
+          name === error.name ||
+          name === 'States.ALL' ||
+          (name === 'States.TaskFailed' && !isTimeoutName(error.name)) ||
+          (name === 'States.Timeout' && error.name === HEARTBEAT_TIMEOUT_ERROR),
+      );
+      if (!matches) continue;
+      const done = checkpoint.attempts[i] ?? 0;
+      if (done >= retrier.maxAttempts) return undefined;
+      checkpoint.attempts[i] = done + 1;
+      const override = opts.retryIntervalOverrides?.[spec.stateName];
+      const overrideMs = typeof override === 'number' ? override : override?.[i];
+      if (overrideMs !== undefined && overrideMs >= 0) return overrideMs;
+      let ms = retrier.intervalSeconds * retrier.backoffRate ** done * 1000;
+      if (retrier.maxDelaySeconds !== undefined) ms = Math.min(ms, retrier.maxDelaySeconds * 1000);
+      return retrier.jitter === 'FULL' ? Math.random() * ms : ms;
+    }
+    return undefined;
+  };
+
+  /** AWS never lets States.TaskFailed catch a timeout; the library would, so such a timeout is made uncatchable. */
+  const markTimeoutCatchability = (spec: TaskSpec, error: Error): void => {
+    if (!(error instanceof TaskError) || !isTimeoutName(error.name)) return;
+    error.isCatchable = spec.catchEquals.some((names) =>
+      names.some(
+        (n) =>
+          n === 'States.ALL' || n === 'States.Timeout' || (n === HEARTBEAT_TIMEOUT_ERROR && error.name === n),
+      ),
+    );
+  };
+
+  const lambdaInvokeResult = (result: JsonValue): JsonValue => {
+    const requestId = randomUUID();
+    // The shape AWS returns for the optimised integration; ASL reads $.Payload.
+    return {
+      ExecutedVersion: '$LATEST',
+      Payload: result,
+      SdkHttpMetadata: {
+        HttpHeaders: { 'X-Amz-Executed-Version': '$LATEST', 'x-amzn-RequestId': requestId },
+        HttpStatusCode: 200,
+      },
+      SdkResponseMetadata: { RequestId: requestId },
+      StatusCode: 200,
+    };
+  };
+
+  const waitForToken = async (
+    execution: Execution,
+    spec: TaskSpec,
+    input: JsonValue,
+    checkpoint: TaskCheckpoint,
+  ): Promise<JsonValue> => {
+    if (checkpoint.outcome) {
+      // Decided by SendTask* before a restart: the outcome stands, the function is not invoked again.
+      const decided = checkpoint.outcome;
+      if ('output' in decided) return decided.output;
+      throw new TaskError(decided.error, decided.cause);
+    }
+    if (checkpoint.token === undefined) {
+      recordTask(execution, spec, 'Scheduled');
+      recordTask(execution, spec, 'Started');
+      const now = nowMs();
+      checkpoint.token = TOKEN_PREFIX + randomBytes(96).toString('base64url');
+      checkpoint.invoked = false;
+      if (spec.heartbeatSeconds !== undefined)
+        checkpoint.heartbeatDeadline = now + spec.heartbeatSeconds * 1000;
+      if (spec.timeoutSeconds !== undefined) checkpoint.timeoutDeadline = now + spec.timeoutSeconds * 1000;
+    }
+    const token = checkpoint.token;
+    const { functionName, payload } = invokeParameters(replaceDeep(input, tokenPlaceholder, token));
+    // The token is on disk before any function sees it, and valid before the function runs (it may complete
+    // it at once). After a restart it is already registered (see resume()).
+    const task = pending.get(token) ?? registerToken(execution, spec, checkpoint);
+    save(execution);
+    if (!checkpoint.invoked) {
+      try {
+        await callFunction(functionName, payload);
+      } catch (err) {
+        // Completed by SendTask* before the function failed: the task's outcome is already decided.
+        if (!pending.has(token)) return task.outcome;
+        retireToken(task);
+        throw err;
+      }
+      if (pending.has(token)) {
+        checkpoint.invoked = true;
+        recordTask(execution, spec, 'Submitted');
+        save(execution);
+      }
+    }
+    return task.outcome;
+  };
+
+  const attempt = async (
+    execution: Execution,
+    spec: TaskSpec,
+    input: JsonValue,
+    checkpoint: TaskCheckpoint,
+  ): Promise<JsonValue> => {
+    if (spec.kind === 'lambda:invoke.waitForTaskToken')
+      return waitForToken(execution, spec, input, checkpoint);
     recordTask(execution, spec, 'Scheduled');
     recordTask(execution, spec, 'Started');
-
+    const deadline = spec.timeoutSeconds === undefined ? undefined : nowMs() + spec.timeoutSeconds * 1000;
     if (spec.kind === 'lambda:function') {
-      const result = await callFunction(spec.resource, input);
+      const result = await withDeadline(execution, callFunction(spec.resource, input), deadline);
       recordTask(execution, spec, 'Succeeded');
       return result;
     }
+    const { functionName, payload } = invokeParameters(input);
+    const result = await withDeadline(execution, callFunction(functionName, payload), deadline);
+    recordTask(execution, spec, 'Succeeded');
+    return lambdaInvokeResult(result);
+  };
 
-    if (spec.kind === 'lambda:invoke') {
-      const { functionName, payload } = invokeParameters(input);
-      const result = await callFunction(functionName, payload);
-      recordTask(execution, spec, 'Succeeded');
-      const requestId = randomUUID();
-      // The shape AWS returns for the optimised integration; ASL reads $.Payload.
-      return {
-        ExecutedVersion: '$LATEST',
-        Payload: result,
-        SdkHttpMetadata: {
-          HttpHeaders: { 'X-Amz-Executed-Version': '$LATEST', 'x-amzn-RequestId': requestId },
-          HttpStatusCode: 200,
-        },
-        SdkResponseMetadata: { RequestId: requestId },
-        StatusCode: 200,
-      };
+  /** The Task handler the library calls: runs attempts and Retry, with a checkpoint persisted at each step. */
+  const runTask = async (execution: Execution, spec: TaskSpec, input: JsonValue): Promise<JsonValue> => {
+    // The interpreter calls this synchronously right after queueing StateEntered; let readEvents record that
+    // event (and move the position) first, so the history reads in order and the checkpoint has its place.
+    await nextMacrotask();
+    for (let i = 0; i < 5 && spec.topLevel && execution.position?.state !== spec.stateName; i++) {
+      await nextMacrotask();
     }
-
-    // .waitForTaskToken: register the token before invoking, since the function may complete it at once.
-    const token = TOKEN_PREFIX + randomBytes(96).toString('base64url');
-    const { functionName, payload } = invokeParameters(replaceDeep(input, tokenPlaceholder, token));
-    const outcome = new Promise<JsonValue>((resolve, reject) => {
-      const task: PendingTask = { token, execution, spec, resolve, reject };
-      pending.set(token, task);
-      execution.tokens.add(token);
-      armHeartbeat(task);
-      if (spec.timeoutSeconds !== undefined) {
-        task.retireTimer = setTimeout(
-          () => {
-            retireToken(task);
-            reject(new TaskError('States.Timeout', 'The task timed out.'));
-          },
-          spec.timeoutSeconds * 1000 + TOKEN_RETIRE_GRACE_MS,
-        );
+    if (execution.status !== 'RUNNING' || closing) throw new StatesRuntimeError('The execution has ended');
+    const position =
+      spec.topLevel && !execution.nested && execution.position?.state === spec.stateName
+        ? execution.position
+        : undefined;
+    const resumed = position && execution.resumeTask ? execution.resumeTask : undefined;
+    execution.resumeTask = undefined;
+    const checkpoint: TaskCheckpoint = resumed ?? { attempts: spec.retry.map(() => 0) };
+    if (position) position.task = checkpoint;
+    for (;;) {
+      if (checkpoint.retryAt !== undefined) {
+        await sleepUntil(execution, checkpoint.retryAt).done;
+        checkpoint.retryAt = undefined;
       }
-    });
-    // The execution may end (stop, shutdown) while the function is still running, rejecting
-    // `outcome` before anything awaits it: keep that from surfacing as an unhandled rejection.
-    outcome.catch(() => {});
-    try {
-      await callFunction(functionName, payload);
-    } catch (err) {
-      const task = pending.get(token);
-      // Completed by SendTask* before the function failed: the task's outcome is already decided.
-      if (!task) return outcome;
-      retireToken(task);
-      throw err;
+      try {
+        return await attempt(execution, spec, input, checkpoint);
+      } catch (err) {
+        if (err instanceof StatesRuntimeError || execution.status !== 'RUNNING' || closing) throw err;
+        const error = err instanceof Error ? err : new TaskError('Error', String(err));
+        const name = publicErrorName(error.name);
+        recordTask(execution, spec, isTimeoutName(name) ? 'TimedOut' : 'Failed', name);
+        const wait = retryDelay(spec, checkpoint, error);
+        if (wait === undefined) {
+          markTimeoutCatchability(spec, error);
+          throw error;
+        }
+        checkpoint.token = undefined;
+        checkpoint.invoked = undefined;
+        checkpoint.outcome = undefined;
+        checkpoint.heartbeatDeadline = undefined;
+        checkpoint.timeoutDeadline = undefined;
+        checkpoint.retryAt = nowMs() + wait;
+        save(execution);
+      }
     }
-    if (pending.has(token)) recordTask(execution, spec, 'Submitted');
-    return outcome;
   };
 
   // ---------- executions ----------
+
+  const wakeIdle = (): void => {
+    if (running !== 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  };
 
   const finish = (
     execution: Execution,
@@ -409,8 +782,13 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     details: { output?: string; error?: string; cause?: string } = {},
   ): Promise<void> => {
     if (execution.finished) return execution.finished;
+    if (closing) {
+      // Halted by close(): on disk the execution is still running where it was.
+      execution.finished = Promise.resolve();
+      return execution.finished;
+    }
     execution.status = status;
-    execution.stopDate = new Date();
+    execution.stopDate = clock.now();
     Object.assign(execution, details);
     for (const token of [...execution.tokens]) {
       const task = pending.get(token);
@@ -418,6 +796,8 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       retireToken(task);
       task.reject(new StatesRuntimeError('The execution has ended'));
     }
+    for (const cancel of [...execution.cancels]) cancel(new StatesRuntimeError('The execution has ended'));
+    execution.cancels.clear();
     execution.finished = (async () => {
       // Events the interpreter queued before the end belong before the terminal event.
       await execution.drained;
@@ -433,6 +813,12 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       } else {
         record(execution, 'ExecutionTimedOut', { executionTimedOutEventDetails: error });
       }
+      execution.position = undefined;
+      try {
+        save(execution, false);
+      } catch {
+        // The disk refused the final record: after a restart the execution resumes and ends again.
+      }
       try {
         opts.onExecutionEnd?.({
           executionArn: execution.arn,
@@ -444,11 +830,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
         // An observer's bug must not wedge the stand-in (idle() would never resolve).
       }
       running--;
-      if (running === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const wake of waiters) wake();
-      }
+      wakeIdle();
     })();
     return execution.finished;
   };
@@ -473,45 +855,192 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     return finish(execution, 'FAILED', { error, cause });
   };
 
-  const launch = (machine: Machine, name: string, input: string, parsed: JsonValue): Execution => {
-    const arn = `arn:aws:states:${opts.region}:${opts.accountId}:execution:${machine.name}:${name}`;
-    const execution: Execution = {
-      arn,
-      name,
-      machine,
-      input,
-      startDate: new Date(),
-      status: 'RUNNING',
-      events: [],
-      tokens: new Set(),
-      abort: () => {},
-      drained: Promise.resolve(),
-    };
-    executions.set(arn, execution);
-    running++;
-    record(execution, 'ExecutionStarted', {
-      executionStartedEventDetails: { inputDetails: { truncated: false }, roleArn },
-    });
+  /** Runs the execution from its start, or (resuming) from `from`: a Pass hands the saved input to that state. */
+  const run = (execution: Execution, from?: Position): void => {
+    const { prepared } = execution.runtime;
+    const deadline =
+      prepared.timeoutSeconds === undefined
+        ? undefined
+        : execution.startDate.getTime() + prepared.timeoutSeconds * 1000;
+    if (deadline !== undefined && nowMs() >= deadline) {
+      // Ran out of time while the stack was down: nothing runs again.
+      void finish(execution, 'TIMED_OUT', {
+        error: 'States.Timeout',
+        cause: 'The execution ran longer than its TimeoutSeconds.',
+      });
+      return;
+    }
+    let machine = execution.runtime.runnable;
+    if (from) {
+      const definition = structuredClone(prepared.runnable) as Record<string, unknown> & {
+        States: Record<string, unknown>;
+      };
+      definition.States[resumeStateName] = {
+        Type: 'Pass',
+        // Wrapped: the library passes a falsy Result (null, 0, false) through as if there were none.
+        Result: { value: from.input },
+        OutputPath: '$.value',
+        Next: from.state,
+      };
+      definition.StartAt = resumeStateName;
+      machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+        validationOptions: { noValidate: true },
+      });
+      execution.skipEntered = from.state;
+      execution.resumeTask = from.task;
+      execution.nested = false;
+    }
     const handlers: Record<string, LocalHandler> = {};
-    for (const [stateName, spec] of machine.tasks) handlers[stateName] = (i) => runTask(execution, spec, i);
-    const run = machine.runnable.run(parsed, {
+    for (const [stateName, spec] of prepared.tasks) handlers[stateName] = (i) => runTask(execution, spec, i);
+    let parsed: JsonValue = null;
+    try {
+      parsed = JSON.parse(execution.input) as JsonValue;
+    } catch {
+      // Checked by StartExecution.
+    }
+    const started = machine.run(parsed, {
       overrides: {
         taskResourceLocalHandlers: handlers,
         retryIntervalOverrides: opts.retryIntervalOverrides,
         waitTimeOverrides: opts.waitTimeOverrides,
       },
       context: {
-        Execution: { Id: arn, Name: name, RoleArn: roleArn },
-        StateMachine: { Id: machine.arn, Name: machine.name },
+        Execution: { Id: execution.arn, Name: execution.name, RoleArn: roleArn },
+        StateMachine: { Id: execution.machine.arn, Name: execution.machine.name },
       },
     });
-    execution.abort = run.abort;
-    execution.drained = readEvents(execution, run.eventLogs).catch(() => {});
-    void run.result.then(
+    execution.abort = started.abort;
+    if (deadline !== undefined) {
+      // The execution's TimeoutSeconds counts from its start, on the stack's clock, across restarts.
+      const timer = at(deadline, () => {
+        execution.cancels.delete(cancelTimeout);
+        const done = finish(execution, 'TIMED_OUT', {
+          error: 'States.Timeout',
+          cause: 'The execution ran longer than its TimeoutSeconds.',
+        });
+        execution.abort();
+        void done;
+      });
+      const cancelTimeout = () => cancelTimer(timer);
+      execution.cancels.add(cancelTimeout);
+    }
+    execution.drained = readEvents(execution, started.eventLogs).catch(() => {});
+    void started.result.then(
       (output) => finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) }),
       (err: unknown) => onRunFailed(execution, err),
     );
+  };
+
+  const newExecution = (
+    machine: Machine,
+    runtime: Runtime,
+    fields: Pick<Execution, 'name' | 'input' | 'startDate' | 'status'> & Partial<Execution>,
+  ): Execution => {
+    const execution: Execution = {
+      seq: nextSeq++,
+      arn: `arn:aws:states:${opts.region}:${opts.accountId}:execution:${machine.name}:${fields.name}`,
+      machine,
+      runtime,
+      events: [],
+      nested: false,
+      tokens: new Set(),
+      retiredTokens: [],
+      cancels: new Set(),
+      abort: () => {},
+      drained: Promise.resolve(),
+      ...fields,
+    };
+    executions.set(execution.arn, execution);
     return execution;
+  };
+
+  const launch = (machine: Machine, name: string, input: string): Execution => {
+    const execution = newExecution(machine, machine.current, {
+      name,
+      input,
+      startDate: clock.now(),
+      status: 'RUNNING',
+    });
+    running++;
+    record(execution, 'ExecutionStarted', {
+      executionStartedEventDetails: { inputDetails: { truncated: false }, roleArn },
+    });
+    save(execution);
+    run(execution);
+    return execution;
+  };
+
+  // ---------- loading what a previous process left ----------
+
+  const runtimeFor = (machine: Machine, hash: string): Runtime | undefined => {
+    if (hash === machine.current.hash) return machine.current;
+    const known = machine.older.get(hash);
+    if (known) return known;
+    const text = store?.loadDefinition(hash);
+    if (text === undefined) return undefined;
+    try {
+      const runtime = prepare(machine.name, text, hash);
+      machine.older.set(hash, runtime);
+      return runtime;
+    } catch {
+      return undefined;
+    }
+  };
+
+  if (store) {
+    const records = (store.loadExecutions() as StoredExecution[])
+      .filter((r) => r?.v === RECORD_VERSION)
+      .sort((a, b) => a.seq - b.seq);
+    for (const r of records) {
+      const machine = machines.get(r.machineArn);
+      if (!machine) continue; // a state machine this stack no longer has: left on disk, not served
+      const runtime = runtimeFor(machine, r.definitionHash) ?? machine.current;
+      nextSeq = Math.max(nextSeq, r.seq);
+      const execution = newExecution(machine, runtime, {
+        seq: r.seq,
+        name: r.name,
+        input: r.input,
+        startDate: new Date(r.startDate),
+        ...(r.stopDate !== undefined && { stopDate: new Date(r.stopDate) }),
+        status: r.status,
+        ...(r.output !== undefined && { output: r.output }),
+        ...(r.error !== undefined && { error: r.error }),
+        ...(r.cause !== undefined && { cause: r.cause }),
+        events: r.events,
+        ...(r.position && { position: r.position }),
+        retiredTokens: r.retiredTokens,
+      });
+      nextSeq = Math.max(nextSeq, r.seq + 1);
+      for (const token of r.retiredTokens) retired.add(token);
+      if (execution.status !== 'RUNNING') continue;
+      running++;
+      toResume.push(execution);
+      // Tokens handed out before the restart are valid from the start, not only once the Task resumes.
+      const position = execution.position;
+      const spec = position ? runtime.prepared.tasks.get(position.state) : undefined;
+      if (
+        position?.task?.token &&
+        !position.task.outcome &&
+        spec?.kind === 'lambda:invoke.waitForTaskToken'
+      ) {
+        registerToken(execution, spec, position.task);
+      }
+    }
+  }
+
+  const resume = (): void => {
+    for (const execution of toResume.splice(0)) {
+      if (execution.status !== 'RUNNING') continue; // stopped between start and resume
+      const position = execution.position;
+      if (position && !execution.runtime.prepared.topLevelStates.has(position.state)) {
+        void finish(execution, 'FAILED', {
+          error: 'States.Runtime',
+          cause: 'The execution cannot be resumed: its state is not in its definition.',
+        });
+        continue;
+      }
+      run(execution, position);
+    }
   };
 
   // ---------- request validation ----------
@@ -593,9 +1122,8 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       const name = str(body, 'name') ?? randomUUID();
       if (!isValidName(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
       const input = str(body, 'input', { max: MAX_PAYLOAD_CHARS }) ?? '{}';
-      let parsed: JsonValue;
       try {
-        parsed = JSON.parse(input) as JsonValue;
+        JSON.parse(input);
       } catch {
         throw new ApiError(
           'InvalidExecutionInput',
@@ -612,7 +1140,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
         }
         throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
       }
-      const execution = launch(machine, name, input, parsed);
+      const execution = launch(machine, name, input);
       return { executionArn: execution.arn, startDate: epochSeconds(execution.startDate) };
     },
 
@@ -643,7 +1171,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       const error = str(body, 'error', { max: 256 });
       const cause = str(body, 'cause', { max: 32_768 });
       if (e.status === 'RUNNING') await stop(e, error, cause);
-      return { stopDate: epochSeconds(e.stopDate ?? new Date()) };
+      return { stopDate: epochSeconds(e.stopDate ?? clock.now()) };
     },
 
     GetExecutionHistory(body) {
@@ -665,6 +1193,9 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       }
       retireToken(task);
       recordTask(task.execution, task.spec, 'Succeeded');
+      // On disk before the caller hears 200: after a restart the task is still complete.
+      task.checkpoint.outcome = { output: parsed };
+      save(task.execution);
       task.resolve(parsed);
       return {};
     },
@@ -674,13 +1205,20 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       const error = str(body, 'error', { max: 256 }) ?? '';
       const cause = str(body, 'cause', { max: 32_768 }) ?? '';
       retireToken(task);
-      // TaskFailed is recorded from the interpreter's StateFailed event, like every other task failure.
+      task.checkpoint.outcome = { error, cause };
+      save(task.execution);
+      // TaskFailed is recorded by runTask, like every other task failure.
       task.reject(new TaskError(error, cause));
       return {};
     },
 
     SendTaskHeartbeat(body) {
-      armHeartbeat(getPendingTask(body));
+      const task = getPendingTask(body);
+      if (task.spec.heartbeatSeconds !== undefined) {
+        task.checkpoint.heartbeatDeadline = nowMs() + task.spec.heartbeatSeconds * 1000;
+        save(task.execution);
+        armDeadlines(task);
+      }
       return {};
     },
 
@@ -797,11 +1335,26 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       if (!machines.has(arn)) throw new Error(`no state machine named ${name}`);
       return arn;
     },
+    resume,
+    clockMoved() {
+      for (const t of timers) armTimer(t);
+    },
     async close() {
-      const runningNow = [...executions.values()].filter((e) => e.status === 'RUNNING');
-      await Promise.all(
-        runningNow.map((e) => stop(e, 'ServerClosed', 'The local Step Functions server was closed.')),
-      );
+      // Halt, do not end: nothing more is written, so on disk every running execution stays where it was (the
+      // same as a kill), and the next start resumes it.
+      closing = true;
+      for (const t of timers) clearTimeout(t.handle);
+      timers.clear();
+      for (const execution of executions.values()) {
+        if (execution.status !== 'RUNNING') continue;
+        for (const token of execution.tokens)
+          pending.get(token)?.reject(new StatesRuntimeError('Server closed'));
+        for (const cancel of [...execution.cancels]) cancel(new StatesRuntimeError('Server closed'));
+        execution.abort();
+      }
+      pending.clear();
+      running = 0;
+      wakeIdle();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // SDK clients keep connections alive; without this close() would wait for them to time out.
