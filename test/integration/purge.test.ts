@@ -15,6 +15,7 @@ import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedCertificate } from '../../lambdas/domain/certificate';
 import { verifyCertificate } from '../../lambdas/domain/certificate';
+import { DRAFT_IDLE_DAYS } from '../../lambdas/domain/retention';
 import { makeS3Client } from '../../lambdas/shared/clients';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS, localTableName } from '../../lib/definitions';
@@ -83,9 +84,10 @@ const publicKeyPem = async () =>
 
 describe('purge after retention', () => {
   it('deletes every object of the order, keeps its neighbours, strips PHI, and certifies it', async () => {
-    // Prepare: one archived order, and a neighbour of the same lab still in draft.
+    // Prepare: one archived order, and a neighbour archived by a lab with a longer retention (a
+    // draft would not do: it expires long before 731 days, see the draft retention test).
     const orderId = await archivedOrder('lab.acme', 'PT-1001');
-    const neighbour = (await draftOrder(api, 'lab.acme')).orderId;
+    const neighbour = await archivedOrder('lab.coast', 'PT-1002');
     const prefix = `orders/${orderId}/`;
     const before = await keysUnder(prefix);
     expect(before.length).toBeGreaterThanOrEqual(3);
@@ -342,6 +344,23 @@ describe('every order state has a retention path', () => {
     expect(await reasonOf(kept)).toBe('retention-expired');
     expect(await reasonOf(asked)).toBe('lab-request');
     expect(JSON.stringify(await records(cancelled))).not.toContain('PT-00123');
+  });
+
+  it('writes a draft on its expiry timer; once idle for DRAFT_IDLE_DAYS it is cancelled and its uploads removed', async () => {
+    // Prepare: a draft with a scan, never submitted.
+    const { orderId } = await draftOrder(api, 'lab.acme');
+    const created = await meta(orderId);
+    const expiresAt = new Date(Date.parse(String(created?.createdAt)) + DRAFT_IDLE_DAYS * 86_400_000);
+    expect(created).toMatchObject({ status: 'DRAFT', gsi2pk: 'PURGE#PENDING' });
+    expect(String(created?.gsi2sk)).toBe(`${expiresAt.toISOString()}#${orderId}`);
+    expect((await keysUnder(`orders/${orderId}/`)).length).toBe(1);
+    // Act: the window passes; advancing the clock runs the purge sweep.
+    await advance({ days: DRAFT_IDLE_DAYS + 1 });
+    // Assess: cancelled, uploads gone, the record on the CANCELLED window's timer.
+    const m = await meta(orderId);
+    expect(m).toMatchObject({ status: 'CANCELLED', closedReason: 'DRAFT_EXPIRED', gsi2pk: 'PURGE#PENDING' });
+    expect(String(m?.gsi2sk)).toBe(`${m?.purgeAfter}#${orderId}`);
+    expect(await keysUnder(`orders/${orderId}/`)).toEqual([]);
   });
 
   it('never lets a files-only request decide a delivery, hides file names, and keeps the record on the timer', async () => {
