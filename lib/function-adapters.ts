@@ -13,7 +13,8 @@ const AUDITED = { audit: ['append'] } as const satisfies AdapterUses;
 
 export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   health: {},
-  createOrder: { ...AUDITED, orders: ORDER_ALL, phi: ['encrypt'], hasher: ['mac'] },
+  // The account is checked before the write and again after it (a termination recorded meanwhile).
+  createOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['stateOf'], phi: ['encrypt'], hasher: ['mac'] },
   listOrders: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   getOrder: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   // requestDeletion: a draft is cancelled (uploads aborted, objects deleted); a delivered order is
@@ -41,9 +42,11 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     designers: ['releaseSlot'],
     notifier: ['notify'],
   },
-  // Also finishes terminations that were killed midway.
+  // Also finishes terminations that were killed midway, and cancels idle drafts (their uploads
+  // aborted and deleted, as a lab's cancel does).
   purgeSweep: {
     orders: ORDER_ALL,
+    files: ['abortMultipart', 'deletePrefix'],
     policies: ['terminating', 'finishTermination'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate'],
     purger: ['purgePrefix', 'remaining'],

@@ -221,7 +221,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       // Designers: a purged order frees the slot of a designer who still held it.
       tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
-      buckets: { caseFiles: 'delete' },
+      // Versions for purges; AbortMultipartUpload for a draft cancelled after DRAFT_IDLE_DAYS.
+      buckets: {
+        caseFiles: {
+          objects: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
+          list: ['s3:ListBucket', 's3:ListBucketVersions'],
+        },
+      },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish', operatorAlerts: 'publish' },
     },

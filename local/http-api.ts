@@ -1,6 +1,7 @@
 /**
  * The HTTP API: turns HTTP requests into API Gateway HTTP API (payload v2) events for the same
- * handlers, after the JWT authorizer's checks (signature, issuer, expiry). Claims reach the
+ * handlers, after the JWT authorizer's checks (signature, issuer, expiry, client, and the route
+ * scope only access tokens carry: local/idp.ts). Claims reach the
  * handler flattened to strings, as API Gateway passes them.
  *
  * Local-only routes live under /local: tokens for seeded users, the outbox, the clock, jobs.
@@ -209,7 +210,17 @@ export const startHttpApi = async (opts: {
         stage: '$default',
         time: now.toISOString(),
         timeEpoch: now.getTime(),
-        ...(claims ? { authorizer: { jwt: { claims: flattenClaims(claims), scopes: null } } } : {}),
+        ...(claims
+          ? {
+              authorizer: {
+                jwt: {
+                  claims: flattenClaims(claims),
+                  // As API Gateway passes them for a route that requires a scope.
+                  scopes: typeof claims.scope === 'string' ? claims.scope.split(' ') : null,
+                },
+              },
+            }
+          : {}),
       },
     };
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES) return refuseTooLarge(req, res);

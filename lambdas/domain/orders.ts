@@ -167,13 +167,15 @@ const reserveCaseRef = async (
 const undoCreate = async (deps: Deps, order: Order, closedReason: 'ACCOUNT_TERMINATED' | 'CREATE_FAILED') => {
   const now = deps.clock.now().toISOString();
   try {
-    await deps.orders.transition(
+    const cancelled = await deps.orders.transition(
       order.orderId,
       ['DRAFT'],
       { status: 'CANCELLED', closedReason, purgeAfter: now, updatedAt: now },
       { indexes: { pending: { name: 'PURGE', at: now } } },
     );
     await releaseGuards(deps, order);
+    // Not a DRAFT any more: the termination got to it first and is purging it.
+    if (!cancelled) return;
     await timeline(deps, {
       orderId: order.orderId,
       type: 'CANCELLED',

@@ -14,7 +14,7 @@ import { type Actor, requireRole } from '../shared/identity';
 import { recordAudit } from './audit';
 import type { DesignDeps } from './design';
 import type { IndexChanges, Order, OrderStatus } from './order';
-import type { Deps } from './ports';
+import type { Deps, ExecutionStatus } from './ports';
 import { closedOrderPurge } from './retention';
 
 /** Statuses in which an execution must be running for the order: everything between submit and close. */
@@ -252,6 +252,16 @@ export const markStuck = async (
   return { status: order?.status === 'STUCK' || !order ? 'STUCK' : order.status };
 };
 
+/** The error name an order set aside by the watchdog is recorded and alerted with. */
+const NOT_RUNNING: Readonly<Record<Exclude<ExecutionStatus, 'RUNNING'>, string>> = {
+  SUCCEEDED: 'ExecutionSucceeded',
+  FAILED: 'ExecutionFailed',
+  TIMED_OUT: 'ExecutionTimedOut',
+  ABORTED: 'ExecutionAborted',
+  PENDING_REDRIVE: 'ExecutionPendingRedrive',
+  MISSING: 'ExecutionMissing',
+};
+
 /**
  * Scheduled: every order in the workflow, least recently checked first, against its execution.
  * Reads the WATCH index (never the table): a run costs at most `limit` orders and executions.
@@ -288,11 +298,7 @@ export const sweepWorkflows = async (deps: StrandDeps & Pick<Deps, 'workflow'>, 
         );
         continue;
       }
-      const errorName = `Execution${execution.charAt(0)}${execution
-        .slice(1)
-        .toLowerCase()
-        .replace(/_(\w)/g, (_m, c: string) => c.toUpperCase())}`;
-      if (await strandOrder(deps, order, errorName)) stuck++;
+      if (await strandOrder(deps, order, NOT_RUNNING[execution])) stuck++;
     } catch {
       // One order's failure must not hide the others: the next run looks at it again.
       failed++;
@@ -301,11 +307,6 @@ export const sweepWorkflows = async (deps: StrandDeps & Pick<Deps, 'workflow'>, 
   return { checked, stuck, failed };
 };
 
-/**
- * Operators resume a STUCK order from its last good status. The execution is named
- * <orderId>-resume-<n>: a second click finds the order resumed and the same execution (started
- * again only if the first click died before starting it, which Step Functions makes a no-op).
- */
 export interface ResumeResult {
   readonly orderId: string;
   readonly status: OrderStatus;
@@ -314,6 +315,11 @@ export interface ResumeResult {
   readonly duplicate: boolean;
 }
 
+/**
+ * Operators resume a STUCK order from its last good status. The execution is named
+ * <orderId>-resume-<n>: a second click finds the order resumed and the same execution (started
+ * again only if the first click died before starting it, which Step Functions makes a no-op).
+ */
 export const resumeOrder = async (deps: DesignDeps, actor: Actor, orderId: string): Promise<ResumeResult> => {
   requireRole(actor, 'operator');
   const order = await deps.orders.get(orderId);

@@ -109,7 +109,7 @@ describe('docs/certificates.md: the public key', () => {
       const result = run(block(name), { 'public-key.json': publicKeyJson });
       expect(result.status, result.stderr).toBe(0);
       // jq ends its output with one more newline, which PEM readers ignore.
-    expect(result.file('caseline.pem').toString('utf8').trimEnd()).toBe(pem.trimEnd());
+      expect(result.file('caseline.pem').toString('utf8').trimEnd()).toBe(pem.trimEnd());
     },
   );
 

@@ -91,12 +91,15 @@ const deliveredOrder = async () => {
   return orderId;
 };
 
-/** Claims as priya until the queue hands over this order (others ahead are released again). */
-const claimUntil = async (orderId: string) =>
+/**
+ * Claims until the queue hands over this order (one ahead is released again). Each test leaves
+ * what it claimed held, so nothing it leaves behind gets ahead of the next test's order.
+ */
+const claimUntil = async (orderId: string, as = 'designer.priya') =>
   eventually(async () => {
-    const got = await claim(api, 'designer.priya');
+    const got = await claim(api, as);
     if (got.orderId === orderId) return got;
-    await api.call('POST', `/assignments/${got.orderId}/release`, { as: 'designer.priya' });
+    await api.call('POST', `/assignments/${got.orderId}/release`, { as });
     return undefined;
   });
 
@@ -129,6 +132,32 @@ describe('a revision while KMS fails', () => {
     // The workflow took the revision: the order is back in the queue, offered to its designer.
     const assignment = await claimUntil(orderId);
     expect((assignment as unknown as { notes: string }).notes).toContain('Revision 1 (contacts)');
+  });
+});
+
+describe('a claim while KMS fails', () => {
+  it('is undone: the order back in its lane exactly as it was, the slot given back; a retry gets it', async () => {
+    // Prepare
+    const { orderId } = await queuedOrder(api);
+    const keyId = stack.env.CASE_DATA_KEY_ID ?? '';
+    // The queue index entry is only written by the design wait: wait for it before comparing.
+    await eventually(async () => ((await storedOrder(orderId))?.gsi3pk ? true : undefined));
+    const before = await storedOrder(orderId);
+    const jobsBefore = await activeJobs('u-des-marco');
+    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    // Act: the claim takes the order, then cannot decrypt the assignment view.
+    let failed: Awaited<ReturnType<Api['call']>>;
+    try {
+      failed = await api.call('POST', '/queue/claim', { as: 'designer.marco' });
+    } finally {
+      await kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    }
+    // Assess
+    expect(failed.status).toBe(503);
+    expect(await storedOrder(orderId)).toEqual(before);
+    expect(await activeJobs('u-des-marco')).toBe(jobsBefore);
+    expect((await claimUntil(orderId, 'designer.marco')).orderId).toBe(orderId);
+    expect(await activeJobs('u-des-marco')).toBe(jobsBefore + 1);
   });
 });
 
