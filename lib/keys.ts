@@ -97,10 +97,8 @@ const splitKeyPolicy = (
         principals: [root],
         actions: [...KEY_USE_ACTIONS.ENCRYPT_DECRYPT],
         resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:CallerAccount': account },
-          'ForAnyValue:StringEquals': { 'kms:ViaService': viaServices },
-        },
+        // kms:ViaService is single-valued: a list under StringEquals means "any of these".
+        conditions: { StringEquals: { 'kms:CallerAccount': account, 'kms:ViaService': viaServices } },
       }),
       new PolicyStatement({
         sid: 'GrantsForEncryptionAtRest',
@@ -108,8 +106,7 @@ const splitKeyPolicy = (
         actions: ['kms:CreateGrant'],
         resources: ['*'],
         conditions: {
-          StringEquals: { 'kms:CallerAccount': account },
-          'ForAnyValue:StringEquals': { 'kms:ViaService': viaServices },
+          StringEquals: { 'kms:CallerAccount': account, 'kms:ViaService': viaServices },
           Bool: { 'kms:GrantIsForAWSResource': 'true' },
         },
       }),
