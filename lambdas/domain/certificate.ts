@@ -60,7 +60,7 @@ export interface SignedCertificate {
      * sha256sum`). Lets a verifier say "wrong key" rather than "changed"; not itself trusted.
      */
     publicKeySha256: string;
-    /** Base64 of the DER-encoded ECDSA signature over canonicalJson(certificate). */
+    /** Base64 of the DER-encoded ECDSA signature over the canonical JSON of the whole document without `signature.value` (docs/certificates.md). */
     value: string;
   };
 }

@@ -2,7 +2,7 @@
  * Deletion certificates signed through KMS over the wire: KmsCertificateSigner with the real
  * KMSClient against the KMS stand-in (and moto_server, where installed), then verified offline the
  * way a lab would: verifyCertificate with the DER public key, verifyCertificateFile with a PEM file,
- * and, where jq and openssl are installed, the documented recipe that needs no Caseline code.
+ * and the documented recipe that needs no Caseline code.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -43,14 +43,6 @@ if (!hasMoto) {
   console.warn(
     'moto_server is not on PATH: deletion certificates were signed against the local KMS stand-in only ' +
       '(pip install "moto[server]" to check them against moto too)',
-  );
-}
-const hasOpenssl =
-  spawnSync('jq', ['--version'], { stdio: 'ignore' }).status === 0 &&
-  spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-if (!hasOpenssl) {
-  console.warn(
-    'jq or openssl is not on PATH: the documented verification recipe without Caseline was not run',
   );
 }
 
@@ -352,41 +344,45 @@ describe('deletion certificates signed by the KMS stand-in', () => {
     }
   });
 
-  if (hasOpenssl) {
-    it('verifies with jq and openssl alone, as the CLI documents', () => {
-      for (const [name, signed] of [
-        ['small-openssl.json', small],
-        ['big-openssl.json', big],
-      ] as const) {
-        const file = write(name, JSON.stringify(signed, null, 2));
-        const run = (script: string) =>
-          spawnSync('sh', ['-c', script], {
-            cwd: dir,
-            encoding: 'utf8',
-            env: { ...process.env, FILE: file, KEY: keyPem },
-          });
-        const script = [
-          `jq -cS 'del(.signature.value)' "$FILE" | tr -d '\\n' > signed.bin`,
-          `jq -r .signature.value "$FILE" | base64 -d > signature.der`,
-          `openssl dgst -sha256 -verify "$KEY" -signature signature.der signed.bin`,
-        ].join(' && ');
-        const ok = run(script);
-        expect(ok.stdout.trim(), ok.stderr).toBe('Verified OK');
-        // A changed value: openssl refuses too.
-        const tampered = write(
-          `tampered-${name}`,
-          JSON.stringify({ ...signed, certificate: { ...signed.certificate, accountId: 'lab-other' } }),
-        );
-        const refused = spawnSync('sh', ['-c', script], {
+  // jq and openssl are part of the machine image; a missing one fails here rather than vanishing.
+  it('verifies with jq and openssl alone, as the CLI documents', () => {
+    for (const tool of [
+      ['jq', '--version'],
+      ['openssl', 'version'],
+    ] as const)
+      expect(spawnSync(tool[0], [tool[1]], { stdio: 'ignore' }).status, `${tool[0]} on PATH`).toBe(0);
+    for (const [name, signed] of [
+      ['small-openssl.json', small],
+      ['big-openssl.json', big],
+    ] as const) {
+      const file = write(name, JSON.stringify(signed, null, 2));
+      const run = (script: string) =>
+        spawnSync('sh', ['-c', script], {
           cwd: dir,
           encoding: 'utf8',
-          env: { ...process.env, FILE: tampered, KEY: keyPem },
+          env: { ...process.env, FILE: file, KEY: keyPem },
         });
-        expect(refused.stdout.trim()).toBe('Verification failure');
-        expect(refused.status).not.toBe(0);
-      }
-    });
-  }
+      const script = [
+        `jq -cS 'del(.signature.value)' "$FILE" | tr -d '\\n' > signed.bin`,
+        `jq -r .signature.value "$FILE" | base64 -d > signature.der`,
+        `openssl dgst -sha256 -verify "$KEY" -signature signature.der signed.bin`,
+      ].join(' && ');
+      const ok = run(script);
+      expect(ok.stdout.trim(), ok.stderr).toBe('Verified OK');
+      // A changed value: openssl refuses too.
+      const tampered = write(
+        `tampered-${name}`,
+        JSON.stringify({ ...signed, certificate: { ...signed.certificate, accountId: 'lab-other' } }),
+      );
+      const refused = spawnSync('sh', ['-c', script], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, FILE: tampered, KEY: keyPem },
+      });
+      expect(refused.stdout.trim()).toBe('Verification failure');
+      expect(refused.status).not.toBe(0);
+    }
+  });
 });
 
 // ---------------------------------------------------------------- moto_server
