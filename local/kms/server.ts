@@ -69,7 +69,15 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
   const save = () => store.save();
   const key = (body: Body) => store.resolve(requiredString(body, 'KeyId'));
 
+  const requireUsable = (k: StoredKey) => {
+    if (k.state === 'Disabled') throw new KmsError('DisabledException', `${store.arn(k.keyId)} is disabled.`);
+    if (k.state === 'PendingDeletion') {
+      throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+    }
+  };
+
   const requireUsage = (k: StoredKey, usage: StoredKey['keyUsage'], operation: string) => {
+    requireUsable(k);
     if (k.keyUsage !== usage) {
       throw new KmsError(
         'InvalidKeyUsageException',
@@ -93,10 +101,11 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     KeyId: k.keyId,
     Arn: store.arn(k.keyId),
     CreationDate: k.created,
-    Enabled: true,
+    Enabled: (k.state ?? 'Enabled') === 'Enabled',
     Description: k.description,
     KeyUsage: k.keyUsage,
-    KeyState: 'Enabled',
+    KeyState: k.state ?? 'Enabled',
+    ...(k.deletionDate !== undefined ? { DeletionDate: k.deletionDate } : {}),
     Origin: 'AWS_KMS',
     KeyManager: 'CUSTOMER',
     KeySpec: k.keySpec,
@@ -175,6 +184,59 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     },
 
     DescribeKey: (body) => ({ KeyMetadata: metadata(key(body)) }),
+
+    // Key states (KMS's key state table): a disabled key or one pending deletion does no
+    // cryptography, so whatever it protects (SSE-KMS objects included) cannot be read.
+    DisableKey: (body) => {
+      const k = key(body);
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      k.state = 'Disabled';
+      save();
+      return {};
+    },
+
+    EnableKey: (body) => {
+      const k = key(body);
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      k.state = 'Enabled';
+      save();
+      return {};
+    },
+
+    ScheduleKeyDeletion: (body) => {
+      const k = key(body);
+      const days = body.PendingWindowInDays ?? 30;
+      if (typeof days !== 'number' || !Number.isInteger(days) || days < 7 || days > 30) {
+        throw validation('pendingWindowInDays', 'must have value between 7 and 30', days);
+      }
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      k.state = 'PendingDeletion';
+      k.deletionDate = Math.floor(Date.now() / 1000) + days * 86_400;
+      save();
+      return {
+        KeyId: store.arn(k.keyId),
+        DeletionDate: k.deletionDate,
+        KeyState: 'PendingDeletion',
+        PendingWindowInDays: days,
+      };
+    },
+
+    CancelKeyDeletion: (body) => {
+      const k = key(body);
+      if (k.state !== 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is not pending deletion.`);
+      }
+      k.state = 'Disabled';
+      delete k.deletionDate;
+      save();
+      return { KeyId: store.arn(k.keyId) };
+    },
 
     CreateAlias: (body) => {
       store.createAlias(requiredString(body, 'AliasName'), requiredString(body, 'TargetKeyId'));

@@ -19,6 +19,10 @@ export interface StoredKey {
   rotation: boolean;
   /** Base64: raw AES key (symmetric) or PKCS#8 DER (asymmetric). */
   material: string;
+  /** Absent on keys saved before key states existed: Enabled. */
+  state?: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  /** Epoch seconds; set while PendingDeletion. */
+  deletionDate?: number;
 }
 
 interface State {
