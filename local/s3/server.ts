@@ -579,7 +579,7 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
     ctx.res.writeHead(status, {
       'x-amz-request-id': ctx.requestId,
       'x-amz-id-2': ctx.requestId,
-      date: ctx.now.toUTCString(),
+      date: new Date().toUTCString(),
       server: 'AmazonS3',
       ...(payload
         ? { 'content-type': 'application/xml', 'content-length': String(payload.length) }
@@ -1137,7 +1137,7 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
     ctx.res.writeHead(status, {
       'x-amz-request-id': ctx.requestId,
       'x-amz-id-2': ctx.requestId,
-      date: ctx.now.toUTCString(),
+      date: new Date().toUTCString(),
       server: 'AmazonS3',
       ...headers,
       'content-length': String(length),
@@ -1676,7 +1676,7 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
       ctx.key = slash === -1 ? '' : decodeURIComponent(path.slice(slash + 1));
       ctx.auth = authorize(
         { method, rawPath, query: pairs, headers: req.headers },
-        { credentials: [opts.credentials], region: opts.region, now },
+        { credentials: [opts.credentials], region: opts.region, now, wallNow: new Date() },
       );
       await route(ctx);
     } catch (error) {
