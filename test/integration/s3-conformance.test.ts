@@ -34,8 +34,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BUCKETS } from '../../lib/definitions';
+import { BUCKETS, KMS_KEYS } from '../../lib/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
+import { Api } from '../support/api';
 import { hasMoto, startMoto } from '../support/moto';
 
 const uid = () => randomBytes(5).toString('hex');
@@ -348,5 +349,231 @@ describe('S3 conformance: the local stand-in against moto_server', () => {
       local.destroy();
       reference.destroy();
     }
+  }, 60_000);
+});
+
+describe('the S3 stand-in where moto checks nothing (AWS behaviour, asserted directly)', () => {
+  const endpoint = () => inject('endpoints').s3;
+  const bucket = BUCKETS.caseFiles.localName;
+  const api = () => new Api(inject('apiUrl'));
+  const stackNow = async () =>
+    new Date(((await (await fetch(`${inject('apiUrl')}/local/clock`)).json()) as { now: string }).now);
+  const caseDataKey = () => inject('stackEnv')[KMS_KEYS.caseData.envVar] as string;
+
+  it('refuses anonymous GET, LIST, PUT and DELETE with 403 AccessDenied', async () => {
+    const s3 = clientFor(endpoint());
+    const key = `test/anonymous/${uid()}.stl`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'solid scan' }));
+    const url = `${endpoint()}/${bucket}/${key}`;
+    const answers = [
+      await fetch(url),
+      await fetch(`${endpoint()}/${bucket}?list-type=2`),
+      await fetch(`${endpoint()}/${bucket}?versions`),
+      await fetch(`${endpoint()}/${bucket}/test/anonymous/new.stl`, { method: 'PUT', body: 'solid evil' }),
+      await fetch(url, { method: 'DELETE' }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('<Code>AccessDenied</Code>');
+    }
+    // Nothing changed: the object is still there, and nothing was written.
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength).toBe(10);
+    expect(
+      await outcome(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'test/anonymous/new.stl' }))),
+    ).toEqual({
+      status: 404,
+      code: 'NotFound',
+    });
+    s3.destroy();
+  });
+
+  it('refuses a different body of the same length on a still-valid presigned PUT', async () => {
+    const s3 = clientFor(endpoint());
+    const key = `test/presign/${uid()}.stl`;
+    const body = Buffer.from('solid the declared scan');
+    const url = await getSignedUrl(
+      s3,
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentLength: body.length,
+        ChecksumSHA256: sha256(body),
+      }),
+      {
+        expiresIn: 900,
+        signingDate: await stackNow(),
+        unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+      },
+    );
+    const headers = { 'x-amz-checksum-sha256': sha256(body) };
+    const forged = Buffer.from(body);
+    forged[3] = 0x21;
+    const refused = await fetch(url, { method: 'PUT', headers, body: forged });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>BadDigest</Code>');
+    expect((await fetch(url, { method: 'PUT', headers, body })).status).toBe(200);
+    s3.destroy();
+  });
+
+  it('expires presigned URLs on the stack clock after POST /local/clock/advance', async () => {
+    const s3 = clientFor(endpoint());
+    const key = `test/clock/${uid()}.txt`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'hello' }));
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: 120,
+      signingDate: await stackNow(),
+    });
+    expect((await fetch(url)).status).toBe(200);
+    const advanced = await api().call('POST', '/local/clock/advance', {
+      as: 'operator.omar',
+      body: { minutes: 3 },
+    });
+    expect(advanced.status).toBe(200);
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+    s3.destroy();
+  });
+
+  it('encrypts under the key named, and refuses reads while that key is disabled or pending deletion', async () => {
+    const s3 = clientFor(endpoint());
+    const kms = new KMSClient({
+      endpoint: inject('endpoints').kms,
+      region: 'us-east-1',
+      credentials: { ...S3_CREDENTIALS },
+    });
+    const own = `standin-kms-${uid()}`;
+    await s3.send(new CreateBucketCommand({ Bucket: own }));
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    const keyArn = KeyMetadata?.Arn as string;
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: own,
+        Key: 'scan.stl',
+        Body: 'solid secret',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: keyArn,
+      }),
+    );
+    expect(put.ServerSideEncryption).toBe('aws:kms');
+    expect(put.SSEKMSKeyId).toBe(keyArn);
+    const read = () => outcome(s3.send(new GetObjectCommand({ Bucket: own, Key: 'scan.stl' })));
+    expect(await read()).toEqual({ status: 200 });
+
+    await kms.send(new DisableKeyCommand({ KeyId: keyArn }));
+    expect(await read()).toEqual({ status: 400, code: 'KMS.DisabledException' });
+    // Writes under a disabled key are refused too, before a byte is stored.
+    expect(
+      await outcome(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: own,
+            Key: 'new.stl',
+            Body: 'x',
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: keyArn,
+          }),
+        ),
+      ),
+    ).toEqual({ status: 400, code: 'KMS.DisabledException' });
+    await kms.send(new EnableKeyCommand({ KeyId: keyArn }));
+    expect(await read()).toEqual({ status: 200 });
+
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: 7 }));
+    expect(await read()).toEqual({ status: 400, code: 'KMS.KMSInvalidStateException' });
+    // The metadata stays readable (HEAD needs no key), as on AWS.
+    expect((await s3.send(new HeadObjectCommand({ Bucket: own, Key: 'scan.stl' }))).SSEKMSKeyId).toBe(keyArn);
+    s3.destroy();
+    kms.destroy();
+  });
+
+  it('applies the case-files bucket policy: default SSE-KMS under the case-data key, any other key denied', async () => {
+    const s3 = clientFor(endpoint());
+    const kms = new KMSClient({
+      endpoint: inject('endpoints').kms,
+      region: 'us-east-1',
+      credentials: { ...S3_CREDENTIALS },
+    });
+    const other = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+    const key = `test/policy/${uid()}.stl`;
+    const plain = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'solid' }));
+    expect(plain.SSEKMSKeyId).toBe(caseDataKey());
+    expect(plain.VersionId).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    for (const extra of [
+      { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: other },
+      { ServerSideEncryption: 'aws:kms' as const },
+      { ServerSideEncryption: 'AES256' as const },
+    ]) {
+      expect(
+        await outcome(s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', ...extra }))),
+      ).toEqual({
+        status: 403,
+        code: 'AccessDenied',
+      });
+    }
+    s3.destroy();
+    kms.destroy();
+  });
+
+  it('serves `aws s3api list-object-versions` to the AWS CLI', async () => {
+    const which = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+    // The CLI is part of this machine image; where it is missing the test fails and says so.
+    expect(which.status, 'the AWS CLI (aws) is not installed').toBe(0);
+    const s3 = clientFor(endpoint());
+    const prefix = `test/cli/${uid()}/`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}scan.stl`, Body: 'one' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}scan.stl`, Body: 'two' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}scan.stl` }));
+    const cli = spawnSync(
+      'aws',
+      [
+        's3api',
+        'list-object-versions',
+        '--bucket',
+        bucket,
+        '--prefix',
+        prefix,
+        '--endpoint-url',
+        endpoint(),
+        '--output',
+        'json',
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
+      },
+    );
+    expect(cli.stderr).toBe('');
+    const listed = JSON.parse(cli.stdout) as {
+      Versions: { Key: string }[];
+      DeleteMarkers: { IsLatest: boolean }[];
+    };
+    expect(listed.Versions.map((v) => v.Key)).toEqual([`${prefix}scan.stl`, `${prefix}scan.stl`]);
+    expect(listed.DeleteMarkers).toMatchObject([{ IsLatest: true }]);
+    // And unsigned, the CLI is refused like any anonymous caller.
+    const anonymous = spawnSync(
+      'aws',
+      [
+        's3api',
+        'list-object-versions',
+        '--bucket',
+        bucket,
+        '--endpoint-url',
+        endpoint(),
+        '--no-sign-request',
+      ],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, AWS_DEFAULT_REGION: 'us-east-1' } },
+    );
+    expect(anonymous.status).not.toBe(0);
+    expect(anonymous.stderr).toContain('AccessDenied');
+    s3.destroy();
   }, 60_000);
 });
