@@ -75,7 +75,7 @@ const recordCommands = (client: S3Client) => {
 };
 
 describe('S3Purger on the local S3 stand-in (the case-files bucket, versioned)', () => {
-  // The handlers' own client: on the local stack it trims the bucket-level trailing slash.
+  // The handlers' own client, as the purge Lambda builds it.
   const s3 = makeS3Client(readConfig(inject('stackEnv')));
   const account = `acct_${uid()}`;
   const prefix = orderPrefix(account, 'ord_1');
