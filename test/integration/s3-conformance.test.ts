@@ -10,6 +10,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateKeyCommand,
   DisableKeyCommand,
@@ -576,4 +579,85 @@ describe('the S3 stand-in where moto checks nothing (AWS behaviour, asserted dir
     expect(anonymous.stderr).toContain('AccessDenied');
     s3.destroy();
   }, 60_000);
+});
+
+describe('the S3 stand-in on a data directory', () => {
+  it('keeps versions, delete markers, encrypted bodies and locks across a restart', async () => {
+    const { startKmsServer } = await import('../../local/kms/server');
+    const { startS3Server } = await import('../../local/s3/server');
+    const dir = mkdtempSync(join(tmpdir(), 's3-standin-'));
+    const clock = { now: () => new Date() };
+    const start = async () => {
+      const kms = await startKmsServer({
+        region: 'us-east-1',
+        accountId: '000000000000',
+        port: 0,
+        stateFile: join(dir, 'kms.json'),
+        keys: [{ alias: 'alias/t/data', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT' }],
+      });
+      const keyArn = kms.keyArnForAlias('alias/t/data');
+      const s3 = await startS3Server({
+        host: '127.0.0.1',
+        port: 0,
+        region: 'us-east-1',
+        credentials: S3_CREDENTIALS,
+        clock,
+        kmsEndpoint: kms.endpoint,
+        dir: join(dir, 's3'),
+        buckets: [{ name: 'kept', versioning: 'Enabled', objectLock: false, defaultKmsKeyId: keyArn }],
+      });
+      return { kms, s3, keyArn, client: clientFor(s3.endpoint) };
+    };
+    const stop = async (running: Awaited<ReturnType<typeof start>>) => {
+      running.client.destroy();
+      await running.s3.close();
+      await running.kms.close();
+    };
+
+    const first = await start();
+    const v1 = (
+      await first.client.send(new PutObjectCommand({ Bucket: 'kept', Key: 'a.stl', Body: 'first body' }))
+    ).VersionId;
+    await first.client.send(new PutObjectCommand({ Bucket: 'kept', Key: 'a.stl', Body: 'second body' }));
+    await first.client.send(new DeleteObjectCommand({ Bucket: 'kept', Key: 'a.stl' }));
+    await first.client.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
+    const locked = await first.client.send(
+      new PutObjectCommand({
+        Bucket: 'locked',
+        Key: 'cert.json',
+        Body: '{}',
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: sha256('{}'),
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
+      }),
+    );
+    await stop(first);
+    // Bodies are stored sealed: the plaintext is nowhere in the data directory.
+    const blobs = readdirSync(join(dir, 's3', 'blobs')).map((f) => readFileSync(join(dir, 's3', 'blobs', f)));
+    expect(blobs.length).toBeGreaterThanOrEqual(3);
+    expect(blobs.some((b) => b.includes('first body') || b.includes('second body'))).toBe(false);
+
+    const second = await start();
+    try {
+      const listing = await second.client.send(new ListObjectVersionsCommand({ Bucket: 'kept' }));
+      expect(listing.Versions?.map((v) => v.IsLatest)).toEqual([false, false]);
+      expect(listing.DeleteMarkers?.map((m) => m.IsLatest)).toEqual([true]);
+      const old = await second.client.send(
+        new GetObjectCommand({ Bucket: 'kept', Key: 'a.stl', VersionId: v1 }),
+      );
+      expect(await old.Body?.transformToString()).toBe('first body');
+      expect(old.SSEKMSKeyId).toBe(second.keyArn);
+      expect(
+        await outcome(
+          second.client.send(
+            new DeleteObjectCommand({ Bucket: 'locked', Key: 'cert.json', VersionId: locked.VersionId }),
+          ),
+        ),
+      ).toEqual({ status: 403, code: 'AccessDenied' });
+    } finally {
+      await stop(second);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
