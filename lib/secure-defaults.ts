@@ -5,6 +5,7 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   ApplicationLogLevel,
@@ -93,6 +94,32 @@ export const secureBucketProps = (options: SecureBucketOptions): BucketProps => 
     { id: 'orphaned-delete-markers', expiredObjectDeleteMarker: true },
   ],
 });
+
+/**
+ * The bucket policy's encryption rule for a PHI bucket: a write that names no encryption gets the
+ * bucket's default (SSE-KMS under `key`); one that names another algorithm, another key, or
+ * `aws:kms` without a key (which S3 reads as the AWS managed aws/s3 key) is denied. Each statement
+ * matches only when its header is present, so UploadPart (which carries none) is not caught.
+ * The local S3 stand-in enforces the same rule (local/s3/server.ts, encryptionRequest).
+ */
+export const sseKmsOnlyStatements = (bucket: IBucket, key: IKey): PolicyStatement[] => {
+  const deny = (sid: string, conditions: Record<string, Record<string, string>>) =>
+    new PolicyStatement({
+      sid,
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions,
+    });
+  const sse = 's3:x-amz-server-side-encryption';
+  const keyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+  return [
+    deny('DenyOtherEncryption', { StringNotEquals: { [sse]: 'aws:kms' }, Null: { [sse]: 'false' } }),
+    deny('DenyOtherKmsKey', { StringNotEquals: { [keyId]: key.keyArn }, Null: { [keyId]: 'false' } }),
+    deny('DenyAwsManagedKey', { StringEquals: { [sse]: 'aws:kms' }, Null: { [keyId]: 'true' } }),
+  ];
+};
 
 /**
  * The target of S3 server access logs. S3 log delivery cannot write to a bucket whose default

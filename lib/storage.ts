@@ -8,7 +8,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BUCKETS, type BucketId } from './definitions';
 import { mapRecord } from './records';
-import { accessLogBucketProps, secureBucketProps } from './secure-defaults';
+import { accessLogBucketProps, secureBucketProps, sseKmsOnlyStatements } from './secure-defaults';
 
 export interface StorageProps {
   /** Encrypts every object in the buckets from BUCKETS (SSE-KMS). */
@@ -44,6 +44,9 @@ export class Storage extends Construct {
           serverAccessLogsPrefix: `${definition.id}/`,
         }),
       );
+      for (const statement of sseKmsOnlyStatements(bucket, props.encryptionKey)) {
+        bucket.addToResourcePolicy(statement);
+      }
       Validations.of(bucket).acknowledge({
         id: 'HIPAA.Security-S3BucketReplicationEnabled',
         reason:
