@@ -22,6 +22,7 @@ const STATUS: Record<string, number> = {
   'KMS.DisabledException': 400,
   'KMS.KMSInvalidStateException': 400,
   'KMS.NotFoundException': 400,
+  KeyTooLongError: 400,
   KMSAccessDenied: 403,
   MalformedXML: 400,
   MethodNotAllowed: 405,

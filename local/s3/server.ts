@@ -83,6 +83,7 @@ const MIN_PART = 5 * 1024 ** 2;
 const MAX_PARTS = 10_000;
 const MAX_XML_BODY = 2 * 1024 * 1024;
 const MAX_DELETE_KEYS = 1000;
+const MAX_KEY_BYTES = 1024;
 const OWNER: XmlChild = [
   'Owner',
   [
@@ -1205,8 +1206,7 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
     ) {
       throw new S3Error('AccessDenied', 'Access Denied because object protected by object lock.');
     }
-    store.putVersion(bucket.name, ctx.key, { ...version, lock: { ...current, mode, retainUntil } });
-    restoreOrder(bucket, ctx.key, version.versionId);
+    store.updateVersion(bucket.name, ctx.key, { ...version, lock: { ...current, mode, retainUntil } });
     send(ctx, 200, {});
   };
 
@@ -1233,25 +1233,11 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
         'The XML you provided was not well-formed or did not validate against our published schema',
       );
     }
-    store.putVersion(bucket.name, ctx.key, {
+    store.updateVersion(bucket.name, ctx.key, {
       ...version,
       lock: { ...version.lock, legalHold: status === 'ON' },
     });
-    restoreOrder(bucket, ctx.key, version.versionId);
     send(ctx, 200, {});
-  };
-
-  /** putVersion moves a version to the front; a lock change must not make an old version current. */
-  const restoreOrder = (bucket: Bucket, key: string, versionId: string) => {
-    const versions = bucket.objects.get(key);
-    if (!versions) return;
-    const at = versions.findIndex((v) => v.versionId === versionId);
-    const [moved] = versions.splice(at, 1);
-    if (!moved) return;
-    const byDate = versions.findIndex(
-      (v) => v.lastModified < moved.lastModified || (v.lastModified === moved.lastModified && false),
-    );
-    versions.splice(byDate === -1 ? versions.length : byDate, 0, moved);
   };
 
   // ---- multipart ----------------------------------------------------------------------------
@@ -1567,14 +1553,6 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
       if (method === 'GET') return listBuckets(ctx);
       throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.');
     }
-    if (
-      !ctx.key &&
-      !ctx.req.url?.split('?')[0]?.startsWith(`/${encodeURIComponent(ctx.bucketName)}/`) &&
-      method === 'PUT' &&
-      !query.size
-    ) {
-      return createBucket(ctx);
-    }
     if (!ctx.key && method === 'PUT' && !query.size) return createBucket(ctx);
     const bucket = bucketOf(ctx.bucketName);
     if (!ctx.key) {
@@ -1615,7 +1593,7 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
       if (method === 'GET' && query.has('location')) return sendXml(ctx, 'LocationConstraint', []);
       if (method === 'GET' && query.has('versions')) return listVersions(ctx, bucket);
       if (method === 'GET' && query.has('uploads')) return listUploads(ctx, bucket);
-      const sub = [...query.keys()].find((k) => !LIST_PARAMS.has(k));
+      const sub = [...query.keys()].find((k) => !LIST_PARAMS.has(k) && !k.toLowerCase().startsWith('x-amz-'));
       if (method === 'GET' && sub === undefined)
         return listObjects(ctx, bucket, query.get('list-type') === '2');
       throw notImplemented(`${method} ?${sub ?? ''}`);
@@ -1674,6 +1652,8 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
       const slash = path.indexOf('/');
       ctx.bucketName = decodeURIComponent(slash === -1 ? path : path.slice(0, slash));
       ctx.key = slash === -1 ? '' : decodeURIComponent(path.slice(slash + 1));
+      if (Buffer.byteLength(ctx.key) > MAX_KEY_BYTES)
+        throw new S3Error('KeyTooLongError', 'Your key is too long');
       ctx.auth = authorize(
         { method, rawPath, query: pairs, headers: req.headers },
         { credentials: [opts.credentials], region: opts.region, now, wallNow: new Date() },

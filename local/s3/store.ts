@@ -111,6 +111,7 @@ type Entry =
   | { t: 'bucket'; bucket: BucketConfig }
   | { t: 'bucket-delete'; name: string }
   | { t: 'version'; bucket: string; key: string; version: StoredVersion }
+  | { t: 'update'; bucket: string; key: string; version: StoredVersion }
   | { t: 'remove'; bucket: string; key: string; versionId: string }
   | { t: 'upload'; upload: Omit<Upload, 'parts'> }
   | { t: 'part'; uploadId: string; part: Part }
@@ -179,6 +180,13 @@ export class S3Store {
         }
         break;
       }
+      case 'update': {
+        // In place: a retention or legal-hold change does not make a version newer.
+        const versions = this.buckets.get(entry.bucket)?.objects.get(entry.key);
+        const at = versions?.findIndex((v) => v.versionId === entry.version.versionId) ?? -1;
+        if (versions && at >= 0) versions[at] = entry.version;
+        break;
+      }
       case 'remove': {
         const bucket = this.buckets.get(entry.bucket);
         const versions = bucket?.objects.get(entry.key);
@@ -240,6 +248,10 @@ export class S3Store {
 
   putVersion(bucket: string, key: string, version: StoredVersion): void {
     this.record({ t: 'version', bucket, key, version });
+  }
+
+  updateVersion(bucket: string, key: string, version: StoredVersion): void {
+    this.record({ t: 'update', bucket, key, version });
   }
 
   removeVersion(bucket: string, key: string, version: StoredVersion): void {
