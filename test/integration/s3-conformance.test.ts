@@ -43,7 +43,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUCKETS, KMS_KEYS } from '../../lib/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { digestOf } from '../../local/s3/checksums';
-import { Api } from '../support/api';
+import { Api, putPresigned, sha256Hex } from '../support/api';
+import { makeCreateOrderRequest } from '../support/factories';
+import { meshBytes } from '../support/mesh-factory';
 import { hasMoto, startMoto } from '../support/moto';
 
 const uid = () => randomBytes(5).toString('hex');
@@ -729,3 +731,44 @@ describe('the S3 stand-in on a data directory', () => {
     }
   });
 });
+
+describe('one clock for upload URLs (issue 9, "two clocks")', () => {
+  it('signs an upload URL on the stack clock and states the expiry it was signed with', async () => {
+    const api = new Api(inject('apiUrl'));
+    // Move the stack's clock well away from the wall clock first.
+    expect(
+      (await api.call('POST', '/local/clock/advance', { as: 'operator.omar', body: { hours: 2 } })).status,
+    ).toBe(200);
+    const created = await api.call<{ orderId: string }>('POST', '/orders', {
+      as: 'lab.acme',
+      body: makeCreateOrderRequest({ caseRef: `C-CLOCK-${uid()}` }),
+    });
+    expect(created.status).toBe(201);
+    const scan = meshBytes('stl-binary', { triangles: 20, seed: 5 });
+    const declared = await api.call<{
+      upload: { url: string; headers: Record<string, string>; expiresAt: string };
+    }>('POST', `/orders/${created.body.orderId}/uploads`, {
+      as: 'lab.acme',
+      body: { name: 'upper.stl', sizeBytes: scan.length, sha256: sha256Hex(scan) },
+    });
+    expect(declared.status).toBe(201);
+    const { url, expiresAt } = declared.body.upload;
+    const query = new URL(url).searchParams;
+    const signedAt = (query.get('X-Amz-Date') ?? '').replace(
+      /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/,
+      '$1-$2-$3T$4:$5:$6Z',
+    );
+    // The URL's own expiry is the one the response states (to the second).
+    expect(new Date(signedAt).getTime() + Number(query.get('X-Amz-Expires')) * 1000).toBe(
+      Math.floor(new Date(expiresAt).getTime() / 1000) * 1000,
+    );
+    // Signed on the stack's clock (at least 3 minutes from the wall clock), not on the wall clock.
+    expect(Math.abs(new Date(signedAt).getTime() - (await stackClock()).getTime())).toBeLessThan(30_000);
+    expect((await putPresigned(declared.body.upload, scan)).status).toBe(200);
+    // The expiry itself is checked on the stack's clock: the SDK-signed URL test above advances
+    // past one; 15 minutes here would also trip the intake watchdog for other files' orders.
+  });
+});
+
+const stackClock = async () =>
+  new Date(((await (await fetch(`${inject('apiUrl')}/local/clock`)).json()) as { now: string }).now);
