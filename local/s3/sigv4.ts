@@ -140,6 +140,20 @@ const expectSignature = (
   }
 };
 
+/** S3 refuses x-amz-* headers the signature does not cover (a presigned URL cannot be widened). */
+const requireSignedAmzHeaders = (
+  request: SignedRequest,
+  signed: readonly string[],
+  exempt: readonly string[],
+) => {
+  const unsigned = Object.keys(request.headers).filter(
+    (name) => name.startsWith('x-amz-') && !signed.includes(name) && !exempt.includes(name),
+  );
+  if (unsigned.length) {
+    throw new S3Error('AccessDenied', 'There were headers present in the request which were not signed');
+  }
+};
+
 /**
  * Checks a request's SigV4 signature; throws the S3Error S3 would answer. A request that carries
  * no signature at all is AccessDenied: the bucket is private, as Block Public Access keeps it.
@@ -217,6 +231,7 @@ export const authorize = (
       secret,
       'X-Amz-Signature',
     );
+    requireSignedAmzHeaders(request, signed, ['x-amz-content-sha256']);
     // Checked after the signature, as S3 does: an unsigned change to the expiry is a bad signature.
     if (date.getTime() - MAX_SKEW_MS > opts.now.getTime())
       throw new S3Error('AccessDenied', 'Request is not valid yet');
@@ -259,6 +274,7 @@ export const authorize = (
   const secret = secretFor(scope.accessKeyId);
   const signed = signedHeaders.split(';');
   expectSignature(request, scope, amzDate, signed, payloadHash, signature, secret);
+  requireSignedAmzHeaders(request, signed, []);
   if (Math.abs(date.getTime() - opts.wallNow.getTime()) > MAX_SKEW_MS) {
     throw new S3Error(
       'RequestTimeTooSkewed',

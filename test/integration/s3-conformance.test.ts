@@ -772,3 +772,29 @@ describe('one clock for upload URLs (issue 9, "two clocks")', () => {
 
 const stackClock = async () =>
   new Date(((await (await fetch(`${inject('apiUrl')}/local/clock`)).json()) as { now: string }).now);
+
+describe('presigned URLs cannot be widened', () => {
+  it('refuses x-amz-* headers the URL did not sign (metadata, another key)', async () => {
+    const s3 = clientFor(inject('endpoints').s3);
+    const key = `test/widen/${uid()}.stl`;
+    const url = await getSignedUrl(
+      s3,
+      new PutObjectCommand({ Bucket: BUCKETS.caseFiles.localName, Key: key }),
+      {
+        expiresIn: 300,
+        signingDate: await stackClock(),
+      },
+    );
+    const extras: Record<string, string>[] = [
+      { 'x-amz-meta-patient': 'J. Doe' },
+      { 'x-amz-server-side-encryption': 'AES256' },
+    ];
+    for (const extra of extras) {
+      const res = await fetch(url, { method: 'PUT', headers: extra, body: 'solid' });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('headers present in the request which were not signed');
+    }
+    expect((await fetch(url, { method: 'PUT', body: 'solid' })).status).toBe(200);
+    s3.destroy();
+  });
+});
