@@ -74,6 +74,8 @@ export const APPEND_ONLY_DENIED = [
  * the bucket's default, SSE-KMS with this same key, so no object is ever stored otherwise; the
  * policy does not deny a missing header, because S3 authorizes each part of a multipart upload
  * as a PutObject that carries no encryption header (the upload's encryption is set at its start).
+ * `aws:kms` without a key id (S3 reads it as the AWS managed aws/s3 key) is denied too. The local
+ * S3 stand-in enforces the same rule (local/s3/server.ts, encryptionRequest).
  */
 export const requireKeyOnPut = (bucket: IBucket, encryptionKey: IKey): PolicyStatement[] => {
   const objects = bucket.arnForObjects('*');
@@ -98,6 +100,18 @@ export const requireKeyOnPut = (bucket: IBucket, encryptionKey: IKey): PolicySta
       conditions: {
         Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
         StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn },
+      },
+    }),
+    new PolicyStatement({
+      // `aws:kms` without a key id would encrypt under the AWS managed aws/s3 key.
+      sid: 'DenyAwsManagedKey',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: {
+        StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
       },
     }),
     new PolicyStatement({

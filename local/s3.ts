@@ -1,15 +1,11 @@
 /**
- * S3 stand-in: @20minutes/s3rver, which verifies SigV4 signatures on headers and presigned query
- * strings, so tampered and expired URLs are really refused. Buckets come from lib/definitions.ts.
- * It ignores SSE-KMS, checksums and versioning (LOCAL_STACK.md): those rules are tested as code
- * and in the CDK template.
+ * The local stack's S3: our own stand-in (local/s3/server.ts) with the deployed bucket's rules:
+ * SigV4 on every request, checksums verified, versioning on, SSE-KMS through the KMS stand-in,
+ * the bucket policy's encryption rule, Object Lock. Buckets come from lib/definitions.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import S3rver from '@20minutes/s3rver';
+import type { Clock } from '../lambdas/shared/clock';
 import { BUCKETS } from '../lib/definitions';
+import { startS3Server } from './s3/server';
 
 export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
@@ -18,22 +14,30 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-export const startS3 = async (opts: { host: string; port: number; dir?: string }): Promise<LocalS3> => {
-  const directory = opts.dir ?? mkdtempSync(join(tmpdir(), 'caseline-s3-'));
-  const server = new S3rver({
-    address: opts.host,
+export const startS3 = async (opts: {
+  host: string;
+  port: number;
+  region: string;
+  clock: Clock;
+  kmsEndpoint: string;
+  /** The case-data key's ARN: default encryption of every bucket, and the only key its policy allows. */
+  kmsKeyArn: string;
+  dir?: string;
+}): Promise<LocalS3> =>
+  startS3Server({
+    host: opts.host,
     port: opts.port,
-    silent: true,
-    directory,
-    vhostBuckets: false,
-    configureBuckets: Object.values(BUCKETS).map((b) => ({ name: b.localName })),
+    region: opts.region,
+    credentials: S3_CREDENTIALS,
+    clock: opts.clock,
+    kmsEndpoint: opts.kmsEndpoint,
+    ...(opts.dir ? { dir: opts.dir } : {}),
+    // As lib/secure-defaults.ts builds them: versioned, SSE-KMS by default with a bucket key.
+    buckets: Object.values(BUCKETS).map((b) => ({
+      name: b.localName,
+      versioning: 'Enabled' as const,
+      objectLock: false,
+      defaultKmsKeyId: opts.kmsKeyArn,
+      requiredKmsKeyId: opts.kmsKeyArn,
+    })),
   });
-  const address = (await server.run()) as AddressInfo;
-  return {
-    endpoint: `http://${opts.host}:${address.port}`,
-    close: async () => {
-      await server.close();
-      if (!opts.dir) rmSync(directory, { recursive: true, force: true });
-    },
-  };
-};

@@ -87,16 +87,8 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       : 0,
   );
 
-  const [dynamo, s3, kms, outbox] = await Promise.all([
-    startDynamo({
-      host,
-      port: portFor(1),
-      ...(dir ? { dir: join(dir, 'dynamodb') } : {}),
-      credentials: S3_CREDENTIALS,
-      region: LOCAL_REGION,
-    }),
-    startS3({ host, port: portFor(2), ...(dir ? { dir: join(dir, 's3') } : {}) }),
-    startKmsServer({
+  const startKms = async () => {
+    const kms = await startKmsServer({
       host,
       port: portFor(3),
       region: LOCAL_REGION,
@@ -107,7 +99,31 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
         keySpec: k.keySpec,
         keyUsage: k.keyUsage,
       })),
+    });
+    // S3 encrypts through KMS over the wire, so it starts once KMS answers.
+    const s3 = await startS3({
+      host,
+      port: portFor(2),
+      region: LOCAL_REGION,
+      clock: adjustableClock,
+      kmsEndpoint: kms.endpoint,
+      kmsKeyArn: kms.keyArnForAlias(KMS_KEYS.caseData.alias),
+      ...(dir ? { dir: join(dir, 's3') } : {}),
+    }).catch(async (error: unknown) => {
+      await kms.close();
+      throw error;
+    });
+    return { kms, s3 };
+  };
+  const [dynamo, { kms, s3 }, outbox] = await Promise.all([
+    startDynamo({
+      host,
+      port: portFor(1),
+      ...(dir ? { dir: join(dir, 'dynamodb') } : {}),
+      credentials: S3_CREDENTIALS,
+      region: LOCAL_REGION,
     }),
+    startKms(),
     startOutbox({
       host,
       port: portFor(5),

@@ -63,6 +63,7 @@ export class S3FileStore implements FileStore {
     const url = await getSignedUrl(this.s3, command, {
       expiresIn: input.expiresInSeconds,
       unhoistableHeaders: SIGNED_UPLOAD_HEADERS,
+      signingDate: this.clock.now(),
     });
     return {
       url,
@@ -103,7 +104,7 @@ export class S3FileStore implements FileStore {
         UploadId: input.uploadId,
         PartNumber: input.partNumber,
       }),
-      { expiresIn: input.expiresInSeconds },
+      { expiresIn: input.expiresInSeconds, signingDate: this.clock.now() },
     );
   }
 
@@ -128,8 +129,7 @@ export class S3FileStore implements FileStore {
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
       );
     } catch {
-      // Best effort: the bucket's lifecycle rule aborts incomplete uploads after a day anyway
-      // (and the local stand-in does not implement Abort).
+      // Best effort: the bucket's lifecycle rule aborts incomplete uploads after a day anyway.
     }
   }
 
@@ -157,7 +157,7 @@ export class S3FileStore implements FileStore {
         Key: input.key,
         ResponseContentDisposition: `attachment; filename="${input.downloadName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       }),
-      { expiresIn: input.expiresInSeconds },
+      { expiresIn: input.expiresInSeconds, signingDate: this.clock.now() },
     );
   }
 

@@ -11,7 +11,6 @@
 import {
   DeleteObjectsCommand,
   type DeleteObjectsCommandOutput,
-  ListObjectsCommand,
   ListObjectVersionsCommand,
   type ObjectIdentifier,
   type S3Client,
@@ -69,22 +68,6 @@ export const assertOrderPrefix = (prefix: string): void => {
   }
 };
 
-type Mode = 'versioned' | 'unversioned';
-
-interface S3ErrorShape {
-  name?: string;
-  Code?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-/** How a server that has no ListObjectVersions answers it (s3rver: 405 MethodNotAllowed). */
-const isNotImplemented = (error: unknown): boolean => {
-  const e = error as S3ErrorShape;
-  const code = e?.name ?? e?.Code;
-  const status = e?.$metadata?.httpStatusCode;
-  return code === 'NotImplemented' || code === 'MethodNotAllowed' || status === 405 || status === 501;
-};
-
 const versionKey = (key: string, versionId: string | undefined) => `${key}\u0000${versionId ?? ''}`;
 
 export interface S3PurgerOptions {
@@ -94,8 +77,6 @@ export interface S3PurgerOptions {
 
 export class S3Purger implements Purger {
   private readonly pageSize: number;
-  /** Decided on the first listing and kept for this instance. */
-  private mode: Mode | undefined;
 
   constructor(
     private readonly s3: S3Client,
@@ -133,25 +114,11 @@ export class S3Purger implements Purger {
   }
 
   /**
-   * Every version and delete marker under the prefix, in listing order.
-   *
-   * On AWS this is always ListObjectVersions: every bucket answers it (an unversioned bucket lists
-   * its objects with version id "null"). Only the local stand-in (s3rver: no versioning, answers
-   * 405 MethodNotAllowed) falls back to plain listings, and only behind a custom endpoint: against
-   * AWS's own endpoints such an answer is an error, never a reason to skip the versions.
+   * Every version and delete marker under the prefix, in listing order: ListObjectVersions, on AWS
+   * and on the local stack alike (an unversioned bucket lists its objects with version id "null").
    */
-  private async list(prefix: string): Promise<PurgedObject[]> {
-    if (this.mode === 'unversioned') return this.listUnversioned(prefix);
-    if (this.mode === 'versioned') return this.listVersions(prefix);
-    try {
-      const listed = await this.listVersions(prefix);
-      this.mode = 'versioned';
-      return listed;
-    } catch (error) {
-      if (!isNotImplemented(error) || !this.s3.config.isCustomEndpoint) throw error;
-      this.mode = 'unversioned';
-      return this.listUnversioned(prefix);
-    }
+  private list(prefix: string): Promise<PurgedObject[]> {
+    return this.listVersions(prefix);
   }
 
   /**
@@ -211,38 +178,6 @@ export class S3Purger implements Purger {
   }
 
   /**
-   * The stand-in's listing: ListObjects (v1), paged by Marker. Not ListObjectsV2: s3rver mints its
-   * continuation tokens with DES, which OpenSSL 3 (Node >= 17) no longer offers, so every truncated
-   * V2 page fails there with 500 InternalError. v1 pages by the last key instead and never needs one.
-   */
-  private async listUnversioned(prefix: string): Promise<PurgedObject[]> {
-    const out: PurgedObject[] = [];
-    let marker: string | undefined;
-    for (;;) {
-      const page = await this.s3.send(
-        new ListObjectsCommand({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          MaxKeys: this.pageSize,
-          ...(marker !== undefined ? { Marker: marker } : {}),
-        }),
-      );
-      const contents = page.Contents ?? [];
-      for (const o of contents) {
-        if (!this.inside(prefix, o.Key)) continue;
-        out.push({ key: o.Key, sizeBytes: o.Size ?? 0, ...(o.ETag ? { etag: o.ETag } : {}) });
-      }
-      if (!page.IsTruncated) return out;
-      const next = page.NextMarker ?? contents.at(-1)?.Key;
-      // A truncated page without a way forward, or one that does not move, would loop forever.
-      if (next === undefined || next === marker) {
-        throw new Error(`ListObjects under ${prefix} was truncated without a new marker`);
-      }
-      marker = next;
-    }
-  }
-
-  /**
    * One DeleteObjects request (at most 1000 entries). Quiet is off so S3 names each deletion;
    * only what it confirms is recorded, and any entry it refuses (or does not mention) fails the purge.
    */
@@ -258,12 +193,7 @@ export class S3Purger implements Purger {
         Delete: { Objects: objects, Quiet: false },
       }),
     );
-    const confirmed = new Set(
-      (result.Deleted ?? []).map((d) =>
-        // A stand-in without versioning confirms by key only.
-        versionKey(d.Key ?? '', this.mode === 'unversioned' ? undefined : d.VersionId),
-      ),
-    );
+    const confirmed = new Set((result.Deleted ?? []).map((d) => versionKey(d.Key ?? '', d.VersionId)));
     const refused = new Map(
       (result.Errors ?? []).map((e) => [versionKey(e.Key ?? '', e.VersionId), e.Code ?? 'Unknown']),
     );

@@ -20,35 +20,14 @@ const common = (cfg: Config, service: Service) => ({
   maxAttempts: 3,
 });
 
-/**
- * The local S3 stand-in signs bucket-level requests as `/bucket` while the SDK sends `/bucket/`
- * (LOCAL_STACK.md). Trimming the slash before signing makes both sides agree; on AWS the
- * middleware is not installed.
- */
-const trimBucketSlash = (client: S3Client): S3Client => {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { path?: string };
-      if (typeof request.path === 'string' && /^\/[^/]+\/$/.test(request.path)) {
-        request.path = request.path.slice(0, -1);
-      }
-      return next(args);
-    },
-    { step: 'build', name: 'caselineLocalTrimBucketSlash' },
-  );
-  return client;
-};
-
-export const makeS3Client = (cfg: Config = config()): S3Client => {
-  const client = new S3Client({
+export const makeS3Client = (cfg: Config = config()): S3Client =>
+  new S3Client({
     ...common(cfg, 's3'),
     forcePathStyle: cfg.stage === 'local',
     // Checksums are sent only where S3 requires them; upload checksums are the declared SHA-256, signed into the URL.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return cfg.stage === 'local' ? trimBucketSlash(client) : client;
-};
 
 export const makeDocumentClient = (cfg: Config = config()): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient(common(cfg, 'dynamodb')), {

@@ -81,14 +81,18 @@ const KMS_MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMA
 const operationsFor = (store: KeyStore): Record<string, Operation> => {
   const save = () => store.save();
   const key = (body: Body) => store.resolve(requiredString(body, 'KeyId'));
-  /** Cryptographic operations refuse a disabled key, as KMS does; DescribeKey still answers. */
-  const requireEnabled = (k: StoredKey) => {
-    if (k.enabled === false) throw new KmsError('DisabledException', `${store.arn(k.keyId)} is disabled.`);
+  /** Cryptographic operations refuse a disabled key or one pending deletion, as KMS does; DescribeKey still answers. */
+  const requireUsable = (k: StoredKey) => {
+    if (k.state === 'Disabled') throw new KmsError('DisabledException', `${store.arn(k.keyId)} is disabled.`);
+    if (k.state === 'PendingDeletion') {
+      throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+    }
     return k;
   };
-  const usable = (body: Body) => requireEnabled(key(body));
+  const usable = (body: Body) => requireUsable(key(body));
 
   const requireUsage = (k: StoredKey, usage: StoredKey['keyUsage'], operation: string) => {
+    requireUsable(k);
     if (k.keyUsage !== usage) {
       throw new KmsError(
         'InvalidKeyUsageException',
@@ -112,10 +116,11 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     KeyId: k.keyId,
     Arn: store.arn(k.keyId),
     CreationDate: k.created,
-    Enabled: k.enabled !== false,
+    Enabled: (k.state ?? 'Enabled') === 'Enabled',
     Description: k.description,
     KeyUsage: k.keyUsage,
-    KeyState: k.enabled === false ? 'Disabled' : 'Enabled',
+    KeyState: k.state ?? 'Enabled',
+    ...(k.deletionDate !== undefined ? { DeletionDate: k.deletionDate } : {}),
     Origin: 'AWS_KMS',
     KeyManager: 'CUSTOMER',
     KeySpec: k.keySpec,
@@ -205,13 +210,6 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     return { k, name, mac: macWith(k.material, algorithm.hash, message) };
   };
 
-  const setEnabled = (body: Body, enabled: boolean) => {
-    const k = key(body);
-    k.enabled = enabled;
-    save();
-    return {};
-  };
-
   return {
     CreateKey: (body) => {
       const { keySpec, keyUsage } = checkKeySpec(
@@ -226,6 +224,59 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     },
 
     DescribeKey: (body) => ({ KeyMetadata: metadata(key(body)) }),
+
+    // Key states (KMS's key state table): a disabled key or one pending deletion does no
+    // cryptography, so whatever it protects (SSE-KMS objects included) cannot be read.
+    DisableKey: (body) => {
+      const k = key(body);
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      k.state = 'Disabled';
+      save();
+      return {};
+    },
+
+    EnableKey: (body) => {
+      const k = key(body);
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      k.state = 'Enabled';
+      save();
+      return {};
+    },
+
+    ScheduleKeyDeletion: (body) => {
+      const k = key(body);
+      const days = body.PendingWindowInDays ?? 30;
+      if (typeof days !== 'number' || !Number.isInteger(days) || days < 7 || days > 30) {
+        throw validation('pendingWindowInDays', 'must have value between 7 and 30', days);
+      }
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      k.state = 'PendingDeletion';
+      k.deletionDate = Math.floor(Date.now() / 1000) + days * 86_400;
+      save();
+      return {
+        KeyId: store.arn(k.keyId),
+        DeletionDate: k.deletionDate,
+        KeyState: 'PendingDeletion',
+        PendingWindowInDays: days,
+      };
+    },
+
+    CancelKeyDeletion: (body) => {
+      const k = key(body);
+      if (k.state !== 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is not pending deletion.`);
+      }
+      k.state = 'Disabled';
+      delete k.deletionDate;
+      save();
+      return { KeyId: store.arn(k.keyId) };
+    },
 
     CreateAlias: (body) => {
       store.createAlias(requiredString(body, 'AliasName'), requiredString(body, 'TargetKeyId'));
@@ -248,10 +299,6 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
         Truncated: false,
       };
     },
-
-    DisableKey: (body) => setEnabled(body, false),
-
-    EnableKey: (body) => setEnabled(body, true),
 
     EnableKeyRotation: (body) => {
       const k = usable(body);
@@ -304,7 +351,6 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
       }
       const k = store.find(embedded);
       if (!k) throw invalid;
-      requireEnabled(k);
       requireUsage(k, 'ENCRYPT_DECRYPT', 'Decrypt');
       const plaintext = open(k.material, blob, encryptionContext(body));
       if (!plaintext) throw invalid;

@@ -17,10 +17,12 @@ export interface StoredKey {
   created: number;
   description: string;
   rotation: boolean;
-  /** False after DisableKey; absent (enabled) in state files written before keys could be disabled. */
-  enabled?: boolean;
   /** Base64: raw AES or HMAC secret (symmetric) or PKCS#8 DER (asymmetric). */
   material: string;
+  /** Absent on keys saved before key states existed: Enabled. */
+  state?: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  /** Epoch seconds; set while PendingDeletion. */
+  deletionDate?: number;
 }
 
 interface State {

@@ -151,6 +151,40 @@ describe('S3 buckets', () => {
     },
   );
 
+  it.each(bucketIds)('%s: the bucket policy denies writes under another key or algorithm', (id) => {
+    const bucketId = logicalIdOf(stack.storage.buckets[id]);
+    const [, policy] =
+      resourcesOfType(json, 'AWS::S3::BucketPolicy').find(([, p]) =>
+        referencedIds(p.Properties?.Bucket).has(bucketId),
+      ) ?? [];
+    const statements = at<Statement[]>(policy, 'PolicyDocument.Statement');
+    const sse = 's3:x-amz-server-side-encryption';
+    const keyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+    const deny = (Sid: string) =>
+      statements.find((s) => (s as { Sid?: string }).Sid === Sid) as Statement & {
+        Condition: Record<string, Record<string, unknown>>;
+      };
+    for (const sid of ['DenyOtherEncryption', 'DenyOtherKmsKey', 'DenyAwsManagedKey']) {
+      expect(deny(sid), sid).toMatchObject({
+        Effect: 'Deny',
+        Action: 's3:PutObject',
+        Principal: { AWS: '*' },
+      });
+    }
+    expect(deny('DenyOtherEncryption').Condition).toEqual({
+      StringNotEquals: { [sse]: 'aws:kms' },
+      Null: { [sse]: 'false' },
+    });
+    // The key compared is the bucket's own encryption key (the ARN the functions sign uploads with).
+    const keyRef = deny('DenyOtherKmsKey').Condition.StringNotEquals?.[keyId];
+    expect(referencedIds(keyRef)).toEqual(referencedIds(at(resource(json, bucketId), 'BucketEncryption')));
+    expect(deny('DenyOtherKmsKey').Condition.Null).toEqual({ [keyId]: 'false' });
+    expect(deny('DenyAwsManagedKey').Condition).toEqual({
+      StringEquals: { [sse]: 'aws:kms' },
+      Null: { [keyId]: 'true' },
+    });
+  });
+
   it.each(bucketIds)('%s: no lifecycle rule ever expires a current object version', (id) => {
     const rules = at<Record<string, unknown>[]>(
       resource(json, logicalIdOf(stack.storage.buckets[id])),

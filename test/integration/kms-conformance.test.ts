@@ -36,9 +36,9 @@ import {
   GetPublicKeyCommand,
   KMSClient,
   ListAliasesCommand,
-  ScheduleKeyDeletionCommand,
   SignCommand,
   type SigningAlgorithmSpec,
+  UpdateKeyDescriptionCommand,
   VerifyCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
@@ -626,12 +626,14 @@ describe('KMS stand-in specifics', () => {
     const server = await startStandInServer();
     const kms = clientFor(server.endpoint);
     try {
-      const error = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: randomUUID() })).then(
-        () => undefined,
-        (e: Error) => e,
-      );
+      const error = await kms
+        .send(new UpdateKeyDescriptionCommand({ KeyId: randomUUID(), Description: 'x' }))
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
       expect(error?.name).toBe('UnsupportedOperationException');
-      expect(error?.message).toContain('TrentService.ScheduleKeyDeletion');
+      expect(error?.message).toContain('TrentService.UpdateKeyDescription');
     } finally {
       kms.destroy();
       await server.close();

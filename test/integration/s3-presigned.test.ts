@@ -1,6 +1,6 @@
 /**
  * The local S3 stand-in checks SigV4 like S3 does: a presigned URL works as signed, and is
- * refused once tampered with or expired. Everything upload security rests on this.
+ * refused once tampered with or expired (on the stack's clock, which URLs are signed on). Everything upload security rests on this.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -8,6 +8,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { BUCKETS } from '../../lib/definitions';
 
 const bucket = BUCKETS.caseFiles.localName;
+/** URLs are signed on the stack's clock, which other tests may have moved ahead of the wall clock. */
+const stackNow = async () =>
+  new Date(((await (await fetch(`${inject('apiUrl')}/local/clock`)).json()) as { now: string }).now);
 const s3 = () =>
   new S3Client({
     endpoint: inject('endpoints').s3,
@@ -26,7 +29,7 @@ describe('local S3 presigned URLs', () => {
     const url = await getSignedUrl(
       client,
       new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }),
-      { expiresIn: 60 },
+      { expiresIn: 60, signingDate: await stackNow() },
     );
     const res = await fetch(url);
     // Assess
@@ -42,7 +45,7 @@ describe('local S3 presigned URLs', () => {
     const url = await getSignedUrl(
       client,
       new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok2.txt' }),
-      { expiresIn: 60 },
+      { expiresIn: 60, signingDate: await stackNow() },
     );
     const res = await fetch(url.replace('ok2.txt', 'other.txt'));
     expect(res.status).toBe(403);
@@ -54,7 +57,7 @@ describe('local S3 presigned URLs', () => {
     const url = await getSignedUrl(
       client,
       new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }),
-      { expiresIn: 60 },
+      { expiresIn: 60, signingDate: await stackNow() },
     );
     const res = await fetch(url.replace('X-Amz-Expires=60', 'X-Amz-Expires=6000'));
     expect(res.status).toBe(403);
@@ -68,7 +71,7 @@ describe('local S3 presigned URLs', () => {
       new GetObjectCommand({ Bucket: bucket, Key: 'test/presign/ok.txt' }),
       {
         expiresIn: 900,
-        signingDate: new Date(Date.now() - 20 * 60_000),
+        signingDate: new Date((await stackNow()).getTime() - 20 * 60_000),
       },
     );
     const res = await fetch(url);
@@ -81,7 +84,7 @@ describe('local S3 presigned URLs', () => {
     const url = await getSignedUrl(
       client,
       new PutObjectCommand({ Bucket: bucket, Key: 'test/presign/put.txt', ContentType: 'text/plain' }),
-      { expiresIn: 60, signableHeaders: new Set(['content-type']) },
+      { expiresIn: 60, signableHeaders: new Set(['content-type']), signingDate: await stackNow() },
     );
     const good = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'a' });
     const bad = await fetch(url, {

@@ -2,12 +2,13 @@
  * The S3 purge adapter: every version and delete marker under one order's prefix goes, with a
  * record of exactly what went, and nothing outside the prefix is touched.
  *
- * - Against the shared local stack's S3 stand-in (s3rver: no versioning; it answers
- *   ListObjectVersions with 405 MethodNotAllowed, so the purger falls back to plain listings).
- * - Against moto_server with a versioned bucket, where it is installed: versions, delete markers
- *   and paging by KeyMarker/VersionIdMarker.
+ * - Against the shared local stack's S3 stand-in (the versioned case-files bucket), through the
+ *   handlers' own client.
+ * - The same version suite against the stand-in and against moto_server (where it is installed),
+ *   each on a versioned bucket of its own: versions, delete markers and paging by
+ *   KeyMarker/VersionIdMarker. One code path: ListObjectVersions on both.
  * - Against a stubbed client, for what no server here does: foreign keys in a listing, refused
- *   deletions, and a 405 from AWS's own endpoints.
+ *   deletions, and an error from S3 on the listing.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ import { orderPrefix } from '../../lambdas/domain/order';
 import { makeS3Client } from '../../lambdas/shared/clients';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS } from '../../lib/definitions';
+import { S3_CREDENTIALS } from '../../local/s3';
 import { hasMoto, startMoto } from '../support/moto';
 
 const bucket = BUCKETS.caseFiles.localName;
@@ -72,8 +74,8 @@ const recordCommands = (client: S3Client) => {
   return names;
 };
 
-describe('S3Purger on the local S3 stand-in (unversioned)', () => {
-  // The handlers' own client: on the local stack it trims the bucket-level trailing slash.
+describe('S3Purger on the local S3 stand-in (the case-files bucket, versioned)', () => {
+  // The handlers' own client, as the purge Lambda builds it.
   const s3 = makeS3Client(readConfig(inject('stackEnv')));
   const run = uid();
   const prefix = orderPrefix(`${run}-ord_1`);
@@ -110,26 +112,6 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
 
   afterAll(() => s3.destroy());
 
-  it('answers ListObjectVersions with 405 MethodNotAllowed (so the purger falls back)', async () => {
-    const error = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix })).then(
-      () => undefined,
-      (e: Error & { $metadata?: { httpStatusCode?: number } }) => e,
-    );
-    expect(error?.name).toBe('MethodNotAllowed');
-    expect(error?.$metadata?.httpStatusCode).toBe(405);
-  });
-
-  it('fails a truncated ListObjectsV2 page (so the fallback pages with ListObjects v1)', async () => {
-    // s3rver mints V2 continuation tokens with DES, which OpenSSL 3 no longer offers.
-    const error = await s3
-      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }))
-      .then(
-        () => undefined,
-        (e: Error) => e,
-      );
-    expect(error?.name).toBe('InternalError');
-  });
-
   it('purges every object under the order prefix, returns them, and leaves the neighbours', async () => {
     const purger = new S3Purger(s3, bucket);
     const before = await purger.remaining(prefix);
@@ -145,12 +127,16 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
         .sort((a, b) => a.key.localeCompare(b.key)),
     );
     expect(sorted(purged)).toEqual(sorted(before));
-    // No versioning on the stand-in: no version ids, no delete markers.
+    // The bucket is versioned: every entry names its version; nothing was deleted, so no markers.
     for (const o of purged) {
-      expect(o.versionId).toBeUndefined();
+      expect(o.versionId).toMatch(/^[A-Za-z0-9_-]{32}$/);
       expect(o.deleteMarker).toBeUndefined();
       expect(o.etag).toMatch(/^"[0-9a-f]{32}"$/);
     }
+    const { Versions, DeleteMarkers } = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }),
+    );
+    expect([...(Versions ?? []), ...(DeleteMarkers ?? [])]).toEqual([]);
     expect(await purger.remaining(prefix)).toEqual([]);
     for (const key of Object.keys(target)) expect(await exists(key)).toBe(false);
     for (const key of Object.keys(neighbours)) expect(await exists(key)).toBe(true);
@@ -178,10 +164,10 @@ describe('S3Purger on the local S3 stand-in (unversioned)', () => {
       const purged = await purger.purgePrefix(pagedPrefix);
       expect(purged.map((o) => o.key).sort()).toEqual([...keys].sort());
       expect(await purger.remaining(pagedPrefix)).toEqual([]);
-      // Versioned listing tried once, then the fallback for this instance: 3 pages, 3 batches,
-      // one empty re-listing after the deletes, and one for remaining().
-      expect(commands.filter((c) => c === 'ListObjectVersionsCommand')).toHaveLength(1);
-      expect(commands.filter((c) => c === 'ListObjectsCommand')).toHaveLength(3 + 1 + 1);
+      // One code path: 3 pages of versions, 3 batches, one empty re-listing after the deletes,
+      // and one for remaining().
+      expect(commands.filter((c) => c === 'ListObjectVersionsCommand')).toHaveLength(3 + 1 + 1);
+      expect(commands.filter((c) => c === 'ListObjectsCommand')).toHaveLength(0);
       expect(commands.filter((c) => c === 'DeleteObjectsCommand')).toHaveLength(3);
     } finally {
       client.destroy();
@@ -272,29 +258,14 @@ describe('S3Purger with a stubbed client', () => {
     expect(failed.message).not.toContain('Jane');
   });
 
-  it('does not fall back to unversioned listings against AWS endpoints', async () => {
+  it('lets a listing error through: there is no other way to list', async () => {
     const { client, sent } = stub(() => {
       throw notImplemented();
-    }, false);
+    });
     await expect(new S3Purger(client, 'b').purgePrefix(prefix)).rejects.toMatchObject({
       name: 'MethodNotAllowed',
     });
     expect(sent.map((s) => s.name)).toEqual(['ListObjectVersionsCommand']);
-  });
-
-  it('keeps the fallback decision for the instance', async () => {
-    const { client, sent } = stub((command) => {
-      if (command.constructor.name === 'ListObjectVersionsCommand') throw notImplemented();
-      return { IsTruncated: false, Contents: [] };
-    });
-    const purger = new S3Purger(client, 'b');
-    expect(await purger.purgePrefix(prefix)).toEqual([]);
-    expect(await purger.remaining(prefix)).toEqual([]);
-    expect(sent.map((s) => s.name)).toEqual([
-      'ListObjectVersionsCommand',
-      'ListObjectsCommand',
-      'ListObjectsCommand',
-    ]);
   });
 
   it('refuses a page size S3 would not accept', () => {
@@ -305,12 +276,21 @@ describe('S3Purger with a stubbed client', () => {
   });
 });
 
-// moto_server, where installed: a real versioned bucket.
+// The same version suite on the stand-in and on moto_server (where installed), each with a
+// versioned bucket of its own.
 if (!hasMoto) console.warn('moto_server not installed: S3 version purge ran against the local stand-in only');
 
-if (hasMoto) {
-  describe('S3Purger on moto_server (versioned bucket)', () => {
-    const motoBucket = 'caseline-case-files-purge';
+const servers: { name: string; start: () => Promise<{ endpoint: string; stop(): Promise<void> }> }[] = [
+  {
+    name: 'the local S3 stand-in',
+    start: async () => ({ endpoint: inject('endpoints').s3, stop: async () => {} }),
+  },
+  ...(hasMoto ? [{ name: 'moto_server', start: startMoto }] : []),
+];
+
+for (const server of servers) {
+  describe(`S3Purger on ${server.name} (versioned bucket)`, () => {
+    const motoBucket = `caseline-purge-${uid()}`;
     let moto: { endpoint: string; stop(): Promise<void> } | undefined;
     let s3: S3Client;
     const clientFor = (endpoint: string) =>
@@ -318,7 +298,7 @@ if (hasMoto) {
         endpoint,
         region: 'us-east-1',
         forcePathStyle: true,
-        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'dummy-secret' },
+        credentials: { ...S3_CREDENTIALS },
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
         maxAttempts: 1,
@@ -337,7 +317,7 @@ if (hasMoto) {
     };
 
     beforeAll(async () => {
-      moto = await startMoto();
+      moto = await server.start();
       s3 = clientFor(moto.endpoint);
       await s3.send(new CreateBucketCommand({ Bucket: motoBucket }));
       await s3.send(
