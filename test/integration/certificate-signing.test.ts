@@ -31,20 +31,13 @@ import {
 } from '../../lambdas/domain/certificate';
 import { KMS_KEYS } from '../../lib/definitions';
 import { type KmsServer, startKmsServer } from '../../local/kms/server';
-import { hasMoto, startMoto } from '../support/moto';
+import { requireMoto } from '../support/moto';
 
 const REGION = 'us-east-1';
 const SIGNING_ALIAS = KMS_KEYS.certificateSigning.alias;
 const DATA_ALIAS = 'alias/caseline/case-data';
 const RSA_ALIAS = 'alias/test/rsa-signing';
 const NEXT_ALIAS = 'alias/test/next-signing-key';
-
-if (!hasMoto) {
-  console.warn(
-    'moto_server is not on PATH: deletion certificates were signed against the local KMS stand-in only ' +
-      '(pip install "moto[server]" to check them against moto too)',
-  );
-}
 
 const clientFor = (endpoint: string) =>
   new KMSClient({
@@ -387,46 +380,44 @@ describe('deletion certificates signed by the KMS stand-in', () => {
 
 // ---------------------------------------------------------------- moto_server
 
-if (hasMoto) {
-  // moto ignores MessageType (it hashes a DIGEST again), so only a RAW-sized certificate is signed there.
-  describe('deletion certificates signed by moto_server', () => {
-    let moto: Awaited<ReturnType<typeof startMoto>> | undefined;
-    let kms: KMSClient;
-    let keyId: string;
+// moto ignores MessageType (it hashes a DIGEST again), so only a RAW-sized certificate is signed there.
+describe('deletion certificates signed by moto_server', () => {
+  let moto: Awaited<ReturnType<typeof requireMoto>> | undefined;
+  let kms: KMSClient;
+  let keyId: string;
 
-    beforeAll(async () => {
-      moto = await startMoto();
-      kms = clientFor(moto.endpoint);
-      const { KeyMetadata } = await kms.send(
-        new CreateKeyCommand({
-          KeySpec: 'ECC_NIST_P256',
-          KeyUsage: 'SIGN_VERIFY',
-          Description: 'certificates',
-        }),
-      );
-      keyId = KeyMetadata?.KeyId ?? '';
-    }, 40_000);
+  beforeAll(async () => {
+    moto = await requireMoto();
+    kms = clientFor(moto.endpoint);
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+        Description: 'certificates',
+      }),
+    );
+    keyId = KeyMetadata?.KeyId ?? '';
+  }, 40_000);
 
-    afterAll(async () => {
-      kms?.destroy();
-      await moto?.stop();
-    });
-
-    it('signs a small certificate that verifies with the public key moto hands out', async () => {
-      const signer = new KmsCertificateSigner(kms, keyId);
-      const signed = await signCertificate(signer, makeCertificate());
-      expect(signedBytes(signed.certificate, signed.signature).length).toBeLessThanOrEqual(
-        MAX_RAW_MESSAGE_BYTES,
-      );
-      expect(signed.signature.keyId).toContain(keyId);
-      const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-      const der = PublicKey ?? new Uint8Array();
-      expect(verifyCertificate(signed, der)).toMatchObject({ valid: true });
-      expect(verifyCertificate(JSON.stringify(signed, null, 2), derToPem(der))).toMatchObject({
-        valid: true,
-      });
-      const tampered = { ...signed, certificate: { ...signed.certificate, orderId: 'ord_other' } };
-      expect(verifyCertificate(tampered, der)).toMatchObject({ valid: false, code: 'SIGNATURE_MISMATCH' });
-    });
+  afterAll(async () => {
+    kms?.destroy();
+    await moto?.stop();
   });
-}
+
+  it('signs a small certificate that verifies with the public key moto hands out', async () => {
+    const signer = new KmsCertificateSigner(kms, keyId);
+    const signed = await signCertificate(signer, makeCertificate());
+    expect(signedBytes(signed.certificate, signed.signature).length).toBeLessThanOrEqual(
+      MAX_RAW_MESSAGE_BYTES,
+    );
+    expect(signed.signature.keyId).toContain(keyId);
+    const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    const der = PublicKey ?? new Uint8Array();
+    expect(verifyCertificate(signed, der)).toMatchObject({ valid: true });
+    expect(verifyCertificate(JSON.stringify(signed, null, 2), derToPem(der))).toMatchObject({
+      valid: true,
+    });
+    const tampered = { ...signed, certificate: { ...signed.certificate, orderId: 'ord_other' } };
+    expect(verifyCertificate(tampered, der)).toMatchObject({ valid: false, code: 'SIGNATURE_MISMATCH' });
+  });
+});

@@ -45,7 +45,7 @@ import { digestOf } from '../../local/s3/checksums';
 import { Api, putPresigned, sha256Hex } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
 import { meshBytes } from '../support/mesh-factory';
-import { hasMoto, startMoto } from '../support/moto';
+import { requireMoto } from '../support/moto';
 
 const uid = () => randomBytes(5).toString('hex');
 const sha256 = (body: string | Buffer) => createHash('sha256').update(body).digest('base64');
@@ -362,11 +362,10 @@ const scenario = async (s3: S3Client, endpoint: string) => {
 };
 
 describe('S3 conformance: the local stand-in against moto_server', () => {
-  let moto: Awaited<ReturnType<typeof startMoto>> | undefined;
+  let moto: Awaited<ReturnType<typeof requireMoto>> | undefined;
   beforeAll(async () => {
     // Fails (does not skip) where moto is missing: the comparison is the point of this suite.
-    if (!hasMoto) throw new Error('moto_server is not installed: the S3 conformance suite needs it');
-    moto = await startMoto();
+    moto = await requireMoto();
   }, 40_000);
   afterAll(async () => {
     await moto?.stop();

@@ -34,7 +34,7 @@ import { makeS3Client } from '../../lambdas/shared/clients';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS } from '../../lib/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
-import { hasMoto, startMoto } from '../support/moto';
+import { requireMoto } from '../support/moto';
 
 const bucket = BUCKETS.caseFiles.localName;
 const uid = () => randomBytes(6).toString('hex');
@@ -278,14 +278,13 @@ describe('S3Purger with a stubbed client', () => {
 
 // The same version suite on the stand-in and on moto_server (where installed), each with a
 // versioned bucket of its own.
-if (!hasMoto) console.warn('moto_server not installed: S3 version purge ran against the local stand-in only');
 
 const servers: { name: string; start: () => Promise<{ endpoint: string; stop(): Promise<void> }> }[] = [
   {
     name: 'the local S3 stand-in',
     start: async () => ({ endpoint: inject('endpoints').s3, stop: async () => {} }),
   },
-  ...(hasMoto ? [{ name: 'moto_server', start: startMoto }] : []),
+  { name: 'moto_server', start: requireMoto },
 ];
 
 for (const server of servers) {

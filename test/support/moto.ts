@@ -1,7 +1,7 @@
 /**
  * moto_server (Python moto, preinstalled on this machine image, not installable elsewhere) as an
- * independent second implementation for conformance tests. Tests check `hasMoto` and define their
- * moto cases only when it is there, printing why when it is not.
+ * independent second implementation for conformance tests. A conformance suite starts it with
+ * `requireMoto`, which fails (never skips) when it is missing: a suite must not vanish in CI.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -76,4 +76,13 @@ export const startMoto = async (): Promise<Running> => {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+};
+
+/** Starts moto_server, or fails the suite that needs it with the reason. */
+export const requireMoto = async (): Promise<Running> => {
+  if (!hasMoto)
+    throw new Error(
+      'moto_server is not on PATH: the conformance suites need it (pip install "moto[server]")',
+    );
+  return startMoto();
 };
