@@ -170,8 +170,10 @@ export const ADAPTERS = {
       completeMultipart: [s3('CompleteMultipartUpload', 'objects:caseFiles', 's3:PutObject')],
       abortMultipart: [s3('AbortMultipartUpload', 'objects:caseFiles', 's3:AbortMultipartUpload')],
       head: HEAD,
-      read: [s3('GetObject', 'objects:caseFiles', 's3:GetObject')],
-      presignGet: [s3('GetObject', 'objects:caseFiles', 's3:GetObject')],
+      // A GET naming a versionId (the version a check read) is authorised as s3:GetObjectVersion;
+      // one without, as s3:GetObject (files checked before versions were recorded).
+      read: [s3('GetObject', 'objects:caseFiles', 's3:GetObject', 's3:GetObjectVersion')],
+      presignGet: [s3('GetObject', 'objects:caseFiles', 's3:GetObject', 's3:GetObjectVersion')],
       deletePrefix: [
         s3('ListObjectsV2', 'bucket:caseFiles', 's3:ListBucket'),
         s3('DeleteObjects', 'objects:caseFiles', 's3:DeleteObject'),
@@ -182,17 +184,13 @@ export const ADAPTERS = {
     file: 'lambdas/adapters/s3-purger.ts',
     port: 'purger',
     methods: {
-      // Both list every version (or, unversioned, every object) under the prefix.
+      // Both list every version and delete marker under the prefix (the bucket is versioned).
       purgePrefix: [
         s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions'),
-        s3('ListObjects', 'bucket:caseFiles', 's3:ListBucket'),
         // Each version by id (DeleteObjectVersion); an unversioned object by key (DeleteObject).
         s3('DeleteObjects', 'objects:caseFiles', 's3:DeleteObject', 's3:DeleteObjectVersion'),
       ],
-      remaining: [
-        s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions'),
-        s3('ListObjects', 'bucket:caseFiles', 's3:ListBucket'),
-      ],
+      remaining: [s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions')],
     },
   },
   workflow: {

@@ -48,6 +48,7 @@ export interface TableGrant {
 
 export type ObjectAction =
   | 's3:GetObject'
+  | 's3:GetObjectVersion'
   | 's3:PutObject'
   | 's3:AbortMultipartUpload'
   | 's3:DeleteObject'
@@ -206,7 +207,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/accounts/{accountId}/terminate', roles: ['operator'] }],
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
-      buckets: { caseFiles: 'delete' },
+      // The purger alone: every version found by ListObjectVersions, deleted by version id.
+      buckets: {
+        caseFiles: {
+          objects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+          list: ['s3:ListBucketVersions'],
+        },
+      },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish' },
     },
@@ -290,7 +297,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: 'readWrite' },
       buckets: {
         caseFiles: {
-          objects: ['s3:GetObject'],
+          objects: ['s3:GetObject', 's3:GetObjectVersion'],
           list: ['s3:ListBucket'],
           keys: BUCKETS.caseFiles.objectKeys.inputs,
         },
@@ -328,7 +335,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: 'readWrite' },
       buckets: {
         caseFiles: {
-          objects: ['s3:GetObject'],
+          objects: ['s3:GetObject', 's3:GetObjectVersion'],
           list: ['s3:ListBucket'],
           keys: BUCKETS.caseFiles.objectKeys.outputs,
         },
@@ -394,7 +401,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'GET', path: '/assignments/{orderId}/inputs', roles: ['designer'] }],
     access: {
       tables: { orders: 'read', audit: 'append' },
-      buckets: { caseFiles: { objects: ['s3:GetObject'] } },
+      buckets: { caseFiles: { objects: ['s3:GetObject', 's3:GetObjectVersion'] } },
     },
   },
   {
@@ -439,7 +446,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'GET', path: '/orders/{orderId}/deliverables', roles: ['lab'] }],
     access: {
       tables: { orders: 'read', audit: 'append' },
-      buckets: { caseFiles: { objects: ['s3:GetObject'] } },
+      buckets: { caseFiles: { objects: ['s3:GetObject', 's3:GetObjectVersion'] } },
     },
   },
   {
