@@ -243,7 +243,9 @@ export const bindToResources = (
       // SSE-KMS as the caller: a PUT encrypts under a new data key, and a multipart upload (scans
       // are large) also decrypts it for each part; a GET (or HEAD) decrypts.
       const keyActions = [
-        ...(grant.objects.some((a) => a === 's3:GetObject' || a === 's3:PutObject') ? ['kms:Decrypt'] : []),
+        ...(grant.objects.some((a) => ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'].includes(a))
+          ? ['kms:Decrypt']
+          : []),
         ...(grant.objects.includes('s3:PutObject') ? ['kms:GenerateDataKey'] : []),
       ];
       if (keyActions.length > 0) {

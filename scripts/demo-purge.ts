@@ -77,7 +77,9 @@ export const runPurge = async (demo: Demo, orders: readonly DemoOrder[], first: 
     '/accounts/lab-bright/terminate',
   );
   say(
-    `   -> ${summary.certificate.certificateId}: ${summary.certificate.orderCertificates?.length ?? 0} orders purged, each with its own certificate, listed in one signed summary`,
+    `   -> ${summary.certificate.certificateId}: ${plural(summary.certificate.orderCertificates?.length ?? 0, 'order')} purged, each with its own certificate, listed in one signed summary`,
   );
   return n;
 };
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

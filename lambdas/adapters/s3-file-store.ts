@@ -1,7 +1,7 @@
 /**
  * Case files in S3. Upload URLs name one server-chosen key, sign the declared length, SHA-256
  * and SSE-KMS headers (so S3 refuses any other body, or an unencrypted one), and live at most
- * 15 minutes. Download URLs name one object and live as briefly.
+ * 15 minutes. Download URLs name one object version (the one a check read) and live as briefly.
  */
 import {
   AbortMultipartUploadCommand,
@@ -136,25 +136,37 @@ export class S3FileStore implements FileStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { sizeBytes: head.ContentLength ?? 0 };
+      return {
+        sizeBytes: head.ContentLength ?? 0,
+        ...(head.VersionId ? { versionId: head.VersionId } : {}),
+      };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
   }
 
-  async *read(key: string): AsyncIterable<Uint8Array> {
-    const { Body } = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async *read(key: string, versionId?: string): AsyncIterable<Uint8Array> {
+    const { Body } = await this.s3.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+    );
     if (!Body) return;
     yield* Body as AsyncIterable<Uint8Array>;
   }
 
-  presignGet(input: { key: string; expiresInSeconds: number; downloadName: string }): Promise<string> {
+  presignGet(input: {
+    key: string;
+    expiresInSeconds: number;
+    downloadName: string;
+    versionId?: string;
+  }): Promise<string> {
     return getSignedUrl(
       this.s3,
       new GetObjectCommand({
         Bucket: this.bucket,
         Key: input.key,
+        // Signed into the query: the URL serves this version only, whatever is written later.
+        ...(input.versionId ? { VersionId: input.versionId } : {}),
         ResponseContentDisposition: `attachment; filename="${input.downloadName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
       }),
       { expiresIn: input.expiresInSeconds, signingDate: this.clock.now() },

@@ -31,7 +31,7 @@ import {
 import { loadOwnedOrder, releaseGuards, URL_TTL_SECONDS } from './orders';
 import { screenFreeText } from './phi-screen';
 import type { Deps } from './ports';
-import { noteTimeline, queueSortKey, strandOrder, undoAndFail } from './recovery';
+import { hasTimelineEntry, noteTimeline, queueSortKey, strandOrder, undoAndFail } from './recovery';
 
 export { queueSortKey };
 
@@ -181,7 +181,14 @@ const withDecisionTimer = async (deps: DesignDeps, order: Order): Promise<Order>
 
 // ---------------------------------------------------------------- workflow tasks
 
-/** Workflow task (waitForTaskToken): the order waits for a design; the token stays with it. */
+/**
+ * Workflow task (waitForTaskToken): the order waits for a design; the token stays with it.
+ *
+ * Re-runnable: Step Functions (and the local stand-in after a restart) may run it again with a new
+ * token, also after a first run that made its write and died before returning. A run that finds
+ * the order where a first run left it (ASSIGNED after a failed QA, or a QUEUED order a designer
+ * has claimed since) only swaps in its token, so the hand-in completes the task that now waits.
+ */
 export const awaitDesign = async (
   deps: DesignDeps,
   input: { orderId: string; accountId: string; taskToken: string },
@@ -193,7 +200,7 @@ export const awaitDesign = async (
   if (order.status === 'QA') {
     // QA failed: back to the designer who made it, lease renewed.
     const lease = addMinutes(now, LEASE_MINUTES).toISOString();
-    await deps.orders.transition(
+    const moved = await deps.orders.transition(
       order.orderId,
       ['QA'],
       {
@@ -204,9 +211,11 @@ export const awaitDesign = async (
       },
       { indexes: { pending: { name: 'LEASE', at: lease } } },
     );
+    if (!moved) return rerunAwaitDesign(deps, input);
     await timeline(deps, order.orderId, 'QA_FAILED', 'qa', { version: order.designVersion ?? 0 });
     return { status: 'ASSIGNED' };
   }
+  if (order.status === 'ASSIGNED') return rerunAwaitDesign(deps, input);
   const revision = (order.revisionCount ?? 0) > 0 && Boolean(order.offerTo);
   const offer =
     revision && order.offerExpiresAt && order.offerTo
@@ -224,8 +233,29 @@ export const awaitDesign = async (
       },
     },
   );
-  if (!moved) throw Object.assign(new Error('order not queued'), { name: 'UnexpectedOrderStateError' });
+  // Claimed between the read and the write: the order is ASSIGNED, which a re-run handles.
+  if (!moved) return rerunAwaitDesign(deps, input);
   return { status: 'QUEUED' };
+};
+
+/**
+ * awaitDesign on an order a first run already moved (or a designer claimed since): the new
+ * token replaces the old one while the order is still ASSIGNED, and nothing else changes but a
+ * QA_FAILED entry the first run did not live to write.
+ */
+const rerunAwaitDesign = async (
+  deps: DesignDeps,
+  input: { orderId: string; accountId: string; taskToken: string },
+) => {
+  const moved = await deps.orders.transition(input.orderId, ['ASSIGNED'], {
+    designTaskToken: input.taskToken,
+  });
+  if (!moved) throw Object.assign(new Error('order not queued'), { name: 'UnexpectedOrderStateError' });
+  // qaProblems on an ASSIGNED order: the hand-in of designVersion failed QA and came back.
+  const version = moved.designVersion ?? 0;
+  if (moved.qaProblems?.length && !(await hasTimelineEntry(deps, moved.orderId, 'QA_FAILED', version)))
+    await timeline(deps, moved.orderId, 'QA_FAILED', 'qa', { version });
+  return { status: 'ASSIGNED' };
 };
 
 /** Workflow task: checks the hand-in the way ingest checks inputs. */
@@ -245,17 +275,32 @@ export const qaDesign = async (deps: DesignDeps, input: { orderId: string; accou
       problems.push(`${file.fileId}: never uploaded.`);
       continue;
     }
+    // The version read is the version recorded, and the lab's deliverable URL names it.
+    const pinned = head.versionId ? { versionId: head.versionId } : {};
     if (file.format === 'pdf') {
       let first = Buffer.alloc(0);
-      for await (const chunk of deps.files.read(file.key)) {
+      for await (const chunk of deps.files.read(file.key, head.versionId)) {
         first = Buffer.concat([first, Buffer.from(chunk)]);
         if (first.length >= 5) break;
       }
-      if (!first.subarray(0, 5).equals(Buffer.from('%PDF-')))
-        problems.push(`${file.fileId}: the design report is not a PDF.`);
+      const problem = first.subarray(0, 5).equals(Buffer.from('%PDF-'))
+        ? undefined
+        : 'the design report is not a PDF.';
+      if (problem) problems.push(`${file.fileId}: ${problem}`);
+      await deps.orders.updateFile(order.orderId, file.fileId, {
+        check: {
+          ok: !problem,
+          checkedAt: deps.clock.now().toISOString(),
+          ...pinned,
+          ...(problem ? { problem } : {}),
+        },
+      });
       continue;
     }
-    const inspection = await inspectFile(file.format as FileFormat, deps.files.read(file.key));
+    const inspection = await inspectFile(
+      file.format as FileFormat,
+      deps.files.read(file.key, head.versionId),
+    );
     const problem =
       inspection.sha256 !== file.sha256
         ? 'the content does not match its declared SHA-256; upload it again.'
@@ -265,18 +310,22 @@ export const qaDesign = async (deps: DesignDeps, input: { orderId: string; accou
       check: {
         ok: !problem,
         checkedAt: deps.clock.now().toISOString(),
+        ...pinned,
         ...(problem ? { problem } : {}),
         ...(inspection.mesh ? { mesh: inspection.mesh } : {}),
       },
     });
   }
+  // A hand-in starts QA without qaProblems (submit removes them): set, they mean a run before this
+  // one (cut off, then re-run) already told the designer. Told before the write, so a kill in
+  // between repeats the notice rather than loses it.
+  if (problems.length && order.assignee && order.qaProblems === undefined) {
+    await deps.notifier.notify('design.qa-failed', { orderId: order.orderId, designerId: order.assignee });
+  }
   await deps.orders.transition(order.orderId, ['QA'], {
     qaProblems: problems,
     updatedAt: deps.clock.now().toISOString(),
   });
-  if (problems.length && order.assignee) {
-    await deps.notifier.notify('design.qa-failed', { orderId: order.orderId, designerId: order.assignee });
-  }
   return { passed: problems.length === 0 };
 };
 
@@ -292,10 +341,7 @@ export const deliverAndAwaitDecision = async (
   const order = await deps.orders.get(input.orderId);
   if (!order || order.accountId !== input.accountId)
     throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
-  if (order.status === 'DELIVERED') {
-    await deps.orders.transition(order.orderId, ['DELIVERED'], { decisionTaskToken: input.taskToken });
-    return { status: 'DELIVERED' };
-  }
+  if (order.status === 'DELIVERED') return rerunDelivery(deps, order, input.taskToken);
   const policy = await deps.policies.policyFor(order.accountId);
   const now = deps.clock.now();
   const autoAcceptAt = addDays(now, policy.autoAcceptDays).toISOString();
@@ -316,14 +362,39 @@ export const deliverAndAwaitDecision = async (
       indexes: { assignee: null, due: null, pending: { name: 'DECISION', at: autoAcceptAt } },
     },
   );
-  if (!moved) throw Object.assign(new Error('order not in QA'), { name: 'UnexpectedOrderStateError' });
-  if (order.assignee) await deps.designers.releaseSlot(order.assignee);
-  await timeline(deps, order.orderId, 'DELIVERED', 'qa', { version });
-  await deps.notifier.notify('order.delivered', {
-    orderId: order.orderId,
-    accountId: order.accountId,
-    version: String(version),
-  });
+  if (!moved) {
+    const current = await deps.orders.get(order.orderId);
+    if (current?.status === 'DELIVERED') return rerunDelivery(deps, current, input.taskToken);
+    throw Object.assign(new Error('order not in QA'), { name: 'UnexpectedOrderStateError' });
+  }
+  await deliveryFollowUp(deps, order.orderId, order.accountId, order.assignee, version);
+  return { status: 'DELIVERED' };
+};
+
+/** After the DELIVERED write: the slot back, the lab told, then the timeline entry (the marker). */
+const deliveryFollowUp = async (
+  deps: DesignDeps,
+  orderId: string,
+  accountId: string,
+  designer: string | undefined,
+  version: number,
+) => {
+  if (designer) await deps.designers.releaseSlot(designer);
+  await deps.notifier.notify('order.delivered', { orderId, accountId, version: String(version) });
+  await timeline(deps, orderId, 'DELIVERED', 'qa', { version });
+};
+
+/**
+ * A re-run (new token) of the delivery on an order already DELIVERED: the token is replaced, and
+ * the follow-up a first run cut off before its timeline entry is done now (the designer who handed
+ * the version in is `lastDesigner`). An operator's resume of a delivered order lands here too.
+ */
+const rerunDelivery = async (deps: DesignDeps, order: Order, taskToken: string) => {
+  const moved = await deps.orders.transition(order.orderId, ['DELIVERED'], { decisionTaskToken: taskToken });
+  if (!moved) throw Object.assign(new Error('order not delivered'), { name: 'UnexpectedOrderStateError' });
+  const version = moved.deliveredVersion ?? 1;
+  if (!(await hasTimelineEntry(deps, moved.orderId, 'DELIVERED', version)))
+    await deliveryFollowUp(deps, moved.orderId, moved.accountId, moved.lastDesigner, version);
   return { status: 'DELIVERED' };
 };
 
@@ -331,7 +402,15 @@ export const deliverAndAwaitDecision = async (
 export const archiveOrder = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
   const order = await deps.orders.get(input.orderId);
   if (!order) throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
-  if (order.status === 'ARCHIVED') return { status: 'ARCHIVED' };
+  if (order.status === 'ARCHIVED') {
+    // A re-run after a kill: the guards and the entry a first run did not live to write.
+    if (!(await hasTimelineEntry(deps, order.orderId, 'ARCHIVED'))) {
+      const policy = await deps.policies.policyFor(order.accountId);
+      await releaseGuards(deps, order);
+      await timeline(deps, order.orderId, 'ARCHIVED', 'workflow', { retentionDays: policy.retentionDays });
+    }
+    return { status: 'ARCHIVED' };
+  }
   const policy = await deps.policies.policyFor(order.accountId);
   const now = deps.clock.now();
   const purgeAfter = addDays(now, policy.retentionDays).toISOString();
@@ -515,10 +594,12 @@ const presignedGets = async (
       sizeBytes: file.sizeBytes,
       sha256: file.sha256,
       ...(file.version ? { version: file.version } : {}),
+      // The version ingest or QA checked: what was verified is what is handed out.
       url: await deps.files.presignGet({
         key: file.key,
         expiresInSeconds: URL_TTL_SECONDS,
         downloadName: `${file.fileId}.${file.format}`,
+        ...(file.check?.versionId ? { versionId: file.check.versionId } : {}),
       }),
     });
   }

@@ -6,7 +6,7 @@
  */
 import { TransientError } from '../shared/errors';
 import { inspectFile } from './mesh';
-import type { FileCheck, FileFormat, OrderStatus } from './order';
+import type { FileCheck, FileFormat, Order, OrderStatus } from './order';
 import { releaseGuards } from './orders';
 import type { Deps } from './ports';
 import { closedOrderPurge } from './retention';
@@ -25,7 +25,7 @@ export const ingestOrder = async (
     // Ids only: the workflow was started for an order that does not exist. Nothing to retry.
     throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
   }
-  if (order.status !== 'SUBMITTED') return { status: order.status, rejectedFiles: 0 };
+  if (order.status !== 'SUBMITTED') return rerunIngest(deps, order);
 
   const files = (await deps.orders.files(order.orderId)).filter((f) => f.role === 'input');
   let rejected = 0;
@@ -43,18 +43,25 @@ export const ingestOrder = async (
           problem: `The stored file has ${head.sizeBytes} bytes but ${file.sizeBytes} were declared: the upload is incomplete or a different file. Upload it again.`,
         };
       } else {
-        const inspection = await inspectFile(file.format as FileFormat, deps.files.read(file.key));
+        // The version HEAD found is the one read, checked and recorded: the designer's download
+        // names it, so a write after this check cannot change what the designer receives.
+        const pinned = head.versionId ? { versionId: head.versionId } : {};
+        const inspection = await inspectFile(
+          file.format as FileFormat,
+          deps.files.read(file.key, head.versionId),
+        );
         if (inspection.sha256 !== file.sha256) {
           check = {
             ok: false,
             checkedAt,
+            ...pinned,
             problem:
               'The file content does not match the SHA-256 declared for it: it changed or was damaged in transit. Upload it again.',
           };
         } else if (inspection.problem) {
-          check = { ok: false, checkedAt, problem: inspection.problem };
+          check = { ok: false, checkedAt, ...pinned, problem: inspection.problem };
         } else {
-          check = { ok: true, checkedAt, ...(inspection.mesh ? { mesh: inspection.mesh } : {}) };
+          check = { ok: true, checkedAt, ...pinned, ...(inspection.mesh ? { mesh: inspection.mesh } : {}) };
         }
       }
     } catch (cause) {
@@ -91,18 +98,47 @@ export const ingestOrder = async (
     const current = await deps.orders.get(order.orderId);
     return { status: current?.status ?? order.status, rejectedFiles: rejected };
   }
-  await deps.orders.addTimeline({
-    orderId: order.orderId,
-    at: now,
-    type: status,
-    by: 'ingest',
-    detail: { files: files.length, rejectedFiles: rejected },
-  });
-  if (status === 'REJECTED') {
+  await ingestFollowUp(deps, moved, files.length, rejected, now);
+  return { status, rejectedFiles: rejected };
+};
+
+/**
+ * After the QUEUED or REJECTED write: a rejected order's guards go and the lab hears, then the
+ * timeline entry, last, so a re-run can tell from it whether this work is done.
+ */
+const ingestFollowUp = async (
+  deps: Pick<Deps, 'orders' | 'notifier'>,
+  order: Order,
+  files: number,
+  rejectedFiles: number,
+  at: string,
+) => {
+  if (order.status === 'REJECTED') {
     await releaseGuards(deps, order);
     await deps.notifier.notify('order.rejected', { orderId: order.orderId, accountId: order.accountId });
   }
-  return { status, rejectedFiles: rejected };
+  await deps.orders.addTimeline({
+    orderId: order.orderId,
+    at,
+    type: order.status,
+    by: 'ingest',
+    detail: { files, rejectedFiles },
+  });
+};
+
+/**
+ * Ingest on an order that already left SUBMITTED (a re-run after a kill, or a retry): it reports
+ * the outcome recorded, and finishes the follow-up a first run cut off before its timeline entry.
+ */
+const rerunIngest = async (deps: Pick<Deps, 'orders' | 'notifier'>, order: Order) => {
+  const files = (await deps.orders.files(order.orderId)).filter((f) => f.role === 'input');
+  const rejectedFiles = files.filter((f) => f.check && !f.check.ok).length;
+  if (
+    (order.status === 'QUEUED' || order.status === 'REJECTED') &&
+    !(await deps.orders.timeline(order.orderId)).some((e) => e.type === order.status && e.by === 'ingest')
+  )
+    await ingestFollowUp(deps, order, files.length, rejectedFiles, order.updatedAt);
+  return { status: order.status, rejectedFiles };
 };
 
 // Setting an order aside (workflow failures, stalled intakes) lives with the rest of recovery.

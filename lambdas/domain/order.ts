@@ -144,6 +144,11 @@ export type FileFormat = 'stl' | 'ply' | 'obj';
 export interface FileCheck {
   readonly ok: boolean;
   readonly checkedAt: string;
+  /**
+   * The S3 object version this check read. Downloads (a designer's inputs, a lab's deliverables)
+   * are presigned for this version, so they hand out the bytes that were checked.
+   */
+  readonly versionId?: string;
   /** Set when !ok: a sentence a lab technician can act on. */
   readonly problem?: string;
   readonly mesh?: {

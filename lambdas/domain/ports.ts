@@ -96,6 +96,12 @@ export interface PhiCipher {
 
 export interface ObjectInfo {
   readonly sizeBytes: number;
+  /**
+   * The version HEAD found (the bucket is versioned). A check reads exactly this version and
+   * records it, and every later download names it, so no write after the check changes what is
+   * handed out. Absent where the store keeps no versions.
+   */
+  readonly versionId?: string;
 }
 
 export interface FileStore {
@@ -119,8 +125,15 @@ export interface FileStore {
   }): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   head(key: string): Promise<ObjectInfo | undefined>;
-  read(key: string): AsyncIterable<Uint8Array>;
-  presignGet(input: { key: string; expiresInSeconds: number; downloadName: string }): Promise<string>;
+  /** The object's bytes: of `versionId` when given, else of its current version. */
+  read(key: string, versionId?: string): AsyncIterable<Uint8Array>;
+  /** A GET URL for the object; with `versionId`, signed for that version only. */
+  presignGet(input: {
+    key: string;
+    expiresInSeconds: number;
+    downloadName: string;
+    versionId?: string;
+  }): Promise<string>;
   deletePrefix(prefix: string): Promise<number>;
 }
 

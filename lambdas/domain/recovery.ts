@@ -164,6 +164,21 @@ export const noteTimeline = async (
   }
 };
 
+/**
+ * Whether the timeline holds an entry of this type (of this design version, when given). A
+ * workflow task's follow-up work (slot, notification) comes before its timeline entry, so a
+ * task re-run after a kill tells from the entry whether that work is still to do.
+ */
+export const hasTimelineEntry = async (
+  deps: Pick<Deps, 'orders'>,
+  orderId: string,
+  type: string,
+  version?: number,
+) =>
+  (await deps.orders.timeline(orderId)).some(
+    (e) => e.type === type && (version === undefined || e.detail?.version === version),
+  );
+
 /** The status a resume puts a STUCK order back in: work in progress goes back to the queue. */
 export const resumePointFor = (status: OrderStatus): OrderStatus =>
   status === 'ASSIGNED' || status === 'QA' ? 'QUEUED' : status;

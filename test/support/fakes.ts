@@ -207,7 +207,22 @@ export class FakeCipher implements PhiCipher {
 }
 
 export class MemoryFiles implements FileStore {
+  /** Current version of each key; a test may set or replace one directly (a new version). */
   readonly objects = new Map<string, Buffer>();
+  /** Every version seen of each key, oldest first, as a versioned bucket keeps them. */
+  readonly versions = new Map<string, { versionId: string; body: Buffer }[]>();
+  private versionCount = 0;
+  /** The version id of the key's current body, recording it as a new version when it changed. */
+  private currentVersion(key: string) {
+    const body = this.objects.get(key);
+    if (!body) return undefined;
+    const history = this.versions.get(key) ?? [];
+    const latest = history[history.length - 1];
+    if (latest?.body === body) return latest.versionId;
+    const versionId = `v${++this.versionCount}`;
+    this.versions.set(key, [...history, { versionId, body }]);
+    return versionId;
+  }
   async presignPut(input: { key: string; expiresInSeconds: number }) {
     return {
       url: `memory://${input.key}`,
@@ -225,14 +240,18 @@ export class MemoryFiles implements FileStore {
   async abortMultipart() {}
   async head(key: string) {
     const body = this.objects.get(key);
-    return body ? { sizeBytes: body.length } : undefined;
+    const versionId = this.currentVersion(key);
+    return body && versionId ? { sizeBytes: body.length, versionId } : undefined;
   }
-  async *read(key: string) {
-    const body = this.objects.get(key);
+  async *read(key: string, versionId?: string) {
+    this.currentVersion(key);
+    const body = versionId
+      ? this.versions.get(key)?.find((v) => v.versionId === versionId)?.body
+      : this.objects.get(key);
     if (body) yield new Uint8Array(body);
   }
-  async presignGet(input: { key: string }) {
-    return `memory://${input.key}?get`;
+  async presignGet(input: { key: string; versionId?: string }) {
+    return `memory://${input.key}?get${input.versionId ? `&versionId=${input.versionId}` : ''}`;
   }
   async deletePrefix(prefix: string) {
     let n = 0;
