@@ -33,6 +33,7 @@ import { SEED_USERS, seedAccountPolicies, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 import { writeFileAtomic } from './sfn/store';
+import { DEFAULT_VALIDATION_CACHE_DIR } from './sfn/validation-cache';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -47,6 +48,8 @@ export interface LocalStackOptions {
   readonly retryIntervalOverrides?: Record<string, number | number[]>;
   /** Start the real-time scheduler ticks (off in tests, which run jobs explicitly). */
   readonly scheduler?: boolean;
+  /** Where ASL definitions that passed validation are remembered (default: node_modules/.cache/caseline). */
+  readonly validationCacheDir?: string;
 }
 
 export interface LocalStack {
@@ -157,6 +160,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     invokeFunction: (name, payload) => functions.invoke(name, payload),
     clock: adjustableClock,
     ...(dir ? { dataDir: join(dir, 'stepfunctions') } : {}),
+    validationCacheDir: opts.validationCacheDir ?? DEFAULT_VALIDATION_CACHE_DIR,
     ...(opts.retryIntervalOverrides ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}),
   });
 

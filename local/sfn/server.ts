@@ -24,11 +24,8 @@
  */
 import './promise-polyfill';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import {
   ExecutionAbortedError,
@@ -45,6 +42,7 @@ import {
   type TaskSpec,
 } from './definition';
 import { SfnStore } from './store';
+import { ValidationCache } from './validation-cache';
 
 export type InvokeFunction = (functionName: string, payload: unknown) => Promise<unknown>;
 
@@ -66,6 +64,11 @@ export interface SfnServerOptions {
   waitTimeOverrides?: Record<string, number>;
   /** Where executions are kept across restarts; omit to keep them in memory only. */
   dataDir?: string;
+  /**
+   * Where definitions that passed validation are remembered (see ./validation-cache), so a later start with the
+   * same definition skips the validator's schema compilation; omit to validate on every start.
+   */
+  validationCacheDir?: string;
   /** The stack's clock: history and execution dates, TimeoutSeconds, HeartbeatSeconds, retry waits. */
   clock?: { now(): Date };
   onExecutionEnd?: (e: {
@@ -118,14 +121,6 @@ const TOKEN_RE = /^AQC[A-Za-z0-9_-]{128}$/;
 /** setTimeout's ceiling; longer deadlines are re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
 const RECORD_VERSION = 1;
-/** The interpreter and version whose validation a data dir remembers. */
-const VALIDATOR = (() => {
-  const entry = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
-    version?: string;
-  };
-  return `aws-local-stepfunctions@${pkg.version ?? 'unknown'}`;
-})();
 
 class ApiError extends Error {
   constructor(
@@ -289,6 +284,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   const clock = opts.clock ?? { now: () => new Date() };
   const nowMs = () => clock.now().getTime();
   const store = opts.dataDir ? new SfnStore(opts.dataDir) : undefined;
+  const validated = opts.validationCacheDir ? new ValidationCache(opts.validationCacheDir) : undefined;
 
   const prepare = (name: string, definitionText: string, hash?: string): Runtime => {
     const prepared = prepareDefinition(name, JSON.parse(definitionText) as object, tokenPlaceholder);
@@ -307,13 +303,12 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     const arn = machineArn(name);
     if (machines.has(arn)) throw new Error(`duplicate state machine name: ${name}`);
     const definitionText = JSON.stringify(definition);
-    // Validates the definition as written (asl-validator), so errors name the caller's states and fields; a
-    // definition this validator passed before (recorded in the data dir) is not validated again.
-    const validationKey = `${VALIDATOR}\n${definitionText}`;
-    if (!store?.isValidated(validationKey)) {
+    // Validates the definition as written (asl-validator), so errors name the caller's states and fields; this
+    // exact text, passed by this validator before (recorded in the cache), is not validated again.
+    if (!validated?.has(definitionText)) {
       // On a copy: the validator writes QueryLanguage into every state it checks.
       new StateMachine(structuredClone(definition) as StateMachineDefinition);
-      store?.markValidated(validationKey);
+      validated?.add(definitionText);
     }
     machines.set(arn, {
       name,
