@@ -7,9 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDocumentClient } from '../lambdas/shared/clients';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { adjustableClock } from '../lambdas/shared/clock';
-import { readConfig } from '../lambdas/shared/config';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -89,6 +89,14 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs: number }).offsetMs
       : 0,
   );
+  // The IdP's RSA key pair is generated (or read) off the main thread while the stand-ins start. Handled here so
+  // an early failure elsewhere leaves no unhandled rejection; awaited (and rethrown) below.
+  const idpStarting = createIdp({
+    issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
+    clock: adjustableClock,
+    ...(dir ? { keyFile: join(dir, 'idp-key.json') } : {}),
+  });
+  idpStarting.catch(() => undefined);
 
   const startKms = async () => {
     const kms = await startKmsServer({
@@ -195,19 +203,23 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   // Handlers are imported lazily, after this: their config reads these at cold start.
   Object.assign(process.env, env);
 
-  // The designer registry starts with the seeded designers (idempotent across restarts).
-  const seedClient = makeDocumentClient(readConfig(process.env));
+  // The designer registry starts with the seeded designers (idempotent across restarts). A client of its own,
+  // with the handlers' marshalling: the SDK clients the handlers use are loaded with the first handler.
+  const seedClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: dynamo.endpoint,
+      credentials: { ...S3_CREDENTIALS },
+    }),
+    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
+  );
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
   await seedAccountPolicies(seedClient, localTableName('orders'));
   seedClient.destroy();
   // Workflows a previous run left waiting (or mid-Task) carry on, now that their handlers can load.
   sfn.resume();
 
-  const idp = await createIdp({
-    issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
-    clock: adjustableClock,
-    ...(dir ? { keyFile: join(dir, 'idp-key.json') } : {}),
-  });
+  const idp = await idpStarting;
   const scheduler = new Scheduler(functions, adjustableClock);
   if (opts.scheduler) scheduler.start();
 
