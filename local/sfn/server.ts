@@ -27,14 +27,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import {
-  ExecutionAbortedError,
-  ExecutionError,
-  ExecutionTimeoutError,
-  type RunOptions,
-  StateMachine,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import type { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   HEARTBEAT_TIMEOUT_ERROR,
   type PreparedDefinition,
@@ -94,6 +87,25 @@ export interface SfnServer {
   /** Resolves when no execution is running. */
   idle(): Promise<void>;
 }
+
+/**
+ * The interpreter, loaded when first needed (a start with every definition in the validation cache does not need
+ * it until the first API request or a resumed execution): it is the heaviest import of the local stack. Every
+ * request waits for it, and a failure to load it fails the process loudly (see `handle`).
+ */
+type Library = typeof import('aws-local-stepfunctions');
+let library: Library | undefined;
+let loadingLibrary: Promise<Library> | undefined;
+const loadLibrary = (): Promise<Library> =>
+  (loadingLibrary ??= import('aws-local-stepfunctions').then((lib) => {
+    library = lib;
+    return lib;
+  }));
+/** The loaded interpreter; only called on paths that run after loadLibrary() resolved. */
+const lib = (): Library => {
+  if (!library) throw new Error('local Step Functions: the interpreter is used before it was loaded');
+  return library;
+};
 
 type Overrides = NonNullable<RunOptions['overrides']>;
 type LocalHandler = NonNullable<Overrides['taskResourceLocalHandlers']>[string];
@@ -189,7 +201,8 @@ interface Position {
 interface Runtime {
   hash?: string;
   prepared: PreparedDefinition;
-  runnable: StateMachine;
+  /** Made on first use (the interpreter is loaded by then). */
+  readonly runnable: StateMachine;
 }
 
 interface Machine {
@@ -288,12 +301,16 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
 
   const prepare = (name: string, definitionText: string, hash?: string): Runtime => {
     const prepared = prepareDefinition(name, JSON.parse(definitionText) as object, tokenPlaceholder);
+    let runnable: StateMachine | undefined;
     return {
       ...(hash !== undefined && { hash }),
       prepared,
-      runnable: new StateMachine(prepared.runnable as unknown as StateMachineDefinition, {
-        validationOptions: { noValidate: true },
-      }),
+      get runnable() {
+        runnable ??= new (lib().StateMachine)(prepared.runnable as unknown as StateMachineDefinition, {
+          validationOptions: { noValidate: true },
+        });
+        return runnable;
+      },
     };
   };
 
@@ -306,6 +323,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     // Validates the definition as written (asl-validator), so errors name the caller's states and fields; this
     // exact text, passed by this validator before (recorded in the cache), is not validated again.
     if (!validated?.has(definitionText)) {
+      const { StateMachine } = await loadLibrary();
       // On a copy: the validator writes QueryLanguage into every state it checks.
       new StateMachine(structuredClone(definition) as StateMachineDefinition);
       validated?.add(definitionText);
@@ -837,6 +855,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   };
 
   const onRunFailed = (execution: Execution, err: unknown): Promise<void> => {
+    const { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } = lib();
     if (err instanceof ExecutionAbortedError) return finish(execution, 'ABORTED');
     if (err instanceof ExecutionTimeoutError) {
       return finish(execution, 'TIMED_OUT', {
@@ -878,7 +897,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
         Next: from.state,
       };
       definition.StartAt = resumeStateName;
-      machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      machine = new (lib().StateMachine)(definition as unknown as StateMachineDefinition, {
         validationOptions: { noValidate: true },
       });
       execution.skipEntered = from.state;
@@ -1022,6 +1041,9 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       }
     }
   }
+
+  // Executions to carry on run as soon as resume() is called: the interpreter must be loaded by then.
+  if (toResume.length > 0) await loadLibrary();
 
   const resume = (): void => {
     for (const execution of toResume.splice(0)) {
@@ -1271,6 +1293,9 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    // Outside the try: an interpreter that cannot be loaded is an unhandled rejection that stops the process with
+    // the module's error, not a quiet 500.
+    await loadLibrary();
     try {
       const raw = await readBody(req);
       if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
