@@ -58,6 +58,7 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   readonly outbox: Outbox;
   readonly scheduler: Scheduler;
+  /** From this call until ready; `npm start` prints the time from process start, imports included. */
   readonly startupMs: number;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
