@@ -7,9 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDocumentClient } from '../lambdas/shared/clients';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { adjustableClock } from '../lambdas/shared/clock';
-import { readConfig } from '../lambdas/shared/config';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -33,6 +33,7 @@ import { SEED_USERS, seedAccountPolicies, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 import { writeFileAtomic } from './sfn/store';
+import { DEFAULT_VALIDATION_CACHE_DIR } from './sfn/validation-cache';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -47,6 +48,8 @@ export interface LocalStackOptions {
   readonly retryIntervalOverrides?: Record<string, number | number[]>;
   /** Start the real-time scheduler ticks (off in tests, which run jobs explicitly). */
   readonly scheduler?: boolean;
+  /** Where ASL definitions that passed validation are remembered (default: node_modules/.cache/caseline). */
+  readonly validationCacheDir?: string;
 }
 
 export interface LocalStack {
@@ -55,6 +58,7 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   readonly outbox: Outbox;
   readonly scheduler: Scheduler;
+  /** From this call until ready; `npm start` prints the time from process start, imports included. */
   readonly startupMs: number;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
@@ -86,6 +90,14 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs: number }).offsetMs
       : 0,
   );
+  // The IdP's RSA key pair is generated (or read) off the main thread while the stand-ins start. Handled here so
+  // an early failure elsewhere leaves no unhandled rejection; awaited (and rethrown) below.
+  const idpStarting = createIdp({
+    issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
+    clock: adjustableClock,
+    ...(dir ? { keyFile: join(dir, 'idp-key.json') } : {}),
+  });
+  idpStarting.catch(() => undefined);
 
   const startKms = async () => {
     const kms = await startKmsServer({
@@ -157,6 +169,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     invokeFunction: (name, payload) => functions.invoke(name, payload),
     clock: adjustableClock,
     ...(dir ? { dataDir: join(dir, 'stepfunctions') } : {}),
+    validationCacheDir: opts.validationCacheDir ?? DEFAULT_VALIDATION_CACHE_DIR,
     ...(opts.retryIntervalOverrides ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}),
   });
 
@@ -191,19 +204,23 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   // Handlers are imported lazily, after this: their config reads these at cold start.
   Object.assign(process.env, env);
 
-  // The designer registry starts with the seeded designers (idempotent across restarts).
-  const seedClient = makeDocumentClient(readConfig(process.env));
+  // The designer registry starts with the seeded designers (idempotent across restarts). A client of its own,
+  // with the handlers' marshalling: the SDK clients the handlers use are loaded with the first handler.
+  const seedClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: dynamo.endpoint,
+      credentials: { ...S3_CREDENTIALS },
+    }),
+    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
+  );
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
   await seedAccountPolicies(seedClient, localTableName('orders'));
   seedClient.destroy();
   // Workflows a previous run left waiting (or mid-Task) carry on, now that their handlers can load.
   sfn.resume();
 
-  const idp = await createIdp({
-    issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
-    clock: adjustableClock,
-    ...(dir ? { keyFile: join(dir, 'idp-key.json') } : {}),
-  });
+  const idp = await idpStarting;
   const scheduler = new Scheduler(functions, adjustableClock);
   if (opts.scheduler) scheduler.start();
 

@@ -24,20 +24,10 @@
  */
 import './promise-polyfill';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import {
-  ExecutionAbortedError,
-  ExecutionError,
-  ExecutionTimeoutError,
-  type RunOptions,
-  StateMachine,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import type { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   HEARTBEAT_TIMEOUT_ERROR,
   type PreparedDefinition,
@@ -45,6 +35,7 @@ import {
   type TaskSpec,
 } from './definition';
 import { SfnStore } from './store';
+import { ValidationCache } from './validation-cache';
 
 export type InvokeFunction = (functionName: string, payload: unknown) => Promise<unknown>;
 
@@ -66,6 +57,11 @@ export interface SfnServerOptions {
   waitTimeOverrides?: Record<string, number>;
   /** Where executions are kept across restarts; omit to keep them in memory only. */
   dataDir?: string;
+  /**
+   * Where definitions that passed validation are remembered (see ./validation-cache), so a later start with the
+   * same definition skips the validator's schema compilation; omit to validate on every start.
+   */
+  validationCacheDir?: string;
   /** The stack's clock: history and execution dates, TimeoutSeconds, HeartbeatSeconds, retry waits. */
   clock?: { now(): Date };
   onExecutionEnd?: (e: {
@@ -91,6 +87,25 @@ export interface SfnServer {
   /** Resolves when no execution is running. */
   idle(): Promise<void>;
 }
+
+/**
+ * The interpreter, loaded when first needed (a start with every definition in the validation cache does not need
+ * it until the first API request or a resumed execution): it is the heaviest import of the local stack. Every
+ * request waits for it, and a failure to load it fails the process loudly (see `handle`).
+ */
+type Library = typeof import('aws-local-stepfunctions');
+let library: Library | undefined;
+let loadingLibrary: Promise<Library> | undefined;
+const loadLibrary = (): Promise<Library> =>
+  (loadingLibrary ??= import('aws-local-stepfunctions').then((lib) => {
+    library = lib;
+    return lib;
+  }));
+/** The loaded interpreter; only called on paths that run after loadLibrary() resolved. */
+const lib = (): Library => {
+  if (!library) throw new Error('local Step Functions: the interpreter is used before it was loaded');
+  return library;
+};
 
 type Overrides = NonNullable<RunOptions['overrides']>;
 type LocalHandler = NonNullable<Overrides['taskResourceLocalHandlers']>[string];
@@ -118,14 +133,6 @@ const TOKEN_RE = /^AQC[A-Za-z0-9_-]{128}$/;
 /** setTimeout's ceiling; longer deadlines are re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
 const RECORD_VERSION = 1;
-/** The interpreter and version whose validation a data dir remembers. */
-const VALIDATOR = (() => {
-  const entry = createRequire(import.meta.url).resolve('aws-local-stepfunctions');
-  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as {
-    version?: string;
-  };
-  return `aws-local-stepfunctions@${pkg.version ?? 'unknown'}`;
-})();
 
 class ApiError extends Error {
   constructor(
@@ -194,7 +201,8 @@ interface Position {
 interface Runtime {
   hash?: string;
   prepared: PreparedDefinition;
-  runnable: StateMachine;
+  /** Made on first use (the interpreter is loaded by then). */
+  readonly runnable: StateMachine;
 }
 
 interface Machine {
@@ -289,15 +297,20 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   const clock = opts.clock ?? { now: () => new Date() };
   const nowMs = () => clock.now().getTime();
   const store = opts.dataDir ? new SfnStore(opts.dataDir) : undefined;
+  const validated = opts.validationCacheDir ? new ValidationCache(opts.validationCacheDir) : undefined;
 
   const prepare = (name: string, definitionText: string, hash?: string): Runtime => {
     const prepared = prepareDefinition(name, JSON.parse(definitionText) as object, tokenPlaceholder);
+    let runnable: StateMachine | undefined;
     return {
       ...(hash !== undefined && { hash }),
       prepared,
-      runnable: new StateMachine(prepared.runnable as unknown as StateMachineDefinition, {
-        validationOptions: { noValidate: true },
-      }),
+      get runnable() {
+        runnable ??= new (lib().StateMachine)(prepared.runnable as unknown as StateMachineDefinition, {
+          validationOptions: { noValidate: true },
+        });
+        return runnable;
+      },
     };
   };
 
@@ -307,13 +320,13 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
     const arn = machineArn(name);
     if (machines.has(arn)) throw new Error(`duplicate state machine name: ${name}`);
     const definitionText = JSON.stringify(definition);
-    // Validates the definition as written (asl-validator), so errors name the caller's states and fields; a
-    // definition this validator passed before (recorded in the data dir) is not validated again.
-    const validationKey = `${VALIDATOR}\n${definitionText}`;
-    if (!store?.isValidated(validationKey)) {
+    // Validates the definition as written (asl-validator), so errors name the caller's states and fields; this
+    // exact text, passed by this validator before (recorded in the cache), is not validated again.
+    if (!validated?.has(definitionText)) {
+      const { StateMachine } = await loadLibrary();
       // On a copy: the validator writes QueryLanguage into every state it checks.
       new StateMachine(structuredClone(definition) as StateMachineDefinition);
-      store?.markValidated(validationKey);
+      validated?.add(definitionText);
     }
     machines.set(arn, {
       name,
@@ -842,6 +855,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
   };
 
   const onRunFailed = (execution: Execution, err: unknown): Promise<void> => {
+    const { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } = lib();
     if (err instanceof ExecutionAbortedError) return finish(execution, 'ABORTED');
     if (err instanceof ExecutionTimeoutError) {
       return finish(execution, 'TIMED_OUT', {
@@ -883,7 +897,7 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
         Next: from.state,
       };
       definition.StartAt = resumeStateName;
-      machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      machine = new (lib().StateMachine)(definition as unknown as StateMachineDefinition, {
         validationOptions: { noValidate: true },
       });
       execution.skipEntered = from.state;
@@ -1027,6 +1041,9 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
       }
     }
   }
+
+  // Executions to carry on run as soon as resume() is called: the interpreter must be loaded by then.
+  if (toResume.length > 0) await loadLibrary();
 
   const resume = (): void => {
     for (const execution of toResume.splice(0)) {
@@ -1276,6 +1293,9 @@ export async function startSfnServer(opts: SfnServerOptions): Promise<SfnServer>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    // Outside the try: an interpreter that cannot be loaded is an unhandled rejection that stops the process with
+    // the module's error, not a quiet 500.
+    await loadLibrary();
     try {
       const raw = await readBody(req);
       if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {

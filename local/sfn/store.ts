@@ -66,18 +66,6 @@ export class SfnStore {
     mkdirSync(this.definitionsDir, { recursive: true });
   }
 
-  /**
-   * Whether this definition already passed validation by this validator (`key` names both): validating takes
-   * the library most of a second per state machine, the largest part of the stack's start.
-   */
-  isValidated(key: string): boolean {
-    return existsSync(join(this.definitionsDir, `validated-${sha256Hex(key)}`));
-  }
-
-  markValidated(key: string): void {
-    writeFileAtomic(join(this.definitionsDir, `validated-${sha256Hex(key)}`), '', false);
-  }
-
   /** Stores a definition by its hash (once); returns the hash. */
   saveDefinition(text: string): string {
     const hash = sha256Hex(text);

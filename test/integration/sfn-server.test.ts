@@ -2,7 +2,9 @@
  * The local Step Functions stand-in, exercised only over the wire with the real SFN client, the way the
  * handlers and CLI will talk to it.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -525,5 +527,38 @@ describe('local Step Functions over the wire', () => {
         ],
       }),
     ).rejects.toThrow(/JSONata/);
+  });
+
+  it('validates every definition the validation cache has not seen: an invalid one is refused with a cache in place', async () => {
+    // Prepare: a cache holding one passed definition, under the same machine name the invalid one will use.
+    const cacheDir = mkdtempSync(join(tmpdir(), 'caseline-asl-cache-'));
+    const withDefinition = (definition: object) => ({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      invokeFunction,
+      validationCacheDir: cacheDir,
+      stateMachines: [{ name: 'cached', definition }],
+    });
+    try {
+      const passed = await startSfnServer(
+        withDefinition({ StartAt: 'S', States: { S: { Type: 'Pass', End: true } } }),
+      );
+      await passed.close();
+      expect(readdirSync(cacheDir)).toHaveLength(1);
+
+      // Act: one field changed, to a transition the validator refuses (prepareDefinition does not check it).
+      const refused = startSfnServer(
+        withDefinition({ StartAt: 'S', States: { S: { Type: 'Pass', Next: 'Nowhere' } } }),
+      );
+
+      // Assess: refused by the validator, every time, and the failure is not remembered.
+      await expect(refused).rejects.toThrow(/MISSING_TRANSITION_TARGET/);
+      await expect(
+        startSfnServer(withDefinition({ StartAt: 'S', States: { S: { Type: 'Pass', Next: 'Nowhere' } } })),
+      ).rejects.toThrow(/MISSING_TRANSITION_TARGET/);
+      expect(readdirSync(cacheDir)).toHaveLength(1);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
