@@ -45,7 +45,10 @@ const createTableInput = (def: TableDefinition) => {
           GlobalSecondaryIndexes: def.globalIndexes.map((gsi) => ({
             IndexName: gsi.indexName,
             KeySchema: keySchema(gsi.partitionKey, gsi.sortKey),
-            Projection: { ProjectionType: gsi.projection },
+            Projection: {
+              ProjectionType: gsi.projection,
+              ...(gsi.nonKeyAttributes ? { NonKeyAttributes: [...gsi.nonKeyAttributes] } : {}),
+            },
           })),
         }
       : {}),
