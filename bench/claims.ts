@@ -54,7 +54,8 @@ DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, 
   const sent = send.apply(this, args);
   if (command instanceof UpdateCommand && command.input.Key?.sk === 'META')
     sent.catch((error: unknown) => {
-      if (counting && (error as { name?: string }).name === 'ConditionalCheckFailedException') failedConditions++;
+      if (counting && (error as { name?: string }).name === 'ConditionalCheckFailedException')
+        failedConditions++;
     });
   return sent;
 } as typeof DynamoDBDocumentClient.prototype.send;

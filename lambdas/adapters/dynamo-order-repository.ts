@@ -243,7 +243,9 @@ export class DynamoOrderRepository implements OrderRepository {
         (i): QueueEntry => ({
           orderId: String(i.pk).replace(/^ORDER#/, ''),
           sortKey: String(i.gsi3sk),
-          itemTypes: Array.isArray(i.items) ? i.items.map((item: { type?: unknown }) => String(item?.type)) : [],
+          itemTypes: Array.isArray(i.items)
+            ? i.items.map((item: { type?: unknown }) => String(item?.type))
+            : [],
         }),
       ),
       ...(next ? { cursor: next } : {}),

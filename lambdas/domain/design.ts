@@ -410,11 +410,17 @@ const pickEntry = (entries: readonly QueueEntry[], contended: boolean) => {
  * One attempt on one order: read it (the index lags the table and holds no more than keys and
  * item types), then one conditional write. Undefined when it is no longer there to take.
  */
-const tryClaim = async (deps: DesignDeps, actor: Actor, designer: Designer, lane: string, orderId: string) => {
+const tryClaim = async (
+  deps: DesignDeps,
+  actor: Actor,
+  designer: Designer,
+  lane: string,
+  orderId: string,
+) => {
   const before = await deps.orders.get(orderId);
   // Taken since the page was read (or changed so this designer may not take it): no write at all.
-  if (!before || before.status !== 'QUEUED' || !canTake(designer, before.items.map((i) => i.type)))
-    return undefined;
+  const types = before?.items.map((i) => i.type) ?? [];
+  if (before?.status !== 'QUEUED' || !canTake(designer, types)) return undefined;
   const now = deps.clock.now();
   const lease = addMinutes(now, LEASE_MINUTES).toISOString();
   // The condition (still QUEUED, still in this lane) is what makes two designers never hold one
@@ -460,20 +466,32 @@ const tryClaim = async (deps: DesignDeps, actor: Actor, designer: Designer, lane
 /** Leases the most urgent order this designer may take, or undefined (204) when none fits or at capacity. */
 export const claimNext = async (deps: DesignDeps, actor: Actor) => {
   requireRole(actor, 'designer');
-  const designer = await deps.designers.get(actor.sub);
-  if (!designer?.enabled) {
-    throw new ConflictError(
-      'You are not an active designer in the registry; ask an operator.',
-      'DESIGNER_INACTIVE',
-    );
-  }
-  if (!(await deps.designers.acquireSlot(actor.sub))) return undefined;
+  const lanes = [`OFFER#${actor.sub}`, 'QUEUE'];
+  // The registry and the first page of each lane at once: one round trip before the first
+  // attempt, not four (a designer at capacity pays for two index pages it does not use).
+  const [registered, slot, ...firstPages] = await Promise.allSettled([
+    deps.designers.get(actor.sub),
+    deps.designers.acquireSlot(actor.sub),
+    ...lanes.map((lane) => deps.orders.queuePage(lane, CLAIM_PAGE)),
+  ] as const);
+  const held = slot.status === 'fulfilled' && slot.value;
   try {
+    if (registered.status === 'rejected') throw registered.reason;
+    if (!registered.value?.enabled) {
+      throw new ConflictError(
+        'You are not an active designer in the registry; ask an operator.',
+        'DESIGNER_INACTIVE',
+      );
+    }
+    if (slot.status === 'rejected') throw slot.reason;
+    if (!held) return undefined;
+    const designer = registered.value;
     let contended = false;
-    for (const lane of [`OFFER#${actor.sub}`, 'QUEUE']) {
-      let cursor: string | undefined;
-      for (let page = 0; page < CLAIM_MAX_PAGES; page++) {
-        const result = await deps.orders.queuePage(lane, CLAIM_PAGE, cursor);
+    for (const [i, lane] of lanes.entries()) {
+      const first = firstPages[i];
+      if (first?.status === 'rejected') throw first.reason;
+      let result = first?.value;
+      for (let page = 0; result && page < CLAIM_MAX_PAGES; page++) {
         const open = result.entries.filter((e) => canTake(designer, e.itemTypes));
         while (open.length) {
           const [entry] = open.splice(pickEntry(open, contended), 1);
@@ -481,12 +499,12 @@ export const claimNext = async (deps: DesignDeps, actor: Actor) => {
           if (view) return view;
           contended = true;
         }
-        if (!result.cursor) break;
-        cursor = result.cursor;
+        const more = result.cursor && page + 1 < CLAIM_MAX_PAGES;
+        result = more ? await deps.orders.queuePage(lane, CLAIM_PAGE, result.cursor) : undefined;
       }
     }
   } catch (error) {
-    await deps.designers.releaseSlot(actor.sub);
+    if (held) await deps.designers.releaseSlot(actor.sub);
     throw error;
   }
   await deps.designers.releaseSlot(actor.sub);

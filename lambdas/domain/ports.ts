@@ -38,7 +38,11 @@ export interface OrderRepository {
    * One page of a queue lane, most urgent first: for each order its id, its place (the queue sort
    * key) and its item types, no more (the index holds no more: read the order itself to claim it).
    */
-  queuePage(lane: string, limit: number, cursor?: string): Promise<{ entries: QueueEntry[]; cursor?: string }>;
+  queuePage(
+    lane: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ entries: QueueEntry[]; cursor?: string }>;
   /** Ids of the orders a designer holds. */
   assignedTo(sub: string): Promise<string[]>;
   /** Ids of orders whose pending timer of this name fell due before `cutoff`. */

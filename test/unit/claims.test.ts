@@ -121,7 +121,10 @@ describe('a claimer alone', () => {
     for (const p of plan) {
       deps.clock.advance(60_000);
       // Due dates count from the first order, so the clock moving does not reorder them.
-      queue.push({ id: await queued(deps, { ...p, dueInMinutes: p.dueInMinutes - queue.length }), rank: p.rank });
+      queue.push({
+        id: await queued(deps, { ...p, dueInMinutes: p.dueInMinutes - queue.length }),
+        rank: p.rank,
+      });
     }
     // Act
     const got = await claimAll(deps, priya);
@@ -142,6 +145,27 @@ describe('a claimer alone', () => {
     // Act and assess
     expect((await claimNext(deps, designer('priya')))?.orderId).toBe(crown);
   });
+});
+
+describe('a claim that fails', () => {
+  it.each(['designers.get', 'queuePage'] as const)(
+    'gives back the slot it took alongside a read that failed (%s)',
+    async (failing) => {
+      // Prepare
+      const deps = setup({ priya: { skills: ['crown'], capacity: 2 } });
+      const orderId = await queued(deps);
+      const throttled = Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      if (failing === 'queuePage') vi.spyOn(deps.orders, 'queuePage').mockRejectedValueOnce(throttled);
+      else vi.spyOn(deps.designers, 'get').mockRejectedValueOnce(throttled);
+      // Act
+      await expect(claimNext(deps, designer('priya'))).rejects.toBe(throttled);
+      // Assess: no slot held, the order still queued; the retry takes it.
+      expect(deps.designers.all.get('priya')?.activeJobs).toBe(0);
+      expect(deps.orders.orders.get(orderId)?.status).toBe('QUEUED');
+      vi.restoreAllMocks();
+      expect((await claimNext(deps, designer('priya')))?.orderId).toBe(orderId);
+    },
+  );
 });
 
 describe('many claimers at once', () => {
