@@ -15,7 +15,8 @@
  * round, with as many requests in flight as that round has claimers: a bare conditional
  * UpdateItem on an order-sized item (`bareUpdateMs`). `claimVsBareP99` is the claim p99 over the
  * bare p99. `failedConditionsPerClaim` counts the order writes DynamoDB refused with a failed
- * condition (another claimer got there first) during the concurrent rounds, per order won.
+ * condition (another claimer got there first) during the concurrent rounds, per order won;
+ * `mostFailedConditionsOnOneOrder` the most on any one order (over all rounds): the stampede.
  *   --orders N     orders queued first (default 60)    --claimers N   requests in flight per designer (4)
  *   --rounds N     concurrent rounds (default 3)
  */
@@ -48,14 +49,19 @@ const labs = ['lab.acme', 'lab.bright', 'lab.coast'];
  */
 let failedConditions = 0;
 let counting = false;
+/** Failed conditions per order: a stampede shows as many on the orders at the head. */
+const failedOn = new Map<string, number>();
 const send = DynamoDBDocumentClient.prototype.send as (...args: unknown[]) => Promise<unknown>;
 DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, ...args: unknown[]) {
   const command = args[0];
   const sent = send.apply(this, args);
   if (command instanceof UpdateCommand && command.input.Key?.sk === 'META')
     sent.catch((error: unknown) => {
-      if (counting && (error as { name?: string }).name === 'ConditionalCheckFailedException')
+      if (counting && (error as { name?: string }).name === 'ConditionalCheckFailedException') {
         failedConditions++;
+        const pk = String(command.input.Key?.pk);
+        failedOn.set(pk, (failedOn.get(pk) ?? 0) + 1);
+      }
     });
   return sent;
 } as typeof DynamoDBDocumentClient.prototype.send;
@@ -250,6 +256,7 @@ emit({
   bareUpdateMs: { ...spread(bareMs), samples: bareMs.length },
   claimVsBareP99: Number((spread(all((r) => r.wonMs)).p99 / spread(bareMs).p99).toFixed(1)),
   failedConditionsPerClaim: Number((failedConditions / Math.max(1, all((r) => r.wonMs).length)).toFixed(2)),
+  mostFailedConditionsOnOneOrder: Math.max(0, ...failedOn.values()),
   emptyClaimMs: spread(all((r) => r.emptyMs)),
   oneAtATimeClaimMs: { ...spread(baseline.wonMs), samples: baseline.wonMs.length },
   claimsPerSecond: Math.round((all((r) => r.wonMs).length / concurrentMs) * 1000),
