@@ -225,10 +225,24 @@ const baseline = await claimRound(1, true);
 await releaseAll(await assess(baseline));
 const concurrent: Round[] = [];
 const bareMs: number[] = [];
+/**
+ * CPU time of this process (client, API, handlers and stand-ins all run in it) over the bare
+ * updates and over the concurrent rounds: the work a claim costs, less swayed by a loaded machine
+ * than its latency.
+ */
+const cpuMs = { bare: 0, claims: 0 };
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
 for (let r = 0; r < rounds; r++) {
+  let cpu = process.cpuUsage();
   bareMs.push(...(await bareUpdates(designers.length * claimersPerDesigner, 20)));
+  cpuMs.bare += cpuSince(cpu);
   counting = true;
+  cpu = process.cpuUsage();
   const round = await claimRound(claimersPerDesigner);
+  cpuMs.claims += cpuSince(cpu);
   counting = false;
   concurrent.push(round);
   const held = await assess(round);
@@ -257,6 +271,8 @@ emit({
   claimVsBareP99: Number((spread(all((r) => r.wonMs)).p99 / spread(bareMs).p99).toFixed(1)),
   failedConditionsPerClaim: Number((failedConditions / Math.max(1, all((r) => r.wonMs).length)).toFixed(2)),
   mostFailedConditionsOnOneOrder: Math.max(0, ...failedOn.values()),
+  cpuMsPerClaim: Number((cpuMs.claims / Math.max(1, all((r) => r.wonMs).length)).toFixed(1)),
+  cpuMsPerBareUpdate: Number((cpuMs.bare / Math.max(1, bareMs.length)).toFixed(2)),
   emptyClaimMs: spread(all((r) => r.emptyMs)),
   oneAtATimeClaimMs: { ...spread(baseline.wonMs), samples: baseline.wonMs.length },
   claimsPerSecond: Math.round((all((r) => r.wonMs).length / concurrentMs) * 1000),
