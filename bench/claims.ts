@@ -13,11 +13,11 @@
  *
  * The yardstick, measured in the same run on the same local DynamoDB just before each concurrent
  * round, with as many requests in flight as that round has claimers: a bare conditional
- * UpdateItem, each request on an item of its own (`bareUpdateMs`). `claimVsBareP99` is the claim p99 over the
- * bare p99. `failedConditionsPerClaim` counts the order writes DynamoDB refused with a failed
- * condition (another claimer got there first) during the concurrent rounds, per order won.
- * `cpuMsPerClaim` and `cpuMsPerBareUpdate`: this process's CPU time (the client, the API, the
- * handlers and the stand-ins all run in it) per claim won and per bare update.
+ * UpdateItem, each request on an item of its own (`bareUpdateMs`). `claimVsBareP99` is the claim
+ * p99 over the bare p99. `failedConditionsPerClaim` counts the order writes DynamoDB refused
+ * with a failed condition (another claimer got there first) during the concurrent rounds, per
+ * order won. `cpuMsPerClaim` and `cpuMsPerBareUpdate`: this process's CPU time (the client, the
+ * API, the handlers and the stand-ins all run in it) per claim won and per bare update.
  *   --orders N     orders queued first (default 60)    --claimers N   requests in flight per designer (4)
  *   --rounds N     concurrent rounds (default 3)
  */
