@@ -228,7 +228,7 @@ describe('design lifecycle', () => {
   });
 
   it('never lets two designers hold the same order under 50 concurrent claims', async () => {
-    // Prepare: 30 queued orders; two designers with room for 25 each.
+    // Prepare: 12 queued orders; two designers with room for 20 each.
     for (const id of ['u-des-priya', 'u-des-marco']) {
       const res = await api.call('PATCH', `/designers/${id}`, {
         as: 'operator.omar',
