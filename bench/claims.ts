@@ -10,10 +10,20 @@
  * Run alone: `npx tsx bench/claims.ts`; `npm run bench` runs it second.
  * One round claims one request at a time (the uncontended baseline); then `rounds` rounds claim
  * with every designer's requests in flight at once, all orders released between rounds.
+ *
+ * The yardstick, measured in the same run on the same local DynamoDB just before each concurrent
+ * round, with as many requests in flight as that round has claimers: a bare conditional
+ * UpdateItem, each request on an item of its own (`bareUpdateMs`). `claimVsBareP99` is the claim
+ * p99 over the bare p99. `failedConditionsPerClaim` counts the order writes DynamoDB refused
+ * with a failed condition (another claimer got there first) during the concurrent rounds, per
+ * order won. `cpuMsPerClaim` and `cpuMsPerBareUpdate`: this process's CPU time (the client, the
+ * API, the handlers and the stand-ins all run in it) per claim won and per bare update.
  *   --orders N     orders queued first (default 60)    --claimers N   requests in flight per designer (4)
  *   --rounds N     concurrent rounds (default 3)
  */
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_CAPACITY } from '../lambdas/domain/designers';
 import { seedUser } from '../local/seed';
 import { Api } from '../test/support/api';
@@ -34,7 +44,36 @@ const rounds = Math.max(1, Number(values.rounds));
 const designers = ['designer.priya', 'designer.marco', 'designer.lin'];
 const labs = ['lab.acme', 'lab.bright', 'lab.coast'];
 
+/**
+ * Counts the order updates DynamoDB refuses on a condition. The handlers run in this process and
+ * send through DynamoDBDocumentClient, so one wrapper around its `send` sees every attempt.
+ */
+let failedConditions = 0;
+let counting = false;
+const send = DynamoDBDocumentClient.prototype.send as (...args: unknown[]) => Promise<unknown>;
+DynamoDBDocumentClient.prototype.send = function (this: DynamoDBDocumentClient, ...args: unknown[]) {
+  const command = args[0];
+  const sent = send.apply(this, args);
+  if (command instanceof UpdateCommand && command.input.Key?.sk === 'META')
+    sent.catch((error: unknown) => {
+      if (counting && (error as { name?: string }).name === 'ConditionalCheckFailedException')
+        failedConditions++;
+    });
+  return sent;
+} as typeof DynamoDBDocumentClient.prototype.send;
+
 const stack = await startStack();
+const ddb = DynamoDBDocumentClient.from(
+  new DynamoDBClient({
+    endpoint: stack.endpoints.dynamodb,
+    region: stack.env.AWS_REGION ?? 'us-east-1',
+    credentials: {
+      accessKeyId: stack.env.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+  }),
+);
+const ordersTable = stack.env.ORDERS_TABLE ?? '';
 const api = new Api(stack.apiUrl);
 const tokens = new Tokens(api);
 
@@ -149,15 +188,63 @@ const assess = async (round: Round) => {
   checks.leftInQueue += queued.length - new Set(ids).size;
   return held;
 };
+/**
+ * The yardstick: `inFlight` workers each send `perWorker` conditional UpdateItems (status still
+ * QUEUED, as a claim's is) to items of their own, one after another, on the orders table.
+ */
+const bareUpdates = async (inFlight: number, perWorker: number) => {
+  const ms: number[] = [];
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, w) => {
+      const key = { pk: `BENCH#bare-${w}`, sk: 'BARE' };
+      await ddb.send(new PutCommand({ TableName: ordersTable, Item: { ...key, status: 'QUEUED', n: 0 } }));
+      for (let i = 0; i < perWorker; i++) {
+        const t0 = performance.now();
+        await ddb.send(
+          new UpdateCommand({
+            TableName: ordersTable,
+            Key: key,
+            UpdateExpression: 'SET n = n + :one, updatedAt = :at',
+            ConditionExpression: 'attribute_exists(pk) AND #status = :queued',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':one': 1, ':at': new Date().toISOString(), ':queued': 'QUEUED' },
+          }),
+        );
+        ms.push(performance.now() - t0);
+      }
+    }),
+  );
+  return ms;
+};
+
 const baseline = await claimRound(1, true);
 await releaseAll(await assess(baseline));
 const concurrent: Round[] = [];
+const bareMs: number[] = [];
+/**
+ * CPU time of this process (client, API, handlers and stand-ins all run in it) over the bare
+ * updates and over the concurrent rounds: the work a claim costs, less swayed by a loaded machine
+ * than its latency.
+ */
+const cpuMs = { bare: 0, claims: 0 };
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+};
 for (let r = 0; r < rounds; r++) {
+  let cpu = process.cpuUsage();
+  bareMs.push(...(await bareUpdates(designers.length * claimersPerDesigner, 20)));
+  cpuMs.bare += cpuSince(cpu);
+  counting = true;
+  cpu = process.cpuUsage();
   const round = await claimRound(claimersPerDesigner);
+  cpuMs.claims += cpuSince(cpu);
+  counting = false;
   concurrent.push(round);
   const held = await assess(round);
   if (r < rounds - 1) await releaseAll(held);
 }
+ddb.destroy();
 await stack.stop();
 
 const last = concurrent.at(-1);
@@ -176,6 +263,11 @@ emit({
   ),
   ...checks,
   claimMs: { ...spread(all((r) => r.wonMs)), samples: all((r) => r.wonMs).length },
+  bareUpdateMs: { ...spread(bareMs), samples: bareMs.length },
+  claimVsBareP99: Number((spread(all((r) => r.wonMs)).p99 / spread(bareMs).p99).toFixed(1)),
+  failedConditionsPerClaim: Number((failedConditions / Math.max(1, all((r) => r.wonMs).length)).toFixed(2)),
+  cpuMsPerClaim: Number((cpuMs.claims / Math.max(1, all((r) => r.wonMs).length)).toFixed(1)),
+  cpuMsPerBareUpdate: Number((cpuMs.bare / Math.max(1, bareMs.length)).toFixed(2)),
   emptyClaimMs: spread(all((r) => r.emptyMs)),
   oneAtATimeClaimMs: { ...spread(baseline.wonMs), samples: baseline.wonMs.length },
   claimsPerSecond: Math.round((all((r) => r.wonMs).length / concurrentMs) * 1000),

@@ -46,7 +46,8 @@ const tableFor = (scope: Construct, definition: TableDefinition, encryptionKey: 
       indexName: index.indexName,
       partitionKey: tableKey(index.partitionKey),
       ...(index.sortKey ? { sortKey: tableKey(index.sortKey) } : {}),
-      projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+      projectionType: ProjectionType[index.projection],
+      ...(index.nonKeyAttributes ? { nonKeyAttributes: [...index.nonKeyAttributes] } : {}),
     });
   }
   return table;

@@ -17,8 +17,14 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
-  /** ALL unless a narrower projection keeps PHI out of an index nobody needs it in. */
-  readonly projection: 'ALL' | 'KEYS_ONLY';
+  /**
+   * ALL unless a narrower projection keeps PHI out of an index nobody needs it in; INCLUDE adds
+   * `nonKeyAttributes` to the keys. DynamoDB cannot change an index's projection in place: a new
+   * projection comes with a new index name.
+   */
+  readonly projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** With INCLUDE: the attributes beside the keys, no more than a reader of the index needs. */
+  readonly nonKeyAttributes?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -53,7 +59,15 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       // Duplicate guards and other lookups by a natural key (gsi2pk = a namespaced natural key).
       { indexName: 'byLookup', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
       // The work queue (gsi3pk = QUEUE or OFFER#<designer>, gsi3sk = <priority>#<dueAt>#<createdAt>#<orderId>).
-      { indexName: 'byQueue', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'ALL' },
+      // Keys and the items alone (their types are what a claim checks against skills): a claim
+      // reads a long page cheaply and fetches only the order it goes for; no PHI in the index.
+      {
+        indexName: 'byQueueItems',
+        partitionKey: S('gsi3pk'),
+        sortKey: S('gsi3sk'),
+        projection: 'INCLUDE',
+        nonKeyAttributes: ['items'],
+      },
       // What a designer holds (gsi4pk = ASSIGNEE#<sub>, gsi4sk = <claimedAt>#<orderId>).
       { indexName: 'byAssignee', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk'), projection: 'KEYS_ONLY' },
       // Timers on open orders (gsi5pk = a timer name such as DUE or LEASE, gsi5sk = <when>#<orderId>).

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
   waitUntilTableExists,
@@ -45,11 +46,35 @@ const createTableInput = (def: TableDefinition) => {
           GlobalSecondaryIndexes: def.globalIndexes.map((gsi) => ({
             IndexName: gsi.indexName,
             KeySchema: keySchema(gsi.partitionKey, gsi.sortKey),
-            Projection: { ProjectionType: gsi.projection },
+            Projection: {
+              ProjectionType: gsi.projection,
+              ...(gsi.nonKeyAttributes ? { NonKeyAttributes: [...gsi.nonKeyAttributes] } : {}),
+            },
           })),
         }
       : {}),
   };
+};
+
+/**
+ * A table kept from an earlier run must have the indexes the definitions declare now: dynalite
+ * cannot add an index to a table (nor can CloudFormation change one in place), and a query on a
+ * missing index would fail far from the cause. Fails at start instead, saying what to do.
+ */
+const checkIndexes = async (client: DynamoDBClient, def: TableDefinition, dir: string | undefined) => {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: localTableName(def.id) }));
+  const shape = (name: string, type: string | undefined, include: readonly string[] | undefined) =>
+    `${name}:${type}${include?.length ? `(${[...include].sort().join(',')})` : ''}`;
+  const have = (Table?.GlobalSecondaryIndexes ?? [])
+    .map((i) => shape(i.IndexName ?? '', i.Projection?.ProjectionType, i.Projection?.NonKeyAttributes))
+    .sort();
+  const want = def.globalIndexes.map((i) => shape(i.indexName, i.projection, i.nonKeyAttributes)).sort();
+  if (have.join(' ') !== want.join(' ')) {
+    throw new Error(
+      `The ${def.id} table kept in ${dir ?? 'memory'} has indexes [${have.join(', ')}], but ` +
+        `lib/definitions.ts declares [${want.join(', ')}]: move that directory aside, or start with --memory.`,
+    );
+  }
 };
 
 export const startDynamo = async (opts: {
@@ -73,27 +98,35 @@ export const startDynamo = async (opts: {
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${opts.host}:${port}`;
   const client = new DynamoDBClient({ endpoint, region: opts.region, credentials: opts.credentials });
-  await Promise.all(
-    Object.values(TABLES).map(async (def) => {
-      try {
-        await client.send(new CreateTableCommand(createTableInput(def)));
-      } catch (error) {
-        // Tables kept under .data/ from an earlier run are already there.
-        if (!(error instanceof ResourceInUseException)) throw error;
-      }
-      // dynalite reports a new table CREATING until its next tick: wait for ACTIVE, never guess.
-      await waitUntilTableExists(
-        { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
-        { TableName: localTableName(def.id) },
-      );
-    }),
-  );
-  client.destroy();
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  try {
+    await Promise.all(
+      Object.values(TABLES).map(async (def) => {
+        try {
+          await client.send(new CreateTableCommand(createTableInput(def)));
+        } catch (error) {
+          // Tables kept under .data/ from an earlier run are already there.
+          if (!(error instanceof ResourceInUseException)) throw error;
+          await checkIndexes(client, def, opts.dir);
+        }
+        // dynalite reports a new table CREATING until its next tick: wait for ACTIVE, never guess.
+        await waitUntilTableExists(
+          { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+          { TableName: localTableName(def.id) },
+        );
+      }),
+    );
+  } catch (error) {
+    await close();
+    throw error;
+  } finally {
+    client.destroy();
+  }
   return {
     endpoint,
     tableNames: Object.fromEntries(
       Object.keys(TABLES).map((id) => [id, localTableName(id as keyof typeof TABLES)]),
     ) as LocalDynamo['tableNames'],
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close,
   };
 };

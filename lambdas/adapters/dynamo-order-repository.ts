@@ -7,7 +7,7 @@
  * Orders also sit in sparse indexes while a state lasts (IndexChanges in domain/order.ts):
  *   gsi2 <TIMER>#PENDING / <when>#<id>   one pending timer: INTAKE, OFFER, LEASE, DECISION or PURGE
  *                                       (a draft is written on PURGE: its expiry, domain/retention.ts)
- *   gsi3 QUEUE | OFFER#<sub> / <prio>#<dueAt>#<createdAt>#<id>   the work queue
+ *   gsi3 QUEUE | OFFER#<sub> / <prio>#<dueAt>#<createdAt>#<id>   the work queue (byQueueItems: keys and items)
  *   gsi4 ASSIGNEE#<sub> / <claimedAt>#<id>   what a designer holds
  *   gsi5 DUE / <dueAt>#<id>                 turnaround watch until delivery
  *   gsi6 WATCH / <lastCheckedAt>#<id>       in the workflow: the watchdog checks its execution
@@ -24,7 +24,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../domain/order';
-import type { OrderRepository } from '../domain/ports';
+import type { OrderRepository, QueueEntry } from '../domain/ports';
 import { ValidationError } from '../shared/errors';
 import { isConditionFailure } from './dynamo-errors';
 
@@ -230,7 +230,7 @@ export class DynamoOrderRepository implements OrderRepository {
     const page = await this.ddb.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'byQueue',
+        IndexName: 'byQueueItems',
         KeyConditionExpression: 'gsi3pk = :lane',
         ExpressionAttributeValues: { ':lane': lane },
         Limit: limit,
@@ -239,7 +239,15 @@ export class DynamoOrderRepository implements OrderRepository {
     );
     const next = encodeCursor(page.LastEvaluatedKey);
     return {
-      orders: (page.Items ?? []).map((i) => strip<Order>(i) as Order),
+      entries: (page.Items ?? []).map(
+        (i): QueueEntry => ({
+          orderId: String(i.pk).replace(/^ORDER#/, ''),
+          sortKey: String(i.gsi3sk),
+          itemTypes: Array.isArray(i.items)
+            ? i.items.map((item: { type?: unknown }) => String(item?.type))
+            : [],
+        }),
+      ),
       ...(next ? { cursor: next } : {}),
     };
   }

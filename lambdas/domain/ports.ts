@@ -6,6 +6,14 @@ import type { Clock } from '../shared/clock';
 import type { AuditEvent } from './audit';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from './order';
 
+/** An order as the queue index shows it. */
+export interface QueueEntry {
+  readonly orderId: string;
+  /** `<priority>#<dueAt>#<createdAt>#<orderId>` (queueSortKey). */
+  readonly sortKey: string;
+  readonly itemTypes: readonly string[];
+}
+
 export interface OrderRepository {
   /**
    * Writes a new order, in the same write placed on its pending timer (a draft's expiry), so no
@@ -26,8 +34,15 @@ export interface OrderRepository {
       expect?: Readonly<Record<string, string | number>>;
     },
   ): Promise<Order | undefined>;
-  /** One page of a queue lane, most urgent first. */
-  queuePage(lane: string, limit: number, cursor?: string): Promise<{ orders: Order[]; cursor?: string }>;
+  /**
+   * One page of a queue lane, most urgent first: for each order its id, its place (the queue sort
+   * key) and its item types, no more (the index holds no more: read the order itself to claim it).
+   */
+  queuePage(
+    lane: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ entries: QueueEntry[]; cursor?: string }>;
   /** Ids of the orders a designer holds. */
   assignedTo(sub: string): Promise<string[]>;
   /** Ids of orders whose pending timer of this name fell due before `cutoff`. */

@@ -247,7 +247,10 @@ describe('DynamoDB tables', () => {
         expect(indexes).toContainEqual({
           IndexName: index.indexName,
           KeySchema: keySchema(index),
-          Projection: { ProjectionType: index.projection },
+          Projection: {
+            ProjectionType: index.projection,
+            ...(index.nonKeyAttributes ? { NonKeyAttributes: index.nonKeyAttributes } : {}),
+          },
         });
       }
     },

@@ -4,7 +4,7 @@
  * under concurrency. This file runs its own local stack, because it moves the clock and drains
  * the queue, which would disturb the shared stack's other tests.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually, waitForOutbox } from '../support/api';
@@ -228,7 +228,7 @@ describe('design lifecycle', () => {
   });
 
   it('never lets two designers hold the same order under 50 concurrent claims', async () => {
-    // Prepare: 30 queued orders; two designers with room for 25 each.
+    // Prepare: 12 queued orders; two designers with room for 20 each.
     for (const id of ['u-des-priya', 'u-des-marco']) {
       const res = await api.call('PATCH', `/designers/${id}`, {
         as: 'operator.omar',
@@ -238,7 +238,23 @@ describe('design lifecycle', () => {
     }
     const orders: string[] = [];
     for (let i = 0; i < 12; i++) orders.push((await queuedOrder(api, 'lab.bright')).orderId);
-    await new Promise((r) => setTimeout(r, 500));
+    // The workflow puts each order in the queue index just after it shows QUEUED: wait for all 12.
+    // The index holds the keys and the items a claim checks skills against, never PHI.
+    const ddb = localDocumentClient(stack.endpoints.dynamodb);
+    const lane = await eventually(async () => {
+      const { Items = [] } = await ddb.send(
+        new QueryCommand({
+          TableName: 'caseline-orders',
+          IndexName: 'byQueueItems',
+          KeyConditionExpression: 'gsi3pk = :lane',
+          ExpressionAttributeValues: { ':lane': 'QUEUE' },
+        }),
+      );
+      const listed = new Set(Items.map((i) => String(i.pk).replace(/^ORDER#/, '')));
+      return orders.every((id) => listed.has(id)) ? Items : undefined;
+    });
+    for (const entry of lane)
+      expect(Object.keys(entry).sort()).toEqual(['gsi3pk', 'gsi3sk', 'items', 'pk', 'sk']);
     // Act
     const claims = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -247,10 +263,19 @@ describe('design lifecycle', () => {
         }),
       ),
     );
-    // Assess
+    // Assess: by the claim answers and by each designer's own list, one holder per order.
     const won = claims.filter((c) => c.status === 200).map((c) => c.body.orderId);
     expect(new Set(won).size).toBe(won.length);
     expect(won.filter((id) => orders.includes(id)).length).toBe(orders.length);
     expect(claims.filter((c) => c.status !== 200 && c.status !== 204)).toEqual([]);
+    const lists = await Promise.all(
+      ['designer.priya', 'designer.marco'].map(async (as) =>
+        (
+          await api.call<{ assignments: { orderId: string }[] }>('GET', '/assignments', { as })
+        ).body.assignments.map((a) => a.orderId),
+      ),
+    );
+    const listed = lists.flat().filter((id) => orders.includes(id));
+    expect(listed.sort()).toEqual([...orders].sort());
   });
 });

@@ -81,11 +81,20 @@ export class MemoryOrders implements OrderRepository {
       .filter((e): e is { id: string; at: { key: string; sort: string } } => Boolean(e.at))
       .sort((a, b) => a.at.sort.localeCompare(b.at.sort));
   }
-  async queuePage(lane: string, limit: number) {
+  async queuePage(lane: string, limit: number, cursor?: string) {
     const ids = this.indexed((ix) =>
       ix.queue ? { key: ix.queue.lane, sort: ix.queue.sortKey } : undefined,
-    ).filter((e) => e.at.key === lane);
-    return { orders: ids.slice(0, limit).map((e) => this.orders.get(e.id) as Order) };
+    ).filter((e) => e.at.key === lane && (cursor === undefined || e.at.sort > cursor));
+    // As the index projects them: keys and the item types only; the cursor is the last sort key.
+    const last = ids.length > limit ? ids[limit - 1]?.at.sort : undefined;
+    return {
+      ...(last ? { cursor: last } : {}),
+      entries: ids.slice(0, limit).map((e) => ({
+        orderId: e.id,
+        sortKey: e.at.sort,
+        itemTypes: (this.orders.get(e.id)?.items ?? []).map((item) => item.type),
+      })),
+    };
   }
   async assignedTo(sub: string) {
     return this.indexed((ix) => (ix.assignee ? { key: ix.assignee.sub, sort: ix.assignee.since } : undefined))
