@@ -6,7 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localTableName } from '../../lib/definitions';
 import { startDynamo } from '../../local/dynamo';
@@ -34,6 +40,9 @@ describe('the local DynamoDB on kept data', () => {
     });
     const table = localTableName('orders');
     await client.send(new DeleteTableCommand({ TableName: table }));
+    // Deleting and creating take a tick each in dynalite, as they take time on AWS: wait for each.
+    const wait = { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 };
+    await waitUntilTableNotExists(wait, { TableName: table });
     const S = (name: string) => ({ AttributeName: name, AttributeType: 'S' as const });
     await client.send(
       new CreateTableCommand({
@@ -56,6 +65,7 @@ describe('the local DynamoDB on kept data', () => {
         ],
       }),
     );
+    await waitUntilTableExists(wait, { TableName: table });
     client.destroy();
     await first.close();
     // Act
