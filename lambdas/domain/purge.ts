@@ -183,8 +183,7 @@ export const purgeOrder = async (
   const manifest = await deps.purgeStore.saveManifest(orderId, await deps.purger.remaining(prefix), scope);
   await deps.purger.purgePrefix(prefix);
   const left = await deps.purger.remaining(prefix);
-  if (left.length)
-    throw new PurgeIncompleteError(orderId, left.length);
+  if (left.length) throw new PurgeIncompleteError(orderId, left.length);
   const recordsAnonymised = await deps.purgeStore.anonymise(orderId, scope);
   const { signed, deletedAt } = await signOrderCertificate(deps, order, reason, manifest, recordsAnonymised);
   const { certificateId } = signed.certificate;

@@ -20,10 +20,10 @@ import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
 import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
+import { statusOf } from '../../lambdas/shared/http';
 import { makeCreateOrderRequest } from '../support/factories';
 import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
-import { statusOf } from '../../lambdas/shared/http';
 
 const lab = makeActor();
 const priya = makeActor({

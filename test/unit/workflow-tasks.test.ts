@@ -17,10 +17,10 @@ import {
   submitDesign,
 } from '../../lambdas/domain/design';
 import { ingestOrder } from '../../lambdas/domain/ingest';
-import { TransientError } from '../../lambdas/shared/errors';
 import type { OrderFile } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
+import { TransientError } from '../../lambdas/shared/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
@@ -281,7 +281,7 @@ describe('QA and ingest share one file check: a storage fault is retried, not a 
     const read = deps.files.read.bind(deps.files);
     return vi.spyOn(deps.files, 'read').mockImplementation(async function* (key, versionId) {
       for await (const chunk of read(key, versionId)) {
-        yield chunk.subarray(0, 10);
+        yield new Uint8Array(chunk.subarray(0, 10));
         throw Object.assign(new Error('socket hang up'), { name: 'ECONNRESET' });
       }
     });
@@ -337,7 +337,11 @@ describe('QA and ingest share one file check: a storage fault is retried, not a 
       ['d.stl', mesh, mesh],
       ['report.pdf', declared, stored],
     ] as const) {
-      const out = await declareOutput(deps, priya, orderId, { name, sizeBytes: body.length, sha256: sha256(body) });
+      const out = await declareOutput(deps, priya, orderId, {
+        name,
+        sizeBytes: body.length,
+        sha256: sha256(body),
+      });
       const file = (await deps.orders.files(orderId)).find((f) => f.fileId === out.fileId) as OrderFile;
       deps.files.objects.set(file.key, bytes);
     }
