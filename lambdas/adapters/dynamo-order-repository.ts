@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../domain/order';
 import type { OrderRepository } from '../domain/ports';
-import { ValidationError } from '../shared/errors';
+import { OrderExistsError, ValidationError } from '../shared/errors';
 import { isConditionFailure } from './dynamo-errors';
 
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });
@@ -95,20 +95,24 @@ export class DynamoOrderRepository implements OrderRepository {
 
   async create(order: Order, indexes: Pick<IndexChanges, 'pending'> = {}): Promise<void> {
     const { pending } = indexes;
-    await this.ddb.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...orderKey(order.orderId),
-          entity: 'order',
-          gsi1pk: `ACCOUNT#${order.accountId}`,
-          gsi1sk: `${order.createdAt}#${order.orderId}`,
-          ...(pending ? { gsi2pk: `${pending.name}#PENDING`, gsi2sk: `${pending.at}#${order.orderId}` } : {}),
-          ...order,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const put = new PutCommand({
+      TableName: this.table,
+      Item: {
+        ...orderKey(order.orderId),
+        entity: 'order',
+        gsi1pk: `ACCOUNT#${order.accountId}`,
+        gsi1sk: `${order.createdAt}#${order.orderId}`,
+        ...(pending ? { gsi2pk: `${pending.name}#PENDING`, gsi2sk: `${pending.at}#${order.orderId}` } : {}),
+        ...order,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    try {
+      await this.ddb.send(put);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new OrderExistsError(order.orderId, { cause: error });
+      throw error;
+    }
   }
 
   async get(orderId: string): Promise<Order | undefined> {

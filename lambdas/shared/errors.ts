@@ -146,6 +146,17 @@ export class OrderNotFoundError extends DomainError {
   }
 }
 
+/** An order with this id was already written (ids are random: a retry of a create that landed). */
+export class OrderExistsError extends DomainError {
+  override readonly name = 'OrderExistsError';
+  readonly code = 'ORDER_EXISTS';
+  override readonly details: { readonly orderId: string };
+  constructor(orderId: string, options?: ErrorOptions) {
+    super(`Order ${orderId} already exists.`, options);
+    this.details = { orderId };
+  }
+}
+
 /** A workflow task found the order in a status its step cannot start from. Not retryable. */
 export class UnexpectedOrderStateError extends DomainError {
   override readonly name = 'UnexpectedOrderStateError';
@@ -192,6 +203,7 @@ export const DOMAIN_ERRORS = [
   ServiceUnavailableError,
   OrderStuckError,
   OrderNotFoundError,
+  OrderExistsError,
   UnexpectedOrderStateError,
   PurgeConflictError,
   PurgeIncompleteError,

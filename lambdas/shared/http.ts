@@ -127,6 +127,7 @@ const STATUS_OF: Readonly<
   OrderNotFoundError: 404,
   ConflictError: 409,
   OrderStuckError: 409,
+  OrderExistsError: 409,
   UnexpectedOrderStateError: 409,
   PurgeConflictError: 409,
   PayloadTooLargeError: 413,
