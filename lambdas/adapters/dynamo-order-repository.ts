@@ -202,7 +202,16 @@ export class DynamoOrderRepository implements OrderRepository {
       values[`:e${i}`] = v;
       conditions.push(`#e${i} = :e${i}`);
     });
-    if (!sets.length && !removes.length) return this.get(orderId);
+    if (!sets.length && !removes.length) {
+      // Nothing to write (an UpdateItem needs an action): the same conditions, on a consistent read.
+      const current = await this.get(orderId);
+      const fields = current as Record<string, unknown> | undefined;
+      const holds =
+        current !== undefined &&
+        fromStatuses.includes(current.status) &&
+        Object.entries(options.expect ?? {}).every(([k, v]) => fields?.[k] === v);
+      return holds ? current : undefined;
+    }
     try {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({

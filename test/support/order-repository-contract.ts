@@ -140,6 +140,19 @@ export const orderRepositoryContract = (make: () => Promise<OrderRepository>) =>
       expect(moved?.status).toBe('QA');
     });
 
+    it('with nothing to change, still answers by its conditions', async () => {
+      const order = makeOrder({ assignee: 'u-priya' });
+      await repo.create(order);
+      expect(await repo.transition(order.orderId, ['QUEUED'], {})).toBeUndefined();
+      expect(
+        await repo.transition(order.orderId, ['DRAFT'], {}, { expect: { assignee: 'u-marco' } }),
+      ).toBeUndefined();
+      expect(await repo.transition(id('ord'), ['DRAFT'], {})).toBeUndefined();
+      expect(
+        await repo.transition(order.orderId, ['DRAFT'], {}, { expect: { assignee: 'u-priya' } }),
+      ).toMatchObject(order);
+    });
+
     it('removes the attributes it is told to', async () => {
       const order = makeOrder({ status: 'ASSIGNED', assignee: 'u-priya', designTaskToken: 'tok-1' });
       await repo.create(order);
