@@ -20,7 +20,8 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-const createTableInput = (def: TableDefinition) => {
+/** The CreateTable input for a table definition; `tableName` lets a test make a fresh copy. */
+export const createTableInput = (def: TableDefinition, tableName = localTableName(def.id)) => {
   const attrs = new Map<string, 'S' | 'N'>();
   const add = (k?: { name: string; type: 'S' | 'N' }) => k && attrs.set(k.name, k.type);
   add(def.partitionKey);
@@ -34,7 +35,7 @@ const createTableInput = (def: TableDefinition) => {
     ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
   ];
   return {
-    TableName: localTableName(def.id),
+    TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
     AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({
       AttributeName,

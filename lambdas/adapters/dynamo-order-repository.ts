@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../domain/order';
 import type { OrderRepository, QueueEntry } from '../domain/ports';
-import { ValidationError } from '../shared/errors';
+import { OrderExistsError, ValidationError } from '../shared/errors';
 import { isConditionFailure } from './dynamo-errors';
 
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });
@@ -95,20 +95,24 @@ export class DynamoOrderRepository implements OrderRepository {
 
   async create(order: Order, indexes: Pick<IndexChanges, 'pending'> = {}): Promise<void> {
     const { pending } = indexes;
-    await this.ddb.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...orderKey(order.orderId),
-          entity: 'order',
-          gsi1pk: `ACCOUNT#${order.accountId}`,
-          gsi1sk: `${order.createdAt}#${order.orderId}`,
-          ...(pending ? { gsi2pk: `${pending.name}#PENDING`, gsi2sk: `${pending.at}#${order.orderId}` } : {}),
-          ...order,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const put = new PutCommand({
+      TableName: this.table,
+      Item: {
+        ...orderKey(order.orderId),
+        entity: 'order',
+        gsi1pk: `ACCOUNT#${order.accountId}`,
+        gsi1sk: `${order.createdAt}#${order.orderId}`,
+        ...(pending ? { gsi2pk: `${pending.name}#PENDING`, gsi2sk: `${pending.at}#${order.orderId}` } : {}),
+        ...order,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    try {
+      await this.ddb.send(put);
+    } catch (error) {
+      if (isConditionFailure(error)) throw new OrderExistsError(order.orderId, { cause: error });
+      throw error;
+    }
   }
 
   async get(orderId: string): Promise<Order | undefined> {
@@ -198,7 +202,16 @@ export class DynamoOrderRepository implements OrderRepository {
       values[`:e${i}`] = v;
       conditions.push(`#e${i} = :e${i}`);
     });
-    if (!sets.length && !removes.length) return this.get(orderId);
+    if (!sets.length && !removes.length) {
+      // Nothing to write (an UpdateItem needs an action): the same conditions, on a consistent read.
+      const current = await this.get(orderId);
+      const fields = current as Record<string, unknown> | undefined;
+      const holds =
+        current !== undefined &&
+        fromStatuses.includes(current.status) &&
+        Object.entries(options.expect ?? {}).every(([k, v]) => fields?.[k] === v);
+      return holds ? current : undefined;
+    }
     try {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({

@@ -10,15 +10,17 @@
 import {
   ConflictError,
   NotFoundError,
+  OrderNotFoundError,
   OrderStuckError,
   ServiceUnavailableError,
   TaskTokenRefusedError,
+  UnexpectedOrderStateError,
   ValidationError,
 } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { type AuditAction, recordAudit } from './audit';
 import type { Designer, DesignerRegistry } from './designers';
-import { inspectFile } from './mesh';
+import { checkStoredFile } from './file-check';
 import {
   type FileFormat,
   fileNameContext,
@@ -197,8 +199,7 @@ export const awaitDesign = async (
   input: { orderId: string; accountId: string; taskToken: string },
 ) => {
   const order = await deps.orders.get(input.orderId);
-  if (!order || order.accountId !== input.accountId)
-    throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  if (!order || order.accountId !== input.accountId) throw new OrderNotFoundError(input.orderId);
   const now = deps.clock.now();
   if (order.status === 'QA') {
     // QA failed: back to the designer who made it, lease renewed.
@@ -253,7 +254,7 @@ const rerunAwaitDesign = async (
   const moved = await deps.orders.transition(input.orderId, ['ASSIGNED'], {
     designTaskToken: input.taskToken,
   });
-  if (!moved) throw Object.assign(new Error('order not queued'), { name: 'UnexpectedOrderStateError' });
+  if (!moved) throw new UnexpectedOrderStateError(input.orderId, 'QUEUED or ASSIGNED');
   // qaProblems on an ASSIGNED order: the hand-in of designVersion failed QA and came back.
   const version = moved.designVersion ?? 0;
   if (moved.qaProblems?.length && !(await hasTimelineEntry(deps, moved.orderId, 'QA_FAILED', version)))
@@ -273,51 +274,10 @@ export const qaDesign = async (deps: DesignDeps, input: { orderId: string; accou
   if (!outputs.some((f) => f.format !== 'pdf'))
     problems.push('The hand-in holds no design mesh (STL, PLY or OBJ).');
   for (const file of outputs) {
-    const head = await deps.files.head(file.key);
-    if (!head) {
-      problems.push(`${file.fileId}: never uploaded.`);
-      continue;
-    }
-    // The version read is the version recorded, and the lab's deliverable URL names it.
-    const pinned = head.versionId ? { versionId: head.versionId } : {};
-    if (file.format === 'pdf') {
-      let first = Buffer.alloc(0);
-      for await (const chunk of deps.files.read(file.key, head.versionId)) {
-        first = Buffer.concat([first, Buffer.from(chunk)]);
-        if (first.length >= 5) break;
-      }
-      const problem = first.subarray(0, 5).equals(Buffer.from('%PDF-'))
-        ? undefined
-        : 'the design report is not a PDF.';
-      if (problem) problems.push(`${file.fileId}: ${problem}`);
-      await deps.orders.updateFile(order.orderId, file.fileId, {
-        check: {
-          ok: !problem,
-          checkedAt: deps.clock.now().toISOString(),
-          ...pinned,
-          ...(problem ? { problem } : {}),
-        },
-      });
-      continue;
-    }
-    const inspection = await inspectFile(
-      file.format as FileFormat,
-      deps.files.read(file.key, head.versionId),
-    );
-    const problem =
-      inspection.sha256 !== file.sha256
-        ? 'the content does not match its declared SHA-256; upload it again.'
-        : inspection.problem;
-    if (problem) problems.push(`${file.fileId}: ${problem}`);
-    await deps.orders.updateFile(order.orderId, file.fileId, {
-      check: {
-        ok: !problem,
-        checkedAt: deps.clock.now().toISOString(),
-        ...pinned,
-        ...(problem ? { problem } : {}),
-        ...(inspection.mesh ? { mesh: inspection.mesh } : {}),
-      },
-    });
+    // The same check as ingest's: a storage failure throws TransientError, which the workflow retries.
+    const check = await checkStoredFile(deps.files, file, deps.clock.now().toISOString());
+    if (check.problem) problems.push(`${file.fileId}: ${check.problem}`);
+    await deps.orders.updateFile(order.orderId, file.fileId, { check });
   }
   // A hand-in starts QA without qaProblems (submit removes them): set, they mean a run before this
   // one (cut off, then re-run) already told the designer. Told before the write, so a kill in
@@ -342,8 +302,7 @@ export const deliverAndAwaitDecision = async (
   input: { orderId: string; accountId: string; taskToken: string },
 ) => {
   const order = await deps.orders.get(input.orderId);
-  if (!order || order.accountId !== input.accountId)
-    throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  if (!order || order.accountId !== input.accountId) throw new OrderNotFoundError(input.orderId);
   if (order.status === 'DELIVERED') return rerunDelivery(deps, order, input.taskToken);
   const policy = await deps.policies.policyFor(order.accountId);
   const now = deps.clock.now();
@@ -368,7 +327,7 @@ export const deliverAndAwaitDecision = async (
   if (!moved) {
     const current = await deps.orders.get(order.orderId);
     if (current?.status === 'DELIVERED') return rerunDelivery(deps, current, input.taskToken);
-    throw Object.assign(new Error('order not in QA'), { name: 'UnexpectedOrderStateError' });
+    throw new UnexpectedOrderStateError(order.orderId, 'in QA');
   }
   await deliveryFollowUp(deps, order.orderId, order.accountId, order.assignee, version);
   return { status: 'DELIVERED' };
@@ -394,7 +353,7 @@ const deliveryFollowUp = async (
  */
 const rerunDelivery = async (deps: DesignDeps, order: Order, taskToken: string) => {
   const moved = await deps.orders.transition(order.orderId, ['DELIVERED'], { decisionTaskToken: taskToken });
-  if (!moved) throw Object.assign(new Error('order not delivered'), { name: 'UnexpectedOrderStateError' });
+  if (!moved) throw new UnexpectedOrderStateError(order.orderId, 'DELIVERED');
   const version = moved.deliveredVersion ?? 1;
   if (!(await hasTimelineEntry(deps, moved.orderId, 'DELIVERED', version)))
     await deliveryFollowUp(deps, moved.orderId, moved.accountId, moved.lastDesigner, version);
@@ -404,7 +363,7 @@ const rerunDelivery = async (deps: DesignDeps, order: Order, taskToken: string) 
 /** Workflow task: an accepted order is archived, with the date after which it must be purged. */
 export const archiveOrder = async (deps: DesignDeps, input: { orderId: string; accountId: string }) => {
   const order = await deps.orders.get(input.orderId);
-  if (!order) throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+  if (!order) throw new OrderNotFoundError(input.orderId);
   if (order.status === 'ARCHIVED') {
     // A re-run after a kill: the guards and the entry a first run did not live to write.
     if (!(await hasTimelineEntry(deps, order.orderId, 'ARCHIVED'))) {

@@ -4,9 +4,9 @@
  * with a reason per file a lab technician can act on. Idempotent: a re-run on an order that
  * already left SUBMITTED reports its status and changes nothing.
  */
-import { TransientError } from '../shared/errors';
-import { inspectFile } from './mesh';
-import type { FileCheck, FileFormat, Order, OrderStatus } from './order';
+import { OrderNotFoundError } from '../shared/errors';
+import { checkStoredFile } from './file-check';
+import type { Order, OrderStatus } from './order';
 import { releaseGuards } from './orders';
 import type { Deps } from './ports';
 import { closedOrderPurge } from './retention';
@@ -23,51 +23,15 @@ export const ingestOrder = async (
   const order = await deps.orders.get(input.orderId);
   if (!order || order.accountId !== input.accountId) {
     // Ids only: the workflow was started for an order that does not exist. Nothing to retry.
-    throw Object.assign(new Error('order not found'), { name: 'OrderNotFoundError' });
+    throw new OrderNotFoundError(input.orderId);
   }
   if (order.status !== 'SUBMITTED') return rerunIngest(deps, order);
 
   const files = (await deps.orders.files(order.orderId)).filter((f) => f.role === 'input');
   let rejected = 0;
   for (const file of files) {
-    let check: FileCheck;
-    const checkedAt = deps.clock.now().toISOString();
-    try {
-      const head = await deps.files.head(file.key);
-      if (!head) {
-        check = { ok: false, checkedAt, problem: 'The file never arrived. Upload it again and resubmit.' };
-      } else if (head.sizeBytes !== file.sizeBytes) {
-        check = {
-          ok: false,
-          checkedAt,
-          problem: `The stored file has ${head.sizeBytes} bytes but ${file.sizeBytes} were declared: the upload is incomplete or a different file. Upload it again.`,
-        };
-      } else {
-        // The version HEAD found is the one read, checked and recorded: the designer's download
-        // names it, so a write after this check cannot change what the designer receives.
-        const pinned = head.versionId ? { versionId: head.versionId } : {};
-        const inspection = await inspectFile(
-          file.format as FileFormat,
-          deps.files.read(file.key, head.versionId),
-        );
-        if (inspection.sha256 !== file.sha256) {
-          check = {
-            ok: false,
-            checkedAt,
-            ...pinned,
-            problem:
-              'The file content does not match the SHA-256 declared for it: it changed or was damaged in transit. Upload it again.',
-          };
-        } else if (inspection.problem) {
-          check = { ok: false, checkedAt, ...pinned, problem: inspection.problem };
-        } else {
-          check = { ok: true, checkedAt, ...pinned, ...(inspection.mesh ? { mesh: inspection.mesh } : {}) };
-        }
-      }
-    } catch (cause) {
-      // Storage hiccups are not the lab's fault: let the workflow retry with backoff.
-      throw new TransientError('reading a case file failed', { cause });
-    }
+    // A storage failure throws TransientError: the workflow retries the step with backoff.
+    const check = await checkStoredFile(deps.files, file, deps.clock.now().toISOString());
     if (!check.ok) rejected++;
     await deps.orders.updateFile(order.orderId, file.fileId, { check });
   }

@@ -20,7 +20,7 @@
  *   re-run or by the next purge sweep.
  */
 import { BACKUP_WINDOWS } from '../../lib/definitions';
-import { ConflictError, NotFoundError } from '../shared/errors';
+import { ConflictError, NotFoundError, PurgeConflictError, PurgeIncompleteError } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { STAFF_ACCOUNT_ID } from './account-policy';
 import { recordAudit } from './audit';
@@ -176,17 +176,14 @@ export const purgeOrder = async (
       purgeFrom: order.status,
       updatedAt: now,
     });
-    if (!order) throw Object.assign(new Error('order changed during purge'), { name: 'PurgeConflictError' });
+    if (!order) throw new PurgeConflictError(orderId);
   }
   const prefix = orderPrefix(orderId);
   // What was there, recorded before anything is deleted: a resumed purge certifies it all.
   const manifest = await deps.purgeStore.saveManifest(orderId, await deps.purger.remaining(prefix), scope);
   await deps.purger.purgePrefix(prefix);
   const left = await deps.purger.remaining(prefix);
-  if (left.length)
-    throw Object.assign(new Error(`${left.length} objects survived the purge`), {
-      name: 'PurgeIncompleteError',
-    });
+  if (left.length) throw new PurgeIncompleteError(orderId, left.length);
   const recordsAnonymised = await deps.purgeStore.anonymise(orderId, scope);
   const { signed, deletedAt } = await signOrderCertificate(deps, order, reason, manifest, recordsAnonymised);
   const { certificateId } = signed.certificate;

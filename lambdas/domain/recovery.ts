@@ -9,7 +9,7 @@
  * - An operator resumes a STUCK order (`resumeOrder`): it goes back to its last good status and a
  *   new execution, named after the resume so a double click starts one, jumps to the matching state.
  */
-import { ConflictError, HttpError, NotFoundError, ServiceUnavailableError } from '../shared/errors';
+import { ConflictError, DomainError, NotFoundError, ServiceUnavailableError } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { recordAudit } from './audit';
 import type { DesignDeps } from './design';
@@ -133,7 +133,7 @@ export const undoAndFail = async (
       .catch(() => undefined);
   }
   // A named refusal (the audit log unavailable: 503) keeps its answer; anything else is a retryable 503.
-  throw cause instanceof HttpError ? cause : new ServiceUnavailableError({ cause });
+  throw cause instanceof DomainError ? cause : new ServiceUnavailableError({ cause });
 };
 
 /**

@@ -1,8 +1,11 @@
 /**
- * Named errors. `name` is stable: ASL Retry/Catch blocks match on it, and the HTTP error
- * handler maps HttpError subclasses to status codes. Messages are written for the person who
- * must act on them (a lab technician, a designer, an operator) and never carry PHI or raw SDK
- * errors; the underlying cause travels in `cause`, which is never sent to a caller.
+ * Domain errors: what went wrong, in terms of the domain, never of the transport. Each class
+ * ends in `Error`, sets a stable `name` (ASL Retry/Catch blocks match on it; a test checks every
+ * name the ASL matches belongs to a class below), carries a machine `code` for clients and a
+ * message written for the person who must act on it (a lab technician, a designer, an operator),
+ * and takes `{ cause }`. None carries an HTTP status: `shared/http.ts` maps each class to one, in
+ * one table. Messages and details never carry PHI or raw SDK errors; the underlying cause travels
+ * in `cause`, which is never sent to a caller.
  */
 
 export interface FieldIssue {
@@ -12,17 +15,16 @@ export interface FieldIssue {
   readonly message: string;
 }
 
-export abstract class HttpError extends Error {
-  abstract readonly statusCode: number;
-  /** A short machine-readable code for clients, e.g. ORDER_NOT_FOUND. */
+export abstract class DomainError extends Error {
+  abstract override readonly name: string;
+  /** A short machine-readable code for clients, e.g. ORDER_STUCK. */
   abstract readonly code: string;
   /** Extra, PHI-free fields merged into the response body. */
   readonly details: Readonly<Record<string, unknown>> = {};
 }
 
-export class ValidationError extends HttpError {
+export class ValidationError extends DomainError {
   override readonly name = 'ValidationError';
-  readonly statusCode = 400;
   readonly code = 'VALIDATION_FAILED';
   override readonly details: { readonly fields: readonly FieldIssue[] };
   constructor(fields: readonly FieldIssue[], options?: ErrorOptions) {
@@ -36,9 +38,8 @@ export class ValidationError extends HttpError {
   }
 }
 
-export class UnauthorizedError extends HttpError {
+export class UnauthorizedError extends DomainError {
   override readonly name = 'UnauthorizedError';
-  readonly statusCode = 401;
   readonly code = 'UNAUTHORIZED';
   constructor(
     message = 'Sign in again: the access token is missing, invalid or expired.',
@@ -48,9 +49,8 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
-export class ForbiddenError extends HttpError {
+export class ForbiddenError extends DomainError {
   override readonly name = 'ForbiddenError';
-  readonly statusCode = 403;
   readonly code = 'FORBIDDEN';
   constructor(message = 'Your role does not allow this action.', options?: ErrorOptions) {
     super(message, options);
@@ -58,15 +58,13 @@ export class ForbiddenError extends HttpError {
 }
 
 /** Also used for another account's resources: they must be indistinguishable from missing ones. */
-export class NotFoundError extends HttpError {
+export class NotFoundError extends DomainError {
   override readonly name = 'NotFoundError';
-  readonly statusCode = 404;
   readonly code = 'NOT_FOUND';
 }
 
-export class ConflictError extends HttpError {
+export class ConflictError extends DomainError {
   override readonly name = 'ConflictError';
-  readonly statusCode = 409;
   readonly code: string;
   override readonly details: Readonly<Record<string, unknown>>;
   constructor(
@@ -82,26 +80,30 @@ export class ConflictError extends HttpError {
 }
 
 /** The audit trail could not be written: the read it guarded must not happen (fail closed). */
-export class AuditUnavailableError extends HttpError {
+export class AuditUnavailableError extends DomainError {
   override readonly name = 'AuditUnavailableError';
-  readonly statusCode = 503;
   readonly code = 'AUDIT_UNAVAILABLE';
   constructor(options?: ErrorOptions) {
     super('This request needs an audit record and it could not be written. Try again shortly.', options);
   }
 }
 
-/** A dependency failed in a way a retry may fix. Step Functions retries on this name. */
-export class TransientError extends Error {
+/**
+ * A dependency (S3, a table) failed in a way a retry may fix. The order workflow's task states
+ * retry on this name with backoff before they give up and set the order aside.
+ */
+export class TransientError extends DomainError {
   override readonly name = 'TransientError';
+  readonly code = 'TRANSIENT';
 }
 
 /**
  * Step Functions refused a task token (TaskDoesNotExist, InvalidToken, TaskTimedOut): nothing
  * waits for this order any more. Not a retryable fault: the order must go STUCK and alert.
  */
-export class TaskTokenRefusedError extends Error {
+export class TaskTokenRefusedError extends DomainError {
   override readonly name = 'TaskTokenRefusedError';
+  readonly code = 'TASK_TOKEN_REFUSED';
   constructor(
     readonly reason: string,
     options?: ErrorOptions,
@@ -111,9 +113,8 @@ export class TaskTokenRefusedError extends Error {
 }
 
 /** A dependency (KMS, the workflow, a table) failed and the change was undone: retrying is safe. */
-export class ServiceUnavailableError extends HttpError {
+export class ServiceUnavailableError extends DomainError {
   override readonly name = 'ServiceUnavailableError';
-  readonly statusCode = 503;
   readonly code = 'SERVICE_UNAVAILABLE';
   constructor(options?: ErrorOptions) {
     super('Nothing was changed: a service this step needs did not answer. Try again shortly.', options);
@@ -121,14 +122,91 @@ export class ServiceUnavailableError extends HttpError {
 }
 
 /** The order's workflow no longer waits for it: it is STUCK and operators were alerted. */
-export class OrderStuckError extends HttpError {
+export class OrderStuckError extends DomainError {
   override readonly name = 'OrderStuckError';
-  readonly statusCode = 409;
   readonly code = 'ORDER_STUCK';
+  override readonly details: { readonly orderId: string };
   constructor(orderId: string, options?: ErrorOptions) {
     super(
       `Order ${orderId} lost its place in the workflow and was set aside as STUCK; operators were alerted and will resume it. Nothing else is needed from you.`,
       options,
     );
+    this.details = { orderId };
   }
 }
+
+/** A workflow task was started for an order that does not exist (or not in that account). */
+export class OrderNotFoundError extends DomainError {
+  override readonly name = 'OrderNotFoundError';
+  readonly code = 'ORDER_NOT_FOUND';
+  override readonly details: { readonly orderId: string };
+  constructor(orderId: string, options?: ErrorOptions) {
+    super(`Order ${orderId} was not found.`, options);
+    this.details = { orderId };
+  }
+}
+
+/** An order with this id was already written (ids are random: a retry of a create that landed). */
+export class OrderExistsError extends DomainError {
+  override readonly name = 'OrderExistsError';
+  readonly code = 'ORDER_EXISTS';
+  override readonly details: { readonly orderId: string };
+  constructor(orderId: string, options?: ErrorOptions) {
+    super(`Order ${orderId} already exists.`, options);
+    this.details = { orderId };
+  }
+}
+
+/** A workflow task found the order in a status its step cannot start from. Not retryable. */
+export class UnexpectedOrderStateError extends DomainError {
+  override readonly name = 'UnexpectedOrderStateError';
+  readonly code = 'UNEXPECTED_ORDER_STATE';
+  override readonly details: { readonly orderId: string; readonly expected: string };
+  constructor(orderId: string, expected: string, options?: ErrorOptions) {
+    super(`Order ${orderId} is no longer ${expected}; this step cannot run on it.`, options);
+    this.details = { orderId, expected };
+  }
+}
+
+/** The order changed while its purge was starting: the purge runs again on the next sweep. */
+export class PurgeConflictError extends DomainError {
+  override readonly name = 'PurgeConflictError';
+  readonly code = 'PURGE_CONFLICT';
+  override readonly details: { readonly orderId: string };
+  constructor(orderId: string, options?: ErrorOptions) {
+    super(`Order ${orderId} changed while its purge was starting; the purge will run again.`, options);
+    this.details = { orderId };
+  }
+}
+
+/** Objects were still there after the purge deleted them: no certificate until none is left. */
+export class PurgeIncompleteError extends DomainError {
+  override readonly name = 'PurgeIncompleteError';
+  readonly code = 'PURGE_INCOMPLETE';
+  override readonly details: { readonly orderId: string; readonly objectsLeft: number };
+  constructor(orderId: string, objectsLeft: number, options?: ErrorOptions) {
+    super(`${objectsLeft} objects of order ${orderId} survived the purge; it will run again.`, options);
+    this.details = { orderId, objectsLeft };
+  }
+}
+
+/** Every domain error class: `shared/http.ts` must give each a status, and the ASL tests read the names. */
+export const DOMAIN_ERRORS = [
+  ValidationError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  AuditUnavailableError,
+  TransientError,
+  TaskTokenRefusedError,
+  ServiceUnavailableError,
+  OrderStuckError,
+  OrderNotFoundError,
+  OrderExistsError,
+  UnexpectedOrderStateError,
+  PurgeConflictError,
+  PurgeIncompleteError,
+] as const;
+
+export type DomainErrorName = InstanceType<(typeof DOMAIN_ERRORS)[number]>['name'];

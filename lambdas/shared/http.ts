@@ -15,7 +15,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { ForbiddenError, HttpError, ValidationError } from './errors';
+import { DomainError, type DomainErrorName, ForbiddenError, ValidationError } from './errors';
 import { type Actor, actorFrom } from './identity';
 import { errorFacts, logger } from './logger';
 
@@ -50,9 +50,8 @@ export const toResponse = ({ statusCode, body, headers }: HttpResult): HttpRespo
 });
 
 /** The body is over the route's cap. API Gateway itself refuses bodies over 10 MB the same way. */
-export class PayloadTooLargeError extends HttpError {
+export class PayloadTooLargeError extends DomainError {
   override readonly name = 'PayloadTooLargeError';
-  readonly statusCode = 413;
   readonly code = 'PAYLOAD_TOO_LARGE';
   override readonly details: { readonly maxBytes: number };
   constructor(maxBytes: number) {
@@ -65,9 +64,8 @@ export class PayloadTooLargeError extends HttpError {
 }
 
 /** A body sent as something other than JSON (text/plain, a form, no content-type at all). */
-export class UnsupportedMediaTypeError extends HttpError {
+export class UnsupportedMediaTypeError extends DomainError {
   override readonly name = 'UnsupportedMediaTypeError';
-  readonly statusCode = 415;
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
   constructor() {
     super('Send the request body as JSON with the header "content-type: application/json".');
@@ -112,10 +110,47 @@ const parseBody = (event: HttpEvent, maxBytes: number): unknown => {
   }
 };
 
+// --- errors to statuses -----------------------------------------------------------------------
+
+/**
+ * The one place an error becomes an HTTP status (like Medplum's getStatus(outcome)): the domain
+ * names what went wrong, the edge decides what it means to a caller. Keyed by every domain error
+ * name, so a new class does not compile until it has a status here.
+ */
+const STATUS_OF: Readonly<
+  Record<DomainErrorName | PayloadTooLargeError['name'] | UnsupportedMediaTypeError['name'], number>
+> = {
+  ValidationError: 400,
+  UnauthorizedError: 401,
+  ForbiddenError: 403,
+  NotFoundError: 404,
+  OrderNotFoundError: 404,
+  ConflictError: 409,
+  OrderStuckError: 409,
+  OrderExistsError: 409,
+  UnexpectedOrderStateError: 409,
+  PurgeConflictError: 409,
+  PayloadTooLargeError: 413,
+  UnsupportedMediaTypeError: 415,
+  AuditUnavailableError: 503,
+  ServiceUnavailableError: 503,
+  TransientError: 503,
+  PurgeIncompleteError: 503,
+  // Nothing waits for the order: the domain sets it aside (OrderStuckError); escaping here is a bug.
+  TaskTokenRefusedError: 500,
+};
+
+/** The status a caller gets for an error: a named domain error's, else 500. */
+export const statusOf = (error: unknown): number =>
+  error instanceof DomainError && Object.hasOwn(STATUS_OF, error.name)
+    ? (STATUS_OF[error.name as keyof typeof STATUS_OF] ?? 500)
+    : 500;
+
 export const errorResponse = (error: unknown, requestId: string): HttpResponse => {
-  if (error instanceof HttpError) {
+  const statusCode = statusOf(error);
+  if (error instanceof DomainError && statusCode !== 500) {
     return toResponse({
-      statusCode: error.statusCode,
+      statusCode,
       body: { code: error.code, message: error.message, ...error.details, requestId },
     });
   }
@@ -178,7 +213,7 @@ export const httpHandler = (
         const requestId =
           request.context?.awsRequestId ?? request.event?.requestContext?.requestId ?? 'unknown';
         if (request.error instanceof ForbiddenError && request.event) await auditForbidden(request.event);
-        const status = request.error instanceof HttpError ? request.error.statusCode : 500;
+        const status = statusOf(request.error);
         if (status >= 500) logger.error('request failed', { ...errorFacts(request.error), requestId });
         else logger.info('request refused', { ...errorFacts(request.error), status, requestId });
         request.response = errorResponse(request.error, requestId);

@@ -20,7 +20,7 @@ import type {
   Workflow,
 } from '../../lambdas/domain/ports';
 import { FakeClock } from '../../lambdas/shared/clock';
-import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
+import { OrderExistsError, TaskTokenRefusedError, ValidationError } from '../../lambdas/shared/errors';
 import type { Actor } from '../../lambdas/shared/identity';
 
 export class MemoryOrders implements OrderRepository {
@@ -39,7 +39,7 @@ export class MemoryOrders implements OrderRepository {
 
   async create(order: Order, indexes: Pick<IndexChanges, 'pending'> = {}) {
     this.fault('create');
-    if (this.orders.has(order.orderId)) throw new Error('exists');
+    if (this.orders.has(order.orderId)) throw new OrderExistsError(order.orderId);
     this.orders.set(order.orderId, order);
     if (indexes.pending) this.indexes.set(order.orderId, { pending: indexes.pending });
   }
@@ -82,18 +82,20 @@ export class MemoryOrders implements OrderRepository {
       .sort((a, b) => a.at.sort.localeCompare(b.at.sort));
   }
   async queuePage(lane: string, limit: number, cursor?: string) {
-    const ids = this.indexed((ix) =>
-      ix.queue ? { key: ix.queue.lane, sort: ix.queue.sortKey } : undefined,
-    ).filter((e) => e.at.key === lane && (cursor === undefined || e.at.sort > cursor));
-    // As the index projects them: keys and the item types only; the cursor is the last sort key.
-    const last = ids.length > limit ? ids[limit - 1]?.at.sort : undefined;
+    // As DynamoDB pages the narrow index: keys and the item types only, after the last key of
+    // the previous page, and a cursor whenever a page is full.
+    const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+    const ids = this.indexed((ix) => (ix.queue ? { key: ix.queue.lane, sort: ix.queue.sortKey } : undefined))
+      .filter((e) => e.at.key === lane && (after === undefined || e.at.sort > after))
+      .slice(0, limit);
+    const last = ids.length === limit ? ids[ids.length - 1] : undefined;
     return {
-      ...(last ? { cursor: last } : {}),
-      entries: ids.slice(0, limit).map((e) => ({
+      entries: ids.map((e) => ({
         orderId: e.id,
         sortKey: e.at.sort,
         itemTypes: (this.orders.get(e.id)?.items ?? []).map((item) => item.type),
       })),
+      ...(last ? { cursor: Buffer.from(last.at.sort).toString('base64url') } : {}),
     };
   }
   async assignedTo(sub: string) {
@@ -119,12 +121,29 @@ export class MemoryOrders implements OrderRepository {
       .slice(0, limit)
       .map((e) => e.id);
   }
-  async listByAccount(accountId: string, opts: { limit: number; status?: Order['status'] }) {
+  async listByAccount(accountId: string, opts: { limit: number; cursor?: string; status?: Order['status'] }) {
+    // Newest first by `<createdAt>#<orderId>`, as the byAccount index sorts; a cursor names the
+    // last order of a full page and is good for its own account only (else a 400, as DynamoDB's).
+    const sortKey = (o: Order) => `${o.createdAt}#${o.orderId}`;
+    let after: string | undefined;
+    if (opts.cursor !== undefined) {
+      const [account, key] = Buffer.from(opts.cursor, 'base64url').toString('utf8').split('|');
+      if (account !== accountId || !key)
+        throw new ValidationError([
+          { field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' },
+        ]);
+      after = key;
+    }
     const orders = [...this.orders.values()]
-      .filter((o) => o.accountId === accountId && (!opts.status || o.status === opts.status))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .filter((o) => o.accountId === accountId && (after === undefined || sortKey(o) < after))
+      .sort((a, b) => sortKey(b).localeCompare(sortKey(a)))
+      .filter((o) => !opts.status || o.status === opts.status)
       .slice(0, opts.limit);
-    return { orders };
+    const last = orders.length === opts.limit ? orders[orders.length - 1] : undefined;
+    return {
+      orders,
+      ...(last ? { cursor: Buffer.from(`${accountId}|${sortKey(last)}`).toString('base64url') } : {}),
+    };
   }
   async reserveCaseRef(
     accountId: string,
@@ -173,7 +192,8 @@ export class MemoryOrders implements OrderRepository {
     this.events.push(entry);
   }
   async timeline(orderId: string) {
-    return this.events.filter((e) => e.orderId === orderId);
+    // In time order, as the table's EVENT#<at> sort keys return them (stable for equal times).
+    return this.events.filter((e) => e.orderId === orderId).sort((a, b) => a.at.localeCompare(b.at));
   }
 }
 

@@ -20,6 +20,7 @@ import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
 import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
+import { statusOf } from '../../lambdas/shared/http';
 import { makeCreateOrderRequest } from '../support/factories';
 import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
@@ -130,7 +131,7 @@ describe('hand-in and decision', () => {
     const result = await handIn(deps, orderId);
     expect(result).toMatchObject({ status: 'QA', version: 1 });
     expect(deps.workflow.completed).toEqual([{ token: `tok-${orderId}`, output: { orderId, version: 1 } }]);
-    await expect(submitDesign(deps, priya, orderId)).rejects.toHaveProperty('statusCode', 404);
+    await expect(submitDesign(deps, priya, orderId)).rejects.toHaveProperty('name', 'NotFoundError');
   });
 
   it('refuses a hand-in without a design mesh', async () => {
@@ -150,7 +151,7 @@ describe('hand-in and decision', () => {
       await expect(
         requestRevision(deps, lab, orderId, { reason: 'anatomy', comment: 'email me at jane@example.com' }),
       ).rejects.toMatchObject({
-        statusCode: 400,
+        name: 'ValidationError',
       });
       await requestRevision(deps, lab, orderId, { reason: 'anatomy', comment: 'Deeper fissures.' });
       await awaitDesign(deps, { orderId, accountId: 'lab-acme', taskToken: `tok-${i}` });
@@ -363,7 +364,7 @@ describe('every action that changes an order is all or nothing', () => {
       // Assess: refused (a 503 the caller may retry; a write that failed outright is the table's
       // own error, a 500), nothing changed, nothing signalled, and a retry succeeds.
       expect(failed).toBeInstanceOf(Error);
-      if (fault !== 'transition' && fault !== 'queuePage') expect(failed).toMatchObject({ statusCode: 503 });
+      if (fault !== 'transition' && fault !== 'queuePage') expect(statusOf(failed)).toBe(503);
       expect(snapshot(deps, orderId)).toEqual(before);
       vi.restoreAllMocks();
       await spec.run(deps, orderId);
@@ -384,7 +385,7 @@ describe('every action that changes an order is all or nothing', () => {
     // Act
     const result = acceptDelivery(deps, lab, orderId ?? '');
     // Assess
-    await expect(result).rejects.toMatchObject({ statusCode: 503 });
+    await expect(result).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
     expect(deps.notifier.sent.map((m) => m.kind)).toContain('alert:Order change could not be undone');
     vi.restoreAllMocks();
   });
@@ -415,7 +416,7 @@ describe('a task token Step Functions refuses', () => {
       // Act
       const result = spec?.run(deps, orderId);
       // Assess: a clear refusal, not a silent 202.
-      await expect(result).rejects.toMatchObject({ statusCode: 409, code: 'ORDER_STUCK' });
+      await expect(result).rejects.toMatchObject({ name: 'OrderStuckError', code: 'ORDER_STUCK' });
       const order = deps.orders.orders.get(orderId);
       expect(order).toMatchObject({ status: 'STUCK', closedReason: 'WORKFLOW_LOST', resumeFrom });
       expect(order?.designTaskToken).toBeUndefined();

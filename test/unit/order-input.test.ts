@@ -637,7 +637,7 @@ describe('parseCreateOrder — every issue at once', () => {
 
     // Assess
     expect(caught).toBeInstanceOf(ValidationError);
-    expect(caught).toMatchObject({ name: 'ValidationError', statusCode: 400, code: 'VALIDATION_FAILED' });
+    expect(caught).toMatchObject({ name: 'ValidationError', code: 'VALIDATION_FAILED' });
     expect((caught as ValidationError).message).toBe('2 fields need attention: caseRef, patientRef');
   });
 

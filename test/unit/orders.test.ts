@@ -195,8 +195,8 @@ describe('createOrder', () => {
   it('refuses roles other than lab', async () => {
     const deps = makeDeps();
     await expect(createOrder(deps, makeActor({ roles: ['designer'] }), newOrder())).rejects.toHaveProperty(
-      'statusCode',
-      403,
+      'name',
+      'ForbiddenError',
     );
   });
 
@@ -228,7 +228,7 @@ describe('createOrder', () => {
         const refused = await createOrder(deps, labA, newOrder('C-RACE')).catch((e: unknown) => e);
         // Assess
         expect(refused).toBeInstanceOf(ConflictError);
-        expect(refused).toMatchObject({ statusCode: 409, code: 'ACCOUNT_TERMINATED' });
+        expect(refused).toMatchObject({ name: 'ConflictError', code: 'ACCOUNT_TERMINATED' });
         const [order] = [...deps.orders.orders.values()];
         const now = deps.clock.now().toISOString();
         expect(order).toMatchObject({

@@ -308,7 +308,7 @@ describe('deletion on request', () => {
     for (const scope of ['files', 'order'] as const) {
       const refused = await requestDeletion(deps, labA, 'ord_dlv', scope).catch((e: unknown) => e);
       expect((refused as ConflictError).code).toBe('DECISION_PENDING');
-      expect((refused as ConflictError).statusCode).toBe(409);
+      expect((refused as ConflictError).name).toBe('ConflictError');
     }
     // Nothing decided, nothing requested, no event.
     const order = base.orders.orders.get('ord_dlv');
@@ -545,7 +545,7 @@ describe('abandoned drafts and creates refused after a termination', () => {
       (e: unknown) => e,
     );
     // Assess: refused, and the order the termination never saw is purged by the next sweep.
-    expect(refused).toMatchObject({ statusCode: 409, code: 'ACCOUNT_TERMINATED' });
+    expect(refused).toMatchObject({ name: 'ConflictError', code: 'ACCOUNT_TERMINATED' });
     const [orderId] = [...base.orders.orders.keys()];
     base.clock.advance(1);
     expect(await sweepPurges(deps)).toMatchObject({ purged: 1, failed: 0 });

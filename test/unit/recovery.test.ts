@@ -199,7 +199,7 @@ describe("an operator's resume", () => {
     const orderId = await stuck(deps);
     const before = structuredClone(deps.orders.orders.get(orderId));
     deps.workflow.failNext.set('start', new Error('ECONNREFUSED'));
-    await expect(resumeOrder(deps, omar, orderId)).rejects.toMatchObject({ statusCode: 503 });
+    await expect(resumeOrder(deps, omar, orderId)).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
     expect(deps.orders.orders.get(orderId)).toEqual(before);
     expect(deps.orders.indexes.get(orderId)?.pending?.name).toBe('PURGE');
     expect((await resumeOrder(deps, omar, orderId)).duplicate).toBe(false);
@@ -208,9 +208,9 @@ describe("an operator's resume", () => {
   it('is for operators only, and only for STUCK orders', async () => {
     const deps = setup();
     const orderId = await queued(deps);
-    await expect(resumeOrder(deps, lab, orderId)).rejects.toMatchObject({ statusCode: 403 });
+    await expect(resumeOrder(deps, lab, orderId)).rejects.toMatchObject({ name: 'ForbiddenError' });
     await expect(resumeOrder(deps, omar, orderId)).rejects.toMatchObject({ code: 'NOT_STUCK' });
-    await expect(resumeOrder(deps, omar, 'ord_missing')).rejects.toMatchObject({ statusCode: 404 });
+    await expect(resumeOrder(deps, omar, 'ord_missing')).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 });
 

@@ -2,7 +2,7 @@
  * The order workflow's tasks with in-memory ports: downloads pinned to the object version a check
  * read, and every task safe to run again (a new token) after a run cut off by a kill.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   acceptDelivery,
   archiveOrder,
@@ -20,6 +20,7 @@ import { ingestOrder } from '../../lambdas/domain/ingest';
 import type { OrderFile } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
+import { TransientError } from '../../lambdas/shared/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
@@ -271,5 +272,85 @@ describe('every workflow task can run again with a new token', () => {
     expect(await archiveOrder(deps, ids(orderId))).toEqual({ status: 'ARCHIVED' });
     expect(await archiveOrder(deps, ids(orderId))).toEqual({ status: 'ARCHIVED' });
     expect(await entries(deps, orderId, 'ARCHIVED')).toHaveLength(1);
+  });
+});
+
+describe('QA and ingest share one file check: a storage fault is retried, not a verdict', () => {
+  /** A read that yields some bytes and then loses the connection, as S3 streams can. */
+  const failingRead = (deps: TestDeps) => {
+    const read = deps.files.read.bind(deps.files);
+    return vi.spyOn(deps.files, 'read').mockImplementation(async function* (key, versionId) {
+      for await (const chunk of read(key, versionId)) {
+        yield new Uint8Array(chunk.subarray(0, 10));
+        throw Object.assign(new Error('socket hang up'), { name: 'ECONNRESET' });
+      }
+    });
+  };
+
+  it('qaDesign: a read cut off mid-stream throws TransientError and changes nothing; the retry passes', async () => {
+    // Prepare
+    const deps = setup();
+    const { orderId } = await handedIn(deps);
+    const spy = failingRead(deps);
+    // Act
+    const failed = await qaDesign(deps, ids(orderId)).catch((e: unknown) => e);
+    // Assess: the name the workflow's Retry matches, the SDK error kept as the cause, no verdict.
+    expect(failed).toBeInstanceOf(TransientError);
+    expect(failed).toMatchObject({ name: 'TransientError', cause: { name: 'ECONNRESET' } });
+    const order = await deps.orders.get(orderId);
+    expect(order?.status).toBe('QA');
+    expect(order?.qaProblems).toBeUndefined();
+    expect(sent(deps, 'design.qa-failed', orderId)).toHaveLength(0);
+    spy.mockRestore();
+    expect((await qaDesign(deps, ids(orderId))).passed).toBe(true);
+  });
+
+  it('qaDesign: a HEAD that fails throws TransientError, not "never uploaded"', async () => {
+    const deps = setup();
+    const { orderId } = await handedIn(deps);
+    vi.spyOn(deps.files, 'head').mockRejectedValueOnce(
+      Object.assign(new Error('slow down'), { name: 'SlowDown' }),
+    );
+    await expect(qaDesign(deps, ids(orderId))).rejects.toBeInstanceOf(TransientError);
+    expect((await deps.orders.get(orderId))?.qaProblems).toBeUndefined();
+  });
+
+  it('ingestOrder: the same fault throws the same named error, and the order stays SUBMITTED', async () => {
+    const deps = setup();
+    const { orderId } = await submitted(deps);
+    failingRead(deps);
+    await expect(ingestOrder(deps, ids(orderId))).rejects.toMatchObject({ name: 'TransientError' });
+    expect((await deps.orders.get(orderId))?.status).toBe('SUBMITTED');
+  });
+
+  it('qaDesign now checks the declared size and SHA-256 of the design report too', async () => {
+    // Prepare: a hand-in of a good mesh and a PDF whose stored bytes are not the ones declared.
+    const deps = setup();
+    const { orderId } = await submitted(deps);
+    await ingestOrder(deps, ids(orderId));
+    await awaitDesign(deps, { ...ids(orderId), taskToken: `tok-${orderId}-1` });
+    await claimNext(deps, priya);
+    const mesh = meshBytes('stl-binary', { triangles: 20, seed: ++n });
+    const declared = Buffer.from('%PDF-1.7 the report as declared');
+    const stored = Buffer.from('%PDF-1.7 a different report!!!!');
+    for (const [name, body, bytes] of [
+      ['d.stl', mesh, mesh],
+      ['report.pdf', declared, stored],
+    ] as const) {
+      const out = await declareOutput(deps, priya, orderId, {
+        name,
+        sizeBytes: body.length,
+        sha256: sha256(body),
+      });
+      const file = (await deps.orders.files(orderId)).find((f) => f.fileId === out.fileId) as OrderFile;
+      deps.files.objects.set(file.key, bytes);
+    }
+    await submitDesign(deps, priya, orderId);
+    // Act
+    const verdict = await qaDesign(deps, ids(orderId));
+    // Assess
+    expect(verdict.passed).toBe(false);
+    const check = (await deps.orders.files(orderId)).find((f) => f.format === 'pdf')?.check;
+    expect(check).toMatchObject({ ok: false, problem: expect.stringMatching(/SHA-256/) });
   });
 });
