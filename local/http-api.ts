@@ -79,10 +79,22 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> => {
   });
 };
 
-/** 413 and close: the rest of an oversized body is never read. */
+/**
+ * Bytes of an oversized body that are drained (counted, never kept) after the 413, so a client
+ * still sending reads its answer instead of a reset connection; past this, the connection is cut.
+ */
+const DRAIN_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
+
+/** 413 at once; the rest of the body is drained up to a bound, never buffered. */
 const refuseTooLarge = (req: IncomingMessage, res: ServerResponse) => {
-  res.once('finish', () => req.destroy());
-  sendJson(res, 413, TOO_LARGE, { connection: 'close' });
+  sendJson(res, 413, TOO_LARGE);
+  if (req.complete) return;
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_LIMIT_BYTES) req.destroy();
+  });
+  req.resume();
 };
 
 /** API Gateway passes every claim as a string; arrays become "[a b]". */
