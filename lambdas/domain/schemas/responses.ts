@@ -13,8 +13,7 @@ const doc = <T extends z.ZodMiniType>(schema: T, meta: DocMeta): T => {
   docs.add(schema, meta);
   return schema;
 };
-const named = <T extends z.ZodMiniType>(id: string, schema: T, description?: string): T =>
-  doc(schema, { id, ...(description ? { description } : {}) });
+const named = <T extends z.ZodMiniType>(id: string, schema: T): T => doc(schema, { ...docs.get(schema), id });
 const instant = (description?: string) =>
   doc(z.string(), { format: 'date-time', ...(description ? { description } : {}) });
 const uri = (description?: string) =>
