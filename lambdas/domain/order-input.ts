@@ -173,16 +173,14 @@ const TurnaroundSchema = z._default(
 const notesSchema = (max: number) =>
   z.optional(
     z.pipe(
-      z
-        .string({ error: 'notes must be text' })
-        .check(
-          z.maxLength(rawMax(max), {
-            error: `notes are too long; use at most ${max} characters`,
-            abort: true,
-          }),
-          z.trim(),
-          z.maxLength(max, { error: `notes are too long; use at most ${max} characters` }),
-        ),
+      z.string({ error: 'notes must be text' }).check(
+        z.maxLength(rawMax(max), {
+          error: `notes are too long; use at most ${max} characters`,
+          abort: true,
+        }),
+        z.trim(),
+        z.maxLength(max, { error: `notes are too long; use at most ${max} characters` }),
+      ),
       z.transform((s: string) => (s === '' ? undefined : s)),
     ),
   );
