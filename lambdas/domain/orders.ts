@@ -555,11 +555,13 @@ export const presignParts = async (
     );
   }
   const partCount = Math.ceil(file.sizeBytes / file.upload.partSize);
+  // The whole body is checked before anything is recorded.
   const completed = parseParts(body, 'completed', partCount);
+  const asked = parsePartNumbers(body, partCount);
   const parts = mergeParts(file.parts ?? [], completed);
   if (completed.length) await deps.orders.updateFile(orderId, fileId, { parts });
   const done = new Set(parts.map((p) => p.partNumber));
-  let wanted = parsePartNumbers(body, partCount);
+  let wanted = asked;
   if (!wanted) {
     wanted = [];
     for (let n = 1; n <= partCount && wanted.length < 10; n++) if (!done.has(n)) wanted.push(n);
