@@ -4,21 +4,15 @@
  * is audited. The stored policy is what makes an account known: a PUT sets a partner up, a GET
  * of an account never set up is a 404 (the workflow still reads the defaults for it).
  */
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { ConflictError, NotFoundError } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { recordAudit } from './audit';
 import type { AccountPolicy, DesignDeps } from './design';
 import type { Deps } from './ports';
+import { parseAccountPolicy } from './schemas/decisions';
 
 /** Our own organisation (designers, officers, operators): not a partner, never terminated. */
 export const STAFF_ACCOUNT_ID = 'caseline';
-
-const LIMITS: Readonly<Record<string, readonly [number, number, string]>> = {
-  retentionDays: [30, 7300, 'Keep archived cases 30 to 7300 days (20 years).'],
-  autoAcceptDays: [1, 60, 'Accept undecided deliveries after 1 to 60 days.'],
-  deletionGraceDays: [0, 90, 'Wait 0 to 90 days before a requested deletion is carried out.'],
-};
-const FIELDS = Object.keys(LIMITS);
 
 const ACCOUNT_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
@@ -49,30 +43,7 @@ export const setAccountPolicy = async (
 ) => {
   requireRole(actor, 'operator');
   checkAccount(accountId);
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new ValidationError([{ field: 'body', message: `Send a JSON object with ${FIELDS.join(', ')}.` }]);
-  const b = body as Record<string, unknown>;
-  // Own properties against an allowlist: `constructor`, `toString` or `__proto__` are unknown
-  // fields, not something inherited that an `in` check would let through.
-  const own = (field: string) => Object.hasOwn(b, field);
-  const issues = [];
-  const next: Record<string, number> = {};
-  for (const field of FIELDS) {
-    const limits = LIMITS[field];
-    if (!limits || !own(field) || b[field] === undefined) continue;
-    const [min, max, message] = limits;
-    const value = b[field];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-      issues.push({ field, message });
-    else next[field] = value;
-  }
-  const unknown = Object.keys(b).filter((k) => !FIELDS.includes(k));
-  if (unknown.length)
-    issues.push({
-      field: unknown.join(', ').slice(0, 200),
-      message: `Unknown field: use ${FIELDS.join(', ')}.`,
-    });
-  if (issues.length) throw new ValidationError(issues);
+  const next = parseAccountPolicy(body);
   const state = await deps.accounts.stateOf(accountId);
   if (state && state.status !== 'ACTIVE')
     throw new ConflictError(

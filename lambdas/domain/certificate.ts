@@ -18,7 +18,7 @@
  * PHI could slip in.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export interface DeletedObject {
   key: string;
@@ -231,78 +231,103 @@ const ATTRIBUTE = /^[A-Za-z][A-Za-z0-9_.[\]-]{0,99}$/;
 const OBJECT_KEY = /^[^\p{Cc}]{1,1024}$/u;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-const instant = z
-  .string()
-  .regex(ISO_INSTANT, { error: 'must be an ISO 8601 UTC instant such as 2026-01-05T09:00:00.000Z' })
-  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, {
+// zod/mini, with every message given here: no locale is loaded, so none comes from zod.
+const instant = z.string().check(
+  z.regex(ISO_INSTANT, { error: 'must be an ISO 8601 UTC instant such as 2026-01-05T09:00:00.000Z' }),
+  z.refine((s: string) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, {
     error: 'is not a real date',
-  });
-const id = z.string().regex(ID, { error: 'must be an id (letters, digits, . _ : -)' });
-const sha256 = z.string().regex(SHA256_HEX, { error: 'must be 64 lowercase hexadecimal characters' });
+  }),
+);
+const id = z.string().check(z.regex(ID, { error: 'must be an id (letters, digits, . _ : -)' }));
+const sha256 = z
+  .string()
+  .check(z.regex(SHA256_HEX, { error: 'must be 64 lowercase hexadecimal characters' }));
+const oneOf = <const T extends readonly string[]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
 
 const DeletedObjectSchema = z.strictObject({
-  key: z.string().regex(OBJECT_KEY, { error: 'must be an S3 object key' }),
-  versionId: z.string().min(1).max(1024).optional(),
-  sizeBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  sha256: sha256.optional(),
-  deleteMarker: z.boolean().optional(),
+  key: z.string().check(z.regex(OBJECT_KEY, { error: 'must be an S3 object key' })),
+  versionId: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, { error: 'must be 1 to 1024 characters' }),
+        z.maxLength(1024, { error: 'must be 1 to 1024 characters' }),
+      ),
+  ),
+  sizeBytes: z.number().check(
+    z.refine((n: number) => Number.isSafeInteger(n) && n >= 0, {
+      error: 'must be a whole number of bytes, 0 or more',
+    }),
+  ),
+  sha256: z.optional(sha256),
+  deleteMarker: z.optional(z.boolean()),
 });
 
 const CertificateSchema = z
   .strictObject({
     certificateId: id,
-    kind: z.enum(['order', 'account-summary']),
+    kind: oneOf(['order', 'account-summary']),
     accountId: id,
-    orderId: id.optional(),
-    reason: z.enum(['retention-expired', 'lab-request', 'account-termination']),
+    orderId: z.optional(id),
+    reason: oneOf(['retention-expired', 'lab-request', 'account-termination']),
     deletedAt: instant,
     process: z
       .string()
-      .regex(/^[\x20-\x7e]{1,100}$/, { error: 'must be 1 to 100 printable ASCII characters' }),
+      .check(z.regex(/^[\x20-\x7e]{1,100}$/, { error: 'must be 1 to 100 printable ASCII characters' })),
     objects: z.array(DeletedObjectSchema),
-    recordsAnonymised: z.array(z.string().regex(ATTRIBUTE, { error: 'must be an attribute name' })),
+    recordsAnonymised: z.array(z.string().check(z.regex(ATTRIBUTE, { error: 'must be an attribute name' }))),
     backupsClearBy: instant,
-    orderCertificates: z.array(z.strictObject({ orderId: id, certificateId: id, sha256 })).optional(),
+    orderCertificates: z.optional(z.array(z.strictObject({ orderId: id, certificateId: id, sha256 }))),
   })
-  .superRefine((c, ctx) => {
-    const missing = (field: string, why: string) =>
-      ctx.addIssue({ code: 'custom', path: [field], message: why, params: { missing: true } });
-    const unexpected = (field: string, why: string) =>
-      ctx.addIssue({ code: 'custom', path: [field], message: why, params: { unexpected: true } });
-    if (c.kind === 'order') {
-      if (c.orderId === undefined) missing('orderId', 'an order certificate names its order');
-      if (c.orderCertificates !== undefined)
-        unexpected('orderCertificates', 'only an account summary lists order certificates');
-    } else {
-      if (c.orderId !== undefined) unexpected('orderId', 'an account summary covers every order');
-      if (c.orderCertificates === undefined)
-        missing('orderCertificates', 'an account summary lists its order certificates');
-    }
-    if (c.backupsClearBy < c.deletedAt) {
-      ctx.addIssue({ code: 'custom', path: ['backupsClearBy'], message: 'is before deletedAt' });
-    }
-    const seen = new Set<string>();
-    c.objects.forEach((o, i) => {
-      const identity = `${o.key}\u0000${o.versionId ?? ''}`;
-      if (seen.has(identity))
-        ctx.addIssue({ code: 'custom', path: ['objects', i], message: 'lists an object version twice' });
-      seen.add(identity);
-    });
-    const orders = new Set<string>();
-    c.orderCertificates?.forEach((o, i) => {
-      if (orders.has(o.orderId))
-        ctx.addIssue({ code: 'custom', path: ['orderCertificates', i], message: 'lists an order twice' });
-      orders.add(o.orderId);
-    });
-  });
+  .check(
+    z.superRefine((c, ctx) => {
+      const missing = (field: string, why: string) =>
+        ctx.addIssue({ code: 'custom', path: [field], message: why, params: { missing: true } });
+      const unexpected = (field: string, why: string) =>
+        ctx.addIssue({ code: 'custom', path: [field], message: why, params: { unexpected: true } });
+      if (c.kind === 'order') {
+        if (c.orderId === undefined) missing('orderId', 'an order certificate names its order');
+        if (c.orderCertificates !== undefined)
+          unexpected('orderCertificates', 'only an account summary lists order certificates');
+      } else {
+        if (c.orderId !== undefined) unexpected('orderId', 'an account summary covers every order');
+        if (c.orderCertificates === undefined)
+          missing('orderCertificates', 'an account summary lists its order certificates');
+      }
+      if (c.backupsClearBy < c.deletedAt) {
+        ctx.addIssue({ code: 'custom', path: ['backupsClearBy'], message: 'is before deletedAt' });
+      }
+      const seen = new Set<string>();
+      c.objects.forEach((o, i) => {
+        const identity = `${o.key}\u0000${o.versionId ?? ''}`;
+        if (seen.has(identity))
+          ctx.addIssue({ code: 'custom', path: ['objects', i], message: 'lists an object version twice' });
+        seen.add(identity);
+      });
+      const orders = new Set<string>();
+      c.orderCertificates?.forEach((o, i) => {
+        if (orders.has(o.orderId))
+          ctx.addIssue({ code: 'custom', path: ['orderCertificates', i], message: 'lists an order twice' });
+        orders.add(o.orderId);
+      });
+    }),
+  );
 
 const SignedCertificateSchema = z.strictObject({
   certificate: CertificateSchema,
   signature: z.strictObject({
     algorithm: z.literal(SIGNING_ALGORITHM, { error: `must be ${SIGNING_ALGORITHM}` }),
-    keyId: z.string().min(1).max(2048),
+    keyId: z
+      .string()
+      .check(
+        z.minLength(1, { error: 'must be 1 to 2048 characters' }),
+        z.maxLength(2048, { error: 'must be 1 to 2048 characters' }),
+      ),
     publicKeySha256: sha256,
-    value: z.string().min(1).regex(BASE64, { error: 'must be base64' }),
+    value: z
+      .string()
+      .check(z.minLength(1, { error: 'must be base64' }), z.regex(BASE64, { error: 'must be base64' })),
   }),
 });
 
@@ -327,7 +352,7 @@ const valueAt = (value: unknown, path: readonly PropertyKey[]): unknown =>
     value,
   );
 
-const issuesOf = (error: z.ZodError, input: unknown, root = ''): Issue[] =>
+const issuesOf = (error: z.core.$ZodError, input: unknown, root = ''): Issue[] =>
   error.issues.flatMap((issue): Issue[] => {
     const where = formatPath(issue.path, root);
     if (issue.code === 'unrecognized_keys') {

@@ -15,25 +15,17 @@ import {
   ServiceUnavailableError,
   TaskTokenRefusedError,
   UnexpectedOrderStateError,
-  ValidationError,
 } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { type AuditAction, recordAudit } from './audit';
 import type { Designer, DesignerRegistry } from './designers';
 import { checkStoredFile } from './file-check';
-import {
-  type FileFormat,
-  fileNameContext,
-  type Order,
-  type OrderFile,
-  type OrderPhi,
-  orderPrefix,
-  phiContext,
-} from './order';
+import { fileNameContext, type Order, type OrderFile, type OrderPhi, orderPrefix, phiContext } from './order';
 import { loadOwnedOrder, releaseGuards, URL_TTL_SECONDS } from './orders';
-import { screenFreeText } from './phi-screen';
 import type { Deps, QueueEntry } from './ports';
 import { hasTimelineEntry, noteTimeline, queueSortKey, strandOrder, undoAndFail } from './recovery';
+import { parseRevisionRequest } from './schemas/decisions';
+import { parseDeclareOutput } from './schemas/files';
 
 export { queueSortKey };
 
@@ -45,7 +37,8 @@ export const REVISION_OFFER_MINUTES = 240;
 export const MAX_REVISIONS = 3;
 /** Output files per design version, and their size cap. */
 export const MAX_OUTPUT_FILES = 10;
-export const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+export { MAX_OUTPUT_BYTES } from './schemas/files';
+
 /**
  * Queue entries per page, and pages per lane, a claim reads at most: it reads an index (keys and
  * item types), never a table, and fetches only the orders it goes for.
@@ -53,16 +46,7 @@ export const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 const CLAIM_PAGE = 50;
 const CLAIM_MAX_PAGES = 4;
 
-export const REVISION_REASONS = [
-  'fit-margins',
-  'contacts',
-  'occlusion',
-  'anatomy',
-  'shade-material',
-  'wrong-tooth',
-  'other',
-] as const;
-export type RevisionReason = (typeof REVISION_REASONS)[number];
+export { REVISION_REASONS, type RevisionReason } from './schemas/decisions';
 
 export interface AccountPolicy {
   /** Days an archived order's files are kept before purge. */
@@ -636,37 +620,7 @@ export const inputsOf = async (deps: DesignDeps, actor: Actor, orderId: string) 
 
 export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: string, body: unknown) => {
   const order = await loadHeld(deps, actor, orderId, 'assignment.upload-url');
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const issues = [];
-  const name = typeof b.name === 'string' ? b.name.trim() : '';
-  const ext = name.split('.').pop()?.toLowerCase() ?? '';
-  if (
-    !['stl', 'ply', 'obj', 'pdf'].includes(ext) ||
-    name.length > 255 ||
-    /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)
-  ) {
-    issues.push({
-      field: 'name',
-      message:
-        'Designs are STL, PLY or OBJ, plus an optional PDF design report; give a file name with one of those extensions.',
-    });
-  }
-  if (
-    !Number.isInteger(b.sizeBytes) ||
-    (b.sizeBytes as number) < 1 ||
-    (b.sizeBytes as number) > MAX_OUTPUT_BYTES
-  ) {
-    issues.push({
-      field: 'sizeBytes',
-      message: `Give the size in bytes, 1 to ${MAX_OUTPUT_BYTES / 1048576} MB.`,
-    });
-  }
-  const sha256 = typeof b.sha256 === 'string' ? b.sha256.toLowerCase() : '';
-  if (!/^[0-9a-f]{64}$/.test(sha256))
-    issues.push({ field: 'sha256', message: 'Give the SHA-256 as 64 hexadecimal characters.' });
-  const unknown = Object.keys(b).filter((k) => !['name', 'sizeBytes', 'sha256'].includes(k));
-  if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
-  if (issues.length) throw new ValidationError(issues);
+  const { name, sizeBytes, sha256, format: ext } = parseDeclareOutput(body);
   const version = (order.designVersion ?? 0) + 1;
   const existing = (await deps.orders.files(orderId)).filter(
     (f) => f.role === 'output' && f.version === version,
@@ -689,17 +643,17 @@ export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: str
     role: 'output',
     version,
     uploadedBy: actor.sub,
-    format: ext as FileFormat | 'pdf',
+    format: ext,
     nameCipher: await deps.phi.encrypt(name, fileNameContext(order.accountId, orderId, fileId)),
-    sizeBytes: b.sizeBytes as number,
-    sha256: `${sha256}`,
+    sizeBytes,
+    sha256,
     key,
     declaredAt: deps.clock.now().toISOString(),
     upload: { mode: 'single' },
   });
   const put = await deps.files.presignPut({
     key,
-    sizeBytes: b.sizeBytes as number,
+    sizeBytes,
     sha256Base64: Buffer.from(sha256, 'hex').toString('base64'),
     expiresInSeconds: URL_TTL_SECONDS,
   });
@@ -879,20 +833,7 @@ export const acceptDelivery = async (
 
 export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: string, body: unknown) => {
   const order = await loadOwnDelivered(deps, actor, orderId, 'order.revise');
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const issues = [];
-  if (!REVISION_REASONS.includes(b.reason as RevisionReason)) {
-    issues.push({ field: 'reason', message: `Use one of ${REVISION_REASONS.join(', ')}.` });
-  }
-  const comment = typeof b.comment === 'string' ? b.comment.trim() : '';
-  if (b.comment !== undefined && (typeof b.comment !== 'string' || comment.length > 2000)) {
-    issues.push({ field: 'comment', message: 'Describe what to change in up to 2000 characters.' });
-  } else if (comment) issues.push(...screenFreeText('comment', comment));
-  if (b.reason === 'other' && !comment)
-    issues.push({ field: 'comment', message: 'Say what to change when the reason is "other".' });
-  const unknown = Object.keys(b).filter((k) => !['reason', 'comment'].includes(k));
-  if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
-  if (issues.length) throw new ValidationError(issues);
+  const { reason, comment } = parseRevisionRequest(body);
   if (order.status !== 'DELIVERED')
     throw new ConflictError(
       `Order ${orderId} is ${order.status}: only a delivered design can be revised.`,
@@ -924,7 +865,7 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
       const current = JSON.parse(
         await deps.phi.decrypt(order.phi, phiContext(order.accountId, orderId)),
       ) as OrderPhi;
-      const notes = [current.notes, `Revision ${count + 1} (${String(b.reason)}): ${comment}`]
+      const notes = [current.notes, `Revision ${count + 1} (${reason}): ${comment}`]
         .filter(Boolean)
         .join('\n');
       phi = await deps.phi.encrypt(
@@ -960,7 +901,7 @@ export const requestRevision = async (deps: DesignDeps, actor: Actor, orderId: s
     orderId,
     'REVISION_REQUESTED',
     actor.sub,
-    { revision: count + 1, reason: String(b.reason) },
+    { revision: count + 1, reason },
     now.toISOString(),
   );
   return { orderId, status: 'QUEUED' as const, revision: count + 1 };

@@ -7,12 +7,11 @@
  * the record of international transfers (GDPR Art. 44+, seed 002) must show who held case data
  * where, so a designer who leaves is deactivated and stays on file.
  */
-import { ConflictError, type FieldIssue, NotFoundError, ValidationError } from '../shared/errors';
+import { ConflictError, NotFoundError } from '../shared/errors';
 import { type Actor, requireRole } from '../shared/identity';
 import { recordAudit } from './audit';
-import { findRestorationType, RESTORATION_TYPES, type RestorationType } from './catalog';
-import { findIdentifiers } from './phi-screen';
 import type { Deps } from './ports';
+import { checkDesignerId, parseCreateDesigner, parseUpdateDesigner } from './schemas/designers';
 
 export interface Designer {
   /** The designer's Cognito sub. */
@@ -56,232 +55,9 @@ export interface DesignerRegistry {
 
 export type DesignerDeps = Pick<Deps, 'audit' | 'clock' | 'ids'> & { readonly designers: DesignerRegistry };
 
-export const MIN_CAPACITY = 1;
-export const MAX_CAPACITY = 20;
-export const DISPLAY_NAME_MAX = 80;
-export const USERNAME_MAX = 128;
-
-/**
- * A Cognito sub is a UUID; the local stack's seeded subs look like `u-des-priya`. The pattern
- * admits both and nothing with `#`, which the adapter keeps for its own bookkeeping items.
- */
-const DESIGNER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** Cognito usernames as this project issues them (`designer.priya`). */
-const USERNAME = /^[a-z0-9][a-z0-9._-]*$/;
-const COUNTRY = /^[A-Z]{2}$/;
-
-const UPDATABLE = ['displayName', 'skills', 'capacity', 'country', 'enabled'] as const;
-const CREATABLE = ['designerId', 'username', ...UPDATABLE] as const;
-
-/** Fields a caller may know from a response but never set: say why rather than "unknown field". */
-const READ_ONLY: Readonly<Record<string, string>> = {
-  activeJobs: 'is counted by the work queue as jobs are claimed and released; it cannot be set',
-  createdAt: 'is set by the service',
-  updatedAt: 'is set by the service',
-};
-const IMMUTABLE_ON_UPDATE: Readonly<Record<string, string>> = {
-  designerId:
-    'cannot change: it is the Cognito sub in the path. Register the other user with POST /designers',
-  username: 'cannot change: it follows the Cognito user. Register the other user with POST /designers',
-};
-
-const skillList = RESTORATION_TYPES.join(', ');
-
-// --- validation ------------------------------------------------------------------------------
-
-type Issues = FieldIssue[];
-
-const asObject = (body: unknown): Record<string, unknown> => {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationError([{ field: 'body', message: 'Send a JSON object.' }]);
-  }
-  return body as Record<string, unknown>;
-};
-
-const checkFields = (
-  body: Record<string, unknown>,
-  allowed: readonly string[],
-  explained: Readonly<Record<string, string>>,
-  issues: Issues,
-) => {
-  for (const key of Object.keys(body)) {
-    if (allowed.includes(key)) continue;
-    const why = explained[key] ?? READ_ONLY[key];
-    issues.push({
-      field: key,
-      message: why
-        ? `${key} ${why}; remove it.`
-        : `Unknown field; remove it. Accepted fields: ${allowed.join(', ')}.`,
-    });
-  }
-};
-
-const parseDisplayName = (raw: unknown, issues: Issues): string | undefined => {
-  if (typeof raw !== 'string') {
-    issues.push({ field: 'displayName', message: 'Give the name colleagues know the designer by, as text.' });
-    return undefined;
-  }
-  const name = raw.trim().replace(/\s+/g, ' ');
-  if (name.length < 1 || name.length > DISPLAY_NAME_MAX) {
-    issues.push({
-      field: 'displayName',
-      message: `Use 1 to ${DISPLAY_NAME_MAX} characters, e.g. "Priya R.".`,
-    });
-    return undefined;
-  }
-  // The registry is listed to every operator and exported with the transfer record: contact
-  // details belong in the identity provider, not in a name. Bare digit runs count as a phone
-  // number here (the PHI screen needs a keyword for them; a name never has six digits).
-  const found = findIdentifiers(name);
-  const email = name.includes('@') || found.includes('email');
-  const phone = found.includes('phone') || (name.match(/\d/g)?.length ?? 0) >= 6;
-  if (email || phone || /\p{Cc}/u.test(raw)) {
-    issues.push({
-      field: 'displayName',
-      message: `Looks like it holds ${email ? 'an e-mail address' : phone ? 'a phone number' : 'control characters'}; give a name only, e.g. "Priya R.".`,
-    });
-    return undefined;
-  }
-  return name;
-};
-
-const parseSkills = (raw: unknown, issues: Issues): RestorationType[] | undefined => {
-  if (!Array.isArray(raw) || raw.length === 0) {
-    issues.push({
-      field: 'skills',
-      message: `Give a list of at least one restoration type the designer may take: ${skillList}. To stop a designer taking work, set enabled to false.`,
-    });
-    return undefined;
-  }
-  const found = new Set<RestorationType>();
-  let ok = true;
-  raw.forEach((entry, i) => {
-    const type = typeof entry === 'string' ? findRestorationType(entry) : undefined;
-    if (type) found.add(type);
-    else {
-      ok = false;
-      issues.push({ field: `skills[${i}]`, message: `Not a restoration type; use one of ${skillList}.` });
-    }
-  });
-  // Catalogue order, duplicates folded: the same skills always read the same way.
-  return ok ? RESTORATION_TYPES.filter((t) => found.has(t)) : undefined;
-};
-
-const parseCapacity = (raw: unknown, issues: Issues): number | undefined => {
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < MIN_CAPACITY || raw > MAX_CAPACITY) {
-    issues.push({
-      field: 'capacity',
-      message: `Give how many jobs the designer may hold at once: a whole number from ${MIN_CAPACITY} to ${MAX_CAPACITY}.`,
-    });
-    return undefined;
-  }
-  return raw;
-};
-
-const parseCountry = (raw: unknown, issues: Issues): string | undefined => {
-  if (typeof raw !== 'string' || !COUNTRY.test(raw)) {
-    issues.push({
-      field: 'country',
-      message:
-        'Give the country the designer works from as an ISO 3166-1 alpha-2 code in capitals, e.g. "IN", "PH", "VN". It goes into the international-transfer record.',
-    });
-    return undefined;
-  }
-  return raw;
-};
-
-const parseEnabled = (raw: unknown, issues: Issues): boolean | undefined => {
-  if (typeof raw !== 'boolean') {
-    issues.push({ field: 'enabled', message: 'Use true (may take work) or false (takes none).' });
-    return undefined;
-  }
-  return raw;
-};
-
-const parseDesignerId = (raw: unknown, issues: Issues): string | undefined => {
-  if (typeof raw !== 'string' || !DESIGNER_ID.test(raw)) {
-    issues.push({
-      field: 'designerId',
-      message:
-        "Give the designer's Cognito sub (the user's id in the user pool): letters, digits, '-' and '_', at most 64 characters.",
-    });
-    return undefined;
-  }
-  return raw;
-};
-
-const parseUsername = (raw: unknown, issues: Issues): string | undefined => {
-  if (typeof raw !== 'string' || raw.length > USERNAME_MAX || !USERNAME.test(raw)) {
-    issues.push({
-      field: 'username',
-      message: `Give the designer's sign-in name as in the user pool, e.g. "designer.priya": lower-case letters, digits, '.', '-' and '_', at most ${USERNAME_MAX} characters.`,
-    });
-    return undefined;
-  }
-  return raw;
-};
-
+export { DISPLAY_NAME_MAX, MAX_CAPACITY, MIN_CAPACITY, USERNAME_MAX } from './schemas/designers';
+export { parseCreateDesigner, parseUpdateDesigner };
 export type CreateDesignerInput = Omit<Designer, 'activeJobs' | 'createdAt' | 'updatedAt'>;
-
-/** Validates a create request, reporting every problem at once. */
-export const parseCreateDesigner = (body: unknown): CreateDesignerInput => {
-  const b = asObject(body);
-  const issues: Issues = [];
-  checkFields(b, CREATABLE, {}, issues);
-  const designerId = parseDesignerId(b.designerId, issues);
-  const username = parseUsername(b.username, issues);
-  const displayName = parseDisplayName(b.displayName, issues);
-  const skills = parseSkills(b.skills, issues);
-  const capacity = parseCapacity(b.capacity, issues);
-  const country = parseCountry(b.country, issues);
-  const enabled = b.enabled === undefined ? true : parseEnabled(b.enabled, issues);
-  if (
-    issues.length > 0 ||
-    designerId === undefined ||
-    username === undefined ||
-    displayName === undefined ||
-    skills === undefined ||
-    capacity === undefined ||
-    country === undefined ||
-    enabled === undefined
-  ) {
-    throw new ValidationError(issues);
-  }
-  return { designerId, username, displayName, skills, capacity, country, enabled };
-};
-
-/** Validates an update request: any of the updatable fields, at least one. */
-export const parseUpdateDesigner = (body: unknown): DesignerChanges => {
-  const b = asObject(body);
-  const issues: Issues = [];
-  checkFields(b, UPDATABLE, IMMUTABLE_ON_UPDATE, issues);
-  const changes: { -readonly [K in keyof DesignerChanges]: DesignerChanges[K] } = {};
-  const take = <K extends keyof DesignerChanges>(
-    key: K,
-    parse: (raw: unknown, issues: Issues) => DesignerChanges[K] | undefined,
-  ) => {
-    if (b[key] === undefined) return;
-    const value = parse(b[key], issues);
-    if (value !== undefined) changes[key] = value;
-  };
-  take('displayName', parseDisplayName);
-  take('skills', parseSkills);
-  take('capacity', parseCapacity);
-  take('country', parseCountry);
-  take('enabled', parseEnabled);
-  if (issues.length === 0 && Object.keys(changes).length === 0) {
-    issues.push({ field: 'body', message: `Send at least one field to change: ${UPDATABLE.join(', ')}.` });
-  }
-  if (issues.length > 0) throw new ValidationError(issues);
-  return changes;
-};
-
-/** A malformed id cannot name a designer; say what an id looks like instead of a bare 404. */
-const checkPathId = (designerId: string): void => {
-  const issues: Issues = [];
-  parseDesignerId(designerId, issues);
-  if (issues.length > 0) throw new ValidationError(issues);
-};
 
 // --- operations ------------------------------------------------------------------------------
 
@@ -328,7 +104,7 @@ export const createDesigner = async (deps: DesignerDeps, actor: Actor, body: unk
 
 /** Loads a designer for a change, auditing a miss as a denied change. */
 const loadForChange = async (deps: DesignerDeps, actor: Actor, designerId: string): Promise<Designer> => {
-  checkPathId(designerId);
+  checkDesignerId(designerId);
   const existing = await deps.designers.get(designerId);
   if (!existing) {
     await audit(deps, actor, 'designer.change', 'DENIED', 'NOT_FOUND');

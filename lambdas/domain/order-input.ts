@@ -20,7 +20,7 @@
  * and chart order, type/material as catalog ids, shade as its canonical code, defaults filled
  * in, `null` for an optional field treated as absent, empty notes dropped.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, ValidationError } from '../shared/errors';
 import {
   ARCH_SELECTIONS,
@@ -35,6 +35,7 @@ import {
   type RestorationType,
 } from './catalog';
 import { screenCaseRef, screenFreeText, screenPatientRef } from './phi-screen';
+import { isPlainObject, parseFields, pathOf, type Shape, unknownKeys } from './schemas/body';
 import {
   archOf,
   type FdiTooth,
@@ -120,17 +121,24 @@ const CaseRefSchema = z
   .string({
     error: typeError('Add caseRef: your lab\'s case number, e.g. "2024-0173"', 'caseRef must be text'),
   })
-  .max(rawMax(CASE_REF_MAX), {
-    error: `caseRef is too long; use at most ${CASE_REF_MAX} characters`,
-    abort: true,
-  })
-  .trim()
-  .min(1, { error: 'caseRef is empty; give your lab\'s case number, e.g. "2024-0173"', abort: true })
-  .max(CASE_REF_MAX, { error: `caseRef is too long; use at most ${CASE_REF_MAX} characters` })
-  .regex(CASE_REF_PATTERN, {
-    error: "caseRef may contain only letters, digits, '-', '_', '/' and '.' (no spaces); e.g. \"2024-0173\"",
-  });
+  .check(
+    z.maxLength(rawMax(CASE_REF_MAX), {
+      error: `caseRef is too long; use at most ${CASE_REF_MAX} characters`,
+      abort: true,
+    }),
+    z.trim(),
+    z.minLength(1, {
+      error: 'caseRef is empty; give your lab\'s case number, e.g. "2024-0173"',
+      abort: true,
+    }),
+    z.maxLength(CASE_REF_MAX, { error: `caseRef is too long; use at most ${CASE_REF_MAX} characters` }),
+    z.regex(CASE_REF_PATTERN, {
+      error:
+        "caseRef may contain only letters, digits, '-', '_', '/' and '.' (no spaces); e.g. \"2024-0173\"",
+    }),
+  );
 
+const PATIENT_REF_TOO_LONG = `patientRef is too long; use at most ${PATIENT_REF_MAX} characters: initials or a short code, not a name`;
 const PatientRefSchema = z
   .string({
     error: typeError(
@@ -138,82 +146,83 @@ const PatientRefSchema = z
       'patientRef must be text',
     ),
   })
-  .max(rawMax(PATIENT_REF_MAX), {
-    error: `patientRef is too long; use at most ${PATIENT_REF_MAX} characters: initials or a short code, not a name`,
-    abort: true,
-  })
-  .trim()
-  .transform((s) => s.replace(/\s+/g, ' '))
-  .pipe(
-    z
-      .string()
-      .min(1, {
-        error: "patientRef is empty; give the patient's initials (e.g. J.D.) or a pseudonymous code",
-        abort: true,
-      })
-      .max(PATIENT_REF_MAX, {
-        error: `patientRef is too long; use at most ${PATIENT_REF_MAX} characters: initials or a short code, not a name`,
-      })
-      .regex(/^[\p{L}\p{N} ._#/-]+$/u, {
-        error: "patientRef may contain only letters, digits, spaces and '.', '-', '_', '#', '/'",
-      }),
+  .check(
+    z.maxLength(rawMax(PATIENT_REF_MAX), { error: PATIENT_REF_TOO_LONG, abort: true }),
+    z.trim(),
+    z.overwrite((s: string) => s.replace(/\s+/g, ' ')),
+    z.minLength(1, {
+      error: "patientRef is empty; give the patient's initials (e.g. J.D.) or a pseudonymous code",
+      abort: true,
+    }),
+    z.maxLength(PATIENT_REF_MAX, { error: PATIENT_REF_TOO_LONG }),
+    z.regex(/^[\p{L}\p{N} ._#/-]+$/u, {
+      error: "patientRef may contain only letters, digits, spaces and '.', '-', '_', '#', '/'",
+    }),
   );
 
-const ToothNumberingSchema = z
-  .enum(TOOTH_NUMBERINGS, { error: `toothNumbering must be one of ${list(TOOTH_NUMBERINGS)}` })
-  .default('FDI');
+const ToothNumberingSchema = z._default(
+  z.enum(TOOTH_NUMBERINGS, { error: `toothNumbering must be one of ${list(TOOTH_NUMBERINGS)}` }),
+  'FDI',
+);
 
-const TurnaroundSchema = z
-  .enum(TURNAROUNDS, { error: `turnaround must be one of ${list(TURNAROUNDS)}` })
-  .default('standard');
+const TurnaroundSchema = z._default(
+  z.enum(TURNAROUNDS, { error: `turnaround must be one of ${list(TURNAROUNDS)}` }),
+  'standard',
+);
 
 const notesSchema = (max: number) =>
-  z
-    .string({ error: 'notes must be text' })
-    .max(rawMax(max), { error: `notes are too long; use at most ${max} characters`, abort: true })
-    .trim()
-    .max(max, { error: `notes are too long; use at most ${max} characters` })
-    .transform((s) => (s === '' ? undefined : s))
-    .optional();
+  z.optional(
+    z.pipe(
+      z.string({ error: 'notes must be text' }).check(
+        z.maxLength(rawMax(max), {
+          error: `notes are too long; use at most ${max} characters`,
+          abort: true,
+        }),
+        z.trim(),
+        z.maxLength(max, { error: `notes are too long; use at most ${max} characters` }),
+      ),
+      z.transform((s: string) => (s === '' ? undefined : s)),
+    ),
+  );
 
-const RemakeSchema = z
-  .boolean({
+const RemakeSchema = z._default(
+  z.boolean({
     error: 'remake must be true or false (true confirms this order deliberately repeats an earlier case)',
-  })
-  .default(false);
+  }),
+  false,
+);
 
-const RestorationTypeSchema = z
-  .string({ error: typeError(`Add type: one of ${list(RESTORATION_TYPES)}`, 'type must be text') })
-  .transform((raw, ctx) => {
-    const type = findRestorationType(raw);
-    if (type) return type;
-    ctx.addIssue({
-      code: 'custom',
-      message: `Unknown restoration type; use one of ${list(RESTORATION_TYPES)}`,
-    });
-    return z.NEVER;
-  });
-
-const TeethSchema = z
-  .array(
-    z.union([z.string(), z.number()], {
-      error: 'Each tooth must be a number (e.g. 36) or a string (e.g. "36", "#3", "A")',
+/** A string looked up in a table; `message` when it is not there. */
+const lookup = <T>(base: z.ZodMiniString<string>, find: (raw: string) => T | undefined, message: string) =>
+  z.pipe(
+    base,
+    z.transform((raw: string, ctx): T => {
+      const found = find(raw);
+      if (found !== undefined) return found;
+      ctx.issues.push({ code: 'custom', input: raw, message });
+      return z.NEVER;
     }),
-    { error: 'teeth must be a list of tooth numbers, e.g. [36] or [14, 15, 16]' },
-  )
-  .min(1, { error: 'teeth is empty; list the tooth numbers, e.g. [36], or leave teeth out' })
-  .max(MAX_TEETH_PER_ITEM, { error: `teeth lists at most ${MAX_TEETH_PER_ITEM} teeth` })
-  .optional();
+  );
 
-const ArchSchema = z
-  .string({ error: 'arch must be "upper", "lower" or "both"' })
-  .transform((raw, ctx) => {
-    const value = ARCH_ALIASES.get(raw.trim().toLowerCase());
-    if (value) return value;
-    ctx.addIssue({ code: 'custom', message: `arch must be one of ${list(ARCH_SELECTIONS)}` });
-    return z.NEVER;
-  })
-  .optional();
+const RestorationTypeSchema = lookup(
+  z.string({ error: typeError(`Add type: one of ${list(RESTORATION_TYPES)}`, 'type must be text') }),
+  findRestorationType,
+  `Unknown restoration type; use one of ${list(RESTORATION_TYPES)}`,
+);
+
+const TeethSchema = z.optional(
+  z
+    .array(
+      z.union([z.string(), z.number()], {
+        error: 'Each tooth must be a number (e.g. 36) or a string (e.g. "36", "#3", "A")',
+      }),
+      { error: 'teeth must be a list of tooth numbers, e.g. [36] or [14, 15, 16]' },
+    )
+    .check(
+      z.minLength(1, { error: 'teeth is empty; list the tooth numbers, e.g. [36], or leave teeth out' }),
+      z.maxLength(MAX_TEETH_PER_ITEM, { error: `teeth lists at most ${MAX_TEETH_PER_ITEM} teeth` }),
+    ),
+);
 
 const ARCH_ALIASES = new Map<string, ArchSelection>([
   ['upper', 'upper'],
@@ -225,29 +234,33 @@ const ARCH_ALIASES = new Map<string, ArchSelection>([
   ['both', 'both'],
 ]);
 
-const MaterialSchema = z
-  .string({
-    error: typeError('Add material, e.g. "zirconia" or "lithium-disilicate"', 'material must be text'),
-  })
-  .transform((raw, ctx) => {
-    const material = findMaterial(raw);
-    if (material) return material;
-    ctx.addIssue({
-      code: 'custom',
-      message: `Unknown material; use one of ${list(Object.keys(MATERIALS))}`,
-    });
-    return z.NEVER;
-  });
+const ArchSchema = z.optional(
+  lookup(
+    z.string({ error: 'arch must be "upper", "lower" or "both"' }),
+    (raw) => ARCH_ALIASES.get(raw.trim().toLowerCase()),
+    `arch must be one of ${list(ARCH_SELECTIONS)}`,
+  ),
+);
 
-const ShadeSchema = z
-  .string({ error: 'shade must be text, e.g. "A2" or "2M2"' })
-  .transform((raw, ctx) => {
-    const result = parseShade(raw);
-    if (result.ok) return result.shade.code;
-    ctx.addIssue({ code: 'custom', message: result.message });
-    return z.NEVER;
-  })
-  .optional();
+const MaterialSchema = lookup(
+  z.string({
+    error: typeError('Add material, e.g. "zirconia" or "lithium-disilicate"', 'material must be text'),
+  }),
+  findMaterial,
+  `Unknown material; use one of ${list(Object.keys(MATERIALS))}`,
+);
+
+const ShadeSchema = z.optional(
+  z.pipe(
+    z.string({ error: 'shade must be text, e.g. "A2" or "2M2"' }),
+    z.transform((raw: string, ctx): string => {
+      const result = parseShade(raw);
+      if (result.ok) return result.shade.code;
+      ctx.issues.push({ code: 'custom', input: raw, message: result.message });
+      return z.NEVER;
+    }),
+  ),
+);
 
 const ITEM_FIELDS = {
   type: RestorationTypeSchema,
@@ -269,50 +282,29 @@ const ORDER_FIELDS = {
 
 const ItemListSchema = z
   .array(z.unknown(), { error: 'Add items: a list of 1 to 16 restorations, e.g. [{ "type": "crown", … }]' })
-  .min(1, { error: 'items is empty; add at least one restoration' })
-  .max(MAX_ITEMS, { error: `An order holds at most ${MAX_ITEMS} items; split the case into several orders` });
+  .check(
+    z.minLength(1, { error: 'items is empty; add at least one restoration' }),
+    z.maxLength(MAX_ITEMS, {
+      error: `An order holds at most ${MAX_ITEMS} items; split the case into several orders`,
+    }),
+  );
 
 export const OrderItemRequestSchema = z.strictObject(ITEM_FIELDS);
 
 /**
  * The wire shape of a create-order request, field rules only (no cross-field rules, no PHI
  * screen). parseCreateOrder applies the same field schemas; this composed object is for
- * request typing (`CreateOrderRequest`) and documentation (e.g. `z.toJSONSchema`).
+ * request typing (`CreateOrderRequest`) and documentation (`z.toJSONSchema`, scripts/openapi.ts).
  */
 export const CreateOrderRequestSchema = z.strictObject({
   ...ORDER_FIELDS,
-  items: z.array(OrderItemRequestSchema).min(1).max(MAX_ITEMS),
+  items: z.array(OrderItemRequestSchema).check(z.minLength(1), z.maxLength(MAX_ITEMS)),
 });
 
 export type CreateOrderRequest = z.input<typeof CreateOrderRequestSchema>;
 export type OrderItemRequest = z.input<typeof OrderItemRequestSchema>;
 
 // --- field-by-field parsing --------------------------------------------------------------
-
-type Shape = Record<string, z.ZodType>;
-type Parsed<S extends Shape> = { -readonly [K in keyof S]?: z.output<S[K]> };
-
-interface ShapeResult<S extends Shape> {
-  /** Fields that parsed; a field that failed or was absent is undefined. */
-  readonly values: Parsed<S>;
-  /** Fields the caller sent (not undefined, not null). */
-  readonly present: ReadonlySet<keyof S>;
-  /** Fields that were sent but failed. */
-  readonly failed: ReadonlySet<keyof S>;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function pathOf(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const segment of path) {
-    out +=
-      typeof segment === 'number' ? `[${segment}]` : out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
 
 /** Field names that, sent by mistake, suggest someone is trying to send patient identity. */
 const PHI_FIELD_NAME = /name|dob|birth|ssn|social|phone|mobile|email|e-mail|address|street|zip/i;
@@ -329,8 +321,8 @@ function unknownFieldIssue(prefix: string, key: string, allowed: readonly string
 }
 
 /**
- * Parses each field of `shape` on its own and reports keys outside `allowed`, which may name
- * keys the caller parses itself (the order's `items`).
+ * Parses each field of `shape` on its own (null is absent) and reports keys outside `allowed`,
+ * which may name keys the caller parses itself (the order's `items`).
  */
 function parseShape<S extends Shape>(
   raw: Record<string, unknown>,
@@ -339,36 +331,17 @@ function parseShape<S extends Shape>(
   issues: FieldIssue[],
   allowed: readonly string[] = Object.keys(shape),
 ) {
-  const values: Parsed<S> = {};
-  const present = new Set<keyof S>();
-  const failed = new Set<keyof S>();
-  let unknown = 0;
-  for (const key of Object.keys(raw)) {
-    if (allowed.includes(key)) continue;
-    unknown++;
-    if (unknown <= MAX_UNKNOWN_FIELD_ISSUES) issues.push(unknownFieldIssue(prefix, key, allowed));
+  const unknown = unknownKeys(raw, allowed);
+  for (const key of unknown.slice(0, MAX_UNKNOWN_FIELD_ISSUES)) {
+    issues.push(unknownFieldIssue(prefix, key, allowed));
   }
-  if (unknown > MAX_UNKNOWN_FIELD_ISSUES) {
+  if (unknown.length > MAX_UNKNOWN_FIELD_ISSUES) {
     issues.push({
       field: prefix || 'body',
-      message: `${unknown - MAX_UNKNOWN_FIELD_ISSUES} more unknown fields; send only ${allowed.join(', ')}.`,
+      message: `${unknown.length - MAX_UNKNOWN_FIELD_ISSUES} more unknown fields; send only ${allowed.join(', ')}.`,
     });
   }
-  for (const key of Object.keys(shape) as (keyof S & string)[]) {
-    const input = raw[key] ?? undefined; // null is absent
-    if (input !== undefined) present.add(key);
-    const schema = shape[key] as z.ZodType;
-    const result = schema.safeParse(input);
-    if (result.success) {
-      if (result.data !== undefined) values[key] = result.data as Parsed<S>[typeof key];
-    } else {
-      failed.add(key);
-      for (const issue of result.error.issues) {
-        issues.push({ field: pathOf(pathOf(prefix, [key]), issue.path), message: issue.message });
-      }
-    }
-  }
-  return { values, present, failed } satisfies ShapeResult<S>;
+  return parseFields(raw, shape, issues, { prefix, nullIsAbsent: true });
 }
 
 // --- item rules --------------------------------------------------------------------------

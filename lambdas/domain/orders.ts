@@ -7,7 +7,6 @@ import { type Actor, requireRole } from '../shared/identity';
 import { requireOpenAccount } from './account-policy';
 import { type AuditAction, recordAudit } from './audit';
 import {
-  type FileFormat,
   fileNameContext,
   OPEN_STATUSES,
   type Order,
@@ -21,10 +20,9 @@ import {
 import type { CreateOrderInput } from './order-input';
 import type { Deps } from './ports';
 import { closedOrderPurge, draftExpiry } from './retention';
+import { parseDeclareUpload, parsePartNumbers, parseParts } from './schemas/files';
 import { computeDueAt } from './turnaround';
 
-/** Per-file cap: full-arch scans and models run to several hundred MB. */
-export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 /** Per-order cap on input files. */
 export const MAX_FILES_PER_ORDER = 20;
 /** Above this a file is uploaded in parts, each part URL signed just in time. */
@@ -32,11 +30,8 @@ export const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
 export const PART_SIZE_BYTES = 16 * 1024 * 1024;
 /** Presigned URLs live at most this long (seed 000: 15-minute sessions). */
 export const URL_TTL_SECONDS = 15 * 60;
-/** Part URLs handed out per request: a client asks again as it goes. */
-export const MAX_PART_URLS_PER_REQUEST = 50;
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const ALLOWED_FORMATS: readonly FileFormat[] = ['stl', 'ply', 'obj'];
+export { MAX_FILE_BYTES, MAX_PART_URLS_PER_REQUEST } from './schemas/files';
 
 const notFound = (orderId: string) =>
   new NotFoundError(
@@ -427,62 +422,6 @@ export const listOrders = async (
   return { orders, ...(page.cursor ? { nextCursor: page.cursor } : {}) };
 };
 
-interface DeclareUploadBody {
-  readonly name: string;
-  readonly sizeBytes: number;
-  readonly sha256: string;
-  readonly remake?: boolean;
-}
-
-const parseDeclareUpload = (body: unknown): DeclareUploadBody & { format: FileFormat } => {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const issues = [];
-  const name = typeof b.name === 'string' ? b.name.trim() : '';
-  const ext = name.includes('.') ? name.split('.').pop()?.toLowerCase() : undefined;
-  if (!name || name.length > 255 || /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) {
-    issues.push({
-      field: 'name',
-      message:
-        'Give the file name without folders or control characters, up to 255 characters, e.g. upper-arch.stl.',
-    });
-  } else if (!ALLOWED_FORMATS.includes(ext as FileFormat)) {
-    issues.push({
-      field: 'name',
-      message: 'Only STL, PLY and OBJ scans are accepted: export the scan in one of those formats.',
-    });
-  }
-  const sizeBytes = b.sizeBytes;
-  if (typeof sizeBytes !== 'number' || !Number.isInteger(sizeBytes) || sizeBytes < 1) {
-    issues.push({ field: 'sizeBytes', message: 'Give the file size in bytes as a whole number above 0.' });
-  } else if (sizeBytes > MAX_FILE_BYTES) {
-    issues.push({
-      field: 'sizeBytes',
-      message: `Files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB; decimate the mesh or split the scan.`,
-    });
-  }
-  const sha256 = typeof b.sha256 === 'string' ? b.sha256.toLowerCase() : '';
-  if (!SHA256_HEX.test(sha256)) {
-    issues.push({
-      field: 'sha256',
-      message: 'Give the SHA-256 of the file as 64 hexadecimal characters (sha256sum prints it).',
-    });
-  }
-  if (b.remake !== undefined && typeof b.remake !== 'boolean') {
-    issues.push({ field: 'remake', message: 'Use true or false.' });
-  }
-  const known = new Set(['name', 'sizeBytes', 'sha256', 'remake']);
-  const unknown = Object.keys(b).filter((k) => !known.has(k));
-  if (unknown.length) issues.push({ field: unknown.join(', '), message: 'Unknown field: remove it.' });
-  if (issues.length) throw new ValidationError(issues);
-  return {
-    name,
-    sizeBytes: sizeBytes as number,
-    sha256,
-    format: ext as FileFormat,
-    ...(b.remake === true ? { remake: true } : {}),
-  };
-};
-
 const requireDraft = (order: Order, what: string) => {
   if (order.status !== 'DRAFT') {
     throw new ConflictError(
@@ -586,31 +525,6 @@ const loadFile = async (deps: Deps, order: Order, fileId: string) => {
   return file;
 };
 
-const parseParts = (value: unknown, field: string, partCount: number) => {
-  if (value === undefined) return [];
-  if (!Array.isArray(value))
-    throw new ValidationError([{ field, message: 'Give a list of { partNumber, etag }.' }]);
-  return value.map((p, i) => {
-    const part = p as { partNumber?: unknown; etag?: unknown };
-    if (
-      !Number.isInteger(part.partNumber) ||
-      (part.partNumber as number) < 1 ||
-      (part.partNumber as number) > partCount ||
-      typeof part.etag !== 'string' ||
-      part.etag.length === 0 ||
-      part.etag.length > 200
-    ) {
-      throw new ValidationError([
-        {
-          field: `${field}[${i}]`,
-          message: `Give partNumber 1–${partCount} and the ETag S3 returned for it.`,
-        },
-      ]);
-    }
-    return { partNumber: part.partNumber as number, etag: part.etag };
-  });
-};
-
 const mergeParts = (
   a: readonly { partNumber: number; etag: string }[],
   b: readonly { partNumber: number; etag: string }[],
@@ -641,31 +555,16 @@ export const presignParts = async (
     );
   }
   const partCount = Math.ceil(file.sizeBytes / file.upload.partSize);
-  const b = (typeof body === 'object' && body !== null ? body : {}) as {
-    partNumbers?: unknown;
-    completed?: unknown;
-  };
-  const completed = parseParts(b.completed, 'completed', partCount);
+  // The whole body is checked before anything is recorded.
+  const completed = parseParts(body, 'completed', partCount);
+  const asked = parsePartNumbers(body, partCount);
   const parts = mergeParts(file.parts ?? [], completed);
   if (completed.length) await deps.orders.updateFile(orderId, fileId, { parts });
   const done = new Set(parts.map((p) => p.partNumber));
-  let wanted: number[];
-  if (b.partNumbers === undefined) {
+  let wanted = asked;
+  if (!wanted) {
     wanted = [];
     for (let n = 1; n <= partCount && wanted.length < 10; n++) if (!done.has(n)) wanted.push(n);
-  } else if (
-    Array.isArray(b.partNumbers) &&
-    b.partNumbers.length <= MAX_PART_URLS_PER_REQUEST &&
-    b.partNumbers.every((n) => Number.isInteger(n) && n >= 1 && n <= partCount)
-  ) {
-    wanted = b.partNumbers as number[];
-  } else {
-    throw new ValidationError([
-      {
-        field: 'partNumbers',
-        message: `Ask for up to ${MAX_PART_URLS_PER_REQUEST} part numbers from 1 to ${partCount}.`,
-      },
-    ]);
   }
   await recordAudit(deps, actor, {
     accountId: order.accountId,
@@ -703,8 +602,7 @@ export const completeUpload = async (
   const file = await loadFile(deps, order, fileId);
   if (file.upload.mode === 'multipart') {
     const partCount = Math.ceil(file.sizeBytes / file.upload.partSize);
-    const b = (typeof body === 'object' && body !== null ? body : {}) as { parts?: unknown };
-    const parts = mergeParts(file.parts ?? [], parseParts(b.parts, 'parts', partCount));
+    const parts = mergeParts(file.parts ?? [], parseParts(body, 'parts', partCount));
     if (parts.length !== partCount) {
       const have = new Set(parts.map((p) => p.partNumber));
       const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !have.has(n));

@@ -1,0 +1,538 @@
+/**
+ * Success responses, as schemas for the API document only (scripts/openapi.ts): no handler
+ * imports this module, so none of it reaches a bundle. Each is registered in `docs` under the
+ * name it has in docs/openapi.json (`#/components/schemas/<name>`), with its field notes.
+ */
+import * as z from 'zod/mini';
+
+type DocMeta = { id?: string; description?: string; format?: string };
+/** Names and notes of the documented schemas; toJSONSchema reads both from here. */
+export const docs = z.registry<DocMeta>();
+
+const doc = <T extends z.ZodMiniType>(schema: T, meta: DocMeta): T => {
+  docs.add(schema, meta);
+  return schema;
+};
+const named = <T extends z.ZodMiniType>(id: string, schema: T): T => doc(schema, { ...docs.get(schema), id });
+const instant = (description?: string) =>
+  doc(z.string(), { format: 'date-time', ...(description ? { description } : {}) });
+const uri = (description?: string) =>
+  doc(z.string(), { format: 'uri', ...(description ? { description } : {}) });
+
+const ORDER_STATUSES = [
+  'DRAFT',
+  'SUBMITTED',
+  'QUEUED',
+  'ASSIGNED',
+  'QA',
+  'DELIVERED',
+  'ACCEPTED',
+  'ARCHIVED',
+  'PURGING',
+  'PURGED',
+  'REJECTED',
+  'CANCELLED',
+  'STUCK',
+] as const;
+const sha256Hex = () => z.string().check(z.regex(/^[0-9a-f]{64}$/));
+
+export const ResumeResult = named(
+  'ResumeResult',
+  z.object({
+    orderId: z.string(),
+    status: z.enum([
+      'SUBMITTED',
+      'QUEUED',
+      'DELIVERED',
+      'ACCEPTED',
+      'ASSIGNED',
+      'QA',
+      'ARCHIVED',
+      'STUCK',
+      'REJECTED',
+    ]),
+    executionArn: z.string(),
+    duplicate: z.boolean(),
+  }),
+);
+
+export const ErrorBody = named(
+  'Error',
+  z.object({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.optional(z.string()),
+    fields: z.optional(
+      z.array(
+        z.object({
+          field: z.optional(z.string()),
+          message: z.optional(z.string()),
+        }),
+      ),
+    ),
+    existingOrderId: z.optional(z.string()),
+    status: z.optional(doc(z.string(), { description: "The order's status, where it explains a conflict." })),
+    fileIds: z.optional(
+      doc(z.array(z.string()), { description: 'Files declared but not uploaded (FILES_MISSING).' }),
+    ),
+  }),
+);
+
+export const Designer = named(
+  'Designer',
+  z.object({
+    designerId: doc(z.string(), { description: "The designer's Cognito sub." }),
+    username: z.string(),
+    displayName: z.string(),
+    skills: doc(z.array(z.string()), { description: 'Restoration type ids, in catalogue order.' }),
+    capacity: z.int().check(z.minimum(1), z.maximum(20)),
+    activeJobs: doc(z.int().check(z.minimum(0)), { description: 'Jobs in hand, counted by the work queue.' }),
+    country: doc(z.string(), { description: 'ISO 3166-1 alpha-2.' }),
+    enabled: z.boolean(),
+    createdAt: instant(),
+    updatedAt: instant(),
+  }),
+);
+
+export const Assignment = named(
+  'Assignment',
+  doc(
+    z.object({
+      orderId: z.string(),
+      status: z.enum(['ASSIGNED', 'QA']),
+      patientRef: doc(z.string(), { description: "The lab's pseudonym or initials for the patient." }),
+      turnaround: z.enum(['standard', 'rush']),
+      dueAt: z.optional(instant()),
+      leaseExpiresAt: z.optional(instant('When the order goes back to the queue without a heartbeat.')),
+      revision: doc(z.int().check(z.minimum(0), z.maximum(3)), {
+        description: 'Revisions the lab has asked for so far.',
+      }),
+      version: doc(z.int().check(z.minimum(1)), {
+        description: 'The design version being worked on (while ASSIGNED) or handed in (in QA).',
+      }),
+      items: z.array(
+        z.object({
+          type: doc(z.string(), { description: 'Restoration type id, e.g. crown.' }),
+          teeth: z.optional(doc(z.array(z.int()), { description: 'FDI tooth numbers.' })),
+          arch: z.optional(z.enum(['upper', 'lower', 'both'])),
+          material: z.string(),
+          shade: z.optional(z.string()),
+          notes: z.optional(doc(z.string(), { description: "The lab's notes for this item." })),
+        }),
+      ),
+      notes: z.optional(
+        doc(z.string(), { description: "The lab's clinical notes, with each revision's comment." }),
+      ),
+      qaProblems: z.optional(
+        doc(z.array(z.string()), { description: 'What the last QA found; present after a failed QA.' }),
+      ),
+    }),
+    {
+      description:
+        'What a designer sees of an order: the prescription and the pseudonym, never the case reference, the account or file names.',
+    },
+  ),
+);
+
+export const FileLink = named(
+  'FileLink',
+  z.object({
+    fileId: z.string(),
+    format: z.enum(['stl', 'ply', 'obj', 'pdf']),
+    sizeBytes: z.int().check(z.minimum(1)),
+    sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+    version: z.optional(
+      doc(z.int().check(z.minimum(1)), { description: 'The design version (design files only).' }),
+    ),
+    url: uri('A presigned GET, valid for 15 minutes.'),
+  }),
+);
+
+export const Deliverables = named(
+  'Deliverables',
+  z.object({
+    orderId: z.string(),
+    version: doc(z.int().check(z.minimum(1)), { description: 'The delivered design version.' }),
+    versions: doc(z.array(z.int().check(z.minimum(1))), {
+      description: 'Every design version up to the delivered one.',
+    }),
+    status: z.enum(['DELIVERED', 'ACCEPTED', 'ARCHIVED']),
+    revision: z.int().check(z.minimum(0), z.maximum(3)),
+    expiresAt: instant('When the links expire.'),
+    files: z.array(FileLink),
+  }),
+);
+
+export const SignedCertificate = named(
+  'SignedCertificate',
+  z.object({
+    certificate: doc(
+      z.object({
+        certificateId: z.optional(z.string()),
+        kind: z.optional(z.enum(['order', 'account-summary'])),
+        accountId: z.optional(z.string()),
+        orderId: z.optional(z.string()),
+        reason: z.optional(z.enum(['retention-expired', 'lab-request', 'account-termination'])),
+        deletedAt: z.optional(instant()),
+        process: z.optional(z.string()),
+        objects: z.optional(
+          z.array(
+            z.object({
+              key: z.optional(z.string()),
+              versionId: z.optional(z.string()),
+              sizeBytes: z.optional(z.int()),
+              sha256: z.optional(z.string()),
+              deleteMarker: z.optional(z.boolean()),
+            }),
+          ),
+        ),
+        recordsAnonymised: z.optional(z.array(z.string())),
+        backupsClearBy: z.optional(instant()),
+        orderCertificates: z.optional(
+          z.array(
+            z.object({
+              orderId: z.optional(z.string()),
+              certificateId: z.optional(z.string()),
+              sha256: z.optional(z.string()),
+            }),
+          ),
+        ),
+      }),
+      {
+        description:
+          'What was deleted, when, by which process, and the date after which no backup can hold it.',
+      },
+    ),
+    signature: z.object({
+      algorithm: z.literal('ECDSA_SHA_256'),
+      keyId: doc(z.string(), {
+        description: 'The KMS key that signed. Informative: the public key decides.',
+      }),
+      publicKeySha256: doc(z.string().check(z.regex(/^[0-9a-f]{64}$/)), {
+        description:
+          "Hex SHA-256 of the signing key's DER SubjectPublicKeyInfo, to tell another key from a changed document.",
+      }),
+      value: doc(z.string(), {
+        description:
+          'Base64 of the DER-encoded ECDSA P-256 / SHA-256 signature over the UTF-8 canonical JSON (keys sorted at every level, no whitespace; RFC 8785 for these values) of the whole document except `signature.value`: `{"certificate": …, "signature": {"algorithm", "keyId", "publicKeySha256"}}`. Exact bytes and openssl commands: docs/certificates.md.',
+      }),
+    }),
+  }),
+);
+
+export const AccountPolicy = named(
+  'AccountPolicy',
+  z.object({
+    accountId: z.string(),
+    retentionDays: z.int().check(z.minimum(30), z.maximum(7300)),
+    autoAcceptDays: z.int().check(z.minimum(1), z.maximum(60)),
+    deletionGraceDays: z.int().check(z.minimum(0), z.maximum(90)),
+    status: doc(z.enum(['ACTIVE', 'TERMINATING', 'TERMINATED']), {
+      description:
+        "TERMINATING from the moment a termination starts (the account's labs can create no orders) until its summary is signed.",
+    }),
+  }),
+);
+
+export const AcceptResult = named(
+  'AcceptResult',
+  z.object({
+    orderId: z.string(),
+    status: z.enum(['ACCEPTED', 'ARCHIVED']),
+  }),
+);
+
+export const RevisionResult = named(
+  'RevisionResult',
+  z.object({
+    orderId: z.string(),
+    status: z.enum(['QUEUED']),
+    revision: z.int().check(z.minimum(1), z.maximum(3)),
+  }),
+);
+
+export const AssignmentList = named(
+  'AssignmentList',
+  z.object({
+    assignments: z.array(Assignment),
+  }),
+);
+
+export const HeartbeatResult = named(
+  'HeartbeatResult',
+  z.object({
+    orderId: z.string(),
+    leaseExpiresAt: instant(),
+  }),
+);
+
+export const InputLinks = named(
+  'InputLinks',
+  z.object({
+    orderId: z.string(),
+    expiresAt: instant(),
+    files: z.array(FileLink),
+  }),
+);
+
+export const DesignUpload = named(
+  'DesignUpload',
+  z.object({
+    fileId: z.string(),
+    version: z.int().check(z.minimum(1)),
+    upload: z.object({
+      mode: z.enum(['single']),
+      method: z.enum(['PUT']),
+      url: uri(),
+      headers: z.record(z.string(), z.string()),
+      expiresAt: instant(),
+    }),
+  }),
+);
+
+export const SubmitDesignResult = named(
+  'SubmitDesignResult',
+  z.object({
+    orderId: z.string(),
+    status: z.enum(['QA']),
+    version: z.int().check(z.minimum(1)),
+  }),
+);
+
+export const ReleaseResult = named(
+  'ReleaseResult',
+  z.object({
+    orderId: z.string(),
+    status: z.enum(['QUEUED']),
+  }),
+);
+
+export const DesignerList = named(
+  'DesignerList',
+  z.object({
+    designers: z.array(Designer),
+  }),
+);
+
+export const PublicKey = named(
+  'PublicKey',
+  z.object({
+    keyId: z.string(),
+    algorithm: z.literal('ECDSA_SHA_256'),
+    publicKeyPem: doc(z.string(), { description: 'SPKI public key, PEM-encoded.' }),
+  }),
+);
+
+export const Health = named('Health', z.object({ status: z.literal('ok'), service: z.literal('caseline') }));
+
+export const OrderSummary = named(
+  'OrderSummary',
+  z.object({
+    orderId: z.string(),
+    caseRef: doc(z.string(), { description: "The lab's case number." }),
+    status: z.enum(ORDER_STATUSES),
+    turnaround: z.enum(['standard', 'rush']),
+    createdAt: instant(),
+    submittedAt: z.optional(instant()),
+    dueAt: z.optional(instant('When the design is due (set at submission).')),
+    itemCount: z.int().check(z.minimum(1)),
+  }),
+);
+
+const OrderItem = z.object({
+  type: doc(z.string(), { description: 'Restoration type id, e.g. crown.' }),
+  teeth: doc(z.array(z.int()), { description: 'FDI tooth numbers in chart order; empty for a whole arch.' }),
+  arch: z.optional(z.enum(['upper', 'lower', 'both'])),
+  material: z.string(),
+  shade: z.optional(z.string()),
+  notes: z.optional(z.string()),
+});
+
+export const DraftOrder = named(
+  'DraftOrder',
+  z.object({
+    ...OrderSummary.def.shape,
+    patientRef: doc(z.string(), { description: "The lab's pseudonym or initials for the patient." }),
+  }),
+);
+
+export const OrderList = named(
+  'OrderList',
+  z.object({
+    orders: z.array(OrderSummary),
+    nextCursor: z.optional(doc(z.string(), { description: 'Send as cursor for the next page.' })),
+  }),
+);
+
+const FileCheck = z.object({
+  ok: z.boolean(),
+  checkedAt: instant(),
+  versionId: z.optional(z.string()),
+  problem: z.optional(doc(z.string(), { description: 'Set when ok is false: what to fix.' })),
+  mesh: z.optional(
+    z.object({
+      format: z.string(),
+      triangles: z.int(),
+      vertices: z.int(),
+      bbox: z.object({ min: z.array(z.number()), max: z.array(z.number()) }),
+    }),
+  ),
+});
+
+export const Order = named(
+  'Order',
+  z.object({
+    ...DraftOrder.def.shape,
+    notes: z.optional(z.string()),
+    remake: z.boolean(),
+    closedReason: z.optional(z.string()),
+    deliveredVersion: z.optional(z.int().check(z.minimum(1))),
+    deliveredAt: z.optional(instant()),
+    revisionCount: z.optional(z.int().check(z.minimum(1), z.maximum(3))),
+    acceptedAt: z.optional(instant()),
+    autoAccepted: z.optional(z.boolean()),
+    archivedAt: z.optional(instant()),
+    purgeAfter: z.optional(
+      instant('When the order will be purged (archived, rejected, cancelled or stuck).'),
+    ),
+    items: z.array(OrderItem),
+    filesDeletion: z.optional(z.object({ requestedAt: instant(), purgeAt: instant() })),
+    filesPurgedAt: z.optional(instant()),
+    files: z.array(
+      z.object({
+        fileId: z.string(),
+        name: z.string(),
+        format: z.enum(['stl', 'ply', 'obj']),
+        sizeBytes: z.int().check(z.minimum(1)),
+        sha256: sha256Hex(),
+        uploaded: z.boolean(),
+        check: z.optional(FileCheck),
+      }),
+    ),
+    timeline: z.array(
+      z.object({
+        orderId: z.string(),
+        at: instant(),
+        type: doc(z.string(), { description: 'e.g. CREATED, SUBMITTED, QUEUED, DELIVERED.' }),
+        by: z.string(),
+        detail: z.optional(z.record(z.string(), z.union([z.string(), z.number()]))),
+      }),
+    ),
+  }),
+);
+
+export const CancelledDraft = named(
+  'CancelledDraft',
+  z.object({
+    orderId: z.string(),
+    status: z.literal('CANCELLED'),
+    removedObjects: doc(z.int().check(z.minimum(0)), { description: 'Uploads removed at once.' }),
+  }),
+);
+
+export const DeletionRequest = named(
+  'DeletionRequest',
+  z.object({
+    orderId: z.string(),
+    scope: z.enum(['files', 'order']),
+    requestedAt: instant(),
+    requestedBy: z.string(),
+    purgeAt: instant('When the purge runs unless the request is withdrawn first.'),
+  }),
+);
+
+export const DeletionWithdrawn = named(
+  'DeletionWithdrawn',
+  z.object({ orderId: z.string(), status: z.enum(ORDER_STATUSES), deletionRequest: z.null() }),
+);
+
+const PresignedPut = z.object({
+  mode: z.literal('single'),
+  method: z.literal('PUT'),
+  url: uri(),
+  headers: doc(z.record(z.string(), z.string()), { description: 'Send these headers with the PUT.' }),
+  expiresAt: instant(),
+});
+
+export const ScanUpload = named(
+  'ScanUpload',
+  z.object({
+    fileId: z.string(),
+    upload: z.union([
+      PresignedPut,
+      z.object({
+        mode: z.literal('multipart'),
+        partSize: z.int().check(z.minimum(1)),
+        partCount: z.int().check(z.minimum(1)),
+        next: doc(z.string(), { description: 'The route that hands out part URLs.' }),
+        complete: doc(z.string(), { description: 'The route that completes the upload.' }),
+      }),
+    ]),
+  }),
+);
+
+const Part = z.object({ partNumber: z.int().check(z.minimum(1)), etag: z.string() });
+
+export const PartUrls = named(
+  'PartUrls',
+  z.object({
+    fileId: z.string(),
+    partSize: z.int().check(z.minimum(1)),
+    partCount: z.int().check(z.minimum(1)),
+    completed: z.array(Part),
+    parts: z.array(z.object({ partNumber: z.int().check(z.minimum(1)), url: uri() })),
+    expiresAt: instant(),
+  }),
+);
+
+export const UploadCompleted = named(
+  'UploadCompleted',
+  z.object({ fileId: z.string(), uploaded: z.literal(true), sizeBytes: z.int().check(z.minimum(1)) }),
+);
+
+export const SubmitResult = named(
+  'SubmitResult',
+  z.object({
+    orderId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    executionArn: z.string(),
+    dueAt: z.optional(instant()),
+    duplicate: doc(z.boolean(), { description: 'true when the order had already been submitted.' }),
+  }),
+);
+
+/** The success responses of each route, by status code. */
+export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniType | null>>>> = {
+  'GET /health': { 200: Health },
+  'POST /orders': { 201: DraftOrder },
+  'GET /orders': { 200: OrderList },
+  'GET /orders/{orderId}': { 200: Order },
+  'DELETE /orders/{orderId}': { 200: CancelledDraft, 202: DeletionRequest },
+  'POST /orders/{orderId}/uploads': { 201: ScanUpload },
+  'POST /orders/{orderId}/uploads/{fileId}/parts': { 200: PartUrls },
+  'POST /orders/{orderId}/uploads/{fileId}/complete': { 200: UploadCompleted },
+  'POST /orders/{orderId}/submit': { 202: SubmitResult },
+  'GET /orders/{orderId}/deliverables': { 200: Deliverables },
+  'POST /orders/{orderId}/resume': { 200: ResumeResult, 202: ResumeResult },
+  'POST /orders/{orderId}/accept': { 200: AcceptResult },
+  'POST /orders/{orderId}/revisions': { 202: RevisionResult },
+  'POST /queue/claim': { 200: Assignment, 204: null },
+  'GET /assignments': { 200: AssignmentList },
+  'GET /assignments/{orderId}': { 200: Assignment },
+  'POST /assignments/{orderId}/heartbeat': { 200: HeartbeatResult },
+  'GET /assignments/{orderId}/inputs': { 200: InputLinks },
+  'POST /assignments/{orderId}/uploads': { 201: DesignUpload },
+  'POST /assignments/{orderId}/submit': { 202: SubmitDesignResult },
+  'POST /assignments/{orderId}/release': { 200: ReleaseResult },
+  'GET /designers': { 200: DesignerList },
+  'POST /designers': { 201: Designer },
+  'PATCH /designers/{designerId}': { 200: Designer },
+  'DELETE /designers/{designerId}': { 200: Designer },
+  'DELETE /orders/{orderId}/files': { 202: DeletionRequest },
+  'DELETE /orders/{orderId}/deletion-request': { 200: DeletionWithdrawn },
+  'GET /orders/{orderId}/certificate': { 200: SignedCertificate },
+  'GET /certificates/public-key': { 200: PublicKey },
+  'POST /accounts/{accountId}/terminate': { 200: SignedCertificate },
+  'GET /accounts/{accountId}/policy': { 200: AccountPolicy },
+  'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },
+};

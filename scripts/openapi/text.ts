@@ -1,0 +1,716 @@
+/**
+ * The human half of docs/openapi.json: what each route does, what each answer means, notes on
+ * fields. The typed half comes from the schemas (lambdas/domain/schemas/, order-input.ts) and the
+ * route catalogue (lib/functions.ts); scripts/openapi/build.ts joins them.
+ */
+
+export interface ParameterText {
+  readonly name: string;
+  readonly in: 'path' | 'query';
+  readonly required: boolean;
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly description?: string;
+}
+
+export interface OperationText {
+  readonly summary: string;
+  readonly description?: string;
+  /** What each status code means here; 4xx/5xx answers but 401 carry the Error body. */
+  readonly responses: Readonly<Record<string, string>>;
+  readonly parameters?: readonly ParameterText[];
+  /** Notes on request body fields, by path (`items.teeth`: a field of each item). */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+export const DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Caseline API',
+    version: '0.1.0',
+    description:
+      "Order intake for dental labs. Every route but /health needs a Cognito access token (15 minutes). Every read of PHI is audited first and fails closed. Bounded input, on every route: a body over 10 MB is refused by the API (413), a body over 128 KB by the route (413, PAYLOAD_TOO_LARGE with maxBytes); a body not sent as application/json (or application/*+json) is refused with 415 (UNSUPPORTED_MEDIA_TYPE); a path id that is not 1 to 64 letters, digits, '_' or '-' (accountId: 2 to 63 lower-case letters, digits and '-') is refused with 400 naming the parameter, before any lookup; a list cursor that is not the nextCursor given to the same account is refused with 400 on cursor.",
+  },
+  servers: [{ url: 'http://127.0.0.1:4000', description: 'the local stack' }],
+  security: [{ cognito: [] }],
+} as const;
+
+export const SECURITY_SCHEMES = { cognito: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
+
+export const OPERATIONS: Readonly<Record<string, OperationText>> = {
+  'GET /health': { summary: 'Liveness', responses: { '200': 'The service answers.' } },
+  'POST /orders': {
+    summary: 'Create a draft order',
+    responses: {
+      '201': 'The draft order.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '409':
+        "DUPLICATE_CASE_REF: the case reference is open in another order (existingOrderId names it; send remake: true to confirm). CASE_REF_PENDING: another create of the same case is in flight; list your orders, then retry. ACCOUNT_TERMINATED: the lab's account is being or was terminated (also when the termination was recorded while this order was being written: that order is cancelled and purged, never returned).",
+      '413': "PAYLOAD_TOO_LARGE: the body is over the route's cap (maxBytes), or over the API's 10 MB.",
+      '415': 'UNSUPPORTED_MEDIA_TYPE: send the body as JSON with content-type: application/json.',
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    fields: {
+      caseRef:
+        "The lab's case number. An identifier: stored encrypted with the other PHI, checked for duplicates by a keyed hash.",
+      patientRef: 'A pseudonym or initials; never a full name.',
+      'items.type':
+        'crown, bridge, inlay-onlay, veneer, implant-abutment, implant-crown-bridge, full-arch, denture, splint-night-guard, model',
+      'items.teeth': "Tooth numbers in the order's toothNumbering (FDI 11–48, Universal 1–32).",
+      'items.shade': 'VITA Classical (A1–D4) or VITA 3D-Master (e.g. 2M2).',
+      notes:
+        'Clinical instructions; screened for names, dates of birth, phone numbers, e-mails, SSNs, addresses.',
+      remake:
+        'Confirms on purpose a case reference that is already open (a remake). Files are still checked for duplicates: confirm a repeated scan with remake: true on its declaration.',
+    },
+  },
+  'GET /orders': {
+    summary: "List the account's orders, newest first",
+    responses: {
+      '200': 'A page of orders and nextCursor when there are more.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'status',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'Only orders in this status.',
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer' },
+        description: '1–100, default 25.',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'nextCursor from the previous page.',
+      },
+    ],
+  },
+  'GET /orders/{orderId}': {
+    summary: 'Read an order: status, timeline, files and their checks',
+    responses: {
+      '200':
+        "The order. Timeline entries name who acted in `by`: the lab's own users by id, processes by name (ingest, qa, workflow, lease-sweep, auto-accept), designers as designer-1, designer-2… numbered per order, anyone else on Caseline's side as caseline. `purgeAfter` says when the order will be purged (archived, rejected, cancelled or stuck). While a files-only deletion is pending (`filesDeletion`: requestedAt, purgeAt) and after it (`filesPurgedAt`) `files` is empty: no file names are shown.",
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': "No such order in your account (another account's order answers the same).",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+  },
+  'DELETE /orders/{orderId}': {
+    summary: 'Delete an order',
+    description:
+      "A DRAFT is cancelled at once and its uploads removed (200). A delivered, accepted or archived order is hidden from everyone at once and purged after the account's grace period (30 days by default), ending with a signed deletion certificate (202); the lab may withdraw the request until then.",
+    responses: {
+      '200': 'The draft is CANCELLED.',
+      '202': 'Deletion requested: scope, requestedAt, purgeAt.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': 'No such order in your account.',
+      '409':
+        "IN_PROGRESS: the workflow holds the order (SUBMITTED, QUEUED, ASSIGNED, QA). DECISION_PENDING: a delivered design waits for the lab's decision: accept or ask for a revision first (a deletion request never decides a design). ALREADY_PURGED: see the certificate.",
+      '503': 'The audit record could not be written. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id.',
+      },
+    ],
+  },
+  'POST /orders/{orderId}/uploads': {
+    summary: 'Declare a scan and get a presigned upload',
+    responses: {
+      '201': 'A single presigned PUT (with the headers to send) or multipart instructions.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': "No such order in your account (another account's order answers the same).",
+      '409': "Conflicts with the order's state, or a duplicate case or file (names the existing order).",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+    fields: {
+      name: 'File name ending .stl, .ply or .obj.',
+      remake: 'Confirms sending a file already present in another open order.',
+    },
+  },
+  'POST /orders/{orderId}/uploads/{fileId}/parts': {
+    summary: 'Next batch of part URLs (signed now); record finished parts',
+    responses: {
+      '200': 'Part URLs and the parts already recorded.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': "No such order in your account (another account's order answers the same).",
+      '409': "Conflicts with the order's state, or a duplicate case or file (names the existing order).",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+      {
+        name: 'fileId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The file id returned by POST /orders/{orderId}/uploads.',
+      },
+    ],
+  },
+  'POST /orders/{orderId}/uploads/{fileId}/complete': {
+    summary: 'Finish an upload',
+    responses: {
+      '200': 'The file arrived with its declared size.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': "No such order in your account (another account's order answers the same).",
+      '409': "Conflicts with the order's state, or a duplicate case or file (names the existing order).",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+      {
+        name: 'fileId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The file id returned by POST /orders/{orderId}/uploads.',
+      },
+    ],
+  },
+  'POST /orders/{orderId}/submit': {
+    summary: 'Submit the order: starts exactly one workflow execution',
+    responses: {
+      '202': 'Submitted; ingest runs next (QUEUED or REJECTED).',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': "No such order in your account (another account's order answers the same).",
+      '409': "Conflicts with the order's state, or a duplicate case or file (names the existing order).",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+  },
+  'GET /orders/{orderId}/deliverables': {
+    summary: 'Download links for the delivered design, with its version',
+    description:
+      'One presigned GET (15 minutes) per file of the delivered version; every link is audited before it is signed. versions lists every design version up to the delivered one.',
+    responses: {
+      '200': 'The delivered files and their links.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only the lab that owns the order decides on its design.',
+      '404':
+        "No such order in your account (another account's order answers the same). The attempt is audited.",
+      '409': 'The order has no delivered design yet (NOT_DELIVERED, with its status).',
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+  },
+  'POST /orders/{orderId}/resume': {
+    summary: 'Resume a STUCK order (operators)',
+    description:
+      'Puts a STUCK order back in its last good status (SUBMITTED, QUEUED, DELIVERED or ACCEPTED; work in progress goes back to the queue) and starts one new workflow execution, <orderId>-resume-<n>, which jumps to the matching state. A second click while or after the first resumes answers 200 with the same execution and starts nothing. Audited.',
+    responses: {
+      '200': 'Already resumed (a second click): the same execution, duplicate: true.',
+      '202': 'Resumed: the order is in `status` again and a new execution runs for it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Only operators resume orders. The attempt is audited.',
+      '404': 'No such order.',
+      '409': 'The order is not STUCK (NOT_STUCK, with its status).',
+      '503':
+        'The audit record could not be written (AUDIT_UNAVAILABLE), or a service the step needs failed (SERVICE_UNAVAILABLE): nothing was changed, the order is exactly as it was. Retry.',
+    },
+    parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+  },
+  'POST /orders/{orderId}/accept': {
+    summary: 'Accept the delivered design',
+    description:
+      "The order is then archived, with a purge date from the account's retention. Accepting an order already accepted or archived changes nothing and answers its status.",
+    responses: {
+      '200': 'The order is ACCEPTED (or already was).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only the lab that owns the order decides on its design.',
+      '404':
+        "No such order in your account (another account's order answers the same). The attempt is audited.",
+      '409':
+        'Only a delivered design can be accepted (WRONG_STATE), or the delivery is still being recorded (NOT_WAITING): try again in a moment. ORDER_STUCK: the workflow no longer waits for this order (its task token was refused); the order was set aside as STUCK, operators were alerted and will resume it.',
+      '503':
+        'The audit record could not be written (AUDIT_UNAVAILABLE), or a service the step needs failed (SERVICE_UNAVAILABLE): nothing was changed, the order is exactly as it was. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+  },
+  'POST /orders/{orderId}/revisions': {
+    summary: 'Ask for a revision of the delivered design',
+    description:
+      'The order goes back to the queue, offered first to the designer who made the design. At most 3 revisions per order. The comment is kept encrypted and shown to the designer.',
+    responses: {
+      '202': 'The order is QUEUED again, with its revision number.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only the lab that owns the order decides on its design.',
+      '404':
+        "No such order in your account (another account's order answers the same). The attempt is audited.",
+      '409':
+        'Only a delivered design can be revised (WRONG_STATE); the order has had 3 revisions already (REVISION_LIMIT); or the delivery is still being recorded (NOT_WAITING). ORDER_STUCK: the workflow no longer waits for this order (its task token was refused); the order was set aside as STUCK, operators were alerted and will resume it.',
+      '503':
+        'The audit record could not be written (AUDIT_UNAVAILABLE), or a service the step needs failed (SERVICE_UNAVAILABLE): nothing was changed, the order is exactly as it was. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+    fields: {
+      comment:
+        'What to change; required when the reason is other. Screened for names, dates of birth, phone numbers, e-mails, SSNs, addresses.',
+    },
+  },
+  'POST /queue/claim': {
+    summary: 'Lease the most urgent order you may take (designers)',
+    description:
+      'Revisions offered to you first, then rush, then standard; earliest due first. The lease lasts 120 minutes unless renewed with a heartbeat. The claim is audited.',
+    responses: {
+      '200': 'The order you now hold.',
+      '204': 'Nothing in the queue fits your skills, or you hold as many orders as your capacity allows.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '409': 'You are not an active designer in the registry (DESIGNER_INACTIVE); ask an operator.',
+      '503':
+        'The audit record could not be written (AUDIT_UNAVAILABLE), or a service the step needs failed (SERVICE_UNAVAILABLE): nothing was changed, the order is exactly as it was. Retry.',
+    },
+  },
+  'GET /assignments': {
+    summary: 'The orders you hold (designers)',
+    description:
+      'Prescription and pseudonym only: no case reference, no account, no file names. Each listed order is audited.',
+    responses: {
+      '200': 'Your assignments.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+  },
+  'GET /assignments/{orderId}': {
+    summary: 'One order you hold (designers)',
+    description:
+      'Readable while it is ASSIGNED to you or in QA after your hand-in; audited first. qaProblems lists what a failed QA found.',
+    responses: {
+      '200': 'The assignment.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '404':
+        "You do not hold this order: another designer's order, one no longer assigned to you, and a missing one answer the same. The attempt is audited; see GET /assignments.",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'An order id from POST /queue/claim or GET /assignments.',
+      },
+    ],
+  },
+  'POST /assignments/{orderId}/heartbeat': {
+    summary: 'Renew the lease on an order you hold (designers)',
+    responses: {
+      '200': 'The new lease expiry, 120 minutes from now.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '404':
+        "You do not hold this order: another designer's order, one no longer assigned to you, and a missing one answer the same. The attempt is audited; see GET /assignments.",
+      '503': 'The audit record could not be written, so nothing was read or changed. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'An order id from POST /queue/claim or GET /assignments.',
+      },
+    ],
+  },
+  'GET /assignments/{orderId}/inputs': {
+    summary: 'Download links for the inputs of an order you hold (designers)',
+    description:
+      'One presigned GET (15 minutes) per checked input scan; every link is audited before it is signed.',
+    responses: {
+      '200': 'The input files and their links.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '404':
+        "You do not hold this order: another designer's order, one no longer assigned to you, and a missing one answer the same. The attempt is audited; see GET /assignments.",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'An order id from POST /queue/claim or GET /assignments.',
+      },
+    ],
+  },
+  'POST /assignments/{orderId}/uploads': {
+    summary: 'Declare a design file and get a presigned upload (designers)',
+    description:
+      'The design is STL, PLY or OBJ, plus an optional PDF design report; at most 10 files per design version, each up to 512 MB. The file belongs to the next design version.',
+    responses: {
+      '201': 'A single presigned PUT, with the headers to send.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '404':
+        "You do not hold this order: another designer's order, one no longer assigned to you, and a missing one answer the same. The attempt is audited; see GET /assignments.",
+      '409': 'The design version already holds 10 files (TOO_MANY_FILES).',
+      '503': 'The audit record could not be written, so nothing was read or changed. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'An order id from POST /queue/claim or GET /assignments.',
+      },
+    ],
+    fields: { name: 'File name ending .stl, .ply or .obj, or .pdf for the design report; no path.' },
+  },
+  'POST /assignments/{orderId}/submit': {
+    summary: 'Hand the design in for QA (designers)',
+    description:
+      'Every declared file of the version must have been uploaded. QA then checks the hand-in like ingest checks inputs: a pass delivers it to the lab, a failure sends it back to you with qaProblems.',
+    responses: {
+      '202': 'The order is in QA with this design version.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '404':
+        "You do not hold this order: another designer's order, one no longer assigned to you, and a missing one answer the same. The attempt is audited; see GET /assignments.",
+      '409':
+        "No design mesh uploaded (NO_DESIGN); declared files not uploaded yet (FILES_MISSING, with fileIds); or the order is not ready for a hand-in yet (NOT_WAITING). ORDER_STUCK: the workflow no longer waits for this order (its task token was refused); the order was set aside as STUCK, operators were alerted and will resume it. The designer's slot is given back.",
+      '503':
+        'The audit record could not be written (AUDIT_UNAVAILABLE), or a service the step needs failed (SERVICE_UNAVAILABLE): nothing was changed, the order is exactly as it was. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'An order id from POST /queue/claim or GET /assignments.',
+      },
+    ],
+  },
+  'POST /assignments/{orderId}/release': {
+    summary: 'Give an order you hold back to the queue (designers)',
+    responses: {
+      '200': 'The order is QUEUED again.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only designers work the queue and their assignments.',
+      '404':
+        "You do not hold this order: another designer's order, one no longer assigned to you, and a missing one answer the same. The attempt is audited; see GET /assignments.",
+      '503':
+        'The audit record could not be written (AUDIT_UNAVAILABLE), or a service the step needs failed (SERVICE_UNAVAILABLE): nothing was changed, the order is exactly as it was. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'An order id from POST /queue/claim or GET /assignments.',
+      },
+    ],
+  },
+  'GET /designers': {
+    summary: 'List the designer registry (operators)',
+    description: 'Every designer, deactivated ones included, ordered by username. The listing is audited.',
+    responses: {
+      '200': 'The registry.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only operators keep the designer registry.',
+      '503': 'The audit record could not be written, so nothing was read or changed. Retry.',
+    },
+  },
+  'POST /designers': {
+    summary: 'Register a designer (operators)',
+    description: 'The change is audited before it is written.',
+    responses: {
+      '201': 'The new registry entry, enabled unless sent otherwise, with no jobs.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only operators keep the designer registry.',
+      '409': 'This designer is already registered; change it with PATCH /designers/{designerId}.',
+      '503': 'The audit record could not be written, so nothing was read or changed. Retry.',
+    },
+    fields: {
+      designerId: "The designer's Cognito sub.",
+      username: "The designer's sign-in name, e.g. designer.priya.",
+      displayName: 'The name colleagues know the designer by; no e-mail address or phone number.',
+      skills:
+        'Restoration types the designer may take: crown, bridge, inlay-onlay, veneer, implant-abutment, implant-crown-bridge, full-arch, denture, splint-night-guard, model.',
+      capacity: 'Jobs the designer may hold at once.',
+      country:
+        'ISO 3166-1 alpha-2 code of the country the designer works from (international-transfer record).',
+      enabled: 'The active flag: a disabled designer claims no work.',
+    },
+  },
+  'PATCH /designers/{designerId}': {
+    summary: "Change a designer's name, skills, capacity, country or active flag (operators)",
+    description:
+      'Send at least one field. Lowering capacity below the jobs in hand keeps those jobs and claims nothing new until enough are released.',
+    responses: {
+      '200': 'The updated entry.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only operators keep the designer registry.',
+      '404': 'No designer with this id in the registry.',
+      '503': 'The audit record could not be written, so nothing was read or changed. Retry.',
+    },
+    parameters: [
+      {
+        name: 'designerId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+        description: "The designer's Cognito sub.",
+      },
+    ],
+    fields: {
+      displayName: 'The name colleagues know the designer by; no e-mail address or phone number.',
+      skills:
+        'Restoration types the designer may take: crown, bridge, inlay-onlay, veneer, implant-abutment, implant-crown-bridge, full-arch, denture, splint-night-guard, model.',
+      capacity: 'Jobs the designer may hold at once.',
+      country:
+        'ISO 3166-1 alpha-2 code of the country the designer works from (international-transfer record).',
+      enabled: 'The active flag: a disabled designer claims no work.',
+    },
+  },
+  'DELETE /designers/{designerId}': {
+    summary: 'Deactivate a designer (operators)',
+    description:
+      'Sets enabled to false; the entry is kept for the international-transfer record and is never deleted. Repeating it changes nothing.',
+    responses: {
+      '200': 'The deactivated entry.',
+      '400': 'A field is wrong: each is named, with how to fix it.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only operators keep the designer registry.',
+      '404': 'No designer with this id in the registry.',
+      '503': 'The audit record could not be written, so nothing was read or changed. Retry.',
+    },
+    parameters: [
+      {
+        name: 'designerId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' },
+        description: "The designer's Cognito sub.",
+      },
+    ],
+  },
+  'DELETE /orders/{orderId}/files': {
+    summary: 'Delete the case files of a delivered order',
+    description:
+      'The files are hidden at once and purged (every version) after the grace period, with a signed certificate.',
+    responses: {
+      '202': 'Deletion requested.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': 'No such order in your account.',
+      '409':
+        'IN_PROGRESS, DECISION_PENDING or ALREADY_PURGED as for DELETE /orders/{orderId}; WRONG_STATE for a draft (cancel it instead); FILES_PURGED when the files were already deleted.',
+      '503': 'Audit unavailable.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id.',
+      },
+    ],
+  },
+  'DELETE /orders/{orderId}/deletion-request': {
+    summary: 'Withdraw a deletion request during the grace period',
+    responses: {
+      '200': 'The order is visible again.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': 'No such order in your account.',
+      '409': 'No request, or too late (purging or purged).',
+      '503': 'Audit unavailable.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id.',
+      },
+    ],
+  },
+  'GET /orders/{orderId}/certificate': {
+    summary: 'The signed deletion certificate of a purged order',
+    responses: {
+      '200': 'The certificate and its signature.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this.',
+      '404': 'No such order in your account.',
+      '409': 'Not purged yet.',
+      '503': 'Audit unavailable.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id.',
+      },
+    ],
+  },
+  'GET /certificates/public-key': {
+    summary: 'The public key that verifies deletion certificates',
+    description:
+      'Public: anyone holding a certificate can verify it (caseline verify-certificate FILE --key KEY.pem, or openssl as docs/certificates.md shows).',
+    responses: { '200': 'PEM public key, key id and algorithm.' },
+  },
+  'POST /accounts/{accountId}/terminate': {
+    summary: 'Terminate a partner account: purge every order, sign one summary certificate',
+    responses: {
+      '200': "The signed summary certificate, listing each order's certificate.",
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '404':
+        'No such account: only an account set up with PUT /accounts/{accountId}/policy can be terminated.',
+      '409': "STAFF_ACCOUNT: caseline is Caseline's own organisation, not a partner.",
+      '503': 'Audit unavailable.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The lab account id.',
+      },
+    ],
+  },
+  'GET /accounts/{accountId}/policy': {
+    summary: "An account's retention, auto-accept window and deletion grace period",
+    responses: {
+      '200': 'The policy (defaults: 730, 7, 30 days).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '404': 'No such account: none was set up (no stored policy), or caseline (staff).',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The lab account id.',
+      },
+    ],
+  },
+  'PUT /accounts/{accountId}/policy': {
+    summary: "Set an account's policy (any subset of the fields)",
+    responses: {
+      '200': 'The policy now in force.',
+      '400': 'A value out of range, named with its range.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '404': 'The staff account (caseline) has no policy.',
+      '409': 'ACCOUNT_TERMINATED: the account is being or was terminated; its policy no longer applies.',
+      '503': 'Audit unavailable.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The lab account id.',
+      },
+    ],
+  },
+};
