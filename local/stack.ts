@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDocumentClient } from '../lambdas/shared/clients';
+import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
 import { adjustableClock } from '../lambdas/shared/clock';
 import { readConfig } from '../lambdas/shared/config';
 import {

@@ -15,6 +15,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import type { AuditLog, IdGenerator } from '../domain/ports';
+import type { Clock } from './clock';
 import { ForbiddenError, HttpError, ValidationError } from './errors';
 import { type Actor, actorFrom } from './identity';
 import { errorFacts, logger } from './logger';
@@ -134,11 +136,9 @@ export const errorResponse = (error: unknown, requestId: string): HttpResponse =
  * still an audit event (who, which route, which order if the path names one). Best effort: the
  * refusal stands whether or not the event could be written, since nothing was read.
  */
-const auditForbidden = async (event: HttpEvent) => {
+const auditForbidden = async (deps: RefusalAudit, event: HttpEvent) => {
   try {
     const actor = actorFrom(event);
-    const { productionDeps } = await import('./deps');
-    const deps = productionDeps();
     // Only a well-formed id is written to the audit log (no CR/LF, no 5,000 characters).
     const raw = event.pathParameters?.orderId;
     const orderId = raw !== undefined && idIssue('orderId', raw) === undefined ? raw : undefined;
@@ -161,23 +161,32 @@ const auditForbidden = async (event: HttpEvent) => {
   }
 };
 
-export interface HttpHandlerOptions {
-  /** Public routes (health) skip the identity check; every other route needs a verified token. */
-  readonly public?: boolean;
-  /** The largest body the route accepts, in bytes (413 above it); DEFAULT_MAX_BODY_BYTES by default. */
-  readonly maxBodyBytes?: number;
+/** What the edge needs to audit a refusal: the handler's own audit log, clock and ids. */
+export interface RefusalAudit {
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
 }
 
-export const httpHandler = (
-  fn: (request: HttpRequest) => Promise<HttpResult>,
-  options: HttpHandlerOptions = {},
-) =>
+export type HttpHandlerOptions = {
+  /** The largest body the route accepts, in bytes (413 above it); DEFAULT_MAX_BODY_BYTES by default. */
+  readonly maxBodyBytes?: number;
+} & (
+  | /** Public routes (health) skip the identity check and refuse no role. */ { readonly public: true }
+  | /** Every other route needs a verified token, and audits a refused role with the handler's log. */ {
+      readonly public?: false;
+      readonly refusals: RefusalAudit;
+    }
+);
+
+export const httpHandler = (fn: (request: HttpRequest) => Promise<HttpResult>, options: HttpHandlerOptions) =>
   middy<HttpEvent, HttpResponse, Error, Context>()
     .use({
       onError: async (request) => {
         const requestId =
           request.context?.awsRequestId ?? request.event?.requestContext?.requestId ?? 'unknown';
-        if (request.error instanceof ForbiddenError && request.event) await auditForbidden(request.event);
+        if (request.error instanceof ForbiddenError && request.event && !options.public)
+          await auditForbidden(options.refusals, request.event);
         const status = request.error instanceof HttpError ? request.error.statusCode : 500;
         if (status >= 500) logger.error('request failed', { ...errorFacts(request.error), requestId });
         else logger.info('request refused', { ...errorFacts(request.error), status, requestId });

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedCertificate } from '../../lambdas/domain/certificate';
 import { verifyCertificate } from '../../lambdas/domain/certificate';
 import { DRAFT_IDLE_DAYS } from '../../lambdas/domain/retention';
-import { makeS3Client } from '../../lambdas/shared/clients';
+import { makeS3Client } from '../../lambdas/shared/sdk/s3';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS, localTableName } from '../../lib/definitions';
 import { type LocalStack, startLocalStack } from '../../local/stack';

@@ -30,7 +30,7 @@ import {
   UnsafePurgeError,
 } from '../../lambdas/adapters/s3-purger';
 import { orderPrefix } from '../../lambdas/domain/order';
-import { makeS3Client } from '../../lambdas/shared/clients';
+import { makeS3Client } from '../../lambdas/shared/sdk/s3';
 import { readConfig } from '../../lambdas/shared/config';
 import { BUCKETS } from '../../lib/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
