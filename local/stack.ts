@@ -7,9 +7,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
 import { adjustableClock } from '../lambdas/shared/clock';
 import { readConfig } from '../lambdas/shared/config';
+import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -47,6 +47,11 @@ export interface LocalStackOptions {
   readonly retryIntervalOverrides?: Record<string, number | number[]>;
   /** Start the real-time scheduler ticks (off in tests, which run jobs explicitly). */
   readonly scheduler?: boolean;
+  /**
+   * Run the functions from their built bundles in this directory (`<dir>/<id>/index.mjs`, built
+   * by scripts/bundles.ts as `cdk synth` builds them) instead of the TypeScript sources.
+   */
+  readonly bundleDir?: string;
 }
 
 export interface LocalStack {
@@ -55,6 +60,8 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   readonly outbox: Outbox;
   readonly scheduler: Scheduler;
+  /** Where each function invoked so far was loaded from (a handler source, or its bundle). */
+  readonly loadedFunctions: () => ReadonlyMap<string, string>;
   readonly startupMs: number;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
@@ -135,7 +142,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     }),
   ]);
 
-  const functions = new FunctionsHost(LOCAL_REGION, LOCAL_ACCOUNT);
+  const functions = new FunctionsHost(LOCAL_REGION, LOCAL_ACCOUNT, undefined, opts.bundleDir);
   const stateMachineNames = Object.fromEntries(
     Object.values(STATE_MACHINES).map((sm) => [sm.id, sm.localName]),
   ) as Record<StateMachineId, string>;
@@ -301,6 +308,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     env,
     outbox,
     scheduler,
+    loadedFunctions: () => functions.loadedFrom,
     startupMs: Math.round(performance.now() - started),
     idle: () => sfn.idle(),
     stop: async () => {
