@@ -13,13 +13,16 @@
  *                                    with 10,000 archived / 100 due: they must be the same
  *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
  *                                    and 100x it (linear growth), and a 9 MB notes through create-order
+ *   functions  (bench/functions.ts)  every function's bundle as deployed: zipped size, and the import
+ *                                    time of a fresh process vs a hello-world bundle (median ratio)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen' }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', functions }; exits 1 if a part failed or found a problem.
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
  *   lifecycle: --lifecycle-orders N (60) --in-flight N (4 per lab) --workers N (3 per designer)
  *   phi-screen: --screen-repeat N (5) --screen-budget-ms N (50 per screen at the limit)
- *   --only intake,claims,lifecycle,purge,phi-screen
+ *   functions: --import-runs N (20)
+ *   --only intake,claims,lifecycle,purge,phi-screen,functions
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -40,7 +43,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '3' },
     'screen-repeat': { type: 'string', default: '5' },
     'screen-budget-ms': { type: 'string', default: '50' },
-    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen' },
+    'import-runs': { type: 'string', default: '20' },
+    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,functions' },
   },
 });
 
@@ -67,6 +71,7 @@ const parts = {
     ['--repeat', values['screen-repeat']],
     ['--budget-ms', values['screen-budget-ms']],
   ],
+  functions: [['--runs', values['import-runs']]],
 } as const;
 type Part = keyof typeof parts;
 

@@ -220,8 +220,8 @@ export const httpHandler = (fn: (request: HttpRequest) => Promise<HttpResult>, o
 // --- path ids --------------------------------------------------------------------------------
 
 /**
- * Ids in paths: orders, files and designers are `<prefix>_<hex>` (deps.ts) or the operator's
- * chosen designer id; accounts are lower-case slugs. Checked by format and length before any
+ * Ids in paths: orders, files and designers are `<prefix>_<hex>` (wiring/runtime.ts) or the
+ * operator's chosen designer id; accounts are lower-case slugs. Checked by format and length before any
  * lookup, so a 5,000-character id or one with a line break never reaches a table, a key or the
  * audit log. Each rule is anchored and has no nested repetition (linear).
  */
