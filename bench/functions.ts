@@ -3,16 +3,19 @@
  * as `cdk synth` does (scripts/bundles.ts, lib/bundling.ts) and a hello-world handler the same
  * way, then reports per function:
  *   - zippedKB: its asset directory zipped (`zip -9`, as the asset Lambda receives);
- *   - importRatio: the time a fresh `node` process takes to import the bundle, divided by the time
- *     one takes to import the hello-world bundle, measured in pairs (hello, function) interleaved
- *     over `--runs` rounds; the median of the per-pair ratios. Ratios, not milliseconds, so the
- *     figure survives a busy machine; the process start itself is outside the timed import.
+ *   - importRatio: the wall time of a fresh `node` process that imports the bundle and exits,
+ *     divided by the same for the hello-world bundle, measured in pairs (hello, function)
+ *     interleaved over `--runs` rounds; the median of the per-pair ratios. A cold start's proxy:
+ *     the runtime starts, then loads the handler. Ratios, not milliseconds, so the figure survives
+ *     a busy machine.
  *   - zod: whether the bundle contains zod.
  * No local stack: a bundle imported with placeholder names builds its clients and sends nothing.
  * Run alone: `npx tsx bench/functions.ts`; `npm run bench -- --only functions`.
  *   --runs N        rounds of pairs (default 20)
  *   --only a,b      catalogue ids to import-time (default all; sizes are always all)
  *   --source-maps   build with linked source maps (the settings before issue 10) for comparison
+ *   --root DIR      build another checkout of the project (e.g. `git archive` of an older commit,
+ *                   with node_modules linked) to compare before and after on one machine
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     only: { type: 'string' },
     'source-maps': { type: 'boolean', default: false },
+    root: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -39,24 +43,23 @@ const zippedBytes = async (bundle: BuiltBundle, into: string) => {
   return (await stat(zipFile)).size;
 };
 
-/** Milliseconds a fresh node process spends in `import(bundle)`, timed inside that process. */
+/** Milliseconds from starting a fresh node process that imports `file` until it has exited. */
 const importMs = (file: string, env: Record<string, string>) =>
   new Promise<number>((resolve, reject) => {
-    const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+    const script = `await import(${JSON.stringify(pathToFileURL(file).href)});`;
+    const started = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       env: { ...env, PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
     child.stderr.on('data', (c: Buffer) => {
       err += c.toString();
     });
     child.on('close', (code) =>
-      code === 0 ? resolve(Number(out)) : reject(new Error(`import of ${file} failed: ${err.slice(0, 500)}`)),
+      code === 0
+        ? resolve(performance.now() - started)
+        : reject(new Error(`import of ${file} failed: ${err.slice(0, 500)}`)),
     );
   });
 
@@ -68,8 +71,10 @@ const median = (xs: readonly number[]) =>
 
 const out = await mkdtemp(join(tmpdir(), 'caseline-bench-functions-'));
 try {
-  const sourcemap = values['source-maps'] ? { sourcemap: true } : {};
-  const bundles = await buildBundles(join(out, 'fn'), undefined, sourcemap);
+  const bundles = await buildBundles(join(out, 'fn'), undefined, {
+    ...(values['source-maps'] ? { sourcemap: true } : {}),
+    ...(values.root ? { root: values.root } : {}),
+  });
   const hello = await buildHelloBundle(join(out, 'hello'));
   const env = await placeholderEnv();
   const only = values.only ? new Set(values.only.split(',')) : undefined;

@@ -35,23 +35,28 @@ const HELLO = "export const handler = async () => ({ statusCode: 200, body: 'hel
 export const buildBundles = async (
   outDir: string,
   entries: readonly { readonly id: string; readonly entry: string }[] = BUNDLED_FUNCTIONS,
-  overrides: { readonly sourcemap?: boolean } = {},
+  overrides: {
+    readonly sourcemap?: boolean;
+    /** Another checkout of the project to build from (the bench's before/after); this one by default. */
+    readonly root?: string;
+  } = {},
 ): Promise<BuiltBundle[]> => {
-  const tsconfig = projectPath('tsconfig.json');
+  const root = overrides.root ?? projectPath('.');
+  const tsconfig = join(root, 'tsconfig.json');
   const base = esbuildOptions('', '', tsconfig);
   const result = await build({
     ...base,
     entryPoints: Object.fromEntries(
       entries.map((e) => [
         join(e.id, BUNDLE_FILE.replace(/\.mjs$/, '')),
-        isAbsolute(e.entry) ? e.entry : projectPath(e.entry),
+        isAbsolute(e.entry) ? e.entry : join(root, e.entry),
       ]),
     ),
     outfile: undefined,
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     ...(overrides.sourcemap === undefined ? {} : { sourcemap: overrides.sourcemap }),
-    absWorkingDir: projectPath('.'),
+    absWorkingDir: root,
     metafile: true,
   });
   const outputs = (result.metafile as Metafile).outputs;
@@ -59,7 +64,7 @@ export const buildBundles = async (
     .map((e) => {
       const dir = join(outDir, e.id);
       const file = join(dir, BUNDLE_FILE);
-      const output = Object.entries(outputs).find(([path]) => projectPath(path) === file)?.[1];
+      const output = Object.entries(outputs).find(([path]) => join(root, path) === file)?.[1];
       if (!output) throw new Error(`esbuild wrote no ${file}`);
       return { id: e.id, dir, file, inputs: Object.keys(output.inputs) };
     })
