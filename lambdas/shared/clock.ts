@@ -36,7 +36,8 @@ export class AdjustableClock implements Clock {
  */
 const SHARED_CLOCK = Symbol.for('caseline.adjustableClock');
 const shared = globalThis as { [SHARED_CLOCK]?: AdjustableClock };
-export const adjustableClock: AdjustableClock = (shared[SHARED_CLOCK] ??= new AdjustableClock());
+shared[SHARED_CLOCK] ??= new AdjustableClock();
+export const adjustableClock: AdjustableClock = shared[SHARED_CLOCK];
 
 /** A fixed, hand-moved clock for unit tests. */
 export class FakeClock implements Clock {
