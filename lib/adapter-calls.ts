@@ -182,17 +182,13 @@ export const ADAPTERS = {
     file: 'lambdas/adapters/s3-purger.ts',
     port: 'purger',
     methods: {
-      // Both list every version (or, unversioned, every object) under the prefix.
+      // Both list every version under the prefix (the bucket is versioned; one listing path).
       purgePrefix: [
         s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions'),
-        s3('ListObjects', 'bucket:caseFiles', 's3:ListBucket'),
-        // Each version by id (DeleteObjectVersion); an unversioned object by key (DeleteObject).
+        // Each version by id (DeleteObjectVersion); a null version by key (DeleteObject).
         s3('DeleteObjects', 'objects:caseFiles', 's3:DeleteObject', 's3:DeleteObjectVersion'),
       ],
-      remaining: [
-        s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions'),
-        s3('ListObjects', 'bucket:caseFiles', 's3:ListBucket'),
-      ],
+      remaining: [s3('ListObjectVersions', 'bucket:caseFiles', 's3:ListBucketVersions')],
     },
   },
   workflow: {

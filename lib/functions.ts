@@ -206,7 +206,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/accounts/{accountId}/terminate', roles: ['operator'] }],
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
-      buckets: { caseFiles: 'delete' },
+      // Every version of every order's objects (the purger lists versions only).
+      buckets: {
+        caseFiles: {
+          objects: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+          list: ['s3:ListBucketVersions'],
+        },
+      },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish' },
     },
@@ -414,7 +420,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Hands the design in: completes the waiting workflow task.',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ['designer'] }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      // A refused task token sets the order aside: the designer's slot is given back, operators alerted.
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
+      topics: { operatorAlerts: 'publish' },
       buckets: {
         caseFiles: {
           objects: ['s3:GetObject'],
@@ -450,6 +458,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
+      // A refused task token sets the order aside with an operator alert.
+      topics: { operatorAlerts: 'publish' },
     },
   },
   {
@@ -461,6 +471,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: 'readWrite', audit: 'append' },
       keys: { caseData: 'encryptDecrypt' },
       stateMachines: { orderWorkflow: 'taskResponse' },
+      // A refused task token sets the order aside with an operator alert.
+      topics: { operatorAlerts: 'publish' },
     },
   },
   {
@@ -479,7 +491,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/auto-accept-sweep/handler.ts',
     description: 'Scheduled: deliveries left undecided past the account window are accepted.',
     schedule: { everyMinutes: 60 },
-    access: { tables: { orders: 'readWrite' }, stateMachines: { orderWorkflow: 'taskResponse' } },
+    access: {
+      tables: { orders: 'readWrite' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+      // A refused task token sets the order aside with an operator alert.
+      topics: { operatorAlerts: 'publish' },
+    },
     timeoutSeconds: 60,
   },
   {

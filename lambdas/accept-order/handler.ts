@@ -2,6 +2,7 @@ import type { DesignDeps } from '../domain/design';
 import { acceptDelivery } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
+import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
 import { workflow } from '../shared/wiring/workflow';
@@ -11,6 +12,7 @@ export const deps = granted<DesignDeps>({
   orders: orders(),
   audit: audit(),
   workflow: workflow(),
+  notifier: notifier(),
   clock: clock(),
   ids: randomIds,
 });

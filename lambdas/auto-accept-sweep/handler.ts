@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { DesignDeps } from '../domain/design';
 import { sweepAutoAccept } from '../domain/design';
 import { logger } from '../shared/logger';
+import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
 import { workflow } from '../shared/wiring/workflow';
@@ -10,6 +11,7 @@ import { workflow } from '../shared/wiring/workflow';
 export const deps = granted<DesignDeps>({
   orders: orders(),
   workflow: workflow(),
+  notifier: notifier(),
   clock: clock(),
   ids: randomIds,
 });

@@ -2,6 +2,7 @@ import type { DesignDeps } from '../domain/design';
 import { requestRevision } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
+import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
@@ -13,6 +14,7 @@ export const deps = granted<DesignDeps>({
   audit: audit(),
   phi: phi(),
   workflow: workflow(),
+  notifier: notifier(),
   clock: clock(),
   ids: randomIds,
 });

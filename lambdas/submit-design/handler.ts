@@ -2,7 +2,9 @@ import type { DesignDeps } from '../domain/design';
 import { submitDesign } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
+import { designers } from '../shared/wiring/designers';
 import { files } from '../shared/wiring/files';
+import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
 import { workflow } from '../shared/wiring/workflow';
@@ -13,6 +15,8 @@ export const deps = granted<DesignDeps>({
   audit: audit(),
   files: files(),
   workflow: workflow(),
+  designers: designers(),
+  notifier: notifier(),
   clock: clock(),
   ids: randomIds,
 });
