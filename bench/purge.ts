@@ -6,8 +6,8 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sweepPurges } from '../lambdas/domain/purge';
-import { makeDocumentClient } from '../lambdas/shared/clients';
 import { readConfig } from '../lambdas/shared/config';
+import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
 import { localTableName } from '../lib/definitions';
 import { startLocalStack } from '../local/stack';
 
@@ -69,8 +69,7 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
     const { adjustableClock } = await import('../lambdas/shared/clock');
     await seed(seeder, String(archived), archived, due, adjustableClock.now());
     // The sweep's own wiring, with a client that counts what it reads.
-    const { purgeDeps } = await import('../lambdas/shared/deps');
-    const deps = purgeDeps();
+    const { deps } = await import('../lambdas/purge-sweep/handler');
     const commands: Record<string, number> = {};
     let itemsExamined = 0;
     const client = (deps.orders as unknown as { ddb: DynamoDBDocumentClient }).ddb;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the pipeline on the local stack, measured, in three parts run one after the
+ * `npm run bench`: the pipeline on the local stack, measured, in parts run one after the
  * other, each in its own process on its own fresh local stack (one stack per process; a part
  * must not find another's orders in the queue):
  *
@@ -16,13 +16,18 @@
  *   start      (bench/start.ts)      `npm start -- --memory --port 0` N times: median ms from spawn until
  *                                    /health answers, the printed "ready in", and the load average
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', start }; exits 1 if a part failed or found a problem.
+ *   functions  (bench/functions.ts)  every function's bundle as deployed: zipped size, and the import
+ *                                    time of a fresh process vs a hello-world bundle (median ratio)
+ *
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', start, functions }; exits 1 if a part failed or found a problem.
+ *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
  *   lifecycle: --lifecycle-orders N (60) --in-flight N (4 per lab) --workers N (3 per designer)
  *   phi-screen: --screen-repeat N (5) --screen-budget-ms N (50 per screen at the limit)
  *   start:     --start-runs N (10)
- *   --only intake,claims,lifecycle,purge,phi-screen,start
+ *   functions: --import-runs N (20)
+ *   --only intake,claims,lifecycle,purge,phi-screen,start,functions
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -44,7 +49,8 @@ const { values } = parseArgs({
     'screen-repeat': { type: 'string', default: '5' },
     'screen-budget-ms': { type: 'string', default: '50' },
     'start-runs': { type: 'string', default: '10' },
-    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,start' },
+    'import-runs': { type: 'string', default: '20' },
+    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,start,functions' },
   },
 });
 
@@ -72,6 +78,7 @@ const parts = {
     ['--budget-ms', values['screen-budget-ms']],
   ],
   start: [['--runs', values['start-runs']]],
+  functions: [['--runs', values['import-runs']]],
 } as const;
 type Part = keyof typeof parts;
 

@@ -5,8 +5,8 @@
  * The catalogue (lib/functions.ts) says which adapter methods each function uses (`uses`);
  * test/infra/least-privilege.test.ts derives from that the actions the function needs and
  * compares them with the policy its role really has, and checks that every SDK command an
- * adapter's source sends is declared here. A later step builds each function's adapters from
- * its `uses` (lambdas/shared/deps.ts), so that a function cannot call what it was not granted.
+ * adapter's source sends is declared here. Each handler wires only the adapters its entry
+ * names (test/unit/wiring.test.ts), so a function cannot call what it was not granted.
  */
 import type { BucketId, KeyId, StateMachineId, TableId, TopicId } from './definitions';
 

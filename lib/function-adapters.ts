@@ -4,8 +4,8 @@
  *
  * Two uses: test/infra/least-privilege.test.ts derives from it the exact IAM actions each function
  * needs and compares them with what its role is granted (`access` in lib/functions.ts), in both
- * directions; and the wiring (lambdas/shared/deps.ts) can build from it only the adapters, and
- * only the methods, that a function uses.
+ * directions; and each handler wires exactly the adapters its entry names (from
+ * lambdas/shared/wiring/, one module per adapter), checked by test/unit/wiring.test.ts.
  */
 import { type AdapterUses, ORDER_ALL, ORDER_READS } from './adapter-calls';
 
@@ -81,13 +81,28 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   heartbeatAssignment: { ...AUDITED, orders: ORDER_ALL },
   assignmentInputs: { ...AUDITED, orders: ORDER_READS, files: ['presignGet'] },
   declareOutput: { ...AUDITED, orders: ORDER_ALL, phi: ['encrypt'], files: ['presignPut'] },
-  submitDesign: { ...AUDITED, orders: ORDER_ALL, files: ['head'], workflow: ['completeTask'] },
+  // A task token Step Functions refuses strands the order (domain/recovery.ts strandOrder): the
+  // designer's slot is given back and operators are alerted. The same for accept and revise.
+  submitDesign: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    files: ['head'],
+    workflow: ['completeTask'],
+    designers: ['releaseSlot'],
+    notifier: ['operatorAlert'],
+  },
   releaseAssignment: { ...AUDITED, orders: ORDER_ALL, designers: ['releaseSlot'] },
   orderDeliverables: { ...AUDITED, orders: ORDER_READS, files: ['presignGet'] },
-  acceptOrder: { ...AUDITED, orders: ORDER_ALL, workflow: ['completeTask'] },
-  requestRevision: { ...AUDITED, orders: ORDER_ALL, phi: ['decrypt', 'encrypt'], workflow: ['completeTask'] },
+  acceptOrder: { ...AUDITED, orders: ORDER_ALL, workflow: ['completeTask'], notifier: ['operatorAlert'] },
+  requestRevision: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    phi: ['decrypt', 'encrypt'],
+    workflow: ['completeTask'],
+    notifier: ['operatorAlert'],
+  },
   leaseSweep: { orders: ORDER_ALL, designers: ['releaseSlot'], notifier: ['notify'] },
-  autoAcceptSweep: { orders: ORDER_ALL, workflow: ['completeTask'] },
+  autoAcceptSweep: { orders: ORDER_ALL, workflow: ['completeTask'], notifier: ['operatorAlert'] },
   turnaroundSweep: { orders: ORDER_ALL, notifier: ['operatorAlert'] },
   listDesigners: { ...AUDITED, designers: ['list'] },
   createDesigner: { ...AUDITED, designers: ['create'] },

@@ -421,7 +421,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Hands the design in: completes the waiting workflow task.',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ['designer'] }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      // A refused task token sets the order aside: the designer's slot is given back, operators alerted.
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
+      topics: { operatorAlerts: 'publish' },
       buckets: {
         caseFiles: {
           objects: ['s3:GetObject'],
@@ -457,6 +459,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
+      // A refused task token sets the order aside with an operator alert.
+      topics: { operatorAlerts: 'publish' },
     },
   },
   {
@@ -468,6 +472,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: 'readWrite', audit: 'append' },
       keys: { caseData: 'encryptDecrypt' },
       stateMachines: { orderWorkflow: 'taskResponse' },
+      // A refused task token sets the order aside with an operator alert.
+      topics: { operatorAlerts: 'publish' },
     },
   },
   {
@@ -486,7 +492,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/auto-accept-sweep/handler.ts',
     description: 'Scheduled: deliveries left undecided past the account window are accepted.',
     schedule: { everyMinutes: 60 },
-    access: { tables: { orders: 'readWrite' }, stateMachines: { orderWorkflow: 'taskResponse' } },
+    access: {
+      tables: { orders: 'readWrite' },
+      stateMachines: { orderWorkflow: 'taskResponse' },
+      // A refused task token sets the order aside with an operator alert.
+      topics: { operatorAlerts: 'publish' },
+    },
     timeoutSeconds: 60,
   },
   {

@@ -15,7 +15,7 @@ import {
   SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { type NodejsFunctionProps, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type LogGroupProps, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -25,6 +25,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import type { TopicProps } from 'aws-cdk-lib/aws-sns';
+import { BUNDLE_OPTIONS, BUNDLE_TARGET } from './bundling';
 import { BACKUP_WINDOWS, type KeyAttribute } from './definitions';
 import { PROJECT_ROOT, projectPath } from './project-paths';
 
@@ -228,22 +229,18 @@ export const secureFunctionProps = (): NodejsFunctionProps => ({
   loggingFormat: LoggingFormat.JSON,
   applicationLogLevelV2: ApplicationLogLevel.INFO,
   systemLogLevelV2: SystemLogLevel.WARN,
-  // Unhandled errors reach the logs with a stack trace; the source map points it at the TypeScript.
-  environment: { NODE_OPTIONS: '--enable-source-maps' },
   projectRoot: PROJECT_ROOT,
   depsLockFilePath: projectPath('package-lock.json'),
+  // The same options `npm run check:bundles` and the bench build with (lib/bundling.ts).
   bundling: {
     format: OutputFormat.ESM,
-    // ESM builds first, so esbuild can tree-shake the SDK and middy.
-    mainFields: ['module', 'main'],
-    // CommonJS dependencies inside an ESM bundle still call require(); give them one.
-    banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    minify: true,
-    // Error classes are matched by name in the ASL Retry/Catch blocks; minification must not rename them.
-    keepNames: true,
-    sourceMap: true,
-    sourceMapMode: SourceMapMode.DEFAULT,
-    sourcesContent: false,
+    target: BUNDLE_TARGET,
+    mainFields: [...BUNDLE_OPTIONS.mainFields],
+    banner: BUNDLE_OPTIONS.banner,
+    minify: BUNDLE_OPTIONS.minify,
+    keepNames: BUNDLE_OPTIONS.keepNames,
+    // No source map in the asset (lib/bundling.ts says why).
+    sourceMap: BUNDLE_OPTIONS.sourceMap,
     bundleAwsSDK: true,
     tsconfig: projectPath('tsconfig.json'),
   },

@@ -1,12 +1,15 @@
 /**
  * Hosts the Lambda handlers in-process: the same modules `cdk deploy` bundles, imported lazily
  * (after the stack has set the environment their config reads) and called with a Lambda-shaped
- * context.
+ * context. With `bundleDir`, each handler is imported from its built bundle
+ * (`<bundleDir>/<id>/index.mjs`, scripts/bundles.ts) instead of the TypeScript source: what
+ * `npm run check:bundles` drives, so a problem only the bundle has shows up.
  */
 import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { BUNDLE_FILE } from '../lib/bundling';
 import { FUNCTIONS, type FunctionDefinition } from '../lib/functions';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,11 +23,14 @@ export const localFunctionArn = (region: string, accountId: string, id: string) 
 export class FunctionsHost {
   private readonly loaded = new Map<string, Promise<Handler>>();
   private readonly byName = new Map<string, FunctionDefinition>();
+  /** Catalogue id → the file its handler was imported from. */
+  readonly loadedFrom = new Map<string, string>();
 
   constructor(
     private readonly region: string,
     private readonly accountId: string,
     functions: readonly FunctionDefinition[] = FUNCTIONS,
+    private readonly bundleDir?: string,
   ) {
     for (const fn of functions) {
       this.byName.set(fn.id, fn);
@@ -40,8 +46,10 @@ export class FunctionsHost {
   private handlerOf(fn: FunctionDefinition): Promise<Handler> {
     let handler = this.loaded.get(fn.id);
     if (!handler) {
-      handler = import(pathToFileURL(resolve(ROOT, fn.entry)).href).then((mod: { handler?: Handler }) => {
-        if (typeof mod.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
+      const file = this.bundleDir ? resolve(this.bundleDir, fn.id, BUNDLE_FILE) : resolve(ROOT, fn.entry);
+      this.loadedFrom.set(fn.id, file);
+      handler = import(pathToFileURL(file).href).then((mod: { handler?: Handler }) => {
+        if (typeof mod.handler !== 'function') throw new Error(`${file} does not export a handler`);
         return mod.handler;
       });
       this.loaded.set(fn.id, handler);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { adjustableClock } from '../lambdas/shared/clock';
+import { readConfig } from '../lambdas/shared/config';
+import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -50,6 +52,11 @@ export interface LocalStackOptions {
   readonly scheduler?: boolean;
   /** Where ASL definitions that passed validation are remembered (default: node_modules/.cache/caseline). */
   readonly validationCacheDir?: string;
+  /**
+   * Run the functions from their built bundles in this directory (`<dir>/<id>/index.mjs`, built
+   * by scripts/bundles.ts as `cdk synth` builds them) instead of the TypeScript sources.
+   */
+  readonly bundleDir?: string;
 }
 
 export interface LocalStack {
@@ -59,6 +66,8 @@ export interface LocalStack {
   readonly outbox: Outbox;
   readonly scheduler: Scheduler;
   /** From this call until ready; `npm start` prints the time from process start, imports included. */
+  /** Where each function invoked so far was loaded from (a handler source, or its bundle). */
+  readonly loadedFunctions: () => ReadonlyMap<string, string>;
   readonly startupMs: number;
   /** Resolves when no workflow execution is running. */
   idle(): Promise<void>;
@@ -147,7 +156,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     }),
   ]);
 
-  const functions = new FunctionsHost(LOCAL_REGION, LOCAL_ACCOUNT);
+  const functions = new FunctionsHost(LOCAL_REGION, LOCAL_ACCOUNT, undefined, opts.bundleDir);
   const stateMachineNames = Object.fromEntries(
     Object.values(STATE_MACHINES).map((sm) => [sm.id, sm.localName]),
   ) as Record<StateMachineId, string>;
@@ -318,6 +327,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     env,
     outbox,
     scheduler,
+    loadedFunctions: () => functions.loadedFrom,
     startupMs: Math.round(performance.now() - started),
     idle: () => sfn.idle(),
     stop: async () => {

@@ -1,17 +1,30 @@
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
-import { designDeps } from '../shared/deps';
+import type { DesignDeps } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { policies } from '../shared/wiring/policies';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: accountPolicy). */
+export const deps = granted<DesignDeps>({
+  audit: audit(),
+  policies: policies(),
+  accounts: policies(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** GET and PUT /accounts/{accountId}/policy: one small resource, one function. */
-export const handler = httpHandler(async ({ actor, params, body, event }) => {
-  const accountId = pathParam(params, 'accountId');
-  return {
-    statusCode: 200,
-    body:
-      event.requestContext.http.method === 'PUT'
-        ? await setAccountPolicy(deps, actor, accountId, body)
-        : await getAccountPolicy(deps, actor, accountId),
-  };
-});
+export const handler = httpHandler(
+  async ({ actor, params, body, event }) => {
+    const accountId = pathParam(params, 'accountId');
+    return {
+      statusCode: 200,
+      body:
+        event.requestContext.http.method === 'PUT'
+          ? await setAccountPolicy(deps, actor, accountId, body)
+          : await getAccountPolicy(deps, actor, accountId),
+    };
+  },
+  { refusals: deps },
+);

@@ -1,8 +1,18 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import { archiveOrder } from '../domain/design';
-import { designDeps } from '../shared/deps';
+import { orders } from '../shared/wiring/orders';
+import { policies } from '../shared/wiring/policies';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: archiveOrder). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  policies: policies(),
+  accounts: policies(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
 export const handler = middy<

@@ -1,9 +1,20 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import { sweepAutoAccept } from '../domain/design';
-import { designDeps } from '../shared/deps';
 import { logger } from '../shared/logger';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
+import { workflow } from '../shared/wiring/workflow';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: autoAcceptSweep). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  workflow: workflow(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Scheduled (EventBridge Scheduler on AWS, the local scheduler offline). */
 export const handler = middy<unknown, Awaited<ReturnType<typeof sweepAutoAccept>>>().handler(async () => {

@@ -1,8 +1,15 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import { awaitDesign } from '../domain/design';
-import { designDeps } from '../shared/deps';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: awaitDesign). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
 export const handler = middy<

@@ -1,15 +1,13 @@
-import { KmsCertificateSigner } from '../adapters/kms-certificate-signer';
 import { publicKey } from '../domain/purge';
-import { makeKmsClient } from '../shared/clients';
-import { config } from '../shared/config';
 import { httpHandler } from '../shared/http';
+import { signer } from '../shared/wiring/signer';
 
 /**
  * The only adapter this unauthenticated route needs, and the only one its role may use (KMS
  * GetPublicKey on the signing key: lib/function-adapters.ts): nothing else is wired, so no code
  * path here can reach a table, a bucket or kms:Sign. The signer keeps the key for the container.
  */
-const deps = { signer: new KmsCertificateSigner(makeKmsClient(), config().keys.certificateSigning) };
+export const deps = Object.freeze({ signer: signer() });
 
 /** Public: verifying a certificate must not need an account. */
 export const handler = httpHandler(async () => ({ statusCode: 200, body: await publicKey(deps) }), {

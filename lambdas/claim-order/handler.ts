@@ -1,11 +1,27 @@
+import type { DesignDeps } from '../domain/design';
 import { claimNext } from '../domain/design';
-import { designDeps } from '../shared/deps';
 import { httpHandler } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { designers } from '../shared/wiring/designers';
+import { orders } from '../shared/wiring/orders';
+import { phi } from '../shared/wiring/phi';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: claimOrder). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  designers: designers(),
+  phi: phi(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** 200 with the leased order, or 204 when nothing fits this designer or it is at capacity. */
-export const handler = httpHandler(async ({ actor }) => {
-  const assignment = await claimNext(deps, actor);
-  return assignment ? { statusCode: 200, body: assignment } : { statusCode: 204 };
-});
+export const handler = httpHandler(
+  async ({ actor }) => {
+    const assignment = await claimNext(deps, actor);
+    return assignment ? { statusCode: 200, body: assignment } : { statusCode: 204 };
+  },
+  { refusals: deps },
+);

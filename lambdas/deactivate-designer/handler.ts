@@ -1,18 +1,21 @@
-import { DynamoDesignerRegistry } from '../adapters/dynamo-designer-registry';
 import { deactivateDesigner } from '../domain/designers';
-import { clients } from '../shared/clients';
-import { config } from '../shared/config';
-import { productionDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { designers } from '../shared/wiring/designers';
+import { clock, randomIds } from '../shared/wiring/runtime';
 
-// The registry is not one of the shared Deps (only these four routes and the queue use it).
-const deps = {
-  ...productionDeps(),
-  designers: new DynamoDesignerRegistry(clients().ddb, config().tables.designers),
-};
+export const deps = Object.freeze({
+  audit: audit(),
+  designers: designers(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 // DELETE deactivates: the designer stays on file for the international-transfer record.
-export const handler = httpHandler(async ({ actor, params }) => ({
-  statusCode: 200,
-  body: await deactivateDesigner(deps, actor, pathParam(params, 'designerId')),
-}));
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await deactivateDesigner(deps, actor, pathParam(params, 'designerId')),
+  }),
+  { refusals: deps },
+);

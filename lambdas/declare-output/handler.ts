@@ -1,10 +1,26 @@
+import type { DesignDeps } from '../domain/design';
 import { declareOutput } from '../domain/design';
-import { designDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { files } from '../shared/wiring/files';
+import { orders } from '../shared/wiring/orders';
+import { phi } from '../shared/wiring/phi';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: declareOutput). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  phi: phi(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params, body }) => ({
-  statusCode: 201,
-  body: await declareOutput(deps, actor, pathParam(params, 'orderId'), body),
-}));
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 201,
+    body: await declareOutput(deps, actor, pathParam(params, 'orderId'), body),
+  }),
+  { refusals: deps },
+);

@@ -1,10 +1,26 @@
 import { declareUpload } from '../domain/orders';
-import { productionDeps } from '../shared/deps';
+import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { files } from '../shared/wiring/files';
+import { orders } from '../shared/wiring/orders';
+import { phi } from '../shared/wiring/phi';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = productionDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: declareUpload). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  audit: audit(),
+  phi: phi(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params, body }) => ({
-  statusCode: 201,
-  body: await declareUpload(deps, actor, pathParam(params, 'orderId'), body),
-}));
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 201,
+    body: await declareUpload(deps, actor, pathParam(params, 'orderId'), body),
+  }),
+  { refusals: deps },
+);

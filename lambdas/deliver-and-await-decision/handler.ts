@@ -1,8 +1,22 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import { deliverAndAwaitDecision } from '../domain/design';
-import { designDeps } from '../shared/deps';
+import { designers } from '../shared/wiring/designers';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { policies } from '../shared/wiring/policies';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: deliverAndAwaitDecision). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  designers: designers(),
+  policies: policies(),
+  accounts: policies(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
 export const handler = middy<

@@ -1,10 +1,24 @@
+import type { DesignDeps } from '../domain/design';
 import { getAssignment } from '../domain/design';
-import { designDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { orders } from '../shared/wiring/orders';
+import { phi } from '../shared/wiring/phi';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: getAssignment). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  phi: phi(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params }) => ({
-  statusCode: 200,
-  body: await getAssignment(deps, actor, pathParam(params, 'orderId')),
-}));
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await getAssignment(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps },
+);

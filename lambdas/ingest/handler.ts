@@ -1,9 +1,20 @@
 import middy from '@middy/core';
 import { type IngestInput, ingestOrder } from '../domain/ingest';
-import { productionDeps } from '../shared/deps';
+import type { Deps } from '../domain/ports';
 import { logger } from '../shared/logger';
+import { files } from '../shared/wiring/files';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = productionDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: ingest). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  files: files(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Workflow task: input and output are ids and a status, nothing else (no PHI in history). */
 export const handler = middy<IngestInput, Awaited<ReturnType<typeof ingestOrder>>>().handler(

@@ -1,9 +1,22 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import { sweepStalledIntake, sweepWorkflows } from '../domain/recovery';
-import { designDeps } from '../shared/deps';
 import { logger } from '../shared/logger';
+import { designers } from '../shared/wiring/designers';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
+import { workflow } from '../shared/wiring/workflow';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: intakeWatchdog). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  designers: designers(),
+  workflow: workflow(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 interface WatchdogResult {
   readonly stalled: number;

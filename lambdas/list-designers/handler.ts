@@ -1,17 +1,20 @@
-import { DynamoDesignerRegistry } from '../adapters/dynamo-designer-registry';
 import { listDesigners } from '../domain/designers';
-import { clients } from '../shared/clients';
-import { config } from '../shared/config';
-import { productionDeps } from '../shared/deps';
 import { httpHandler } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { designers } from '../shared/wiring/designers';
+import { clock, randomIds } from '../shared/wiring/runtime';
 
-// The registry is not one of the shared Deps (only these four routes and the queue use it).
-const deps = {
-  ...productionDeps(),
-  designers: new DynamoDesignerRegistry(clients().ddb, config().tables.designers),
-};
+export const deps = Object.freeze({
+  audit: audit(),
+  designers: designers(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor }) => ({
-  statusCode: 200,
-  body: await listDesigners(deps, actor),
-}));
+export const handler = httpHandler(
+  async ({ actor }) => ({
+    statusCode: 200,
+    body: await listDesigners(deps, actor),
+  }),
+  { refusals: deps },
+);

@@ -1,10 +1,21 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import type { IngestInput } from '../domain/ingest';
 import { markStuck } from '../domain/recovery';
-import { designDeps } from '../shared/deps';
 import { logger } from '../shared/logger';
+import { designers } from '../shared/wiring/designers';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: markStuck). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  designers: designers(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 export const handler = middy<IngestInput & { errorName?: string }, { status: string }>().handler(
   async (event) => {

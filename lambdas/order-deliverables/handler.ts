@@ -1,10 +1,24 @@
+import type { DesignDeps } from '../domain/design';
 import { deliverablesOf } from '../domain/design';
-import { designDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { files } from '../shared/wiring/files';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: orderDeliverables). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params }) => ({
-  statusCode: 200,
-  body: await deliverablesOf(deps, actor, pathParam(params, 'orderId')),
-}));
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await deliverablesOf(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps },
+);

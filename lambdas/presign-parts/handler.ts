@@ -1,10 +1,24 @@
 import { presignParts } from '../domain/orders';
-import { productionDeps } from '../shared/deps';
+import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { files } from '../shared/wiring/files';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = productionDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: presignParts). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  audit: audit(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params, body }) => ({
-  statusCode: 200,
-  body: await presignParts(deps, actor, pathParam(params, 'orderId'), pathParam(params, 'fileId'), body),
-}));
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 200,
+    body: await presignParts(deps, actor, pathParam(params, 'orderId'), pathParam(params, 'fileId'), body),
+  }),
+  { refusals: deps },
+);

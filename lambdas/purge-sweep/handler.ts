@@ -1,9 +1,31 @@
 import middy from '@middy/core';
+import type { PurgeDeps } from '../domain/purge';
 import { sweepPurges } from '../domain/purge';
-import { purgeDeps } from '../shared/deps';
 import { logger } from '../shared/logger';
+import { designers } from '../shared/wiring/designers';
+import { files } from '../shared/wiring/files';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { policies } from '../shared/wiring/policies';
+import { purgeStore } from '../shared/wiring/purge-store';
+import { purger } from '../shared/wiring/purger';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
+import { signer } from '../shared/wiring/signer';
 
-const deps = purgeDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: purgeSweep). */
+export const deps = granted<PurgeDeps>({
+  orders: orders(),
+  designers: designers(),
+  policies: policies(),
+  accounts: policies(),
+  purgeStore: purgeStore(),
+  signer: signer(),
+  files: files(),
+  purger: purger(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Scheduled (EventBridge Scheduler on AWS, the local scheduler offline). */
 export const handler = middy<unknown, Awaited<ReturnType<typeof sweepPurges>>>().handler(async () => {

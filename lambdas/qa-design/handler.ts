@@ -1,8 +1,19 @@
 import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
 import { qaDesign } from '../domain/design';
-import { designDeps } from '../shared/deps';
+import { files } from '../shared/wiring/files';
+import { notifier } from '../shared/wiring/notifier';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: qaDesign). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  files: files(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
 export const handler = middy<

@@ -1,10 +1,24 @@
+import type { DesignDeps } from '../domain/design';
 import { releaseAssignment } from '../domain/design';
-import { designDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { designers } from '../shared/wiring/designers';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = designDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: releaseAssignment). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  designers: designers(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params }) => ({
-  statusCode: 200,
-  body: await releaseAssignment(deps, actor, pathParam(params, 'orderId')),
-}));
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await releaseAssignment(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps },
+);

@@ -30,7 +30,14 @@ export class AdjustableClock implements Clock {
   }
 }
 
-export const adjustableClock = new AdjustableClock();
+/**
+ * One per process even when the local stack hosts each handler from its own built bundle (each
+ * bundle carries its own copy of this module): the first copy loaded creates it, the rest share it.
+ */
+const SHARED_CLOCK = Symbol.for('caseline.adjustableClock');
+const shared = globalThis as { [SHARED_CLOCK]?: AdjustableClock };
+shared[SHARED_CLOCK] ??= new AdjustableClock();
+export const adjustableClock: AdjustableClock = shared[SHARED_CLOCK];
 
 /** A fixed, hand-moved clock for unit tests. */
 export class FakeClock implements Clock {

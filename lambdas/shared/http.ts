@@ -15,6 +15,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import type { AuditLog, IdGenerator } from '../domain/ports';
+import type { Clock } from './clock';
 import { DomainError, type DomainErrorName, ForbiddenError, ValidationError } from './errors';
 import { type Actor, actorFrom } from './identity';
 import { errorFacts, logger } from './logger';
@@ -169,11 +171,9 @@ export const errorResponse = (error: unknown, requestId: string): HttpResponse =
  * still an audit event (who, which route, which order if the path names one). Best effort: the
  * refusal stands whether or not the event could be written, since nothing was read.
  */
-const auditForbidden = async (event: HttpEvent) => {
+const auditForbidden = async (deps: RefusalAudit, event: HttpEvent) => {
   try {
     const actor = actorFrom(event);
-    const { productionDeps } = await import('./deps');
-    const deps = productionDeps();
     // Only a well-formed id is written to the audit log (no CR/LF, no 5,000 characters).
     const raw = event.pathParameters?.orderId;
     const orderId = raw !== undefined && idIssue('orderId', raw) === undefined ? raw : undefined;
@@ -196,23 +196,32 @@ const auditForbidden = async (event: HttpEvent) => {
   }
 };
 
-export interface HttpHandlerOptions {
-  /** Public routes (health) skip the identity check; every other route needs a verified token. */
-  readonly public?: boolean;
-  /** The largest body the route accepts, in bytes (413 above it); DEFAULT_MAX_BODY_BYTES by default. */
-  readonly maxBodyBytes?: number;
+/** What the edge needs to audit a refusal: the handler's own audit log, clock and ids. */
+export interface RefusalAudit {
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
 }
 
-export const httpHandler = (
-  fn: (request: HttpRequest) => Promise<HttpResult>,
-  options: HttpHandlerOptions = {},
-) =>
+export type HttpHandlerOptions = {
+  /** The largest body the route accepts, in bytes (413 above it); DEFAULT_MAX_BODY_BYTES by default. */
+  readonly maxBodyBytes?: number;
+} & (
+  | /** Public routes (health) skip the identity check and refuse no role. */ { readonly public: true }
+  | /** Every other route needs a verified token, and audits a refused role with the handler's log. */ {
+      readonly public?: false;
+      readonly refusals: RefusalAudit;
+    }
+);
+
+export const httpHandler = (fn: (request: HttpRequest) => Promise<HttpResult>, options: HttpHandlerOptions) =>
   middy<HttpEvent, HttpResponse, Error, Context>()
     .use({
       onError: async (request) => {
         const requestId =
           request.context?.awsRequestId ?? request.event?.requestContext?.requestId ?? 'unknown';
-        if (request.error instanceof ForbiddenError && request.event) await auditForbidden(request.event);
+        if (request.error instanceof ForbiddenError && request.event && !options.public)
+          await auditForbidden(options.refusals, request.event);
         const status = statusOf(request.error);
         if (status >= 500) logger.error('request failed', { ...errorFacts(request.error), requestId });
         else logger.info('request refused', { ...errorFacts(request.error), status, requestId });
@@ -246,8 +255,8 @@ export const httpHandler = (
 // --- path ids --------------------------------------------------------------------------------
 
 /**
- * Ids in paths: orders, files and designers are `<prefix>_<hex>` (deps.ts) or the operator's
- * chosen designer id; accounts are lower-case slugs. Checked by format and length before any
+ * Ids in paths: orders, files and designers are `<prefix>_<hex>` (wiring/runtime.ts) or the
+ * operator's chosen designer id; accounts are lower-case slugs. Checked by format and length before any
  * lookup, so a 5,000-character id or one with a line break never reaches a table, a key or the
  * audit log. Each rule is anchored and has no nested repetition (linear).
  */

@@ -1,10 +1,22 @@
+import type { PurgeDeps } from '../domain/purge';
 import { withdrawDeletion } from '../domain/purge';
-import { purgeDeps } from '../shared/deps';
 import { httpHandler, pathParam } from '../shared/http';
+import { audit } from '../shared/wiring/audit';
+import { orders } from '../shared/wiring/orders';
+import { clock, granted, randomIds } from '../shared/wiring/runtime';
 
-const deps = purgeDeps();
+/** Only the adapters this function is granted (lib/function-adapters.ts: withdrawDeletion). */
+export const deps = granted<PurgeDeps>({
+  orders: orders(),
+  audit: audit(),
+  clock: clock(),
+  ids: randomIds,
+});
 
-export const handler = httpHandler(async ({ actor, params }) => ({
-  statusCode: 200,
-  body: await withdrawDeletion(deps, actor, pathParam(params, 'orderId')),
-}));
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await withdrawDeletion(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps },
+);

@@ -30,8 +30,8 @@ import {
   UnsafePurgeError,
 } from '../../lambdas/adapters/s3-purger';
 import { orderPrefix } from '../../lambdas/domain/order';
-import { makeS3Client } from '../../lambdas/shared/clients';
 import { readConfig } from '../../lambdas/shared/config';
+import { makeS3Client } from '../../lambdas/shared/sdk/s3';
 import { BUCKETS } from '../../lib/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { requireMoto } from '../support/moto';

@@ -15,6 +15,7 @@ import {
   httpHandler,
 } from '../../lambdas/shared/http';
 import { makeCreateOrderRequest, makeOrderItemRequest } from '../support/factories';
+import { makeDeps } from '../support/fakes';
 
 // Spy on the screen while keeping it real: the tests below see what it was asked to read.
 vi.mock('../../lambdas/domain/phi-screen', async (importOriginal) => {
@@ -118,11 +119,14 @@ const eventOf = (overrides: Partial<HttpEvent> = {}): HttpEvent =>
 /** A handler that records what reached it and parses the body as create-order does. */
 const recording = () => {
   const seen: HttpRequest[] = [];
-  const handler = httpHandler(async (request) => {
-    seen.push(request);
-    if (request.body !== undefined) parseCreateOrder(request.body);
-    return { statusCode: 200, body: { ok: true } };
-  });
+  const handler = httpHandler(
+    async (request) => {
+      seen.push(request);
+      if (request.body !== undefined) parseCreateOrder(request.body);
+      return { statusCode: 200, body: { ok: true } };
+    },
+    { refusals: makeDeps() },
+  );
   const call = async (event: HttpEvent) => {
     const res = (await handler(event, context)) as HttpResponse;
     return { status: res.statusCode, body: JSON.parse(res.body ?? '{}') as Record<string, unknown> };
