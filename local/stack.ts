@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { adjustableClock } from '../lambdas/shared/clock';
-import { readConfig } from '../lambdas/shared/config';
-import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
 import {
   BUCKETS,
   KMS_KEYS,
