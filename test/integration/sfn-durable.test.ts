@@ -136,7 +136,7 @@ const startServer = async (dataDir: string) => {
   const describe = (executionArn: string) => sfn.send(new DescribeExecutionCommand({ executionArn }));
   /** Polls until the execution leaves RUNNING, bounded. */
   const settled = async (executionArn: string): Promise<DescribeExecutionCommandOutput> => {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const out = await describe(executionArn);
       if (out.status !== 'RUNNING') return out;
@@ -151,11 +151,11 @@ const startServer = async (dataDir: string) => {
 
 /** Bounded wait for a condition the server reaches asynchronously. */
 const until = async <T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> => {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 5 s`);
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within 30 s`);
     await new Promise((r) => setTimeout(r, 5));
   }
 };

@@ -185,7 +185,7 @@ const start = async (machine: string, input: object, name?: string): Promise<str
 };
 
 /** Polls until the execution leaves RUNNING; bounded so a hang fails the test instead of the run. */
-const settled = async (executionArn: string, timeoutMs = 5000): Promise<DescribeExecutionCommandOutput> => {
+const settled = async (executionArn: string, timeoutMs = 30_000): Promise<DescribeExecutionCommandOutput> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -195,7 +195,7 @@ const settled = async (executionArn: string, timeoutMs = 5000): Promise<Describe
   }
 };
 
-const tokenFor = async (key: string, timeoutMs = 5000): Promise<string> => {
+const tokenFor = async (key: string, timeoutMs = 30_000): Promise<string> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const token = tokens.get(key);

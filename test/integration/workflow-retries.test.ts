@@ -102,7 +102,7 @@ afterAll(async () => {
 
 /** Polls a condition with a bounded deadline; a hang fails the test instead of the run. */
 const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> => {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
