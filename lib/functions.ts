@@ -30,7 +30,10 @@ export interface RouteDefinition {
   readonly method: HttpMethod;
   /** API Gateway route path, e.g. /orders/{orderId}. */
   readonly path: string;
-  /** Groups allowed past the authorizer; empty means public (no token). The handler re-checks. */
+  /**
+   * Groups allowed past the authorizer; empty means public (no token). The HTTP edge
+   * (lambdas/shared/http.ts, given `rolesOf(id)`) enforces them again before any domain code runs.
+   */
   readonly roles: readonly Role[];
 }
 
@@ -562,6 +565,18 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
   },
 ];
+
+/**
+ * The roles a function's routes admit, for the HTTP edge to enforce: the one declaration above.
+ * Every route of one function admits the same roles; a function without them fails at cold start.
+ */
+export const rolesOf = (id: string): readonly Role[] => {
+  const routes = FUNCTIONS.find((fn) => fn.id === id)?.routes ?? [];
+  const roles = routes[0]?.roles ?? [];
+  if (roles.length === 0 || routes.some((route) => route.roles.join() !== roles.join()))
+    throw new Error(`${id} declares no single set of route roles in lib/functions.ts`);
+  return roles;
+};
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>
   fns.flatMap((fn) => (fn.routes ?? []).map((route) => ({ ...route, fn })));

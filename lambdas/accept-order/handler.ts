@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { acceptDelivery } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await acceptDelivery(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('acceptOrder') },
 );

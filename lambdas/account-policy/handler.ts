@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
 import type { DesignDeps } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -23,8 +24,8 @@ export const handler = httpHandler(
       body:
         event.requestContext.http.method === 'PUT'
           ? await setAccountPolicy(deps, actor, accountId, body)
-          : await getAccountPolicy(deps, actor, accountId),
+          : await getAccountPolicy(deps, accountId),
     };
   },
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('accountPolicy') },
 );

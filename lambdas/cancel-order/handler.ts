@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { requestDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
@@ -26,5 +27,5 @@ export const handler = httpHandler(
     const result = await requestDeletion(deps, actor, pathParam(params, 'orderId'), 'order');
     return { statusCode: 'status' in result && result.status === 'CANCELLED' ? 200 : 202, body: result };
   },
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('cancelOrder') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { claimNext } from '../domain/design';
 import { httpHandler } from '../shared/http';
@@ -23,5 +24,5 @@ export const handler = httpHandler(
     const assignment = await claimNext(deps, actor);
     return assignment ? { statusCode: 200, body: assignment } : { statusCode: 204 };
   },
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('claimOrder') },
 );

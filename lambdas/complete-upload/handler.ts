@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { completeUpload } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await completeUpload(deps, actor, pathParam(params, 'orderId'), pathParam(params, 'fileId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('completeUpload') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { createDesigner } from '../domain/designers';
 import { httpHandler } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
@@ -16,5 +17,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await createDesigner(deps, actor, body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('createDesigner') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { parseCreateOrder } from '../domain/order-input';
 import { createOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
@@ -25,5 +26,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await createOrder(deps, actor, parseCreateOrder(body)),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('createOrder') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { deactivateDesigner } from '../domain/designers';
 import { httpHandler, pathParam } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
@@ -17,5 +18,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await deactivateDesigner(deps, actor, pathParam(params, 'designerId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('deactivateDesigner') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { declareOutput } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await declareOutput(deps, actor, pathParam(params, 'orderId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('declareOutput') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { declareUpload } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await declareUpload(deps, actor, pathParam(params, 'orderId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('declareUpload') },
 );

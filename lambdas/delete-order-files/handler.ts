@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { requestDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
@@ -23,5 +24,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await requestDeletion(deps, actor, pathParam(params, 'orderId'), 'files'),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('deleteOrderFiles') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { getOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await getOrder(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('getOrder') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { heartbeat } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -18,5 +19,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await heartbeat(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('heartbeatAssignment') },
 );

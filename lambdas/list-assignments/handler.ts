@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { listAssignments } from '../domain/design';
 import { httpHandler } from '../shared/http';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listAssignments(deps, actor),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('listAssignments') },
 );

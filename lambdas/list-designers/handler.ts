@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { listDesigners } from '../domain/designers';
 import { httpHandler } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
@@ -16,5 +17,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listDesigners(deps, actor),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('listDesigners') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { listOrders } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../shared/http';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listOrders(deps, actor, query),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('listOrders') },
 );

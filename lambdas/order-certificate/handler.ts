@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { certificateOf } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await certificateOf(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('orderCertificate') },
 );

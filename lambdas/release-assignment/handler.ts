@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { releaseAssignment } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await releaseAssignment(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('releaseAssignment') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { requestRevision } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -24,5 +25,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await requestRevision(deps, actor, pathParam(params, 'orderId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('requestRevision') },
 );

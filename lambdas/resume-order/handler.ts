@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { resumeOrder } from '../domain/recovery';
 import { httpHandler, pathParam } from '../shared/http';
@@ -23,5 +24,5 @@ export const handler = httpHandler(
     const result = await resumeOrder(deps, actor, pathParam(params, 'orderId'));
     return { statusCode: result.duplicate ? 200 : 202, body: result };
   },
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('resumeOrder') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { submitDesign } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
@@ -26,5 +27,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await submitDesign(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('submitDesign') },
 );

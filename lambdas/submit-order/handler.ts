@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { submitOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await submitOrder(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('submitOrder') },
 );

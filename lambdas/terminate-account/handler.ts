@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { terminateAccount } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
@@ -31,5 +32,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await terminateAccount(deps, actor, pathParam(params, 'accountId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('terminateAccount') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import { updateDesigner } from '../domain/designers';
 import { httpHandler, pathParam } from '../shared/http';
 import { audit } from '../shared/wiring/audit';
@@ -16,5 +17,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await updateDesigner(deps, actor, pathParam(params, 'designerId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('updateDesigner') },
 );

@@ -1,3 +1,4 @@
+import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { withdrawDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
@@ -18,5 +19,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await withdrawDeletion(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: rolesOf('withdrawDeletion') },
 );
