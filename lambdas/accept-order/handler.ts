@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { acceptDelivery } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
@@ -23,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await acceptDelivery(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps, roles: rolesOf('acceptOrder') },
+  { refusals: deps, roles: ROUTE_ROLES.acceptOrder },
 );

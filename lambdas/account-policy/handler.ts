@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
 import type { DesignDeps } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { policies } from '../shared/wiring/policies';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
@@ -27,5 +27,5 @@ export const handler = httpHandler(
           : await getAccountPolicy(deps, accountId),
     };
   },
-  { refusals: deps, roles: rolesOf('accountPolicy') },
+  { refusals: deps, roles: ROUTE_ROLES.accountPolicy },
 );

@@ -1,8 +1,8 @@
-import { rolesOf } from '../../lib/functions';
 import { parseCreateOrder } from '../domain/order-input';
 import { createOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { hasher } from '../shared/wiring/hasher';
 import { orders } from '../shared/wiring/orders';
@@ -26,5 +26,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await createOrder(deps, actor, parseCreateOrder(body)),
   }),
-  { refusals: deps, roles: rolesOf('createOrder') },
+  { refusals: deps, roles: ROUTE_ROLES.createOrder },
 );

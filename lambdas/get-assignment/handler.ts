@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { getAssignment } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -21,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await getAssignment(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps, roles: rolesOf('getAssignment') },
+  { refusals: deps, roles: ROUTE_ROLES.getAssignment },
 );

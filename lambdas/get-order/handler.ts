@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import { getOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -21,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await getOrder(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps, roles: rolesOf('getOrder') },
+  { refusals: deps, roles: ROUTE_ROLES.getOrder },
 );

@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { listAssignments } from '../domain/design';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -21,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listAssignments(deps, actor),
   }),
-  { refusals: deps, roles: rolesOf('listAssignments') },
+  { refusals: deps, roles: ROUTE_ROLES.listAssignments },
 );

@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { certificateOf } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { purgeStore } from '../shared/wiring/purge-store';
@@ -21,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await certificateOf(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps, roles: rolesOf('orderCertificate') },
+  { refusals: deps, roles: ROUTE_ROLES.orderCertificate },
 );

@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import type { DesignDeps } from '../domain/design';
 import { requestRevision } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
@@ -25,5 +25,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await requestRevision(deps, actor, pathParam(params, 'orderId'), body),
   }),
-  { refusals: deps, roles: rolesOf('requestRevision') },
+  { refusals: deps, roles: ROUTE_ROLES.requestRevision },
 );

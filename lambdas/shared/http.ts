@@ -15,12 +15,12 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { Role } from '../../lib/functions';
 import type { AuditLog, IdGenerator } from '../domain/ports';
 import type { Clock } from './clock';
 import { DomainError, type DomainErrorName, ForbiddenError, ValidationError } from './errors';
 import { type Actor, actorFrom } from './identity';
 import { errorFacts, logger } from './logger';
+import type { Role } from './roles';
 
 export interface HttpRequest {
   readonly event: APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -169,7 +169,7 @@ export const errorResponse = (error: unknown, requestId: string): HttpResponse =
 
 /**
  * A caller whose role may not use a route is refused before any domain code runs (the roles are
- * the route's in lib/functions.ts, passed in as `roles`; the domain checks no role); the attempt is
+ * the route's in shared/roles.ts, passed in as `roles`; the domain checks no role); the attempt is
  * still an audit event (who, which route, which order if the path names one). Best effort: the
  * refusal stands whether or not the event could be written, since nothing was read.
  */
@@ -211,8 +211,8 @@ export type HttpHandlerOptions = {
 } & (
   | /** Public routes (health) skip the identity check and refuse no role. */ { readonly public: true }
   | /**
-   * Every other route needs a verified token holding one of `roles` (its catalogue entry's,
-   * `rolesOf(id)`), and audits a refused role with the handler's log.
+   * Every other route needs a verified token holding one of `roles` (its function's
+   * entry in shared/roles.ts, `ROUTE_ROLES.<id>`), and audits a refused role with the handler's log.
    */ {
       readonly public?: false;
       readonly refusals: RefusalAudit;

@@ -3,8 +3,8 @@
  * Access tokens carry `sub`, `cognito:groups` and `account_id` (added by the pre-token trigger).
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { ROLES, type Role } from '../../lib/functions';
 import { UnauthorizedError } from './errors';
+import { ROLES, type Role } from './roles';
 
 export interface Actor {
   readonly sub: string;

@@ -1,6 +1,6 @@
-import { rolesOf } from '../../lib/functions';
 import { updateDesigner } from '../domain/designers';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { designers } from '../shared/wiring/designers';
 import { clock, randomIds } from '../shared/wiring/runtime';
@@ -17,5 +17,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await updateDesigner(deps, actor, pathParam(params, 'designerId'), body),
   }),
-  { refusals: deps, roles: rolesOf('updateDesigner') },
+  { refusals: deps, roles: ROUTE_ROLES.updateDesigner },
 );

@@ -1,7 +1,7 @@
-import { rolesOf } from '../../lib/functions';
 import type { PurgeDeps } from '../domain/purge';
 import { withdrawDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
@@ -19,5 +19,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await withdrawDeletion(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps, roles: rolesOf('withdrawDeletion') },
+  { refusals: deps, roles: ROUTE_ROLES.withdrawDeletion },
 );

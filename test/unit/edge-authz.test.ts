@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { HttpEvent, HttpResponse } from '../../lambdas/shared/http';
+import { ROUTE_ROLES } from '../../lambdas/shared/roles';
 import { FUNCTIONS, ROLES, type Role, type RouteDefinition } from '../../lib/functions';
 import { projectPath } from '../../lib/project-paths';
 import { placeholderEnv } from '../../scripts/bundles';
@@ -81,8 +82,12 @@ beforeAll(async () => {
 });
 
 describe('every HTTP function enforces exactly its declared roles at the edge', () => {
-  it('covers every route that names roles', () => {
+  it('covers every route that names roles, each from its own function in shared/roles.ts', () => {
     expect(HTTP_FUNCTIONS.length).toBeGreaterThanOrEqual(29);
+    expect(HTTP_FUNCTIONS.map((fn) => fn.id).sort()).toEqual(Object.keys(ROUTE_ROLES).sort());
+    for (const fn of HTTP_FUNCTIONS)
+      for (const route of fn.routes ?? [])
+        expect(route.roles).toBe(ROUTE_ROLES[fn.id as keyof typeof ROUTE_ROLES]);
   });
 
   describe.each(HTTP_FUNCTIONS.map((fn) => [fn.id, fn] as const))('%s', (_id, fn) => {
