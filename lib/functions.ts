@@ -4,6 +4,8 @@
  * NodejsFunction each, least-privilege grants from `access`) and by the local stack (routes
  * and Task states dispatch to the same handler modules).
  */
+
+import { ROUTE_ROLES, type Role } from '../lambdas/shared/roles';
 import {
   BUCKETS,
   type BucketId,
@@ -13,8 +15,8 @@ import {
   type TopicId,
 } from './definitions';
 
-export type Role = 'lab' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
-export const ROLES: readonly Role[] = ['lab', 'designer', 'privacy-officer', 'auditor', 'operator'];
+export type { Role } from '../lambdas/shared/roles';
+export { ROLES } from '../lambdas/shared/roles';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -30,7 +32,11 @@ export interface RouteDefinition {
   readonly method: HttpMethod;
   /** API Gateway route path, e.g. /orders/{orderId}. */
   readonly path: string;
-  /** Groups allowed past the authorizer; empty means public (no token). The handler re-checks. */
+  /**
+   * Groups allowed past the authorizer; empty means public (no token). Declared once, by function,
+   * in lambdas/shared/roles.ts, whose ROUTE_ROLES the HTTP edge (lambdas/shared/http.ts) enforces
+   * again before any domain code runs.
+   */
   readonly roles: readonly Role[];
 }
 
@@ -114,7 +120,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'createOrder',
     entry: 'lambdas/create-order/handler.ts',
     description: 'A lab creates a draft order.',
-    routes: [{ method: 'POST', path: '/orders', roles: ['lab'] }],
+    routes: [{ method: 'POST', path: '/orders', roles: ROUTE_ROLES.createOrder }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       keys: { caseData: 'encrypt', caseRefMac: 'mac' },
@@ -124,7 +130,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'listOrders',
     entry: 'lambdas/list-orders/handler.ts',
     description: 'A lab lists its orders, newest first, paged, optionally by status.',
-    routes: [{ method: 'GET', path: '/orders', roles: ['lab'] }],
+    routes: [{ method: 'GET', path: '/orders', roles: ROUTE_ROLES.listOrders }],
     // Decrypt: the case reference of each listed order is inside its encrypted PHI.
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
@@ -132,7 +138,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'getOrder',
     entry: 'lambdas/get-order/handler.ts',
     description: 'A lab reads one of its orders (audited first).',
-    routes: [{ method: 'GET', path: '/orders/{orderId}', roles: ['lab'] }],
+    routes: [{ method: 'GET', path: '/orders/{orderId}', roles: ROUTE_ROLES.getOrder }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
@@ -140,7 +146,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/cancel-order/handler.ts',
     description:
       'A lab deletes an order: a draft is cancelled at once; a delivered one is hidden and purged after the grace period.',
-    routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ['lab'] }],
+    routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ROUTE_ROLES.cancelOrder }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       // Cancelling a draft aborts its open multipart uploads and deletes its current objects;
@@ -156,7 +162,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/delete-order-files/handler.ts',
     description:
       "A lab asks for a delivered order's case files to be deleted: hidden now, purged after the grace period.",
-    routes: [{ method: 'DELETE', path: '/orders/{orderId}/files', roles: ['lab'] }],
+    routes: [{ method: 'DELETE', path: '/orders/{orderId}/files', roles: ROUTE_ROLES.deleteOrderFiles }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
@@ -166,14 +172,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'withdrawDeletion',
     entry: 'lambdas/withdraw-deletion/handler.ts',
     description: 'A lab withdraws its deletion request during the grace period.',
-    routes: [{ method: 'DELETE', path: '/orders/{orderId}/deletion-request', roles: ['lab'] }],
+    routes: [
+      { method: 'DELETE', path: '/orders/{orderId}/deletion-request', roles: ROUTE_ROLES.withdrawDeletion },
+    ],
     access: { tables: { orders: 'readWrite', audit: 'append' } },
   },
   {
     id: 'orderCertificate',
     entry: 'lambdas/order-certificate/handler.ts',
     description: 'A lab fetches the signed deletion certificate of a purged order.',
-    routes: [{ method: 'GET', path: '/orders/{orderId}/certificate', roles: ['lab'] }],
+    routes: [{ method: 'GET', path: '/orders/{orderId}/certificate', roles: ROUTE_ROLES.orderCertificate }],
     access: { tables: { orders: 'read', audit: 'append' } },
   },
   {
@@ -189,8 +197,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description:
       "Operators read and set an account's retention, auto-accept window and deletion grace period.",
     routes: [
-      { method: 'GET', path: '/accounts/{accountId}/policy', roles: ['operator'] },
-      { method: 'PUT', path: '/accounts/{accountId}/policy', roles: ['operator'] },
+      { method: 'GET', path: '/accounts/{accountId}/policy', roles: ROUTE_ROLES.accountPolicy },
+      { method: 'PUT', path: '/accounts/{accountId}/policy', roles: ROUTE_ROLES.accountPolicy },
     ],
     // Account records only (ACCOUNT#<accountId> / SETTINGS): no order item is within its reach.
     access: {
@@ -204,7 +212,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'terminateAccount',
     entry: 'lambdas/terminate-account/handler.ts',
     description: "Operators end a partner's account: every order purged, one signed summary certificate.",
-    routes: [{ method: 'POST', path: '/accounts/{accountId}/terminate', roles: ['operator'] }],
+    routes: [
+      { method: 'POST', path: '/accounts/{accountId}/terminate', roles: ROUTE_ROLES.terminateAccount },
+    ],
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
       // The purger alone: every version found by ListObjectVersions, deleted by version id.
@@ -244,7 +254,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'declareUpload',
     entry: 'lambdas/declare-upload/handler.ts',
     description: 'A lab declares a scan and gets a presigned upload (single PUT or multipart).',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads', roles: ['lab'] }],
+    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads', roles: ROUTE_ROLES.declareUpload }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.inputs } },
@@ -255,7 +265,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'presignParts',
     entry: 'lambdas/presign-parts/handler.ts',
     description: 'The next batch of multipart part URLs, signed just in time; records completed parts.',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/parts', roles: ['lab'] }],
+    routes: [
+      { method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/parts', roles: ROUTE_ROLES.presignParts },
+    ],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.inputs } },
@@ -265,7 +277,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'completeUpload',
     entry: 'lambdas/complete-upload/handler.ts',
     description: 'Completes an upload (multipart) and confirms the object arrived with its declared size.',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/complete', roles: ['lab'] }],
+    routes: [
+      {
+        method: 'POST',
+        path: '/orders/{orderId}/uploads/{fileId}/complete',
+        roles: ROUTE_ROLES.completeUpload,
+      },
+    ],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: {
@@ -281,7 +299,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'submitOrder',
     entry: 'lambdas/submit-order/handler.ts',
     description: 'A lab submits a draft: starts exactly one workflow execution.',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/submit', roles: ['lab'] }],
+    routes: [{ method: 'POST', path: '/orders/{orderId}/submit', roles: ROUTE_ROLES.submitOrder }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: { caseFiles: 'read' },
@@ -367,7 +385,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'claimOrder',
     entry: 'lambdas/claim-order/handler.ts',
     description: 'A designer leases the most urgent order it may take.',
-    routes: [{ method: 'POST', path: '/queue/claim', roles: ['designer'] }],
+    routes: [{ method: 'POST', path: '/queue/claim', roles: ROUTE_ROLES.claimOrder }],
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' },
       keys: { caseData: 'decrypt' },
@@ -377,28 +395,30 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'listAssignments',
     entry: 'lambdas/list-assignments/handler.ts',
     description: 'What a designer holds: prescription and pseudonym only.',
-    routes: [{ method: 'GET', path: '/assignments', roles: ['designer'] }],
+    routes: [{ method: 'GET', path: '/assignments', roles: ROUTE_ROLES.listAssignments }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
     id: 'getAssignment',
     entry: 'lambdas/get-assignment/handler.ts',
     description: 'One held order: prescription and pseudonym only (audited).',
-    routes: [{ method: 'GET', path: '/assignments/{orderId}', roles: ['designer'] }],
+    routes: [{ method: 'GET', path: '/assignments/{orderId}', roles: ROUTE_ROLES.getAssignment }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
     id: 'heartbeatAssignment',
     entry: 'lambdas/heartbeat-assignment/handler.ts',
     description: 'Extends the lease on a held order.',
-    routes: [{ method: 'POST', path: '/assignments/{orderId}/heartbeat', roles: ['designer'] }],
+    routes: [
+      { method: 'POST', path: '/assignments/{orderId}/heartbeat', roles: ROUTE_ROLES.heartbeatAssignment },
+    ],
     access: { tables: { orders: 'readWrite', audit: 'append' } },
   },
   {
     id: 'assignmentInputs',
     entry: 'lambdas/assignment-inputs/handler.ts',
     description: 'Presigned GETs for the inputs of a held order (audited first).',
-    routes: [{ method: 'GET', path: '/assignments/{orderId}/inputs', roles: ['designer'] }],
+    routes: [{ method: 'GET', path: '/assignments/{orderId}/inputs', roles: ROUTE_ROLES.assignmentInputs }],
     access: {
       tables: { orders: 'read', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:GetObject', 's3:GetObjectVersion'] } },
@@ -408,7 +428,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'declareOutput',
     entry: 'lambdas/declare-output/handler.ts',
     description: 'Presigned upload for a design output (STL, PLY, OBJ, PDF report).',
-    routes: [{ method: 'POST', path: '/assignments/{orderId}/uploads', roles: ['designer'] }],
+    routes: [{ method: 'POST', path: '/assignments/{orderId}/uploads', roles: ROUTE_ROLES.declareOutput }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.outputs } },
@@ -419,7 +439,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'submitDesign',
     entry: 'lambdas/submit-design/handler.ts',
     description: 'Hands the design in: completes the waiting workflow task.',
-    routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ['designer'] }],
+    routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ROUTE_ROLES.submitDesign }],
     access: {
       // A refused task token sets the order aside: the designer's slot is given back, operators alerted.
       tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
@@ -438,14 +458,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'releaseAssignment',
     entry: 'lambdas/release-assignment/handler.ts',
     description: 'Gives a held order back to the queue.',
-    routes: [{ method: 'POST', path: '/assignments/{orderId}/release', roles: ['designer'] }],
+    routes: [
+      { method: 'POST', path: '/assignments/{orderId}/release', roles: ROUTE_ROLES.releaseAssignment },
+    ],
     access: { tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'orderDeliverables',
     entry: 'lambdas/order-deliverables/handler.ts',
     description: 'Presigned GETs for the delivered design, with its version (audited first).',
-    routes: [{ method: 'GET', path: '/orders/{orderId}/deliverables', roles: ['lab'] }],
+    routes: [{ method: 'GET', path: '/orders/{orderId}/deliverables', roles: ROUTE_ROLES.orderDeliverables }],
     access: {
       tables: { orders: 'read', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:GetObject', 's3:GetObjectVersion'] } },
@@ -455,7 +477,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'acceptOrder',
     entry: 'lambdas/accept-order/handler.ts',
     description: 'The lab accepts the delivered design.',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/accept', roles: ['lab'] }],
+    routes: [{ method: 'POST', path: '/orders/{orderId}/accept', roles: ROUTE_ROLES.acceptOrder }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
@@ -467,7 +489,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'requestRevision',
     entry: 'lambdas/request-revision/handler.ts',
     description: 'The lab asks for a revision with a reason code and a screened comment.',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/revisions', roles: ['lab'] }],
+    routes: [{ method: 'POST', path: '/orders/{orderId}/revisions', roles: ROUTE_ROLES.requestRevision }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       keys: { caseData: 'encryptDecrypt' },
@@ -512,21 +534,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'listDesigners',
     entry: 'lambdas/list-designers/handler.ts',
     description: 'Operators list the designer registry.',
-    routes: [{ method: 'GET', path: '/designers', roles: ['operator'] }],
+    routes: [{ method: 'GET', path: '/designers', roles: ROUTE_ROLES.listDesigners }],
     access: { tables: { designers: { actions: ['GetItem'] }, audit: 'append' } },
   },
   {
     id: 'createDesigner',
     entry: 'lambdas/create-designer/handler.ts',
     description: 'Operators add a designer: skills, capacity, country.',
-    routes: [{ method: 'POST', path: '/designers', roles: ['operator'] }],
+    routes: [{ method: 'POST', path: '/designers', roles: ROUTE_ROLES.createDesigner }],
     access: { tables: { designers: { actions: ['PutItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'updateDesigner',
     entry: 'lambdas/update-designer/handler.ts',
     description: "Operators change a designer's skills, capacity, country or active flag.",
-    routes: [{ method: 'PATCH', path: '/designers/{designerId}', roles: ['operator'] }],
+    routes: [{ method: 'PATCH', path: '/designers/{designerId}', roles: ROUTE_ROLES.updateDesigner }],
     access: { tables: { designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
@@ -534,7 +556,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/deactivate-designer/handler.ts',
     description:
       'Operators deactivate a designer (kept for the international-transfer record, never deleted).',
-    routes: [{ method: 'DELETE', path: '/designers/{designerId}', roles: ['operator'] }],
+    routes: [{ method: 'DELETE', path: '/designers/{designerId}', roles: ROUTE_ROLES.deactivateDesigner }],
     access: { tables: { designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
@@ -555,7 +577,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/resume-order/handler.ts',
     description:
       'Operators resume a STUCK order from its last good status: one new execution, however often clicked (audited).',
-    routes: [{ method: 'POST', path: '/orders/{orderId}/resume', roles: ['operator'] }],
+    routes: [{ method: 'POST', path: '/orders/{orderId}/resume', roles: ROUTE_ROLES.resumeOrder }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       stateMachines: { orderWorkflow: 'start' },

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { acceptDelivery } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await acceptDelivery(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.acceptOrder },
 );

@@ -1,6 +1,7 @@
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
 import type { DesignDeps } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { policies } from '../shared/wiring/policies';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
@@ -23,8 +24,8 @@ export const handler = httpHandler(
       body:
         event.requestContext.http.method === 'PUT'
           ? await setAccountPolicy(deps, actor, accountId, body)
-          : await getAccountPolicy(deps, actor, accountId),
+          : await getAccountPolicy(deps, accountId),
     };
   },
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.accountPolicy },
 );

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { inputsOf } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { files } from '../shared/wiring/files';
 import { orders } from '../shared/wiring/orders';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await inputsOf(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.assignmentInputs },
 );

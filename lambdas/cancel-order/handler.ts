@@ -1,6 +1,7 @@
 import type { PurgeDeps } from '../domain/purge';
 import { requestDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { files } from '../shared/wiring/files';
 import { orders } from '../shared/wiring/orders';
@@ -26,5 +27,5 @@ export const handler = httpHandler(
     const result = await requestDeletion(deps, actor, pathParam(params, 'orderId'), 'order');
     return { statusCode: 'status' in result && result.status === 'CANCELLED' ? 200 : 202, body: result };
   },
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.cancelOrder },
 );

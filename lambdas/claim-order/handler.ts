@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { claimNext } from '../domain/design';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { designers } from '../shared/wiring/designers';
 import { orders } from '../shared/wiring/orders';
@@ -23,5 +24,5 @@ export const handler = httpHandler(
     const assignment = await claimNext(deps, actor);
     return assignment ? { statusCode: 200, body: assignment } : { statusCode: 204 };
   },
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.claimOrder },
 );

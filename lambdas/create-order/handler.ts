@@ -2,6 +2,7 @@ import { parseCreateOrder } from '../domain/order-input';
 import { createOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { hasher } from '../shared/wiring/hasher';
 import { orders } from '../shared/wiring/orders';
@@ -25,5 +26,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await createOrder(deps, actor, parseCreateOrder(body)),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.createOrder },
 );

@@ -1,5 +1,6 @@
 import { deactivateDesigner } from '../domain/designers';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { designers } from '../shared/wiring/designers';
 import { clock, randomIds } from '../shared/wiring/runtime';
@@ -17,5 +18,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await deactivateDesigner(deps, actor, pathParam(params, 'designerId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.deactivateDesigner },
 );

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { declareOutput } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { files } from '../shared/wiring/files';
 import { orders } from '../shared/wiring/orders';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 201,
     body: await declareOutput(deps, actor, pathParam(params, 'orderId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.declareOutput },
 );

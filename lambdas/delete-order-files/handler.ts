@@ -1,6 +1,7 @@
 import type { PurgeDeps } from '../domain/purge';
 import { requestDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { policies } from '../shared/wiring/policies';
@@ -23,5 +24,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await requestDeletion(deps, actor, pathParam(params, 'orderId'), 'files'),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.deleteOrderFiles },
 );

@@ -2,9 +2,10 @@
  * Audit events: one for every read or hand-out of PHI and every denied attempt, written BEFORE
  * the read. If the write fails the read does not happen (AuditUnavailableError, a 503).
  */
-import type { Role } from '../../lib/functions';
+
 import { AuditUnavailableError } from '../shared/errors';
 import type { Actor } from '../shared/identity';
+import type { Role } from '../shared/roles';
 import type { AuditLog, Deps } from './ports';
 
 export type AuditAction =

@@ -16,7 +16,7 @@ import {
   TaskTokenRefusedError,
   UnexpectedOrderStateError,
 } from '../shared/errors';
-import { type Actor, requireRole } from '../shared/identity';
+import type { Actor } from '../shared/identity';
 import { type AuditAction, recordAudit } from './audit';
 import type { Designer, DesignerRegistry } from './designers';
 import { checkStoredFile } from './file-check';
@@ -79,7 +79,6 @@ const loadHeld = async (
   action: AuditAction,
   statuses: Order['status'][] = ['ASSIGNED'],
 ) => {
-  requireRole(actor, 'designer');
   const order = await deps.orders.get(orderId);
   if (!order || order.assignee !== actor.sub || !statuses.includes(order.status)) {
     await recordAudit(deps, actor, {
@@ -487,7 +486,6 @@ const tryClaim = async (
 
 /** Leases the most urgent order this designer may take, or undefined (204) when none fits or at capacity. */
 export const claimNext = async (deps: DesignDeps, actor: Actor) => {
-  requireRole(actor, 'designer');
   const lanes = [`OFFER#${actor.sub}`, 'QUEUE'];
   // The registry and the first page of each lane at once: one round trip before the first
   // attempt, not four (a designer at capacity pays for two index pages it does not use).
@@ -547,7 +545,6 @@ export const heartbeat = async (deps: DesignDeps, actor: Actor, orderId: string)
 };
 
 export const listAssignments = async (deps: DesignDeps, actor: Actor) => {
-  requireRole(actor, 'designer');
   const ids = await deps.orders.assignedTo(actor.sub);
   const orders = (await Promise.all(ids.map((id) => deps.orders.get(id)))).filter(
     (o): o is Order => o !== undefined && o.assignee === actor.sub,
@@ -744,7 +741,6 @@ export const releaseAssignment = async (deps: DesignDeps, actor: Actor, orderId:
 
 /** A lab's own order; anything else is a 404 and an audited denial (the one check, in orders.ts). */
 const loadOwnDelivered = async (deps: DesignDeps, actor: Actor, orderId: string, action: AuditAction) => {
-  requireRole(actor, 'lab');
   return loadOwnedOrder(deps, actor, orderId, action);
 };
 

@@ -3,7 +3,7 @@
  * lists its orders, or cancels a draft. Pure domain: everything external comes in through Deps.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { type Actor, requireRole } from '../shared/identity';
+import type { Actor } from '../shared/identity';
 import { requireOpenAccount } from './account-policy';
 import { type AuditAction, recordAudit } from './audit';
 import {
@@ -200,7 +200,6 @@ const undoCreate = async (deps: Deps, order: Order, closedReason: 'ACCOUNT_TERMI
  * write, and the create undone (409 ACCOUNT_TERMINATED) if it is no longer active.
  */
 export const createOrder = async (deps: Deps, actor: Actor, input: CreateOrderInput) => {
-  requireRole(actor, 'lab');
   await requireOpenAccount(deps, actor.accountId);
   const orderId = deps.ids.next('ord');
   const createdAt = deps.clock.now();
@@ -268,7 +267,6 @@ const decryptPhi = async (deps: Pick<Deps, 'phi'>, order: Order): Promise<OrderP
 const caseRefOf = (order: Order, phi: OrderPhi): string => phi.caseRef ?? order.caseRef ?? '';
 
 export const getOrder = async (deps: Deps, actor: Actor, orderId: string) => {
-  requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'order.view');
   if (order.deletionRequest?.scope === 'order' || order.status === 'PURGED') {
     // Hidden at once by a deletion request; a purged order keeps only its certificate.
@@ -385,7 +383,6 @@ export const listOrders = async (
   actor: Actor,
   query: { limit?: string; cursor?: string; status?: string },
 ) => {
-  requireRole(actor, 'lab');
   const issues = [];
   const limit = query.limit === undefined ? 25 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -435,7 +432,6 @@ const requireDraft = (order: Order, what: string) => {
 };
 
 export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, body: unknown) => {
-  requireRole(actor, 'lab');
   const input = parseDeclareUpload(body);
   const order = await loadOwnedOrder(deps, actor, orderId, 'file.upload-url');
   requireDraft(order, 'files can be added');
@@ -544,7 +540,6 @@ export const presignParts = async (
   fileId: string,
   body: unknown,
 ) => {
-  requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'file.upload-url');
   requireDraft(order, 'files can be uploaded');
   const file = await loadFile(deps, order, fileId);
@@ -596,7 +591,6 @@ export const completeUpload = async (
   fileId: string,
   body: unknown,
 ) => {
-  requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'file.complete');
   requireDraft(order, 'uploads can be completed');
   const file = await loadFile(deps, order, fileId);
@@ -636,7 +630,6 @@ export const completeUpload = async (
 };
 
 export const submitOrder = async (deps: Deps, actor: Actor, orderId: string) => {
-  requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'order.submit');
   // A second click, a retry or a duplicate event finds the order already submitted and returns
   // the same execution: StartExecution with the same name and input never starts a second one.
@@ -717,7 +710,6 @@ const releaseGuards = async (deps: Pick<Deps, 'orders'>, order: Order) => {
 };
 
 export const cancelOrder = async (deps: Deps, actor: Actor, orderId: string) => {
-  requireRole(actor, 'lab');
   const order = await loadOwnedOrder(deps, actor, orderId, 'order.cancel');
   if (order.status === 'CANCELLED') return { orderId, status: 'CANCELLED' as const, removedObjects: 0 };
   requireDraft(order, 'an order can be cancelled');

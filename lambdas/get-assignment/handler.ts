@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { getAssignment } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await getAssignment(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.getAssignment },
 );

@@ -1,6 +1,7 @@
 import { getOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await getOrder(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.getOrder },
 );

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { heartbeat } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
@@ -18,5 +19,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await heartbeat(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.heartbeatAssignment },
 );

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { listAssignments } from '../domain/design';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listAssignments(deps, actor),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.listAssignments },
 );

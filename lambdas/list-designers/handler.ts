@@ -1,5 +1,6 @@
 import { listDesigners } from '../domain/designers';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { designers } from '../shared/wiring/designers';
 import { clock, randomIds } from '../shared/wiring/runtime';
@@ -16,5 +17,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listDesigners(deps, actor),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.listDesigners },
 );

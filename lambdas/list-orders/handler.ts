@@ -1,6 +1,7 @@
 import { listOrders } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { phi } from '../shared/wiring/phi';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await listOrders(deps, actor, query),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.listOrders },
 );

@@ -1,6 +1,7 @@
 import type { PurgeDeps } from '../domain/purge';
 import { certificateOf } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { purgeStore } from '../shared/wiring/purge-store';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await certificateOf(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.orderCertificate },
 );

@@ -1,6 +1,7 @@
 import { presignParts } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { files } from '../shared/wiring/files';
 import { orders } from '../shared/wiring/orders';
@@ -20,5 +21,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await presignParts(deps, actor, pathParam(params, 'orderId'), pathParam(params, 'fileId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.presignParts },
 );

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { requestRevision } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { notifier } from '../shared/wiring/notifier';
 import { orders } from '../shared/wiring/orders';
@@ -24,5 +25,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await requestRevision(deps, actor, pathParam(params, 'orderId'), body),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.requestRevision },
 );

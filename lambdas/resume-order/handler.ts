@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { resumeOrder } from '../domain/recovery';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { policies } from '../shared/wiring/policies';
@@ -23,5 +24,5 @@ export const handler = httpHandler(
     const result = await resumeOrder(deps, actor, pathParam(params, 'orderId'));
     return { statusCode: result.duplicate ? 200 : 202, body: result };
   },
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.resumeOrder },
 );

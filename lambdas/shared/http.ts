@@ -20,6 +20,7 @@ import type { Clock } from './clock';
 import { DomainError, type DomainErrorName, ForbiddenError, ValidationError } from './errors';
 import { type Actor, actorFrom } from './identity';
 import { errorFacts, logger } from './logger';
+import type { Role } from './roles';
 
 export interface HttpRequest {
   readonly event: APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -167,7 +168,8 @@ export const errorResponse = (error: unknown, requestId: string): HttpResponse =
 };
 
 /**
- * A caller whose role may not use a route is refused before any domain code runs; the attempt is
+ * A caller whose role may not use a route is refused before any domain code runs (the roles are
+ * the route's in shared/roles.ts, passed in as `roles`; the domain checks no role); the attempt is
  * still an audit event (who, which route, which order if the path names one). Best effort: the
  * refusal stands whether or not the event could be written, since nothing was read.
  */
@@ -208,9 +210,13 @@ export type HttpHandlerOptions = {
   readonly maxBodyBytes?: number;
 } & (
   | /** Public routes (health) skip the identity check and refuse no role. */ { readonly public: true }
-  | /** Every other route needs a verified token, and audits a refused role with the handler's log. */ {
+  | /**
+   * Every other route needs a verified token holding one of `roles` (its function's
+   * entry in shared/roles.ts, `ROUTE_ROLES.<id>`), and audits a refused role with the handler's log.
+   */ {
       readonly public?: false;
       readonly refusals: RefusalAudit;
+      readonly roles: readonly Role[];
     }
 );
 
@@ -239,6 +245,8 @@ export const httpHandler = (fn: (request: HttpRequest) => Promise<HttpResult>, o
             sourceIp: event.requestContext.http.sourceIp,
           })
         : actorFrom(event);
+      if (!options.public && !actor.roles.some((role) => options.roles.includes(role)))
+        throw new ForbiddenError();
       const params = checkPathParams(event.pathParameters ?? {});
       const body = parseBody(event, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       const result = await fn({

@@ -3,8 +3,8 @@
  * Access tokens carry `sub`, `cognito:groups` and `account_id` (added by the pre-token trigger).
  */
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { ROLES, type Role } from '../../lib/functions';
-import { ForbiddenError, UnauthorizedError } from './errors';
+import { UnauthorizedError } from './errors';
+import { ROLES, type Role } from './roles';
 
 export interface Actor {
   readonly sub: string;
@@ -37,10 +37,4 @@ export const actorFrom = (event: APIGatewayProxyEventV2WithJWTAuthorizer): Actor
   );
   const username = typeof claims.username === 'string' ? claims.username : sub;
   return Object.freeze({ sub, username, roles, accountId, sourceIp: event.requestContext.http.sourceIp });
-};
-
-export const requireRole = (actor: Actor, ...allowed: Role[]): Role => {
-  const role = actor.roles.find((r) => allowed.includes(r));
-  if (!role) throw new ForbiddenError();
-  return role;
 };

@@ -1,6 +1,7 @@
 import type { DesignDeps } from '../domain/design';
 import { submitDesign } from '../domain/design';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { designers } from '../shared/wiring/designers';
 import { files } from '../shared/wiring/files';
@@ -26,5 +27,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await submitDesign(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.submitDesign },
 );

@@ -1,6 +1,7 @@
 import { submitOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { files } from '../shared/wiring/files';
 import { orders } from '../shared/wiring/orders';
@@ -22,5 +23,5 @@ export const handler = httpHandler(
     statusCode: 202,
     body: await submitOrder(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.submitOrder },
 );

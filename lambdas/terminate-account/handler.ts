@@ -1,6 +1,7 @@
 import type { PurgeDeps } from '../domain/purge';
 import { terminateAccount } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { designers } from '../shared/wiring/designers';
 import { notifier } from '../shared/wiring/notifier';
@@ -31,5 +32,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await terminateAccount(deps, actor, pathParam(params, 'accountId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.terminateAccount },
 );

@@ -1,6 +1,7 @@
 import type { PurgeDeps } from '../domain/purge';
 import { withdrawDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../shared/http';
+import { ROUTE_ROLES } from '../shared/roles';
 import { audit } from '../shared/wiring/audit';
 import { orders } from '../shared/wiring/orders';
 import { clock, granted, randomIds } from '../shared/wiring/runtime';
@@ -18,5 +19,5 @@ export const handler = httpHandler(
     statusCode: 200,
     body: await withdrawDeletion(deps, actor, pathParam(params, 'orderId')),
   }),
-  { refusals: deps },
+  { refusals: deps, roles: ROUTE_ROLES.withdrawDeletion },
 );

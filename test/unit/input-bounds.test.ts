@@ -125,7 +125,7 @@ const recording = () => {
       if (request.body !== undefined) parseCreateOrder(request.body);
       return { statusCode: 200, body: { ok: true } };
     },
-    { refusals: makeDeps() },
+    { refusals: makeDeps(), roles: ['lab'] },
   );
   const call = async (event: HttpEvent) => {
     const res = (await handler(event, context)) as HttpResponse;

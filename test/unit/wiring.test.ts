@@ -50,7 +50,7 @@ describe('the HTTP edge audits a refused role in the log the handler wires', () 
       async () => {
         throw new ForbiddenError('Only operators may do this.');
       },
-      { refusals: deps },
+      { refusals: deps, roles: ['operator'] },
     );
     const event = {
       version: '2.0',
