@@ -4,6 +4,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../../lambdas/domain/audit';
+import type { AccountPolicies, DesignDeps } from '../../lambdas/domain/design';
 import type { Designer, DesignerRegistry } from '../../lambdas/domain/designers';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
 import type {
@@ -389,6 +390,23 @@ export const makeActor = (overrides: Partial<Actor> = {}): Actor => ({
   sourceIp: '127.0.0.1',
   ...overrides,
 });
+
+/** A designer's token, as the seeded designers have them. */
+export const makeDesigner = (sub: string): Actor =>
+  makeActor({ sub, username: `designer.${sub}`, roles: ['designer'], accountId: 'caseline' });
+
+/** Every account on the service's default policy. */
+export const defaultPolicies: AccountPolicies = {
+  policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
+  setPolicy: async () => undefined,
+};
+
+/** makeDeps plus the design half: these designers in the registry, default account policies. */
+export const makeDesignDeps = (designers: Record<string, { skills: string[]; capacity?: number }> = {}) => {
+  const registry = new MemoryDesigners();
+  for (const [sub, d] of Object.entries(designers)) registry.add(sub, d.skills, d.capacity);
+  return { ...makeDeps(), designers: registry, policies: defaultPolicies } satisfies DesignDeps;
+};
 
 export const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 

@@ -7,7 +7,6 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   awaitDesign,
   claimNext,
-  type DesignDeps,
   declareOutput,
   deliverAndAwaitDecision,
   qaDesign,
@@ -19,28 +18,15 @@ import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
 import type { Actor } from '../../lambdas/shared/identity';
 import { makeCreateOrderRequest, makeOrderItemRequest } from '../support/factories';
-import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
+import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
 
 const lab = makeActor();
 const model = { type: 'model', arch: 'both', material: 'print-resin' } as OrderItemRequest;
-const designer = (sub: string): Actor =>
-  makeActor({ sub, username: `designer.${sub}`, roles: ['designer'], accountId: 'caseline' });
+const designer = makeDesigner;
 
-const setup = (designers: Record<string, { skills: string[]; capacity: number }>) => {
-  const base = makeDeps();
-  const registry = new MemoryDesigners();
-  for (const [sub, d] of Object.entries(designers)) registry.add(sub, d.skills, d.capacity);
-  const deps: DesignDeps & typeof base & { designers: MemoryDesigners } = {
-    ...base,
-    designers: registry,
-    policies: {
-      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-      setPolicy: async () => undefined,
-    },
-  };
-  return deps;
-};
+const setup = (designers: Record<string, { skills: string[]; capacity: number }>) =>
+  makeDesignDeps(designers);
 type Setup = ReturnType<typeof setup>;
 
 let n = 0;

@@ -4,7 +4,6 @@ import {
   acceptDelivery,
   awaitDesign,
   claimNext,
-  type DesignDeps,
   declareOutput,
   deliverAndAwaitDecision,
   MAX_REVISIONS,
@@ -22,38 +21,14 @@ import { createOrder } from '../../lambdas/domain/orders';
 import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
 import { statusOf } from '../../lambdas/shared/http';
 import { makeCreateOrderRequest } from '../support/factories';
-import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
+import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
 
 const lab = makeActor();
-const priya = makeActor({
-  sub: 'priya',
-  username: 'designer.priya',
-  roles: ['designer'],
-  accountId: 'caseline',
-});
-const marco = makeActor({
-  sub: 'marco',
-  username: 'designer.marco',
-  roles: ['designer'],
-  accountId: 'caseline',
-});
+const priya = makeDesigner('priya');
+const marco = makeDesigner('marco');
 
-const setup = () => {
-  const base = makeDeps();
-  const designers = new MemoryDesigners();
-  designers.add('priya', ['crown', 'bridge']);
-  designers.add('marco', ['veneer']);
-  const deps: DesignDeps & typeof base & { designers: MemoryDesigners } = {
-    ...base,
-    designers,
-    policies: {
-      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-      setPolicy: async () => undefined,
-    },
-  };
-  return deps;
-};
+const setup = () => makeDesignDeps({ priya: { skills: ['crown', 'bridge'] }, marco: { skills: ['veneer'] } });
 
 let n = 0;
 /** An order as ingest leaves it (QUEUED with dueAt), placed in the queue by the design wait. */

@@ -1,20 +1,15 @@
 /** Orders and executions kept in step: the watchdog, STUCK with an alert, an operator's resume, one submit. */
 import { describe, expect, it } from 'vitest';
-import { awaitDesign, claimNext, type DesignDeps } from '../../lambdas/domain/design';
+import { awaitDesign, claimNext } from '../../lambdas/domain/design';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder, submitOrder } from '../../lambdas/domain/orders';
 import { markStuck, resumeOrder, sweepWorkflows, WATCH_RECHECK_MINUTES } from '../../lambdas/domain/recovery';
 import { makeCreateOrderRequest } from '../support/factories';
-import { MemoryDesigners, makeActor, makeDeps } from '../support/fakes';
+import { makeActor, makeDesignDeps, makeDesigner } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
 
 const lab = makeActor();
-const priya = makeActor({
-  sub: 'priya',
-  username: 'designer.priya',
-  roles: ['designer'],
-  accountId: 'caseline',
-});
+const priya = makeDesigner('priya');
 const omar = makeActor({
   sub: 'omar',
   username: 'operator.omar',
@@ -22,20 +17,7 @@ const omar = makeActor({
   accountId: 'caseline',
 });
 
-const setup = () => {
-  const base = makeDeps();
-  const designers = new MemoryDesigners();
-  designers.add('priya', ['crown', 'bridge']);
-  const deps: DesignDeps & typeof base & { designers: MemoryDesigners } = {
-    ...base,
-    designers,
-    policies: {
-      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-      setPolicy: async () => undefined,
-    },
-  };
-  return deps;
-};
+const setup = () => makeDesignDeps({ priya: { skills: ['crown', 'bridge'] } });
 type Setup = ReturnType<typeof setup>;
 
 let n = 0;

@@ -8,7 +8,6 @@ import {
   archiveOrder,
   awaitDesign,
   claimNext,
-  type DesignDeps,
   declareOutput,
   deliverAndAwaitDecision,
   deliverablesOf,
@@ -22,31 +21,13 @@ import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
 import { TransientError } from '../../lambdas/shared/errors';
 import { makeCreateOrderRequest } from '../support/factories';
-import { MemoryDesigners, makeActor, makeDeps, sha256 } from '../support/fakes';
+import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';
 
 const lab = makeActor();
-const priya = makeActor({
-  sub: 'priya',
-  username: 'designer.priya',
-  roles: ['designer'],
-  accountId: 'caseline',
-});
+const priya = makeDesigner('priya');
 
-const setup = () => {
-  const base = makeDeps();
-  const designers = new MemoryDesigners();
-  designers.add('priya', ['crown', 'bridge']);
-  const deps: DesignDeps & typeof base & { designers: MemoryDesigners } = {
-    ...base,
-    designers,
-    policies: {
-      policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-      setPolicy: async () => undefined,
-    },
-  };
-  return deps;
-};
+const setup = () => makeDesignDeps({ priya: { skills: ['crown', 'bridge'] } });
 type TestDeps = ReturnType<typeof setup>;
 
 let n = 0;
