@@ -5,10 +5,10 @@
  * what the sweep read, by command and by items the database examined (ScannedCount).
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localTableName } from '../common/definitions';
 import { sweepPurges } from '../lambdas/domain/purge';
-import { readConfig } from '../lambdas/shared/config';
-import { makeDocumentClient } from '../lambdas/shared/sdk/dynamodb';
-import { localTableName } from '../lib/definitions';
+import { readConfig } from '../lambdas/runtime/config';
+import { makeDocumentClient } from '../lambdas/runtime/sdk/dynamodb';
 import { startLocalStack } from '../local/stack';
 
 export interface SweepReads {
@@ -66,10 +66,10 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
   try {
     const cfg = readConfig(stack.env);
     const seeder = makeDocumentClient(cfg);
-    const { adjustableClock } = await import('../lambdas/shared/clock');
+    const { adjustableClock } = await import('../lambdas/kernel/clock');
     await seed(seeder, String(archived), archived, due, adjustableClock.now());
     // The sweep's own wiring, with a client that counts what it reads.
-    const { deps } = await import('../lambdas/purge-sweep/handler');
+    const { deps } = await import('../lambdas/handlers/purge-sweep');
     const commands: Record<string, number> = {};
     let itemsExamined = 0;
     const client = (deps.orders as unknown as { ddb: DynamoDBDocumentClient }).ddb;

@@ -8,7 +8,7 @@
  * adapter's source sends is declared here. Each handler wires only the adapters its entry
  * names (test/unit/wiring.test.ts), so a function cannot call what it was not granted.
  */
-import type { BucketId, KeyId, StateMachineId, TableId, TopicId } from './definitions';
+import type { BucketId, KeyId, StateMachineId, TableId, TopicId } from '../common/definitions';
 
 /**
  * A resource as the policy sees it. `objects:` is the objects of a bucket (<bucket ARN>/<key>),

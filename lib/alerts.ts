@@ -7,7 +7,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { TOPICS, type TopicId } from './definitions';
+import { TOPICS, type TopicId } from '../common/definitions';
 import { mapRecord } from './records';
 import { secureTopicProps } from './secure-defaults';
 

@@ -29,7 +29,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ACCOUNT_ID_ATTRIBUTE as ACCOUNT_ID_USER_ATTRIBUTE } from '../lambdas/pre-token-generation/handler';
+import { ACCOUNT_ID_ATTRIBUTE as ACCOUNT_ID_USER_ATTRIBUTE } from '../common/claims';
 import { API_SCOPE, ROLES, type RouteDefinition, routesOf } from './functions';
 import { CaselineFunction } from './lambda-function';
 import { secureLogGroupProps } from './secure-defaults';
@@ -167,7 +167,7 @@ export class Api extends Construct {
     }
 
     this.preTokenGeneration = new CaselineFunction(this, 'preTokenGeneration', {
-      entry: 'lambdas/pre-token-generation/handler.ts',
+      entry: 'lambdas/handlers/pre-token-generation.ts',
       description: 'Cognito pre-token trigger: copies custom:account_id into the access token.',
       logKey: props.logKey,
       timeout: Duration.seconds(5),

@@ -1,6 +1,6 @@
 /**
  * Caseline on AWS. This stack only composes: every resource is built by the construct of its
- * concern, from lib/definitions.ts and lib/functions.ts.
+ * concern, from common/definitions.ts and lib/functions.ts.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';

@@ -20,7 +20,7 @@ import {
   type TableId,
   TOPICS,
   type TopicId,
-} from './definitions';
+} from '../common/definitions';
 import {
   type AccessDefinition,
   type BucketGrant,
@@ -31,7 +31,7 @@ import {
 import { CaselineFunction } from './lambda-function';
 import { APPEND_ONLY_DENIED } from './secure-defaults';
 
-/** Everything a catalogue entry may name, by its id in lib/definitions.ts. */
+/** Everything a catalogue entry may name, by its id in common/definitions.ts. */
 export interface CatalogueResources {
   readonly tables: Readonly<Record<TableId, ITable>>;
   readonly buckets: Readonly<Record<BucketId, IBucket>>;

@@ -7,7 +7,7 @@ import { ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLES, type TableDefinition, type TableId } from './definitions';
+import { TABLES, type TableDefinition, type TableId } from '../common/definitions';
 import { mapRecord } from './records';
 import { APPEND_ONLY_DENIED, secureTableProps, tableKey } from './secure-defaults';
 

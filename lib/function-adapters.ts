@@ -5,7 +5,7 @@
  * Two uses: test/infra/least-privilege.test.ts derives from it the exact IAM actions each function
  * needs and compares them with what its role is granted (`access` in lib/functions.ts), in both
  * directions; and each handler wires exactly the adapters its entry names (from
- * lambdas/shared/wiring/, one module per adapter), checked by test/unit/wiring.test.ts.
+ * lambdas/runtime/wiring/, one module per adapter), checked by test/unit/wiring.test.ts.
  */
 import { type AdapterUses, ORDER_ALL, ORDER_READS } from './adapter-calls';
 

@@ -5,7 +5,6 @@
  * and Task states dispatch to the same handler modules).
  */
 
-import { ROUTE_ROLES, type Role } from '../lambdas/shared/roles';
 import {
   BUCKETS,
   type BucketId,
@@ -13,10 +12,11 @@ import {
   type StateMachineId,
   type TableId,
   type TopicId,
-} from './definitions';
+} from '../common/definitions';
+import { ROUTE_ROLES, type Role } from '../common/roles';
 
-export type { Role } from '../lambdas/shared/roles';
-export { ROLES } from '../lambdas/shared/roles';
+export type { Role } from '../common/roles';
+export { ROLES } from '../common/roles';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -34,7 +34,7 @@ export interface RouteDefinition {
   readonly path: string;
   /**
    * Groups allowed past the authorizer; empty means public (no token). Declared once, by function,
-   * in lambdas/shared/roles.ts, whose ROUTE_ROLES the HTTP edge (lambdas/shared/http.ts) enforces
+   * in common/roles.ts, whose ROUTE_ROLES the HTTP edge (lambdas/runtime/http.ts) enforces
    * again before any domain code runs.
    */
   readonly roles: readonly Role[];
@@ -111,14 +111,14 @@ export interface FunctionDefinition {
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'health',
-    entry: 'lambdas/health/handler.ts',
+    entry: 'lambdas/handlers/health.ts',
     description: 'Liveness: answers without touching any data.',
     routes: [{ method: 'GET', path: '/health', roles: [] }],
     access: {},
   },
   {
     id: 'createOrder',
-    entry: 'lambdas/create-order/handler.ts',
+    entry: 'lambdas/handlers/create-order.ts',
     description: 'A lab creates a draft order.',
     routes: [{ method: 'POST', path: '/orders', roles: ROUTE_ROLES.createOrder }],
     access: {
@@ -128,7 +128,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'listOrders',
-    entry: 'lambdas/list-orders/handler.ts',
+    entry: 'lambdas/handlers/list-orders.ts',
     description: 'A lab lists its orders, newest first, paged, optionally by status.',
     routes: [{ method: 'GET', path: '/orders', roles: ROUTE_ROLES.listOrders }],
     // Decrypt: the case reference of each listed order is inside its encrypted PHI.
@@ -136,14 +136,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'getOrder',
-    entry: 'lambdas/get-order/handler.ts',
+    entry: 'lambdas/handlers/get-order.ts',
     description: 'A lab reads one of its orders (audited first).',
     routes: [{ method: 'GET', path: '/orders/{orderId}', roles: ROUTE_ROLES.getOrder }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
     id: 'cancelOrder',
-    entry: 'lambdas/cancel-order/handler.ts',
+    entry: 'lambdas/handlers/cancel-order.ts',
     description:
       'A lab deletes an order: a draft is cancelled at once; a delivered one is hidden and purged after the grace period.',
     routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ROUTE_ROLES.cancelOrder }],
@@ -159,7 +159,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'deleteOrderFiles',
-    entry: 'lambdas/delete-order-files/handler.ts',
+    entry: 'lambdas/handlers/delete-order-files.ts',
     description:
       "A lab asks for a delivered order's case files to be deleted: hidden now, purged after the grace period.",
     routes: [{ method: 'DELETE', path: '/orders/{orderId}/files', roles: ROUTE_ROLES.deleteOrderFiles }],
@@ -170,7 +170,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'withdrawDeletion',
-    entry: 'lambdas/withdraw-deletion/handler.ts',
+    entry: 'lambdas/handlers/withdraw-deletion.ts',
     description: 'A lab withdraws its deletion request during the grace period.',
     routes: [
       { method: 'DELETE', path: '/orders/{orderId}/deletion-request', roles: ROUTE_ROLES.withdrawDeletion },
@@ -179,21 +179,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'orderCertificate',
-    entry: 'lambdas/order-certificate/handler.ts',
+    entry: 'lambdas/handlers/order-certificate.ts',
     description: 'A lab fetches the signed deletion certificate of a purged order.',
     routes: [{ method: 'GET', path: '/orders/{orderId}/certificate', roles: ROUTE_ROLES.orderCertificate }],
     access: { tables: { orders: 'read', audit: 'append' } },
   },
   {
     id: 'certificatePublicKey',
-    entry: 'lambdas/certificate-public-key/handler.ts',
+    entry: 'lambdas/handlers/certificate-public-key.ts',
     description: 'The public key that verifies deletion certificates (public: anyone may verify).',
     routes: [{ method: 'GET', path: '/certificates/public-key', roles: [] }],
     access: { keys: { certificateSigning: 'publicKey' } },
   },
   {
     id: 'accountPolicy',
-    entry: 'lambdas/account-policy/handler.ts',
+    entry: 'lambdas/handlers/account-policy.ts',
     description:
       "Operators read and set an account's retention, auto-accept window and deletion grace period.",
     routes: [
@@ -210,7 +210,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'terminateAccount',
-    entry: 'lambdas/terminate-account/handler.ts',
+    entry: 'lambdas/handlers/terminate-account.ts',
     description: "Operators end a partner's account: every order purged, one signed summary certificate.",
     routes: [
       { method: 'POST', path: '/accounts/{accountId}/terminate', roles: ROUTE_ROLES.terminateAccount },
@@ -231,7 +231,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'purgeSweep',
-    entry: 'lambdas/purge-sweep/handler.ts',
+    entry: 'lambdas/handlers/purge-sweep.ts',
     description:
       'Scheduled: purges orders past retention or their deletion grace period, each with a signed certificate.',
     schedule: { everyMinutes: 60 },
@@ -252,7 +252,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'declareUpload',
-    entry: 'lambdas/declare-upload/handler.ts',
+    entry: 'lambdas/handlers/declare-upload.ts',
     description: 'A lab declares a scan and gets a presigned upload (single PUT or multipart).',
     routes: [{ method: 'POST', path: '/orders/{orderId}/uploads', roles: ROUTE_ROLES.declareUpload }],
     access: {
@@ -263,7 +263,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'presignParts',
-    entry: 'lambdas/presign-parts/handler.ts',
+    entry: 'lambdas/handlers/presign-parts.ts',
     description: 'The next batch of multipart part URLs, signed just in time; records completed parts.',
     routes: [
       { method: 'POST', path: '/orders/{orderId}/uploads/{fileId}/parts', roles: ROUTE_ROLES.presignParts },
@@ -275,7 +275,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'completeUpload',
-    entry: 'lambdas/complete-upload/handler.ts',
+    entry: 'lambdas/handlers/complete-upload.ts',
     description: 'Completes an upload (multipart) and confirms the object arrived with its declared size.',
     routes: [
       {
@@ -297,7 +297,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'submitOrder',
-    entry: 'lambdas/submit-order/handler.ts',
+    entry: 'lambdas/handlers/submit-order.ts',
     description: 'A lab submits a draft: starts exactly one workflow execution.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/submit', roles: ROUTE_ROLES.submitOrder }],
     access: {
@@ -308,7 +308,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'ingest',
-    entry: 'lambdas/ingest/handler.ts',
+    entry: 'lambdas/handlers/ingest.ts',
     description: 'Workflow task: checks the uploaded files of an order and queues or rejects it.',
     task: true,
     access: {
@@ -327,7 +327,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'markStuck',
-    entry: 'lambdas/mark-stuck/handler.ts',
+    entry: 'lambdas/handlers/mark-stuck.ts',
     description:
       "Workflow task: records that an order could not be processed (STUCK), gives back a designer's slot, alerts operators.",
     task: true,
@@ -338,7 +338,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'awaitDesign',
-    entry: 'lambdas/await-design/handler.ts',
+    entry: 'lambdas/handlers/await-design.ts',
     description:
       'Workflow task (waitForTaskToken): queues the order for designers and keeps the token with it.',
     task: true,
@@ -346,7 +346,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'qaDesign',
-    entry: 'lambdas/qa-design/handler.ts',
+    entry: 'lambdas/handlers/qa-design.ts',
     description: 'Workflow task: checks the hand-in (size, SHA-256, mesh format, PDF report) like ingest.',
     task: true,
     access: {
@@ -365,7 +365,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'deliverAndAwaitDecision',
-    entry: 'lambdas/deliver-and-await-decision/handler.ts',
+    entry: 'lambdas/handlers/deliver-and-await-decision.ts',
     description:
       "Workflow task (waitForTaskToken): DELIVERED, the designer's slot freed, the lab notified; waits for its decision.",
     task: true,
@@ -376,14 +376,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'archiveOrder',
-    entry: 'lambdas/archive-order/handler.ts',
+    entry: 'lambdas/handlers/archive-order.ts',
     description: 'Workflow task: ARCHIVED with purgeAfter from the account retention.',
     task: true,
     access: { tables: { orders: 'readWrite' } },
   },
   {
     id: 'claimOrder',
-    entry: 'lambdas/claim-order/handler.ts',
+    entry: 'lambdas/handlers/claim-order.ts',
     description: 'A designer leases the most urgent order it may take.',
     routes: [{ method: 'POST', path: '/queue/claim', roles: ROUTE_ROLES.claimOrder }],
     access: {
@@ -393,21 +393,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'listAssignments',
-    entry: 'lambdas/list-assignments/handler.ts',
+    entry: 'lambdas/handlers/list-assignments.ts',
     description: 'What a designer holds: prescription and pseudonym only.',
     routes: [{ method: 'GET', path: '/assignments', roles: ROUTE_ROLES.listAssignments }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
     id: 'getAssignment',
-    entry: 'lambdas/get-assignment/handler.ts',
+    entry: 'lambdas/handlers/get-assignment.ts',
     description: 'One held order: prescription and pseudonym only (audited).',
     routes: [{ method: 'GET', path: '/assignments/{orderId}', roles: ROUTE_ROLES.getAssignment }],
     access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
   },
   {
     id: 'heartbeatAssignment',
-    entry: 'lambdas/heartbeat-assignment/handler.ts',
+    entry: 'lambdas/handlers/heartbeat-assignment.ts',
     description: 'Extends the lease on a held order.',
     routes: [
       { method: 'POST', path: '/assignments/{orderId}/heartbeat', roles: ROUTE_ROLES.heartbeatAssignment },
@@ -416,7 +416,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'assignmentInputs',
-    entry: 'lambdas/assignment-inputs/handler.ts',
+    entry: 'lambdas/handlers/assignment-inputs.ts',
     description: 'Presigned GETs for the inputs of a held order (audited first).',
     routes: [{ method: 'GET', path: '/assignments/{orderId}/inputs', roles: ROUTE_ROLES.assignmentInputs }],
     access: {
@@ -426,7 +426,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'declareOutput',
-    entry: 'lambdas/declare-output/handler.ts',
+    entry: 'lambdas/handlers/declare-output.ts',
     description: 'Presigned upload for a design output (STL, PLY, OBJ, PDF report).',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/uploads', roles: ROUTE_ROLES.declareOutput }],
     access: {
@@ -437,7 +437,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'submitDesign',
-    entry: 'lambdas/submit-design/handler.ts',
+    entry: 'lambdas/handlers/submit-design.ts',
     description: 'Hands the design in: completes the waiting workflow task.',
     routes: [{ method: 'POST', path: '/assignments/{orderId}/submit', roles: ROUTE_ROLES.submitDesign }],
     access: {
@@ -456,7 +456,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'releaseAssignment',
-    entry: 'lambdas/release-assignment/handler.ts',
+    entry: 'lambdas/handlers/release-assignment.ts',
     description: 'Gives a held order back to the queue.',
     routes: [
       { method: 'POST', path: '/assignments/{orderId}/release', roles: ROUTE_ROLES.releaseAssignment },
@@ -465,7 +465,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'orderDeliverables',
-    entry: 'lambdas/order-deliverables/handler.ts',
+    entry: 'lambdas/handlers/order-deliverables.ts',
     description: 'Presigned GETs for the delivered design, with its version (audited first).',
     routes: [{ method: 'GET', path: '/orders/{orderId}/deliverables', roles: ROUTE_ROLES.orderDeliverables }],
     access: {
@@ -475,7 +475,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'acceptOrder',
-    entry: 'lambdas/accept-order/handler.ts',
+    entry: 'lambdas/handlers/accept-order.ts',
     description: 'The lab accepts the delivered design.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/accept', roles: ROUTE_ROLES.acceptOrder }],
     access: {
@@ -487,7 +487,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'requestRevision',
-    entry: 'lambdas/request-revision/handler.ts',
+    entry: 'lambdas/handlers/request-revision.ts',
     description: 'The lab asks for a revision with a reason code and a screened comment.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/revisions', roles: ROUTE_ROLES.requestRevision }],
     access: {
@@ -500,7 +500,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'leaseSweep',
-    entry: 'lambdas/lease-sweep/handler.ts',
+    entry: 'lambdas/handlers/lease-sweep.ts',
     description: 'Scheduled: expired leases go back to the queue; expired revision offers open to all.',
     schedule: { everyMinutes: 1 },
     access: {
@@ -511,7 +511,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'autoAcceptSweep',
-    entry: 'lambdas/auto-accept-sweep/handler.ts',
+    entry: 'lambdas/handlers/auto-accept-sweep.ts',
     description: 'Scheduled: deliveries left undecided past the account window are accepted.',
     schedule: { everyMinutes: 60 },
     access: {
@@ -524,7 +524,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'turnaroundSweep',
-    entry: 'lambdas/turnaround-sweep/handler.ts',
+    entry: 'lambdas/handlers/turnaround-sweep.ts',
     description: 'Scheduled: operators hear of orders at 80% of their turnaround, and overdue.',
     schedule: { everyMinutes: 5 },
     access: { tables: { orders: 'readWrite' }, topics: { operatorAlerts: 'publish' } },
@@ -532,28 +532,28 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'listDesigners',
-    entry: 'lambdas/list-designers/handler.ts',
+    entry: 'lambdas/handlers/list-designers.ts',
     description: 'Operators list the designer registry.',
     routes: [{ method: 'GET', path: '/designers', roles: ROUTE_ROLES.listDesigners }],
     access: { tables: { designers: { actions: ['GetItem'] }, audit: 'append' } },
   },
   {
     id: 'createDesigner',
-    entry: 'lambdas/create-designer/handler.ts',
+    entry: 'lambdas/handlers/create-designer.ts',
     description: 'Operators add a designer: skills, capacity, country.',
     routes: [{ method: 'POST', path: '/designers', roles: ROUTE_ROLES.createDesigner }],
     access: { tables: { designers: { actions: ['PutItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'updateDesigner',
-    entry: 'lambdas/update-designer/handler.ts',
+    entry: 'lambdas/handlers/update-designer.ts',
     description: "Operators change a designer's skills, capacity, country or active flag.",
     routes: [{ method: 'PATCH', path: '/designers/{designerId}', roles: ROUTE_ROLES.updateDesigner }],
     access: { tables: { designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' } },
   },
   {
     id: 'deactivateDesigner',
-    entry: 'lambdas/deactivate-designer/handler.ts',
+    entry: 'lambdas/handlers/deactivate-designer.ts',
     description:
       'Operators deactivate a designer (kept for the international-transfer record, never deleted).',
     routes: [{ method: 'DELETE', path: '/designers/{designerId}', roles: ROUTE_ROLES.deactivateDesigner }],
@@ -561,7 +561,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'intakeWatchdog',
-    entry: 'lambdas/intake-watchdog/handler.ts',
+    entry: 'lambdas/handlers/intake-watchdog.ts',
     description:
       'Scheduled: stalled intakes, and orders whose execution is no longer running, become STUCK; operators are alerted.',
     schedule: { everyMinutes: 5 },
@@ -574,7 +574,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   {
     id: 'resumeOrder',
-    entry: 'lambdas/resume-order/handler.ts',
+    entry: 'lambdas/handlers/resume-order.ts',
     description:
       'Operators resume a STUCK order from its last good status: one new execution, however often clicked (audited).',
     routes: [{ method: 'POST', path: '/orders/{orderId}/resume', roles: ROUTE_ROLES.resumeOrder }],

@@ -10,7 +10,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { AccountRootPrincipal, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { type KeyId, KMS_KEYS, type KmsKeyDefinition } from './definitions';
+import { type KeyId, KMS_KEYS, type KmsKeyDefinition } from '../common/definitions';
 import { mapRecord } from './records';
 
 /** KMS waits this long before destroying a key scheduled for deletion: the longest it allows. */

@@ -1,6 +1,6 @@
 /**
  * Builds one resource per entry of a definitions record (TABLES, BUCKETS, KMS_KEYS…), keyed the
- * same way, so a new entry in lib/definitions.ts becomes a new resource without touching a construct.
+ * same way, so a new entry in common/definitions.ts becomes a new resource without touching a construct.
  */
 export const mapRecord = <K extends string, A, B>(
   record: Readonly<Record<K, A>>,

@@ -25,8 +25,8 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import type { TopicProps } from 'aws-cdk-lib/aws-sns';
+import { BACKUP_WINDOWS, type KeyAttribute } from '../common/definitions';
 import { BUNDLE_OPTIONS, BUNDLE_TARGET } from './bundling';
-import { BACKUP_WINDOWS, type KeyAttribute } from './definitions';
 import { PROJECT_ROOT, projectPath } from './project-paths';
 
 /**

@@ -6,7 +6,7 @@ import { Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKETS, type BucketId } from './definitions';
+import { BUCKETS, type BucketId } from '../common/definitions';
 import { mapRecord } from './records';
 import { accessLogBucketProps, requireKeyOnPut, secureBucketProps } from './secure-defaults';
 

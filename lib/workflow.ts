@@ -13,7 +13,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { STATE_MACHINES, type StateMachineDefinition, type StateMachineId } from './definitions';
+import { STATE_MACHINES, type StateMachineDefinition, type StateMachineId } from '../common/definitions';
 import { functionArnPlaceholder } from './functions';
 import { STATE_MACHINES_DIR } from './project-paths';
 import { mapRecord } from './records';

@@ -1,6 +1,6 @@
 /**
  * DynamoDB stand-in: dynalite, in memory or on disk, with the tables created from the same
- * definitions the CDK app deploys (lib/definitions.ts).
+ * definitions the CDK app deploys (common/definitions.ts).
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { localTableName, TABLES, type TableDefinition } from '../lib/definitions';
+import { localTableName, TABLES, type TableDefinition } from '../common/definitions';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -73,7 +73,7 @@ const checkIndexes = async (client: DynamoDBClient, def: TableDefinition, dir: s
   if (have.join(' ') !== want.join(' ')) {
     throw new Error(
       `The ${def.id} table kept in ${dir ?? 'memory'} has indexes [${have.join(', ')}], but ` +
-        `lib/definitions.ts declares [${want.join(', ')}]: move that directory aside, or start with --memory.`,
+        `common/definitions.ts declares [${want.join(', ')}]: move that directory aside, or start with --memory.`,
     );
   }
 };

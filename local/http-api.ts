@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import type { Clock } from '../lambdas/shared/clock';
+import type { Clock } from '../lambdas/kernel/clock';
 import { type FunctionDefinition, type RouteDefinition, routesOf } from '../lib/functions';
 import type { FunctionsHost } from './functions-host';
 import type { Idp } from './idp';

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK, JWTPayload } from 'jose';
-import type { Clock } from '../lambdas/shared/clock';
+import type { Clock } from '../lambdas/kernel/clock';
 import { API_SCOPE } from '../lib/functions';
 import type { SeedUser } from './seed';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../lambdas/shared/clock';
+import type { Clock } from '../lambdas/kernel/clock';
 
 export interface OutboxMessage {
   readonly messageId: string;

@@ -1,10 +1,11 @@
 /**
  * The local stack's S3: our own stand-in (local/s3/server.ts) with the deployed bucket's rules:
  * SigV4 on every request, checksums verified, versioning on, SSE-KMS through the KMS stand-in,
- * the bucket policy's encryption rule, Object Lock. Buckets come from lib/definitions.ts.
+ * the bucket policy's encryption rule, Object Lock. Buckets come from common/definitions.ts.
  */
-import type { Clock } from '../lambdas/shared/clock';
-import { BUCKETS } from '../lib/definitions';
+
+import { BUCKETS } from '../common/definitions';
+import type { Clock } from '../lambdas/kernel/clock';
 import { startS3Server } from './s3/server';
 
 export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;

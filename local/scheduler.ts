@@ -4,7 +4,7 @@
  * that fell due in the skipped time (lease expiry, purges, reminders) happens at once.
  */
 
-import type { Clock } from '../lambdas/shared/clock';
+import type { Clock } from '../lambdas/kernel/clock';
 import { FUNCTIONS, type FunctionDefinition } from '../lib/functions';
 import type { FunctionsHost } from './functions-host';
 

@@ -9,7 +9,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDesignerRegistry } from '../lambdas/adapters/dynamo-designer-registry';
 import type { CreateDesignerInput } from '../lambdas/domain/designers';
-import { ConflictError } from '../lambdas/shared/errors';
+import { ConflictError } from '../lambdas/kernel/errors';
 import { seedUser } from './seed';
 
 const SEED_DESIGNERS: readonly Omit<CreateDesignerInput, 'designerId' | 'enabled'>[] = [

@@ -1,7 +1,7 @@
 /**
  * The local stack: every AWS stand-in Caseline needs, in one process, on loopback ports, with
  * the same handlers and the same ASL files as the CDK app. SDK clients reach it over the wire;
- * only endpoints and credentials differ from AWS (lambdas/shared/config.ts).
+ * only endpoints and credentials differ from AWS (lambdas/runtime/config.ts).
  *
  * One local stack per process: handlers read their configuration from process.env once.
  */
@@ -9,7 +9,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { adjustableClock } from '../lambdas/shared/clock';
 import {
   BUCKETS,
   KMS_KEYS,
@@ -18,7 +17,8 @@ import {
   type StateMachineId,
   TABLES,
   TOPICS,
-} from '../lib/definitions';
+} from '../common/definitions';
+import { adjustableClock } from '../lambdas/kernel/clock';
 import { FUNCTIONS, functionArnPlaceholder } from '../lib/functions';
 import { loadDefinition } from './asl';
 import { startDynamo } from './dynamo';

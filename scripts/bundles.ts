@@ -22,7 +22,7 @@ export interface BuiltBundle {
 /** The Cognito trigger is not in the catalogue (lib/api.ts creates it); it is bundled all the same. */
 export const BUNDLED_FUNCTIONS: readonly { readonly id: string; readonly entry: string }[] = [
   ...FUNCTIONS.map((f) => ({ id: f.id, entry: f.entry })),
-  { id: 'preTokenGeneration', entry: 'lambdas/pre-token-generation/handler.ts' },
+  { id: 'preTokenGeneration', entry: 'lambdas/handlers/pre-token-generation.ts' },
 ];
 
 const HELLO = "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n";
@@ -82,11 +82,11 @@ export const buildHelloBundle = async (outDir: string): Promise<BuiltBundle> => 
 };
 
 /**
- * The environment a bundle's config reads at import (lambdas/shared/config.ts), with placeholder
+ * The environment a bundle's config reads at import (lambdas/runtime/config.ts), with placeholder
  * names: importing a bundle builds its clients but sends nothing.
  */
 export const placeholderEnv = async (): Promise<Record<string, string>> => {
-  const defs = await import('../lib/definitions');
+  const defs = await import('../common/definitions');
   const env: Record<string, string> = { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'ERROR' };
   for (const group of [defs.TABLES, defs.BUCKETS, defs.KMS_KEYS, defs.STATE_MACHINES, defs.TOPICS]) {
     for (const d of Object.values<{ envVar: string }>(group))

@@ -15,8 +15,8 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Designer, DesignerChanges, DesignerRegistry } from '../domain/designers';
-import { ConflictError, NotFoundError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { ConflictError, NotFoundError } from '../kernel/errors';
+import { logger } from '../runtime/logger';
 import { isConditionFailure } from './dynamo-errors';
 
 const INDEX_ID = '#index';

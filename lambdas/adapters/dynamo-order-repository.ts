@@ -1,5 +1,5 @@
 /**
- * Orders in one DynamoDB table (single-table design, keys in lib/definitions.ts):
+ * Orders in one DynamoDB table (single-table design, keys in common/definitions.ts):
  *   ORDER#<id> / META              the order          gsi1: ACCOUNT#<acct> / <createdAt>#<id>
  *   ORDER#<id> / FILE#<fileId>     a declared file    gsi2: SHA#<acct>#<sha256> / <orderId> while open
  *   ORDER#<id> / EVENT#<at>#<n>    a timeline entry
@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../domain/order';
 import type { OrderRepository, QueueEntry } from '../domain/ports';
-import { OrderExistsError, ValidationError } from '../shared/errors';
+import { OrderExistsError, ValidationError } from '../kernel/errors';
 import { isConditionFailure } from './dynamo-errors';
 
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' });

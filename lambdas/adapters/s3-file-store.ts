@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, ObjectInfo } from '../domain/ports';
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../kernel/clock';
 import { assertOrderPrefix } from './s3-purger';
 
 /** Headers a client must send exactly as signed; hoisting them into the query would let any body through. */

@@ -11,7 +11,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { ExecutionStatus, Workflow } from '../domain/ports';
-import { TaskTokenRefusedError } from '../shared/errors';
+import { TaskTokenRefusedError } from '../kernel/errors';
 
 /** What Step Functions answers for a token nothing waits for any more: never worth a retry. */
 const REFUSED_TOKEN_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);

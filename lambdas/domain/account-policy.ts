@@ -4,8 +4,8 @@
  * is audited. The stored policy is what makes an account known: a PUT sets a partner up, a GET
  * of an account never set up is a 404 (the workflow still reads the defaults for it).
  */
-import { ConflictError, NotFoundError } from '../shared/errors';
-import type { Actor } from '../shared/identity';
+import { ConflictError, NotFoundError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import { recordAudit } from './audit';
 import type { AccountPolicy, DesignDeps } from './design';
 import type { Deps } from './ports';

@@ -3,9 +3,9 @@
  * the read. If the write fails the read does not happen (AuditUnavailableError, a 503).
  */
 
-import { AuditUnavailableError } from '../shared/errors';
-import type { Actor } from '../shared/identity';
-import type { Role } from '../shared/roles';
+import type { Role } from '../../common/roles';
+import { AuditUnavailableError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import type { AuditLog, Deps } from './ports';
 
 export type AuditAction =

@@ -65,7 +65,7 @@ export interface SignedCertificate {
   };
 }
 
-/** Days each kind of copy can outlive a deletion. `BACKUP_WINDOWS` in lib/definitions.ts fits. */
+/** Days each kind of copy can outlive a deletion. `BACKUP_WINDOWS` in common/definitions.ts fits. */
 export interface BackupWindows {
   /** S3 lifecycle: noncurrent versions expire this many days after they became noncurrent. */
   readonly noncurrentVersionDays: number;

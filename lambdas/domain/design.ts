@@ -15,8 +15,8 @@ import {
   ServiceUnavailableError,
   TaskTokenRefusedError,
   UnexpectedOrderStateError,
-} from '../shared/errors';
-import type { Actor } from '../shared/identity';
+} from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import { type AuditAction, recordAudit } from './audit';
 import type { Designer, DesignerRegistry } from './designers';
 import { checkStoredFile } from './file-check';

@@ -7,8 +7,8 @@
  * the record of international transfers (GDPR Art. 44+, seed 002) must show who held case data
  * where, so a designer who leaves is deactivated and stays on file.
  */
-import { ConflictError, NotFoundError } from '../shared/errors';
-import type { Actor } from '../shared/identity';
+import { ConflictError, NotFoundError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import { recordAudit } from './audit';
 import type { Deps } from './ports';
 import { checkDesignerId, parseCreateDesigner, parseUpdateDesigner } from './schemas/designers';

@@ -9,7 +9,7 @@
  * aside. A bad file is not an error: it is a FileCheck with a problem a person can act on.
  */
 import { createHash } from 'node:crypto';
-import { TransientError } from '../shared/errors';
+import { TransientError } from '../kernel/errors';
 import { inspectFile } from './mesh';
 import type { FileCheck, FileFormat, OrderFile } from './order';
 import type { FileStore } from './ports';

@@ -4,7 +4,7 @@
  * with a reason per file a lab technician can act on. Idempotent: a re-run on an order that
  * already left SUBMITTED reports its status and changes nothing.
  */
-import { OrderNotFoundError } from '../shared/errors';
+import { OrderNotFoundError } from '../kernel/errors';
 import { checkStoredFile } from './file-check';
 import type { Order, OrderStatus } from './order';
 import { releaseGuards } from './orders';

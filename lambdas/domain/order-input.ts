@@ -14,14 +14,14 @@
  * field over its limit gets its "too long" issue and only its first characters, up to the
  * limit, are screened),
  * and unknown fields are reported at most MAX_UNKNOWN_FIELD_ISSUES times. The HTTP layer has
- * already capped the whole body (shared/http.ts).
+ * already capped the whole body (runtime/http.ts).
  *
  * Normalised form: strings trimmed (runs of spaces in patientRef folded to one), teeth in FDI
  * and chart order, type/material as catalog ids, shade as its canonical code, defaults filled
  * in, `null` for an optional field treated as absent, empty notes dropped.
  */
 import * as z from 'zod/mini';
-import { type FieldIssue, ValidationError } from '../shared/errors';
+import { type FieldIssue, ValidationError } from '../kernel/errors';
 import {
   ARCH_SELECTIONS,
   type ArchSelection,

@@ -2,8 +2,8 @@
  * Order intake: a lab creates a draft, declares and uploads its scans, submits it, reads it,
  * lists its orders, or cancels a draft. Pure domain: everything external comes in through Deps.
  */
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import type { Actor } from '../shared/identity';
+import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import { requireOpenAccount } from './account-policy';
 import { type AuditAction, recordAudit } from './audit';
 import {

@@ -36,7 +36,7 @@
  * - Bare digit runs count as a phone number only after a phone keyword (tel, cell, call…):
  *   implant lot and REF numbers are long digit runs too.
  */
-import type { FieldIssue } from '../shared/errors';
+import type { FieldIssue } from '../kernel/errors';
 import { GIVEN_NAMES, SURNAMES } from './common-names';
 
 export type IdentifierKind = 'name' | 'date' | 'phone' | 'email' | 'ssn' | 'address';

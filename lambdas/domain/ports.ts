@@ -2,7 +2,7 @@
  * The ports the domain needs. Adapters (lambdas/adapters) implement them over one SDK client
  * each; unit tests implement them in memory (test/support/fakes.ts).
  */
-import type { Clock } from '../shared/clock';
+import type { Clock } from '../kernel/clock';
 import type { AuditEvent } from './audit';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from './order';
 

@@ -19,9 +19,9 @@
  *   purges every order and signs one summary certificate; one killed midway is finished by a
  *   re-run or by the next purge sweep.
  */
-import { BACKUP_WINDOWS } from '../../lib/definitions';
-import { ConflictError, NotFoundError, PurgeConflictError, PurgeIncompleteError } from '../shared/errors';
-import type { Actor } from '../shared/identity';
+import { BACKUP_WINDOWS } from '../../common/definitions';
+import { ConflictError, NotFoundError, PurgeConflictError, PurgeIncompleteError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import { STAFF_ACCOUNT_ID } from './account-policy';
 import { recordAudit } from './audit';
 import {

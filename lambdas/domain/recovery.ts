@@ -9,8 +9,8 @@
  * - An operator resumes a STUCK order (`resumeOrder`): it goes back to its last good status and a
  *   new execution, named after the resume so a double click starts one, jumps to the matching state.
  */
-import { ConflictError, DomainError, NotFoundError, ServiceUnavailableError } from '../shared/errors';
-import type { Actor } from '../shared/identity';
+import { ConflictError, DomainError, NotFoundError, ServiceUnavailableError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
 import { recordAudit } from './audit';
 import type { DesignDeps } from './design';
 import type { IndexChanges, Order, OrderStatus } from './order';

@@ -21,7 +21,7 @@
  *   right → lower left), so a bridge's units stay adjacent and the same set of teeth is always
  *   stored the same way, whatever order the lab typed it in.
  */
-import type { FieldIssue } from '../shared/errors';
+import type { FieldIssue } from '../kernel/errors';
 
 export const TOOTH_NUMBERINGS = ['FDI', 'Universal'] as const;
 export type ToothNumbering = (typeof TOOTH_NUMBERINGS)[number];

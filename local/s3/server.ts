@@ -21,7 +21,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PassThrough, pipeline, Transform } from 'node:stream';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { Clock } from '../../lambdas/shared/clock';
+import type { Clock } from '../../lambdas/kernel/clock';
 import { type BodyStream, bodyStream, readAll } from './body';
 import {
   CHECKSUM_ALGORITHMS,

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_ERRORS, TransientError } from '../../lambdas/shared/errors';
+import { DOMAIN_ERRORS, TransientError } from '../../lambdas/kernel/errors';
 
 const STATE_MACHINES_DIR = fileURLToPath(new URL('../../statemachines/', import.meta.url));
 

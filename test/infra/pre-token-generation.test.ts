@@ -4,7 +4,7 @@
  */
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { handler } from '../../lambdas/pre-token-generation/handler';
+import { handler } from '../../lambdas/handlers/pre-token-generation';
 
 const makeEvent = (userAttributes: Record<string, string>): PreTokenGenerationV2TriggerEvent => ({
   version: '2',

@@ -5,8 +5,6 @@
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PUBLIC_ROUTE_REASONS } from '../../lib/api';
-import type { CaselineStack } from '../../lib/caseline-stack';
 import {
   BUCKETS,
   type BucketId,
@@ -15,7 +13,9 @@ import {
   TABLES,
   type TableDefinition,
   TOPICS,
-} from '../../lib/definitions';
+} from '../../common/definitions';
+import { PUBLIC_ROUTE_REASONS } from '../../lib/api';
+import type { CaselineStack } from '../../lib/caseline-stack';
 import { API_SCOPE, FUNCTIONS, type FunctionDefinition, ROLES, routesOf } from '../../lib/functions';
 import { BACKUP_RETENTION_DAYS, NONCURRENT_VERSION_RETENTION_DAYS } from '../../lib/secure-defaults';
 import { synthesize } from './synth';
@@ -670,7 +670,7 @@ describe('scheduled functions', () => {
   // Prepare: the catalogue plus one sweep that runs every 15 minutes.
   const sweep: FunctionDefinition = {
     id: 'sweepProbe',
-    entry: 'lambdas/health/handler.ts',
+    entry: 'lambdas/handlers/health.ts',
     description: 'A scheduled job used only by this test.',
     schedule: { everyMinutes: 15 },
     access: { tables: { orders: 'read' } },

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCertificateFile } from '../../cli/verify-certificate';
+import { KMS_KEYS } from '../../common/definitions';
 import { KmsCertificateSigner, MAX_RAW_MESSAGE_BYTES } from '../../lambdas/adapters/kms-certificate-signer';
 import {
   CertificateSigningError,
@@ -29,7 +30,6 @@ import {
   signedBytes,
   verifyCertificate,
 } from '../../lambdas/domain/certificate';
-import { KMS_KEYS } from '../../lib/definitions';
 import { type KmsServer, startKmsServer } from '../../local/kms/server';
 import { requireMoto } from '../support/moto';
 

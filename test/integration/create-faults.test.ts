@@ -17,7 +17,7 @@ import {
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KMS_KEYS, localTableName } from '../../lib/definitions';
+import { KMS_KEYS, localTableName } from '../../common/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api } from '../support/api';

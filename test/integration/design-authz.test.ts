@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTableName } from '../../lib/definitions';
+import { localTableName } from '../../common/definitions';
 import { seedUser } from '../../local/seed';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, type ApiResponse, eventually, putPresigned, sha256Hex } from '../support/api';

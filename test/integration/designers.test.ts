@@ -11,9 +11,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { localTableName } from '../../common/definitions';
 import { DynamoDesignerRegistry } from '../../lambdas/adapters/dynamo-designer-registry';
 import type { Designer } from '../../lambdas/domain/designers';
-import { localTableName } from '../../lib/definitions';
 import { seedDesigners } from '../../local/seed-designers';
 import { Api } from '../support/api';
 import { localDocumentClient } from '../support/local-clients';

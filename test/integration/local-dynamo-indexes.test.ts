@@ -14,7 +14,7 @@ import {
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { localTableName } from '../../lib/definitions';
+import { localTableName } from '../../common/definitions';
 import { startDynamo } from '../../local/dynamo';
 
 const dir = mkdtempSync(join(tmpdir(), 'caseline-dynamo-'));

@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../lambdas/shared/clock';
+import { FakeClock } from '../../lambdas/kernel/clock';
 import { FunctionsHost } from '../../local/functions-host';
 import { type HttpApi, MAX_BODY_BYTES, startHttpApi } from '../../local/http-api';
 import { createIdp, TOKEN_TTL_SECONDS } from '../../local/idp';

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTableName } from '../../lib/definitions';
+import { localTableName } from '../../common/definitions';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, putPresigned, sha256Hex } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';

@@ -4,7 +4,7 @@
  */
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { localTableName } from '../../lib/definitions';
+import { localTableName } from '../../common/definitions';
 import { Api, eventually, putPresigned, sha256Hex, waitForOutbox } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
 import { localDocumentClient } from '../support/local-clients';

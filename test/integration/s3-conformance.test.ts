@@ -39,7 +39,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BUCKETS, KMS_KEYS } from '../../lib/definitions';
+import { BUCKETS, KMS_KEYS } from '../../common/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { digestOf } from '../../local/s3/checksums';
 import { Api, putPresigned, sha256Hex } from '../support/api';

@@ -5,7 +5,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, inject, it } from 'vitest';
-import { BUCKETS } from '../../lib/definitions';
+import { BUCKETS } from '../../common/definitions';
 
 const bucket = BUCKETS.caseFiles.localName;
 /** URLs are signed on the stack's clock, which other tests may have moved ahead of the wall clock. */

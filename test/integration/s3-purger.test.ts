@@ -23,6 +23,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BUCKETS } from '../../common/definitions';
 import {
   type PurgedObject,
   PurgeFailedError,
@@ -30,9 +31,8 @@ import {
   UnsafePurgeError,
 } from '../../lambdas/adapters/s3-purger';
 import { orderPrefix } from '../../lambdas/domain/order';
-import { readConfig } from '../../lambdas/shared/config';
-import { makeS3Client } from '../../lambdas/shared/sdk/s3';
-import { BUCKETS } from '../../lib/definitions';
+import { readConfig } from '../../lambdas/runtime/config';
+import { makeS3Client } from '../../lambdas/runtime/sdk/s3';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { requireMoto } from '../support/moto';
 

@@ -7,7 +7,7 @@ import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTableName } from '../../lib/definitions';
+import { localTableName } from '../../common/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually } from '../support/api';

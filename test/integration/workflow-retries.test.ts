@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DesignDeps, qaDesign } from '../../lambdas/domain/design';
 import type { OrderFile } from '../../lambdas/domain/order';
-import { UnexpectedOrderStateError } from '../../lambdas/shared/errors';
+import { UnexpectedOrderStateError } from '../../lambdas/kernel/errors';
 import { type SfnServer, startSfnServer } from '../../local/sfn/server';
 import { makeDeps, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';

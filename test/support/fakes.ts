@@ -20,9 +20,9 @@ import type {
   PhiCipher,
   Workflow,
 } from '../../lambdas/domain/ports';
-import { FakeClock } from '../../lambdas/shared/clock';
-import { OrderExistsError, TaskTokenRefusedError, ValidationError } from '../../lambdas/shared/errors';
-import type { Actor } from '../../lambdas/shared/identity';
+import { FakeClock } from '../../lambdas/kernel/clock';
+import { OrderExistsError, TaskTokenRefusedError, ValidationError } from '../../lambdas/kernel/errors';
+import type { Actor } from '../../lambdas/kernel/identity';
 
 export class MemoryOrders implements OrderRepository {
   readonly orders = new Map<string, Order>();

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
 import type { OrderRepository } from '../../lambdas/domain/ports';
-import { OrderExistsError, ValidationError } from '../../lambdas/shared/errors';
+import { OrderExistsError, ValidationError } from '../../lambdas/kernel/errors';
 
 const T0 = Date.parse('2026-03-02T09:00:00.000Z');
 /** An ISO instant `minutes` after T0. */

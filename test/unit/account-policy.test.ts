@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { getAccountPolicy, setAccountPolicy } from '../../lambdas/domain/account-policy';
 import type { AccountPolicy } from '../../lambdas/domain/design';
-import { NotFoundError, ValidationError } from '../../lambdas/shared/errors';
+import { NotFoundError, ValidationError } from '../../lambdas/kernel/errors';
 import { makeActor, makeDeps } from '../support/fakes';
 
 const operator = makeActor({

@@ -11,6 +11,7 @@ import {
   verify as verifyWithNode,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { BACKUP_WINDOWS } from '../../common/definitions';
 import {
   backupsClearBy,
   type CertificateSigner,
@@ -26,7 +27,6 @@ import {
   type VerificationFailure,
   verifyCertificate,
 } from '../../lambdas/domain/certificate';
-import { BACKUP_WINDOWS } from '../../lib/definitions';
 
 // ---------------------------------------------------------------- helpers
 

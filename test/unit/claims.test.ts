@@ -16,7 +16,7 @@ import {
 import type { OrderItemRequest } from '../../lambdas/domain/order-input';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
-import type { Actor } from '../../lambdas/shared/identity';
+import type { Actor } from '../../lambdas/kernel/identity';
 import { makeCreateOrderRequest, makeOrderItemRequest } from '../support/factories';
 import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';

@@ -18,8 +18,8 @@ import {
 import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
-import { TaskTokenRefusedError } from '../../lambdas/shared/errors';
-import { statusOf } from '../../lambdas/shared/http';
+import { TaskTokenRefusedError } from '../../lambdas/kernel/errors';
+import { statusOf } from '../../lambdas/runtime/http';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';

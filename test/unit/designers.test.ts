@@ -14,13 +14,13 @@ import {
   listDesigners,
   updateDesigner,
 } from '../../lambdas/domain/designers';
-import { FakeClock } from '../../lambdas/shared/clock';
+import { FakeClock } from '../../lambdas/kernel/clock';
 import {
   AuditUnavailableError,
   ConflictError,
   NotFoundError,
   ValidationError,
-} from '../../lambdas/shared/errors';
+} from '../../lambdas/kernel/errors';
 import { MemoryAudit, makeActor } from '../support/fakes';
 
 /** Same contract as the DynamoDB adapter, including its conditional slot counter. */

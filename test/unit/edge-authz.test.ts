@@ -1,6 +1,6 @@
 /**
  * Authorization at the edge: every HTTP function in the catalogue enforces exactly the roles its
- * routes declare in lib/functions.ts, in lambdas/shared/http.ts, before its domain call runs. Each
+ * routes declare in lib/functions.ts, in lambdas/runtime/http.ts, before its domain call runs. Each
  * handler module is imported as deployed (placeholder configuration, nothing sent) and every
  * method of every adapter it wires is replaced by a spy, so a refusal that reached the domain
  * would show as a port call. The domain checks no role, so without the edge check a wrong role
@@ -9,8 +9,8 @@
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
-import type { HttpEvent, HttpResponse } from '../../lambdas/shared/http';
-import { ROUTE_ROLES } from '../../lambdas/shared/roles';
+import { ROUTE_ROLES } from '../../common/roles';
+import type { HttpEvent, HttpResponse } from '../../lambdas/runtime/http';
 import { FUNCTIONS, ROLES, type Role, type RouteDefinition } from '../../lib/functions';
 import { projectPath } from '../../lib/project-paths';
 import { placeholderEnv } from '../../scripts/bundles';
@@ -82,7 +82,7 @@ beforeAll(async () => {
 });
 
 describe('every HTTP function enforces exactly its declared roles at the edge', () => {
-  it('covers every route that names roles, each from its own function in shared/roles.ts', () => {
+  it('covers every route that names roles, each from its own function in common/roles.ts', () => {
     expect(HTTP_FUNCTIONS.length).toBeGreaterThanOrEqual(29);
     expect(HTTP_FUNCTIONS.map((fn) => fn.id).sort()).toEqual(Object.keys(ROUTE_ROLES).sort());
     for (const fn of HTTP_FUNCTIONS)

@@ -1,16 +1,16 @@
 /**
  * Domain errors carry no transport: each is a named class with a machine code and a message, and
- * `shared/http.ts` alone turns it into a status. Each class must keep its name (the ASL matches
+ * `runtime/http.ts` alone turns it into a status. Each class must keep its name (the ASL matches
  * names), take `{ cause }`, and have a status in the one mapping.
  */
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_ERRORS, DomainError, TransientError } from '../../lambdas/shared/errors';
+import { DOMAIN_ERRORS, DomainError, TransientError } from '../../lambdas/kernel/errors';
 import {
   errorResponse,
   PayloadTooLargeError,
   statusOf,
   UnsupportedMediaTypeError,
-} from '../../lambdas/shared/http';
+} from '../../lambdas/runtime/http';
 
 /** One instance of each class, built with arguments its constructor accepts. */
 const instances = (cause: unknown): DomainError[] =>

@@ -1,19 +1,19 @@
 /**
  * Every input has a bounded cost, checked before it is parsed or screened: the body's size and
- * media type and the path ids at the HTTP edge (shared/http.ts), each field's length before the
+ * media type and the path ids at the HTTP edge (runtime/http.ts), each field's length before the
  * PHI screen (order-input.ts).
  */
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_ORDER_NOTES, parseCreateOrder } from '../../lambdas/domain/order-input';
-import { ValidationError } from '../../lambdas/shared/errors';
+import { ValidationError } from '../../lambdas/kernel/errors';
 import {
   DEFAULT_MAX_BODY_BYTES,
   type HttpEvent,
   type HttpRequest,
   type HttpResponse,
   httpHandler,
-} from '../../lambdas/shared/http';
+} from '../../lambdas/runtime/http';
 import { makeCreateOrderRequest, makeOrderItemRequest } from '../support/factories';
 import { makeDeps } from '../support/fakes';
 

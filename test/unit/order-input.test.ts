@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateOrderRequestSchema, parseCreateOrder } from '../../lambdas/domain/order-input';
-import type { FieldIssue } from '../../lambdas/shared/errors';
-import { ValidationError } from '../../lambdas/shared/errors';
+import type { FieldIssue } from '../../lambdas/kernel/errors';
+import { ValidationError } from '../../lambdas/kernel/errors';
 import { makeCreateOrderRequest, makeOrderItemRequest } from '../support/factories';
 
 /** The issues parseCreateOrder throws for `body`; fails the test when it does not throw. */

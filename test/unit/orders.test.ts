@@ -21,7 +21,7 @@ import {
   ConflictError,
   NotFoundError,
   ValidationError,
-} from '../../lambdas/shared/errors';
+} from '../../lambdas/kernel/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDeps, sha256 } from '../support/fakes';
 

@@ -25,7 +25,7 @@ import {
   DRAFT_IDLE_DAYS,
   STUCK_RETENTION_DAYS,
 } from '../../lambdas/domain/retention';
-import { ConflictError, NotFoundError } from '../../lambdas/shared/errors';
+import { ConflictError, NotFoundError } from '../../lambdas/kernel/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDeps, sha256 } from '../support/fakes';
 

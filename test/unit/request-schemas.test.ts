@@ -15,7 +15,7 @@ import {
   parsePartNumbers,
   parseParts,
 } from '../../lambdas/domain/schemas/files';
-import { ValidationError } from '../../lambdas/shared/errors';
+import { ValidationError } from '../../lambdas/kernel/errors';
 
 const fieldsOf = (parse: () => unknown) => {
   try {

@@ -7,8 +7,8 @@
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError } from '../../lambdas/shared/errors';
-import { type HttpEvent, type HttpResponse, httpHandler } from '../../lambdas/shared/http';
+import { ForbiddenError } from '../../lambdas/kernel/errors';
+import { type HttpEvent, type HttpResponse, httpHandler } from '../../lambdas/runtime/http';
 import { ADAPTERS, type AdapterId } from '../../lib/adapter-calls';
 import { FUNCTION_ADAPTERS } from '../../lib/function-adapters';
 import { FUNCTIONS } from '../../lib/functions';

@@ -19,7 +19,7 @@ import { ingestOrder } from '../../lambdas/domain/ingest';
 import type { OrderFile } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
-import { TransientError } from '../../lambdas/shared/errors';
+import { TransientError } from '../../lambdas/kernel/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';
 import { meshBytes } from '../support/mesh-factory';

@@ -11,7 +11,7 @@
  * pattern touches it; the HTTP layer has already capped the whole body.
  */
 import type * as z from 'zod/mini';
-import type { FieldIssue } from '../../shared/errors';
+import type { FieldIssue } from '../../kernel/errors';
 
 export type Shape = Record<string, z.ZodMiniType>;
 export type Parsed<S extends Shape> = { -readonly [K in keyof S]?: z.output<S[K]> };

@@ -3,7 +3,7 @@
  * (POST /orders/{orderId}/revisions) and an account's policy (PUT /accounts/{accountId}/policy).
  */
 import * as z from 'zod/mini';
-import { type FieldIssue, ValidationError } from '../../shared/errors';
+import { type FieldIssue, ValidationError } from '../../kernel/errors';
 import { screenFreeText } from '../phi-screen';
 import { isPlainObject, parseFields, unknownKeys } from './body';
 

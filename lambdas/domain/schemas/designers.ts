@@ -3,7 +3,7 @@
  * Each message says how to fix the field and never repeats what was sent.
  */
 import * as z from 'zod/mini';
-import { type FieldIssue, ValidationError } from '../../shared/errors';
+import { type FieldIssue, ValidationError } from '../../kernel/errors';
 import { findRestorationType, RESTORATION_TYPES, type RestorationType } from '../catalog';
 import { findIdentifiers } from '../phi-screen';
 import { isPlainObject, parseFields, unknownKeys } from './body';

@@ -4,7 +4,7 @@
  * (POST /assignments/{orderId}/uploads).
  */
 import * as z from 'zod/mini';
-import { type FieldIssue, ValidationError } from '../../shared/errors';
+import { type FieldIssue, ValidationError } from '../../kernel/errors';
 import type { FileFormat } from '../order';
 import { isPlainObject, parseFields, unknownKeys } from './body';
 

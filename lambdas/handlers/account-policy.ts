@@ -1,0 +1,31 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
+import type { DesignDeps } from '../domain/design';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { policies } from '../runtime/wiring/policies';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: accountPolicy). */
+export const deps = granted<DesignDeps>({
+  audit: audit(),
+  policies: policies(),
+  accounts: policies(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+/** GET and PUT /accounts/{accountId}/policy: one small resource, one function. */
+export const handler = httpHandler(
+  async ({ actor, params, body, event }) => {
+    const accountId = pathParam(params, 'accountId');
+    return {
+      statusCode: 200,
+      body:
+        event.requestContext.http.method === 'PUT'
+          ? await setAccountPolicy(deps, actor, accountId, body)
+          : await getAccountPolicy(deps, accountId),
+    };
+  },
+  { refusals: deps, roles: ROUTE_ROLES.accountPolicy },
+);

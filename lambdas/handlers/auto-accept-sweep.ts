@@ -1,0 +1,24 @@
+import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
+import { sweepAutoAccept } from '../domain/design';
+import { logger } from '../runtime/logger';
+import { notifier } from '../runtime/wiring/notifier';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { workflow } from '../runtime/wiring/workflow';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: autoAcceptSweep). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  workflow: workflow(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+/** Scheduled (EventBridge Scheduler on AWS, the local scheduler offline). */
+export const handler = middy<unknown, Awaited<ReturnType<typeof sweepAutoAccept>>>().handler(async () => {
+  const result = await sweepAutoAccept(deps);
+  logger.info('auto-accept-sweep finished', result);
+  return result;
+});

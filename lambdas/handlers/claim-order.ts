@@ -1,0 +1,28 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { DesignDeps } from '../domain/design';
+import { claimNext } from '../domain/design';
+import { httpHandler } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { designers } from '../runtime/wiring/designers';
+import { orders } from '../runtime/wiring/orders';
+import { phi } from '../runtime/wiring/phi';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: claimOrder). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  designers: designers(),
+  phi: phi(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+/** 200 with the leased order, or 204 when nothing fits this designer or it is at capacity. */
+export const handler = httpHandler(
+  async ({ actor }) => {
+    const assignment = await claimNext(deps, actor);
+    return assignment ? { statusCode: 200, body: assignment } : { statusCode: 204 };
+  },
+  { refusals: deps, roles: ROUTE_ROLES.claimOrder },
+);

@@ -1,0 +1,27 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { DesignDeps } from '../domain/design';
+import { declareOutput } from '../domain/design';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { files } from '../runtime/wiring/files';
+import { orders } from '../runtime/wiring/orders';
+import { phi } from '../runtime/wiring/phi';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: declareOutput). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  phi: phi(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 201,
+    body: await declareOutput(deps, actor, pathParam(params, 'orderId'), body),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.declareOutput },
+);

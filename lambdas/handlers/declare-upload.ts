@@ -1,0 +1,27 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import { declareUpload } from '../domain/orders';
+import type { Deps } from '../domain/ports';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { files } from '../runtime/wiring/files';
+import { orders } from '../runtime/wiring/orders';
+import { phi } from '../runtime/wiring/phi';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: declareUpload). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  audit: audit(),
+  phi: phi(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 201,
+    body: await declareUpload(deps, actor, pathParam(params, 'orderId'), body),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.declareUpload },
+);

@@ -1,0 +1,25 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import { getOrder } from '../domain/orders';
+import type { Deps } from '../domain/ports';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { orders } from '../runtime/wiring/orders';
+import { phi } from '../runtime/wiring/phi';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: getOrder). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  audit: audit(),
+  phi: phi(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await getOrder(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.getOrder },
+);

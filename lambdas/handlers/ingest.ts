@@ -1,0 +1,30 @@
+import middy from '@middy/core';
+import { type IngestInput, ingestOrder } from '../domain/ingest';
+import type { Deps } from '../domain/ports';
+import { logger } from '../runtime/logger';
+import { files } from '../runtime/wiring/files';
+import { notifier } from '../runtime/wiring/notifier';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: ingest). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  files: files(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+/** Workflow task: input and output are ids and a status, nothing else (no PHI in history). */
+export const handler = middy<IngestInput, Awaited<ReturnType<typeof ingestOrder>>>().handler(
+  async (event) => {
+    const result = await ingestOrder(deps, event);
+    logger.info('ingest finished', {
+      orderId: event.orderId,
+      status: result.status,
+      rejectedFiles: result.rejectedFiles,
+    });
+    return result;
+  },
+);

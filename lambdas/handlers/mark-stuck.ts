@@ -1,0 +1,25 @@
+import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
+import type { IngestInput } from '../domain/ingest';
+import { markStuck } from '../domain/recovery';
+import { logger } from '../runtime/logger';
+import { designers } from '../runtime/wiring/designers';
+import { notifier } from '../runtime/wiring/notifier';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: markStuck). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  designers: designers(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = middy<IngestInput & { errorName?: string }, { status: string }>().handler(
+  async (event) => {
+    logger.warn('order stuck', { orderId: event.orderId, errorName: event.errorName ?? 'Unknown' });
+    return markStuck(deps, event);
+  },
+);

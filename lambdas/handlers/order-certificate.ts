@@ -1,0 +1,25 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { PurgeDeps } from '../domain/purge';
+import { certificateOf } from '../domain/purge';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { orders } from '../runtime/wiring/orders';
+import { purgeStore } from '../runtime/wiring/purge-store';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: orderCertificate). */
+export const deps = granted<PurgeDeps>({
+  orders: orders(),
+  audit: audit(),
+  purgeStore: purgeStore(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await certificateOf(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.orderCertificate },
+);

@@ -1,0 +1,25 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { DesignDeps } from '../domain/design';
+import { deliverablesOf } from '../domain/design';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { files } from '../runtime/wiring/files';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: orderDeliverables). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await deliverablesOf(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.orderDeliverables },
+);

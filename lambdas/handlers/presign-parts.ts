@@ -1,0 +1,25 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import { presignParts } from '../domain/orders';
+import type { Deps } from '../domain/ports';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { files } from '../runtime/wiring/files';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: presignParts). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  audit: audit(),
+  files: files(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 200,
+    body: await presignParts(deps, actor, pathParam(params, 'orderId'), pathParam(params, 'fileId'), body),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.presignParts },
+);

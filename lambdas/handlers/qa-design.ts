@@ -1,0 +1,22 @@
+import middy from '@middy/core';
+import type { DesignDeps } from '../domain/design';
+import { qaDesign } from '../domain/design';
+import { files } from '../runtime/wiring/files';
+import { notifier } from '../runtime/wiring/notifier';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: qaDesign). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  files: files(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+/** Workflow task: ids in, a status out; nothing else enters the execution history. */
+export const handler = middy<
+  { orderId: string; accountId: string },
+  Awaited<ReturnType<typeof qaDesign>>
+>().handler((event) => qaDesign(deps, event));

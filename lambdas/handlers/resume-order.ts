@@ -1,0 +1,28 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { DesignDeps } from '../domain/design';
+import { resumeOrder } from '../domain/recovery';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { orders } from '../runtime/wiring/orders';
+import { policies } from '../runtime/wiring/policies';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { workflow } from '../runtime/wiring/workflow';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: resumeOrder). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  policies: policies(),
+  accounts: policies(),
+  workflow: workflow(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => {
+    const result = await resumeOrder(deps, actor, pathParam(params, 'orderId'));
+    return { statusCode: result.duplicate ? 200 : 202, body: result };
+  },
+  { refusals: deps, roles: ROUTE_ROLES.resumeOrder },
+);

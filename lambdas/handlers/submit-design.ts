@@ -1,0 +1,31 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { DesignDeps } from '../domain/design';
+import { submitDesign } from '../domain/design';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { designers } from '../runtime/wiring/designers';
+import { files } from '../runtime/wiring/files';
+import { notifier } from '../runtime/wiring/notifier';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { workflow } from '../runtime/wiring/workflow';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: submitDesign). */
+export const deps = granted<DesignDeps>({
+  orders: orders(),
+  audit: audit(),
+  files: files(),
+  workflow: workflow(),
+  designers: designers(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 202,
+    body: await submitDesign(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.submitDesign },
+);

@@ -1,0 +1,27 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import { submitOrder } from '../domain/orders';
+import type { Deps } from '../domain/ports';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { files } from '../runtime/wiring/files';
+import { orders } from '../runtime/wiring/orders';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { workflow } from '../runtime/wiring/workflow';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: submitOrder). */
+export const deps = granted<Deps>({
+  orders: orders(),
+  audit: audit(),
+  files: files(),
+  workflow: workflow(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 202,
+    body: await submitOrder(deps, actor, pathParam(params, 'orderId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.submitOrder },
+);

@@ -1,0 +1,36 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { PurgeDeps } from '../domain/purge';
+import { terminateAccount } from '../domain/purge';
+import { httpHandler, pathParam } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { designers } from '../runtime/wiring/designers';
+import { notifier } from '../runtime/wiring/notifier';
+import { orders } from '../runtime/wiring/orders';
+import { policies } from '../runtime/wiring/policies';
+import { purgeStore } from '../runtime/wiring/purge-store';
+import { purger } from '../runtime/wiring/purger';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { signer } from '../runtime/wiring/signer';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: terminateAccount). */
+export const deps = granted<PurgeDeps>({
+  orders: orders(),
+  audit: audit(),
+  designers: designers(),
+  policies: policies(),
+  accounts: policies(),
+  purgeStore: purgeStore(),
+  signer: signer(),
+  purger: purger(),
+  notifier: notifier(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await terminateAccount(deps, actor, pathParam(params, 'accountId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.terminateAccount },
+);

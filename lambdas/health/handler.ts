@@ -1,9 +1,0 @@
-import { httpHandler } from '../shared/http';
-
-/** Liveness only: touches no data, needs no token. */
-export const handler = httpHandler(
-  async () => ({ statusCode: 200, body: { status: 'ok', service: 'caseline' } }),
-  {
-    public: true,
-  },
-);

@@ -1,0 +1,95 @@
+/**
+ * Every environment variable a handler reads, read once at cold start into a frozen object.
+ * A missing variable fails the cold start, not the first request that needs it.
+ *
+ * The local stack and AWS differ only here: on the local stack CASELINE_STAGE=local and the
+ * CASELINE_ENDPOINT_* variables point the SDK clients at loopback stand-ins.
+ */
+import {
+  BUCKETS,
+  type BucketId,
+  type KeyId,
+  KMS_KEYS,
+  STATE_MACHINES,
+  type StateMachineId,
+  TABLES,
+  type TableId,
+  TOPICS,
+  type TopicId,
+} from '../../common/definitions';
+
+export type Stage = 'aws' | 'local';
+export type Service = 'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns';
+
+export interface Config {
+  readonly stage: Stage;
+  readonly region: string;
+  /** Loopback endpoints on the local stack; absent on AWS (the SDK's defaults apply). */
+  readonly endpoints: Readonly<Partial<Record<Service, string>>>;
+  /** Static credentials on the local stack only; on AWS the Lambda role's credentials apply. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly tables: Readonly<Record<TableId, string>>;
+  readonly buckets: Readonly<Record<BucketId, string>>;
+  readonly keys: Readonly<Record<KeyId, string>>;
+  readonly stateMachines: Readonly<Record<StateMachineId, string>>;
+  readonly topics: Readonly<Record<TopicId, string>>;
+  /** Only the local stack may move time; AWS always runs on the system clock. */
+  readonly clockAdjustable: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const required = (env: Env, name: string): string => {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigError(`Missing environment variable ${name}`);
+  return value;
+};
+
+const fromDefinitions = <K extends string>(env: Env, defs: Readonly<Record<K, { envVar: string }>>) =>
+  Object.freeze(
+    Object.fromEntries(
+      Object.entries<{ envVar: string }>(defs).map(([id, d]) => [id, required(env, d.envVar)]),
+    ),
+  ) as Readonly<Record<K, string>>;
+
+export const readConfig = (env: Env): Config => {
+  const stage = (env.CASELINE_STAGE ?? 'aws') as Stage;
+  if (stage !== 'aws' && stage !== 'local') throw new ConfigError('CASELINE_STAGE must be aws or local');
+  const endpoints: Partial<Record<Service, string>> = {};
+  if (stage === 'local') {
+    for (const service of ['dynamodb', 's3', 'kms', 'sfn', 'sns'] as const) {
+      endpoints[service] = required(env, `CASELINE_ENDPOINT_${service.toUpperCase()}`);
+    }
+  }
+  return Object.freeze({
+    stage,
+    region: required(env, 'AWS_REGION'),
+    endpoints: Object.freeze(endpoints),
+    ...(stage === 'local'
+      ? {
+          credentials: Object.freeze({
+            accessKeyId: required(env, 'AWS_ACCESS_KEY_ID'),
+            secretAccessKey: required(env, 'AWS_SECRET_ACCESS_KEY'),
+          }),
+        }
+      : {}),
+    tables: fromDefinitions(env, TABLES),
+    buckets: fromDefinitions(env, BUCKETS),
+    keys: fromDefinitions(env, KMS_KEYS),
+    stateMachines: fromDefinitions(env, STATE_MACHINES),
+    topics: fromDefinitions(env, TOPICS),
+    clockAdjustable: stage === 'local',
+  });
+};
+
+let cached: Config | undefined;
+
+/** The process's configuration, read on first use (module scope of a handler = cold start). */
+export const config = (): Config => {
+  cached ??= readConfig(process.env);
+  return cached;
+};
