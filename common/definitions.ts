@@ -56,7 +56,8 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     globalIndexes: [
       // Account listing: a lab's orders, newest first (gsi1pk = ACCOUNT#<id>, gsi1sk = <createdAt>#<orderId>).
       { indexName: 'byAccount', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
-      // Duplicate guards and other lookups by a natural key (gsi2pk = a namespaced natural key).
+      // Lookups by a namespaced key (gsi2pk): an order's one pending timer (<TIMER>#PENDING, gsi2sk =
+      // <when>#<orderId>), a file checksum of an open order (SHA#<acct>#<sha256>), a running termination.
       { indexName: 'byLookup', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
       // The work queue (gsi3pk = QUEUE or OFFER#<designer>, gsi3sk = <priority>#<dueAt>#<createdAt>#<orderId>).
       // Keys and the items alone (their types are what a claim checks against skills): a claim
@@ -70,7 +71,7 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
       },
       // What a designer holds (gsi4pk = ASSIGNEE#<sub>, gsi4sk = <claimedAt>#<orderId>).
       { indexName: 'byAssignee', partitionKey: S('gsi4pk'), sortKey: S('gsi4sk'), projection: 'KEYS_ONLY' },
-      // Timers on open orders (gsi5pk = a timer name such as DUE or LEASE, gsi5sk = <when>#<orderId>).
+      // The turnaround watch until delivery (gsi5pk = DUE, gsi5sk = <dueAt>#<orderId>).
       { indexName: 'byTimer', partitionKey: S('gsi5pk'), sortKey: S('gsi5sk'), projection: 'KEYS_ONLY' },
       // Orders in the workflow, least recently checked first (gsi6pk = WATCH, gsi6sk = <checkedAt>#<orderId>):
       // the watchdog compares each with its execution without scanning the table.

@@ -33,7 +33,7 @@ export interface SdkCall {
 export interface AdapterDefinition {
   /** Source file, relative to the project root. */
   readonly file: string;
-  /** The port it implements (lambdas/domain/ports.ts, design.ts, purge.ts) and the deps key it fills. */
+  /** The port it implements (lambdas/domain/ports.ts, designers.ts, certificate.ts, purge.ts) and the deps key it fills. */
   readonly port: string;
   readonly methods: Readonly<Record<string, readonly SdkCall[]>>;
 }

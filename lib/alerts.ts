@@ -1,10 +1,14 @@
 /**
  * SNS topics, one per TOPICS entry: operator alerts (alarms, stuck orders, failed purges) and
  * notifications to labs, designers and privacy officers. Both are KMS-encrypted and refuse
- * publishing without TLS; messages carry ids and links, never PHI.
+ * publishing without TLS; messages carry ids and links, never PHI. `alarmOnAny` is the one way
+ * a construct pages operators from a CloudWatch metric.
  */
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { TOPICS, type TopicId } from '../common/definitions';
@@ -39,3 +43,32 @@ export class Alerts extends Construct {
     }
   }
 }
+
+export interface AlarmOnAnyProps {
+  /** A count of things that should never happen (errors, failed executions). */
+  readonly metric: Metric;
+  /** What went wrong and where to look: ids, never PHI. */
+  readonly description: string;
+  /** Where the alarm and its recovery are published (the operator alerts topic). */
+  readonly topic: ITopic;
+}
+
+/**
+ * An alarm that pages operators as soon as `metric` counts one event in five minutes, and tells
+ * them again when it clears. Nobody waits on a sweep or an execution that failed, so one is
+ * enough; no data means nothing happened, not that something is broken.
+ */
+export const alarmOnAny = (scope: Construct, id: string, props: AlarmOnAnyProps): Alarm => {
+  const alarm = new Alarm(scope, id, {
+    alarmDescription: props.description,
+    metric: props.metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+  const action = new SnsAction(props.topic);
+  alarm.addAlarmAction(action);
+  alarm.addOkAction(action);
+  return alarm;
+};

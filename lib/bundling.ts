@@ -7,8 +7,15 @@
  * No source map ships: the asset is the output directory, so even an "external" map would be
  * zipped beside the code (it was ~55% of each asset). Stack traces keep function and class
  * names (`keepNames`), which with the logged error name is enough to find the line.
+ *
+ * No default credential chain: `@aws-sdk/credential-provider-node` (INI, SSO, process, container
+ * and instance-metadata providers, with the STS/SSO clients they build: ~40 KB minified, ~60 KB
+ * with nested-clients) is aliased to a provider that refuses (lambdas/runtime/sdk/no-credential-chain.ts).
+ * Every client is given the credentials the config read from the environment, which is where
+ * Lambda puts the role's credentials and where the local stack puts its own: one code path.
  */
 import type { BuildOptions } from 'esbuild';
+import { projectPath } from './project-paths';
 
 /** The Node.js major the functions deploy on (FUNCTION_RUNTIME in lib/secure-defaults.ts). */
 export const BUNDLE_TARGET = 'node24';
@@ -23,7 +30,16 @@ export const BUNDLE_OPTIONS = {
   // Error classes are matched by name in the ASL Retry/Catch blocks; minification must not rename them.
   keepNames: true,
   sourceMap: false,
+  /** Package → file substituted for it in every bundle (esbuild `alias`; NodejsFunction `--alias:`). */
+  alias: {
+    '@aws-sdk/credential-provider-node': projectPath('lambdas/runtime/sdk/no-credential-chain.ts'),
+  },
 } as const;
+
+/** BUNDLE_OPTIONS.alias as NodejsFunction's `esbuildArgs`. */
+export const ALIAS_ARGS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(BUNDLE_OPTIONS.alias).map(([from, to]) => [`--alias:${from}`, to]),
+);
 
 /** The file name NodejsFunction gives an ESM bundle inside the asset. */
 export const BUNDLE_FILE = 'index.mjs';
@@ -44,6 +60,7 @@ export const esbuildOptions = (entry: string, outfile: string, tsconfig: string)
   minify: BUNDLE_OPTIONS.minify,
   keepNames: BUNDLE_OPTIONS.keepNames,
   sourcemap: BUNDLE_OPTIONS.sourceMap,
+  alias: { ...BUNDLE_OPTIONS.alias },
   sourcesContent: false,
   tsconfig,
   logLevel: 'warning',

@@ -4,14 +4,14 @@
  * scheduled run, so a failing one must page someone.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { alarmOnAny } from './alerts';
 import { FUNCTIONS, type FunctionDefinition } from './functions';
 
 export interface SchedulesProps {
@@ -68,16 +68,11 @@ export class Schedules extends Construct {
         }),
       });
 
-      const alarm = new Alarm(jobScope, 'errors', {
-        alarmDescription: `${definition.id}: a scheduled run failed.`,
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+      const alarm = alarmOnAny(jobScope, 'errors', {
+        description: `${definition.id}: a scheduled run failed.`,
+        metric: fn.metricErrors(),
+        topic: props.alarmTopic,
       });
-      alarm.addAlarmAction(new SnsAction(props.alarmTopic));
-      alarm.addOkAction(new SnsAction(props.alarmTopic));
       alarms.push(alarm);
     }
     this.schedules = Object.freeze(schedules);

@@ -26,7 +26,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import type { TopicProps } from 'aws-cdk-lib/aws-sns';
 import { BACKUP_WINDOWS, type KeyAttribute } from '../common/definitions';
-import { BUNDLE_OPTIONS, BUNDLE_TARGET } from './bundling';
+import { ALIAS_ARGS, BUNDLE_OPTIONS, BUNDLE_TARGET } from './bundling';
 import { PROJECT_ROOT, projectPath } from './project-paths';
 
 /**
@@ -242,6 +242,8 @@ export const secureFunctionProps = (): NodejsFunctionProps => ({
     // No source map in the asset (lib/bundling.ts says why).
     sourceMap: BUNDLE_OPTIONS.sourceMap,
     bundleAwsSDK: true,
+    // The SDK's default credential chain is replaced (lib/bundling.ts says why).
+    esbuildArgs: { ...ALIAS_ARGS },
     tsconfig: projectPath('tsconfig.json'),
   },
 });

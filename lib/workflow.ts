@@ -3,9 +3,8 @@
  * same `statemachines/*.asl.json` the local stack runs, with failure alarms to operators.
  */
 import { join } from 'node:path';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import type { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +13,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { STATE_MACHINES, type StateMachineDefinition, type StateMachineId } from '../common/definitions';
+import { alarmOnAny } from './alerts';
 import { functionArnPlaceholder } from './functions';
 import { STATE_MACHINES_DIR } from './project-paths';
 import { mapRecord } from './records';
@@ -146,16 +146,11 @@ export class Workflow extends Construct {
       });
 
       for (const [metricName, metricOf] of Object.entries(FAILURE_METRICS)) {
-        const alarm = new Alarm(machineScope, metricName, {
-          alarmDescription: `${definition.id}: an execution ended in ${metricName}. Ids are in the execution history.`,
-          metric: metricOf(machine).with({ period: Duration.minutes(5), statistic: 'Sum' }),
-          threshold: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
+        const alarm = alarmOnAny(machineScope, metricName, {
+          description: `${definition.id}: an execution ended in ${metricName}. Ids are in the execution history.`,
+          metric: metricOf(machine),
+          topic: props.alarmTopic,
         });
-        alarm.addAlarmAction(new SnsAction(props.alarmTopic));
-        alarm.addOkAction(new SnsAction(props.alarmTopic));
         alarms.push(alarm);
       }
       return machine;

@@ -87,7 +87,14 @@ export const buildHelloBundle = async (outDir: string): Promise<BuiltBundle> => 
  */
 export const placeholderEnv = async (): Promise<Record<string, string>> => {
   const defs = await import('../common/definitions');
-  const env: Record<string, string> = { AWS_REGION: 'eu-west-1', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+  const env: Record<string, string> = {
+    AWS_REGION: 'eu-west-1',
+    // As Lambda sets them (the function role's); nothing is sent with them.
+    AWS_ACCESS_KEY_ID: 'placeholder-access-key',
+    AWS_SECRET_ACCESS_KEY: 'placeholder-secret-key',
+    AWS_SESSION_TOKEN: 'placeholder-session-token',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
   for (const group of [defs.TABLES, defs.BUCKETS, defs.KMS_KEYS, defs.STATE_MACHINES, defs.TOPICS]) {
     for (const d of Object.values<{ envVar: string }>(group))
       env[d.envVar] = `placeholder-${d.envVar.toLowerCase()}`;

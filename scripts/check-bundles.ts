@@ -5,7 +5,8 @@
  *    temporary directory.
  * 2. Checks each bundle against the catalogue: no source map in the asset, and no AWS SDK client
  *    its declared adapters (lib/function-adapters.ts, lib/adapter-calls.ts) do not call, so the
- *    wiring cannot quietly pull every client back in.
+ *    wiring cannot quietly pull every client back in; no default credential chain (lib/bundling.ts);
+ *    the PHI screen's name lists only in the functions that screen free text with them.
  * 3. Starts a local stack whose functions run from those bundles (not the TypeScript sources),
  *    imports every bundle, and drives one order's whole lifecycle over HTTP through them: create,
  *    upload, submit (ingest), claim, inputs, hand-in (QA, delivery), deliverables, accept
@@ -36,6 +37,13 @@ const CLIENT_OF: Readonly<Record<string, string>> = {
   topic: 'client-sns',
 };
 
+/**
+ * The functions that screen free text for bare names (order notes and references; a revision's
+ * comment). Every other bundle must leave the name lists (~70 KB) out: lambdas/domain/phi-screen.ts
+ * runs nothing at import, so a module that imports the screen without calling it costs nothing.
+ */
+const SCREENS_NAMES = new Set(['createOrder', 'requestRevision']);
+
 /** The SDK client packages a function's declared adapters send commands through. */
 const clientsNeeded = (id: string): Set<string> => {
   const uses = FUNCTION_ADAPTERS[id] ?? {};
@@ -58,6 +66,18 @@ const checkContents = async (bundle: BuiltBundle) => {
   const extra = [...clients].filter((c) => !needed.has(c));
   if (extra.length)
     problems.push(`${bundle.id}: bundles ${extra.join(', ')}, which no adapter it declares calls`);
+  const chain = bundle.inputs.filter((i) =>
+    /node_modules\/@aws-sdk\/(credential-provider-(?!env)[a-z-]+|nested-clients|token-providers)\//.test(i),
+  );
+  if (chain.length)
+    problems.push(
+      `${bundle.id}: bundles the SDK's default credential chain (${[...new Set(chain.map((i) => i.split('/')[2]))].join(', ')}); lib/bundling.ts aliases it away`,
+    );
+  if (
+    !SCREENS_NAMES.has(bundle.id) &&
+    bundle.inputs.some((i) => i.endsWith('lambdas/domain/common-names.ts'))
+  )
+    problems.push(`${bundle.id}: bundles the PHI screen's name lists, though it screens no free text`);
 };
 
 const started = performance.now();

@@ -10,8 +10,7 @@
  * conditional writes only (the local stand-in has no transactions, and none are needed).
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AccountPolicies, AccountPolicy } from '../domain/design';
-import type { AccountRegistry, AccountState } from '../domain/ports';
+import type { AccountPolicies, AccountPolicy, AccountRegistry, AccountState } from '../domain/ports';
 import { isConditionFailure } from './dynamo-errors';
 
 /** Archived case files are kept two years unless the lab's agreement says otherwise. */

@@ -7,8 +7,7 @@
 import { ConflictError, NotFoundError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
 import { recordAudit } from './audit';
-import type { AccountPolicy, DesignDeps } from './design';
-import type { Deps } from './ports';
+import type { AccountPolicy, Deps, DesignDeps } from './ports';
 import { parseAccountPolicy } from './schemas/decisions';
 
 /** Our own organisation (designers, officers, operators): not a partner, never terminated. */

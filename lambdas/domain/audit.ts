@@ -57,8 +57,11 @@ export interface AuditEvent {
   readonly route?: string;
 }
 
+/** What writing an audit event takes: the log, the time and an event id. */
+export type AuditDeps = Pick<Deps, 'audit' | 'clock' | 'ids'>;
+
 export const recordAudit = async (
-  deps: Pick<Deps, 'audit' | 'clock' | 'ids'>,
+  deps: AuditDeps,
   actor: Actor,
   event: Pick<AuditEvent, 'accountId' | 'action' | 'outcome'> &
     Partial<Pick<AuditEvent, 'orderId' | 'fileId' | 'reason'>>,

@@ -7,7 +7,7 @@
 import { OrderNotFoundError } from '../kernel/errors';
 import { checkStoredFile } from './file-check';
 import type { Order, OrderStatus } from './order';
-import { releaseGuards } from './orders';
+import { releaseGuards } from './orders/guards';
 import type { Deps } from './ports';
 import { closedOrderPurge } from './retention';
 

@@ -35,9 +35,15 @@
  *   only with a full month name, never "May".
  * - Bare digit runs count as a phone number only after a phone keyword (tel, cell, call…):
  *   implant lot and REF numbers are long digit runs too.
+ *
+ * Nothing runs at import: the patterns are compiled and the name lists decoded on the first
+ * screen (`detectors()`, `nameLists()`), so a function that imports a module beside the screen
+ * but never screens (listing designers, reading an order) does not ship the lists (esbuild drops
+ * what is never called; `npm run check:bundles` fails a bundle that breaks this), and one that
+ * screens pays for the lists only when it first screens.
  */
 import type { FieldIssue } from '../kernel/errors';
-import { GIVEN_NAMES, SURNAMES } from './common-names';
+import { decodeNames, GIVEN_NAMES_CODED, SURNAMES_CODED } from './common-names';
 
 export type IdentifierKind = 'name' | 'date' | 'phone' | 'email' | 'ssn' | 'address';
 
@@ -106,7 +112,7 @@ const FULL_NAME = `(?:${NAME_WORD}|\\p{Lu}\\.)\\s+(?:\\p{Lu}\\.?\\s+)?(?:${PARTI
  * Capitalised words that follow "patient" or a title in ordinary clinical text and are not
  * names. Matched case-insensitively against the captured words.
  */
-const NOT_NAMES = new Set([
+const NOT_NAMES_WORDS = [
   'case',
   'ref',
   'reference',
@@ -202,7 +208,7 @@ const NOT_NAMES = new Set([
   'mo',
   'do',
   'dol',
-]);
+];
 
 // --- detectors -----------------------------------------------------------------------------
 
@@ -213,49 +219,52 @@ interface Detector {
   readonly accept?: (match: RegExpExecArray) => boolean;
 }
 
-const PATIENT_CUE = `(?:${word('patient')}|${word('pt')}|${word('pat')}|${word('client')})(?:\\s+${word('name')})?|${word('name')}`;
+const patientCue = () =>
+  `(?:${word('patient')}|${word('pt')}|${word('pat')}|${word('client')})(?:\\s+${word('name')})?|${word('name')}`;
 
 const namesAreReal = (m: RegExpExecArray): boolean => {
   const captured = m.groups?.name ?? '';
   const words = captured.split(/[\s.]+/).filter((w) => w.length > 1);
-  return words.length > 0 && words.every((w) => !NOT_NAMES.has(w.toLowerCase()));
+  const notNames = detectors().notNames;
+  return words.length > 0 && words.every((w) => !notNames.has(w.toLowerCase()));
 };
 
 /** "Dr" is a suffix only when no name follows it: "12 Oak Dr" is an address, "Dr Lee" a title. */
-const STREET_SUFFIXES = [
-  'Street',
-  'St',
-  'Avenue',
-  'Ave',
-  'Av',
-  'Road',
-  'Rd',
-  'Boulevard',
-  'Blvd',
-  'Lane',
-  'Ln',
-  'Drive',
-  'Court',
-  'Ct',
-  'Way',
-  'Place',
-  'Pl',
-  'Terrace',
-  'Ter',
-  'Circle',
-  'Cir',
-  'Parkway',
-  'Pkwy',
-  'Highway',
-  'Hwy',
-  'Square',
-  'Sq',
-  'Trail',
-  'Trl',
-]
-  .map((s) => `${s}|${s.toUpperCase()}|${s.toLowerCase()}`)
-  .concat('(?:Dr|DR|dr)(?!\\.?\\s+\\p{Lu}\\p{Ll})')
-  .join('|');
+const streetSuffixes = () =>
+  [
+    'Street',
+    'St',
+    'Avenue',
+    'Ave',
+    'Av',
+    'Road',
+    'Rd',
+    'Boulevard',
+    'Blvd',
+    'Lane',
+    'Ln',
+    'Drive',
+    'Court',
+    'Ct',
+    'Way',
+    'Place',
+    'Pl',
+    'Terrace',
+    'Ter',
+    'Circle',
+    'Cir',
+    'Parkway',
+    'Pkwy',
+    'Highway',
+    'Hwy',
+    'Square',
+    'Sq',
+    'Trail',
+    'Trl',
+  ]
+    .map((s) => `${s}|${s.toUpperCase()}|${s.toLowerCase()}`)
+    .concat('(?:Dr|DR|dr)(?!\\.?\\s+\\p{Lu}\\p{Ll})')
+    .join('|');
 
 const US_STATES =
   'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY';
@@ -264,12 +273,12 @@ function digitCount(s: string): number {
   return s.replace(/\D/g, '').length;
 }
 
-const DETECTORS: readonly Detector[] = [
+const makeDetectors = (): readonly Detector[] => [
   // Names with a cue: "patient John Smith", "Pt. name: Maria de la Cruz", "Name - J. Smith".
   {
     kind: 'name',
     pattern: new RegExp(
-      `(?<![\\p{L}])(?:${PATIENT_CUE})(?![\\p{L}])\\.?\\s?(?:[:#=-]\\s?|(?:is|IS)\\s)?(?<name>${FULL_NAME})`,
+      `(?<![\\p{L}])(?:${patientCue()})(?![\\p{L}])\\.?\\s?(?:[:#=-]\\s?|(?:is|IS)\\s)?(?<name>${FULL_NAME})`,
       'u',
     ),
     accept: namesAreReal,
@@ -354,7 +363,7 @@ const DETECTORS: readonly Detector[] = [
     kind: 'address',
     pattern: new RegExp(
       `(?<![\\d.])\\d{1,6}[A-Za-z]?\\s+(?:(?:[NSEW]|North|South|East|West)\\.?\\s+)?` +
-        `(?:(?:\\p{Lu}[\\p{L}'’-]*|\\d+(?:st|nd|rd|th))\\s+){1,4}(?:${STREET_SUFFIXES})\\b`,
+        `(?:(?:\\p{Lu}[\\p{L}'’-]*|\\d+(?:st|nd|rd|th))\\s+){1,4}(?:${streetSuffixes()})\\b`,
       'u',
     ),
   },
@@ -362,11 +371,24 @@ const DETECTORS: readonly Detector[] = [
   { kind: 'address', pattern: new RegExp(`(?<![\\w])(?:${US_STATES}),?\\s+\\d{5}(?:-\\d{4})?(?![\\d-])`) },
 ];
 
-/** Global copies for matchAll, which needs the `g` flag (and clones the regex, so no lastIndex leaks). */
-const COMPILED = DETECTORS.map((d) => ({
-  ...d,
-  global: new RegExp(d.pattern.source, `${d.pattern.flags}g`),
-}));
+interface Compiled {
+  readonly notNames: ReadonlySet<string>;
+  /** With global copies for matchAll, which needs the `g` flag (and clones the regex, so no lastIndex leaks). */
+  readonly detectors: readonly (Detector & { readonly global: RegExp })[];
+}
+let compiled: Compiled | undefined;
+
+/** The patterns, compiled on first use (nothing runs at import; see the top of the file). */
+function detectors(): Compiled {
+  compiled ??= {
+    notNames: new Set(NOT_NAMES_WORDS),
+    detectors: makeDetectors().map((d) => ({
+      ...d,
+      global: new RegExp(d.pattern.source, `${d.pattern.flags}g`),
+    })),
+  };
+  return compiled;
+}
 
 // --- bare names: "John Smith", "Smith, John", "JOHN A. SMITH" ----------------------------------
 
@@ -376,23 +398,36 @@ const COMPILED = DETECTORS.map((d) => ({
  * A pair of them is never a name ("Rose Gold", "Bright White"); one of them next to a listed name
  * that is not one of them still is ("Patricia Brown", "Mark Hall"). Lower case.
  */
-const NOT_BARE_NAMES = new Set(
-  [
-    // colours and shade talk
-    'white black brown green gray grey blue gold silver ivory pearl crystal amber ruby jade opal coral',
-    'rose violet olive hazel honey cherry ginger golden bright light dark hue noble',
-    // months, days, holidays
-    'january february march april may june july august september october november december',
-    'monday tuesday wednesday thursday friday saturday sunday christmas easter',
-    // lab and everyday words
-    'will mark call case rush low high main north south east west best short long edge page cross day',
-    'post bond stone shade body press glaze stain model cast bar guard night wax try mill fast price cash',
-    'square round ridge sharp deep line angle lower upper crown bridge star sun moon king queen prince',
-    'royal major grant chase miles summer winter dawn hope joy faith grace sterling',
-  ]
-    .join(' ')
-    .split(' '),
-);
+const NOT_BARE_NAMES_WORDS = [
+  // colours and shade talk
+  'white black brown green gray grey blue gold silver ivory pearl crystal amber ruby jade opal coral',
+  'rose violet olive hazel honey cherry ginger golden bright light dark hue noble',
+  // months, days, holidays
+  'january february march april may june july august september october november december',
+  'monday tuesday wednesday thursday friday saturday sunday christmas easter',
+  // lab and everyday words
+  'will mark call case rush low high main north south east west best short long edge page cross day',
+  'post bond stone shade body press glaze stain model cast bar guard night wax try mill fast price cash',
+  'square round ridge sharp deep line angle lower upper crown bridge star sun moon king queen prince',
+  'royal major grant chase miles summer winter dawn hope joy faith grace sterling',
+];
+
+interface NameLists {
+  readonly given: ReadonlySet<string>;
+  readonly surnames: ReadonlySet<string>;
+  readonly notBareNames: ReadonlySet<string>;
+}
+let lists: NameLists | undefined;
+
+/** The name lists, decoded on the first bare-name check (a few milliseconds, once per process). */
+function nameLists(): NameLists {
+  lists ??= {
+    given: decodeNames(GIVEN_NAMES_CODED),
+    surnames: decodeNames(SURNAMES_CODED),
+    notBareNames: new Set(NOT_BARE_NAMES_WORDS.join(' ').split(' ')),
+  };
+  return lists;
+}
 
 /** Longer words are not looked up: no listed name is this long, and the lookup stays cheap. */
 const MAX_NAME_WORD = 20;
@@ -412,13 +447,14 @@ function bareToken(text: string): BareToken {
   if (!/^\p{L}/u.test(text)) return { kind: 'other' };
   if (text.length > MAX_NAME_WORD || !CAPITALISED.test(text)) return { kind: 'other' };
   const lower = text.toLowerCase().replace(/['’]/g, '');
-  if (NOT_NAMES.has(lower)) return { kind: 'other' };
+  if (detectors().notNames.has(lower)) return { kind: 'other' };
   // Mary-Jane, Smith-Jones: a part on a list is enough.
   const parts = lower.split('-').filter((p) => p.length > 1);
-  const given = parts.some((p) => GIVEN_NAMES.has(p));
-  const surname = parts.some((p) => SURNAMES.has(p));
+  const names = nameLists();
+  const given = parts.some((p) => names.given.has(p));
+  const surname = parts.some((p) => names.surnames.has(p));
   return given || surname
-    ? { kind: 'word', given, surname, common: NOT_BARE_NAMES.has(lower) }
+    ? { kind: 'word', given, surname, common: names.notBareNames.has(lower) }
     : { kind: 'other' };
 }
 
@@ -451,13 +487,10 @@ function hasBareName(prepared: string): boolean {
   return false;
 }
 
-/** Kinds of identifier found in `text`, in a fixed order, each at most once. */
-export function findIdentifiers(text: string): readonly IdentifierKind[] {
-  const prepared = prepare(text);
-  const found = new Set<IdentifierKind>();
-  if (hasBareName(prepared)) found.add('name');
-  for (const detector of COMPILED) {
-    if (found.has(detector.kind)) continue;
+/** Kinds the patterns find in prepared text (all but the bare-name check), added to `found`. */
+function matchPatterns(prepared: string, kinds: readonly IdentifierKind[], found: Set<IdentifierKind>): void {
+  for (const detector of detectors().detectors) {
+    if (found.has(detector.kind) || !kinds.includes(detector.kind)) continue;
     for (const match of prepared.matchAll(detector.global)) {
       if (!detector.accept || detector.accept(match as RegExpExecArray)) {
         found.add(detector.kind);
@@ -465,7 +498,26 @@ export function findIdentifiers(text: string): readonly IdentifierKind[] {
       }
     }
   }
+}
+
+/** Kinds of identifier found in `text`, in a fixed order, each at most once. */
+export function findIdentifiers(text: string): readonly IdentifierKind[] {
+  const prepared = prepare(text);
+  const found = new Set<IdentifierKind>();
+  if (hasBareName(prepared)) found.add('name');
+  matchPatterns(prepared, KINDS, found);
   return KINDS.filter((k) => found.has(k));
+}
+
+/**
+ * Only e-mail addresses and phone numbers, as findIdentifiers finds them, without the name
+ * lists: for text that is a name by design (a designer's display name), where only contact
+ * details are refused. A bundle that calls only this ships no name list.
+ */
+export function findContactDetails(text: string): readonly ('email' | 'phone')[] {
+  const found = new Set<IdentifierKind>();
+  matchPatterns(prepare(text), ['phone', 'email'], found);
+  return (['phone', 'email'] as const).filter((k) => found.has(k));
 }
 
 /** One issue per kind of identifier found in a free-text field (order or item notes). */
@@ -477,7 +529,7 @@ export function screenFreeText(field: string, text: string): FieldIssue[] {
 
 type TokenClass = 'name' | 'initial' | 'title' | 'neutral';
 
-const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr']);
+const TITLES = ['mr', 'mrs', 'ms', 'miss', 'mx', 'dr'];
 const VOWEL = /[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿ]/i;
 const LETTERS_ONLY = /^\p{L}+(?:['’]\p{L}+)*$/u;
 
@@ -495,9 +547,9 @@ function tokenise(text: string): string[] {
 function classify(token: string, titleCaseOnly: boolean): TokenClass {
   if (!LETTERS_ONLY.test(token)) return 'neutral';
   const lower = token.toLowerCase();
-  if (TITLES.has(lower)) return 'title';
+  if (TITLES.includes(lower)) return 'title';
   if (token.length === 1) return 'initial';
-  if (NOT_NAMES.has(lower) || !VOWEL.test(token)) return 'neutral';
+  if (detectors().notNames.has(lower) || !VOWEL.test(token)) return 'neutral';
   const allCaps = token === token.toUpperCase();
   const titleCase = /^\p{Lu}\p{Ll}/u.test(token);
   if (titleCaseOnly) return titleCase ? 'name' : 'neutral';

@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../kernel/clock';
 import type { AuditEvent } from './audit';
+import type { DesignerRegistry } from './designers';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from './order';
 
 /** An order as the queue index shows it. */
@@ -216,3 +217,21 @@ export interface Deps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
+
+export interface AccountPolicy {
+  /** Days an archived order's files are kept before purge. */
+  readonly retentionDays: number;
+  /** Days a delivered order waits for accept or revise before it is accepted automatically. */
+  readonly autoAcceptDays: number;
+  /** Days a lab's deletion request waits (and can be withdrawn) before the purge. */
+  readonly deletionGraceDays: number;
+}
+
+export interface AccountPolicies {
+  policyFor(accountId: string): Promise<AccountPolicy>;
+  /** Replaces the account's policy (operators, per the partner's agreement). */
+  setPolicy(accountId: string, policy: AccountPolicy, updatedAt: string, updatedBy: string): Promise<void>;
+}
+
+/** The deps of the design half and of operators' tools: the order ports, the designer registry and the account policies. */
+export type DesignDeps = Deps & { readonly designers: DesignerRegistry; readonly policies: AccountPolicies };

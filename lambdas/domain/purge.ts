@@ -33,9 +33,10 @@ import {
   signCertificate,
   signedCertificateSha256,
 } from './certificate';
-import type { DesignDeps } from './design';
 import { type Order, type OrderStatus, orderPrefix } from './order';
-import { cancelOrder, expireDraft, loadOwnedOrder } from './orders';
+import { cancelOrder, expireDraft } from './orders/cancel';
+import { loadOwnedOrder } from './orders/shared';
+import type { DesignDeps } from './ports';
 import { closedOrderPurge } from './retention';
 
 export interface PurgedObject {

@@ -12,9 +12,8 @@
 import { ConflictError, DomainError, NotFoundError, ServiceUnavailableError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
 import { recordAudit } from './audit';
-import type { DesignDeps } from './design';
 import type { IndexChanges, Order, OrderStatus } from './order';
-import type { Deps, ExecutionStatus } from './ports';
+import type { Deps, DesignDeps, ExecutionStatus } from './ports';
 import { closedOrderPurge } from './retention';
 
 /** Statuses in which an execution must be running for the order: everything between submit and close. */
@@ -184,7 +183,7 @@ export const resumePointFor = (status: OrderStatus): OrderStatus =>
   status === 'ASSIGNED' || status === 'QA' ? 'QUEUED' : status;
 
 /** The registry gives a held slot back; without it (an intake-only caller) no slot can be held. */
-type StrandDeps = Pick<DesignDeps, 'orders' | 'clock' | 'notifier'> & {
+export type StrandDeps = Pick<DesignDeps, 'orders' | 'clock' | 'notifier'> & {
   readonly designers?: Pick<DesignDeps['designers'], 'releaseSlot'>;
 };
 

@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
-import type { DesignDeps } from '../domain/design';
+import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { policies } from '../runtime/wiring/policies';

@@ -1,6 +1,6 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
-import { archiveOrder } from '../domain/design';
+import { archiveOrder } from '../domain/design/workflow-tasks';
+import type { DesignDeps } from '../domain/ports';
+import { taskHandler } from '../runtime/task';
 import { orders } from '../runtime/wiring/orders';
 import { policies } from '../runtime/wiring/policies';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
@@ -15,7 +15,7 @@ export const deps = granted<DesignDeps>({
 });
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
-export const handler = middy<
+export const handler = taskHandler<
   { orderId: string; accountId: string },
   Awaited<ReturnType<typeof archiveOrder>>
->().handler((event) => archiveOrder(deps, event));
+>((event) => archiveOrder(deps, event));

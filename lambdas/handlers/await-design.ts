@@ -1,6 +1,6 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
-import { awaitDesign } from '../domain/design';
+import { awaitDesign } from '../domain/design/workflow-tasks';
+import type { DesignDeps } from '../domain/ports';
+import { taskHandler } from '../runtime/task';
 import { orders } from '../runtime/wiring/orders';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 
@@ -12,7 +12,7 @@ export const deps = granted<DesignDeps>({
 });
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
-export const handler = middy<
+export const handler = taskHandler<
   { orderId: string; accountId: string; taskToken: string },
   Awaited<ReturnType<typeof awaitDesign>>
->().handler((event) => awaitDesign(deps, event));
+>((event) => awaitDesign(deps, event));

@@ -1,7 +1,8 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import type { DesignDeps } from '../domain/design';
-import { claimNext } from '../domain/design';
+import { claimNext } from '../domain/design/claim';
+import type { DesignDeps } from '../domain/ports';
 import { httpHandler } from '../runtime/http';
+import { recordMetric } from '../runtime/metrics';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
 import { orders } from '../runtime/wiring/orders';
@@ -22,6 +23,7 @@ export const deps = granted<DesignDeps>({
 export const handler = httpHandler(
   async ({ actor }) => {
     const assignment = await claimNext(deps, actor);
+    if (assignment) recordMetric('OrdersClaimed');
     return assignment ? { statusCode: 200, body: assignment } : { statusCode: 204 };
   },
   { refusals: deps, roles: ROUTE_ROLES.claimOrder },

@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { parseCreateOrder } from '../domain/order-input';
-import { createOrder } from '../domain/orders';
+import { createOrder } from '../domain/orders/create';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';

@@ -1,6 +1,7 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
-import { deliverAndAwaitDecision } from '../domain/design';
+import { deliverAndAwaitDecision } from '../domain/design/workflow-tasks';
+import type { DesignDeps } from '../domain/ports';
+import { recordMetric } from '../runtime/metrics';
+import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
@@ -19,7 +20,11 @@ export const deps = granted<DesignDeps>({
 });
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
-export const handler = middy<
+export const handler = taskHandler<
   { orderId: string; accountId: string; taskToken: string },
   Awaited<ReturnType<typeof deliverAndAwaitDecision>>
->().handler((event) => deliverAndAwaitDecision(deps, event));
+>(async (event) => {
+  const result = await deliverAndAwaitDecision(deps, event);
+  recordMetric('OrdersDelivered');
+  return result;
+});

@@ -1,7 +1,8 @@
-import middy from '@middy/core';
 import { type IngestInput, ingestOrder } from '../domain/ingest';
 import type { Deps } from '../domain/ports';
 import { logger } from '../runtime/logger';
+import { recordMetric } from '../runtime/metrics';
+import { taskHandler } from '../runtime/task';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
@@ -17,14 +18,13 @@ export const deps = granted<Deps>({
 });
 
 /** Workflow task: input and output are ids and a status, nothing else (no PHI in history). */
-export const handler = middy<IngestInput, Awaited<ReturnType<typeof ingestOrder>>>().handler(
-  async (event) => {
-    const result = await ingestOrder(deps, event);
-    logger.info('ingest finished', {
-      orderId: event.orderId,
-      status: result.status,
-      rejectedFiles: result.rejectedFiles,
-    });
-    return result;
-  },
-);
+export const handler = taskHandler<IngestInput, Awaited<ReturnType<typeof ingestOrder>>>(async (event) => {
+  const result = await ingestOrder(deps, event);
+  if (result.status === 'REJECTED') recordMetric('OrdersRejected');
+  logger.info('ingest finished', {
+    orderId: event.orderId,
+    status: result.status,
+    rejectedFiles: result.rejectedFiles,
+  });
+  return result;
+});

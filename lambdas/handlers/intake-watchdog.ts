@@ -1,7 +1,7 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
+import type { DesignDeps } from '../domain/ports';
 import { sweepStalledIntake, sweepWorkflows } from '../domain/recovery';
 import { logger } from '../runtime/logger';
+import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
@@ -29,7 +29,7 @@ interface WatchdogResult {
  * Scheduled (EventBridge Scheduler on AWS, the local scheduler offline); the event carries nothing
  * we need. Stalled intakes first, then every order in the workflow against its execution.
  */
-export const handler = middy<unknown, WatchdogResult>().handler(async () => {
+export const handler = taskHandler<unknown, WatchdogResult>(async () => {
   const intake = await sweepStalledIntake(deps);
   const workflows = await sweepWorkflows(deps);
   const result = { ...intake, ...workflows };

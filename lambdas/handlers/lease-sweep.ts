@@ -1,7 +1,7 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
-import { sweepLeases } from '../domain/design';
+import { sweepLeases } from '../domain/design/sweeps';
+import type { DesignDeps } from '../domain/ports';
 import { logger } from '../runtime/logger';
+import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
@@ -17,7 +17,7 @@ export const deps = granted<DesignDeps>({
 });
 
 /** Scheduled (EventBridge Scheduler on AWS, the local scheduler offline). */
-export const handler = middy<unknown, Awaited<ReturnType<typeof sweepLeases>>>().handler(async () => {
+export const handler = taskHandler<unknown, Awaited<ReturnType<typeof sweepLeases>>>(async () => {
   const result = await sweepLeases(deps);
   logger.info('lease-sweep finished', result);
   return result;

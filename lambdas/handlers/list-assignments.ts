@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import type { DesignDeps } from '../domain/design';
-import { listAssignments } from '../domain/design';
+import { listAssignments } from '../domain/design/assignments';
+import type { DesignDeps } from '../domain/ports';
 import { httpHandler } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';

@@ -1,5 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import { listOrders } from '../domain/orders';
+import { listOrders } from '../domain/orders/read';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';

@@ -1,8 +1,8 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
 import type { IngestInput } from '../domain/ingest';
+import type { DesignDeps } from '../domain/ports';
 import { markStuck } from '../domain/recovery';
 import { logger } from '../runtime/logger';
+import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
@@ -17,7 +17,7 @@ export const deps = granted<DesignDeps>({
   ids: randomIds,
 });
 
-export const handler = middy<IngestInput & { errorName?: string }, { status: string }>().handler(
+export const handler = taskHandler<IngestInput & { errorName?: string }, { status: string }>(
   async (event) => {
     logger.warn('order stuck', { orderId: event.orderId, errorName: event.errorName ?? 'Unknown' });
     return markStuck(deps, event);

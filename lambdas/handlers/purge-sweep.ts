@@ -1,7 +1,8 @@
-import middy from '@middy/core';
 import type { PurgeDeps } from '../domain/purge';
 import { sweepPurges } from '../domain/purge';
 import { logger } from '../runtime/logger';
+import { recordMetric } from '../runtime/metrics';
+import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
@@ -28,8 +29,9 @@ export const deps = granted<PurgeDeps>({
 });
 
 /** Scheduled (EventBridge Scheduler on AWS, the local scheduler offline). */
-export const handler = middy<unknown, Awaited<ReturnType<typeof sweepPurges>>>().handler(async () => {
+export const handler = taskHandler<unknown, Awaited<ReturnType<typeof sweepPurges>>>(async () => {
   const result = await sweepPurges(deps);
+  recordMetric('OrdersPurged', result.purged);
   if (result.failed) logger.warn('purges failed', result);
   return result;
 });

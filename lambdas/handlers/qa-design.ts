@@ -1,6 +1,6 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
-import { qaDesign } from '../domain/design';
+import { qaDesign } from '../domain/design/workflow-tasks';
+import type { DesignDeps } from '../domain/ports';
+import { taskHandler } from '../runtime/task';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
@@ -16,7 +16,7 @@ export const deps = granted<DesignDeps>({
 });
 
 /** Workflow task: ids in, a status out; nothing else enters the execution history. */
-export const handler = middy<
+export const handler = taskHandler<
   { orderId: string; accountId: string },
   Awaited<ReturnType<typeof qaDesign>>
->().handler((event) => qaDesign(deps, event));
+>((event) => qaDesign(deps, event));

@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import type { DesignDeps } from '../domain/design';
-import { releaseAssignment } from '../domain/design';
+import { releaseAssignment } from '../domain/design/assignments';
+import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';

@@ -1,5 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import type { DesignDeps } from '../domain/design';
+import type { DesignDeps } from '../domain/ports';
 import { resumeOrder } from '../domain/recovery';
 import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';

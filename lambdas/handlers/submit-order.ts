@@ -1,7 +1,8 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import { submitOrder } from '../domain/orders';
+import { submitOrder } from '../domain/orders/submit';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../runtime/http';
+import { recordMetric } from '../runtime/metrics';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
@@ -19,9 +20,10 @@ export const deps = granted<Deps>({
 });
 
 export const handler = httpHandler(
-  async ({ actor, params }) => ({
-    statusCode: 202,
-    body: await submitOrder(deps, actor, pathParam(params, 'orderId')),
-  }),
+  async ({ actor, params }) => {
+    const submitted = await submitOrder(deps, actor, pathParam(params, 'orderId'));
+    if (!submitted.duplicate) recordMetric('OrdersSubmitted');
+    return { statusCode: 202, body: submitted };
+  },
   { refusals: deps, roles: ROUTE_ROLES.submitOrder },
 );

@@ -1,7 +1,7 @@
-import middy from '@middy/core';
-import type { DesignDeps } from '../domain/design';
-import { sweepTurnaround } from '../domain/design';
+import { sweepTurnaround } from '../domain/design/sweeps';
+import type { DesignDeps } from '../domain/ports';
 import { logger } from '../runtime/logger';
+import { taskHandler } from '../runtime/task';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
@@ -15,7 +15,7 @@ export const deps = granted<DesignDeps>({
 });
 
 /** Scheduled (EventBridge Scheduler on AWS, the local scheduler offline). */
-export const handler = middy<unknown, Awaited<ReturnType<typeof sweepTurnaround>>>().handler(async () => {
+export const handler = taskHandler<unknown, Awaited<ReturnType<typeof sweepTurnaround>>>(async () => {
   const result = await sweepTurnaround(deps);
   logger.info('turnaround-sweep finished', result);
   return result;

@@ -4,6 +4,11 @@
  *
  * The local stack and AWS differ only here: on the local stack CASELINE_STAGE=local and the
  * CASELINE_ENDPOINT_* variables point the SDK clients at loopback stand-ins.
+ *
+ * Credentials come from the environment on both, read here and handed to every client: Lambda
+ * puts the role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN,
+ * and the local stack sets the first two. The SDK's default credential chain is therefore not
+ * bundled (lib/bundling.ts, docs/infrastructure.md).
  */
 import {
   BUCKETS,
@@ -26,8 +31,15 @@ export interface Config {
   readonly region: string;
   /** Loopback endpoints on the local stack; absent on AWS (the SDK's defaults apply). */
   readonly endpoints: Readonly<Partial<Record<Service, string>>>;
-  /** Static credentials on the local stack only; on AWS the Lambda role's credentials apply. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * From the environment, on AWS (the function role's, which Lambda sets for the life of the
+   * execution environment) and on the local stack alike.
+   */
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
   readonly tables: Readonly<Record<TableId, string>>;
   readonly buckets: Readonly<Record<BucketId, string>>;
   readonly keys: Readonly<Record<KeyId, string>>;
@@ -69,14 +81,11 @@ export const readConfig = (env: Env): Config => {
     stage,
     region: required(env, 'AWS_REGION'),
     endpoints: Object.freeze(endpoints),
-    ...(stage === 'local'
-      ? {
-          credentials: Object.freeze({
-            accessKeyId: required(env, 'AWS_ACCESS_KEY_ID'),
-            secretAccessKey: required(env, 'AWS_SECRET_ACCESS_KEY'),
-          }),
-        }
-      : {}),
+    credentials: Object.freeze({
+      accessKeyId: required(env, 'AWS_ACCESS_KEY_ID'),
+      secretAccessKey: required(env, 'AWS_SECRET_ACCESS_KEY'),
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    }),
     tables: fromDefinitions(env, TABLES),
     buckets: fromDefinitions(env, BUCKETS),
     keys: fromDefinitions(env, KMS_KEYS),

@@ -20,7 +20,7 @@ import type { AuditLog, IdGenerator } from '../domain/ports';
 import type { Clock } from '../kernel/clock';
 import { DomainError, type DomainErrorName, ForbiddenError, ValidationError } from '../kernel/errors';
 import { type Actor, actorFrom } from '../kernel/identity';
-import { errorFacts, logger } from './logger';
+import { errorFacts, logger, withLambdaContext } from './logger';
 
 export interface HttpRequest {
   readonly event: APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -222,6 +222,8 @@ export type HttpHandlerOptions = {
 
 export const httpHandler = (fn: (request: HttpRequest) => Promise<HttpResult>, options: HttpHandlerOptions) =>
   middy<HttpEvent, HttpResponse, Error, Context>()
+    // First, so the context is on every line, including the error logged below.
+    .use(withLambdaContext<HttpEvent, HttpResponse>())
     .use({
       onError: async (request) => {
         const requestId =

@@ -13,8 +13,9 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DesignDeps, qaDesign } from '../../lambdas/domain/design';
+import { qaDesign } from '../../lambdas/domain/design/workflow-tasks';
 import type { OrderFile } from '../../lambdas/domain/order';
+import type { DesignDeps } from '../../lambdas/domain/ports';
 import { UnexpectedOrderStateError } from '../../lambdas/kernel/errors';
 import { type SfnServer, startSfnServer } from '../../local/sfn/server';
 import { makeDeps, sha256 } from '../support/fakes';

@@ -4,14 +4,15 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../../lambdas/domain/audit';
-import type { AccountPolicies, DesignDeps } from '../../lambdas/domain/design';
 import type { Designer, DesignerRegistry } from '../../lambdas/domain/designers';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
 import type {
+  AccountPolicies,
   AccountRegistry,
   AccountState,
   AuditLog,
   Deps,
+  DesignDeps,
   ExecutionStatus,
   FileStore,
   KeyedHasher,

@@ -4,18 +4,13 @@
  * the head, with every order held at most once, skills and capacity respected.
  */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  awaitDesign,
-  claimNext,
-  declareOutput,
-  deliverAndAwaitDecision,
-  qaDesign,
-  requestRevision,
-  submitDesign,
-} from '../../lambdas/domain/design';
+import { claimNext } from '../../lambdas/domain/design/claim';
+import { requestRevision } from '../../lambdas/domain/design/decisions';
+import { declareOutput, submitDesign } from '../../lambdas/domain/design/hand-in';
+import { awaitDesign, deliverAndAwaitDecision, qaDesign } from '../../lambdas/domain/design/workflow-tasks';
 import type { OrderItemRequest } from '../../lambdas/domain/order-input';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import { createOrder } from '../../lambdas/domain/orders';
+import { createOrder } from '../../lambdas/domain/orders/create';
 import type { Actor } from '../../lambdas/kernel/identity';
 import { makeCreateOrderRequest, makeOrderItemRequest } from '../support/factories';
 import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';

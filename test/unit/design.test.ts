@@ -1,23 +1,15 @@
 /** Design-half domain rules with in-memory ports: skills, capacity, leases, revisions, sweeps. */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  acceptDelivery,
-  awaitDesign,
-  claimNext,
-  declareOutput,
-  deliverAndAwaitDecision,
-  MAX_REVISIONS,
-  qaDesign,
-  queueSortKey,
-  releaseAssignment,
-  requestRevision,
-  submitDesign,
-  sweepAutoAccept,
-  sweepLeases,
-} from '../../lambdas/domain/design';
+import { releaseAssignment } from '../../lambdas/domain/design/assignments';
+import { claimNext } from '../../lambdas/domain/design/claim';
+import { acceptDelivery, MAX_REVISIONS, requestRevision } from '../../lambdas/domain/design/decisions';
+import { declareOutput, submitDesign } from '../../lambdas/domain/design/hand-in';
+import { sweepAutoAccept, sweepLeases } from '../../lambdas/domain/design/sweeps';
+import { awaitDesign, deliverAndAwaitDecision, qaDesign } from '../../lambdas/domain/design/workflow-tasks';
 import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import { createOrder } from '../../lambdas/domain/orders';
+import { createOrder } from '../../lambdas/domain/orders/create';
+import { queueSortKey } from '../../lambdas/domain/recovery';
 import { TaskTokenRefusedError } from '../../lambdas/kernel/errors';
 import { statusOf } from '../../lambdas/runtime/http';
 import { makeCreateOrderRequest } from '../support/factories';

@@ -4,17 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import {
-  cancelOrder,
-  createOrder,
-  declareUpload,
-  getOrder,
-  listOrders,
-  MULTIPART_THRESHOLD_BYTES,
-  presignParts,
-  STALE_CASE_REF_GUARD_MS,
-  submitOrder,
-} from '../../lambdas/domain/orders';
+import { cancelOrder } from '../../lambdas/domain/orders/cancel';
+import { createOrder } from '../../lambdas/domain/orders/create';
+import { STALE_CASE_REF_GUARD_MS } from '../../lambdas/domain/orders/guards';
+import { getOrder, listOrders } from '../../lambdas/domain/orders/read';
+import { submitOrder } from '../../lambdas/domain/orders/submit';
+import { declareUpload, MULTIPART_THRESHOLD_BYTES, presignParts } from '../../lambdas/domain/orders/uploads';
 import { DRAFT_IDLE_DAYS } from '../../lambdas/domain/retention';
 import {
   AuditUnavailableError,

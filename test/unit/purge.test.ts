@@ -9,7 +9,11 @@ import {
 import { ingestOrder, markStuck } from '../../lambdas/domain/ingest';
 import type { Order, OrderFile } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import { cancelOrder, createOrder, declareUpload, getOrder, submitOrder } from '../../lambdas/domain/orders';
+import { cancelOrder } from '../../lambdas/domain/orders/cancel';
+import { createOrder } from '../../lambdas/domain/orders/create';
+import { getOrder } from '../../lambdas/domain/orders/read';
+import { submitOrder } from '../../lambdas/domain/orders/submit';
+import { declareUpload } from '../../lambdas/domain/orders/uploads';
 import {
   type PurgeDeps,
   type PurgedObject,

@@ -1,8 +1,10 @@
 /** Orders and executions kept in step: the watchdog, STUCK with an alert, an operator's resume, one submit. */
 import { describe, expect, it } from 'vitest';
-import { awaitDesign, claimNext } from '../../lambdas/domain/design';
+import { claimNext } from '../../lambdas/domain/design/claim';
+import { awaitDesign } from '../../lambdas/domain/design/workflow-tasks';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import { createOrder, submitOrder } from '../../lambdas/domain/orders';
+import { createOrder } from '../../lambdas/domain/orders/create';
+import { submitOrder } from '../../lambdas/domain/orders/submit';
 import { markStuck, resumeOrder, sweepWorkflows, WATCH_RECHECK_MINUTES } from '../../lambdas/domain/recovery';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDesignDeps, makeDesigner } from '../support/fakes';

@@ -3,22 +3,20 @@
  * read, and every task safe to run again (a new token) after a run cut off by a kill.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { inputsOf } from '../../lambdas/domain/design/assignments';
+import { claimNext } from '../../lambdas/domain/design/claim';
+import { acceptDelivery, deliverablesOf } from '../../lambdas/domain/design/decisions';
+import { declareOutput, submitDesign } from '../../lambdas/domain/design/hand-in';
 import {
-  acceptDelivery,
   archiveOrder,
   awaitDesign,
-  claimNext,
-  declareOutput,
   deliverAndAwaitDecision,
-  deliverablesOf,
-  inputsOf,
   qaDesign,
-  submitDesign,
-} from '../../lambdas/domain/design';
+} from '../../lambdas/domain/design/workflow-tasks';
 import { ingestOrder } from '../../lambdas/domain/ingest';
 import type { OrderFile } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
-import { createOrder } from '../../lambdas/domain/orders';
+import { createOrder } from '../../lambdas/domain/orders/create';
 import { TransientError } from '../../lambdas/kernel/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDesignDeps, makeDesigner, sha256 } from '../support/fakes';

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { type FieldIssue, ValidationError } from '../../kernel/errors';
 import { findRestorationType, RESTORATION_TYPES, type RestorationType } from '../catalog';
-import { findIdentifiers } from '../phi-screen';
+import { findContactDetails } from '../phi-screen';
 import { isPlainObject, parseFields, unknownKeys } from './body';
 
 export const MIN_CAPACITY = 1;
@@ -56,7 +56,8 @@ const DisplayNameSchema = z
     z.superRefine((raw, ctx) => {
       const name = foldName(raw);
       if (name.length < 1 || name.length > DISPLAY_NAME_MAX) return;
-      const found = findIdentifiers(name);
+      // Contact details only: a display name is a name by design, so the name lists are not asked.
+      const found = findContactDetails(name);
       const email = name.includes('@') || found.includes('email');
       const phone = found.includes('phone') || (name.match(/\d/g)?.length ?? 0) >= 6;
       if (email || phone || /\p{Cc}/u.test(raw)) {

@@ -17,8 +17,9 @@ export const once = <T>(make: () => T): (() => T) => {
 export const clientOptions = (cfg: Config, service: Service) => ({
   region: cfg.region,
   ...(cfg.endpoints[service] ? { endpoint: cfg.endpoints[service] } : {}),
+  // Always from the config (the environment, on AWS and locally): the default chain is not bundled.
   // A fresh object: the SDK annotates the credentials it is given, and the config is frozen.
-  ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
+  credentials: { ...cfg.credentials },
   // Lambda retries through Step Functions or the caller; keep SDK retries short so a timeout
   // budget is not spent waiting on one dependency.
   maxAttempts: 3,

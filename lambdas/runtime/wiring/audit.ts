@@ -1,7 +1,26 @@
 import { DynamoAuditLog } from '../../adapters/dynamo-audit-log';
+import type { AuditLog } from '../../domain/ports';
 import { config } from '../config';
+import { recordMetric } from '../metrics';
 import { documentClient } from '../sdk/dynamodb';
 import { once } from '../sdk/options';
 
+/**
+ * Counts each append that fails (AuditWriteFailures) and rethrows it unchanged: callers still fail
+ * closed. An alarm on the metric sees an audit table that refuses writes before a lab reports 503s.
+ */
+export const countingFailures = (log: AuditLog): AuditLog => ({
+  append: async (event) => {
+    try {
+      await log.append(event);
+    } catch (error) {
+      recordMetric('AuditWriteFailures');
+      throw error;
+    }
+  },
+});
+
 /** The append-only audit log (audit table). */
-export const audit = once(() => new DynamoAuditLog(documentClient(), config().tables.audit));
+export const audit = once(() =>
+  countingFailures(new DynamoAuditLog(documentClient(), config().tables.audit)),
+);
