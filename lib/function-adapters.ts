@@ -14,7 +14,14 @@ const AUDITED = { audit: ['append'] } as const satisfies AdapterUses;
 export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   health: {},
   // The account is checked before the write and again after it (a termination recorded meanwhile).
-  createOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['stateOf'], phi: ['encrypt'], hasher: ['mac'] },
+  createOrder: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    policies: ['stateOf'],
+    phi: ['encrypt'],
+    hasher: ['mac'],
+    notifier: ['operatorAlert'],
+  },
   listOrders: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   getOrder: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   // requestDeletion: a draft is cancelled (uploads aborted, objects deleted); a delivered order is
@@ -75,6 +82,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     orders: ORDER_ALL,
     designers: ['get', 'acquireSlot', 'releaseSlot'],
     phi: ['decrypt'],
+    // An undo or a timeline entry after a claim that fails is an operator alert.
+    notifier: ['operatorAlert'],
   },
   listAssignments: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   getAssignment: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
@@ -91,18 +100,36 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     designers: ['releaseSlot'],
     notifier: ['operatorAlert'],
   },
-  releaseAssignment: { ...AUDITED, orders: ORDER_ALL, designers: ['releaseSlot'] },
+  releaseAssignment: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    designers: ['releaseSlot'],
+    notifier: ['operatorAlert'],
+  },
   orderDeliverables: { ...AUDITED, orders: ORDER_READS, files: ['presignGet'] },
-  acceptOrder: { ...AUDITED, orders: ORDER_ALL, workflow: ['completeTask'], notifier: ['operatorAlert'] },
+  // The policy dates a delivery stored before the auto-accept date was kept on the order.
+  acceptOrder: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    policies: ['policyFor'],
+    workflow: ['completeTask'],
+    notifier: ['operatorAlert'],
+  },
   requestRevision: {
     ...AUDITED,
     orders: ORDER_ALL,
+    policies: ['policyFor'],
     phi: ['decrypt', 'encrypt'],
     workflow: ['completeTask'],
     notifier: ['operatorAlert'],
   },
-  leaseSweep: { orders: ORDER_ALL, designers: ['releaseSlot'], notifier: ['notify'] },
-  autoAcceptSweep: { orders: ORDER_ALL, workflow: ['completeTask'], notifier: ['operatorAlert'] },
+  leaseSweep: { orders: ORDER_ALL, designers: ['releaseSlot'], notifier: ['notify', 'operatorAlert'] },
+  autoAcceptSweep: {
+    orders: ORDER_ALL,
+    policies: ['policyFor'],
+    workflow: ['completeTask'],
+    notifier: ['operatorAlert'],
+  },
   turnaroundSweep: { orders: ORDER_ALL, notifier: ['operatorAlert'] },
   listDesigners: { ...AUDITED, designers: ['list'] },
   createDesigner: { ...AUDITED, designers: ['create'] },

@@ -124,6 +124,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       keys: { caseData: 'encrypt', caseRefMac: 'mac' },
+      // A failed undo of a half-made create is an operator alert.
+      topics: { operatorAlerts: 'publish' },
     },
   },
   {
@@ -389,6 +391,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' },
       keys: { caseData: 'decrypt' },
+      // A failed undo, or a timeline entry after a claim that fails, is an operator alert.
+      topics: { operatorAlerts: 'publish' },
     },
   },
   {
@@ -461,7 +465,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [
       { method: 'POST', path: '/assignments/{orderId}/release', roles: ROUTE_ROLES.releaseAssignment },
     ],
-    access: { tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' } },
+    access: {
+      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
+      // A requeue whose timeline entry fails is an operator alert.
+      topics: { operatorAlerts: 'publish' },
+    },
   },
   {
     id: 'orderDeliverables',
@@ -505,7 +513,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     schedule: { everyMinutes: 1 },
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
-      topics: { notifications: 'publish' },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
     },
     timeoutSeconds: 60,
   },

@@ -1,19 +1,21 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
 import type { DesignDeps } from '../domain/ports';
-import { httpHandler, pathParam } from '../runtime/http';
+import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { policies } from '../runtime/wiring/policies';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: accountPolicy). */
-export const deps = granted<DesignDeps>({
-  audit: audit(),
-  policies: policies(),
-  accounts: policies(),
-  clock: clock(),
-  ids: randomIds,
-});
+export const deps = granted<DepsOf<typeof getAccountPolicy> & DepsOf<typeof setAccountPolicy> & RefusalAudit>(
+  {
+    audit: audit(),
+    policies: policies(),
+    accounts: policies(),
+    clock: clock(),
+    ids: randomIds,
+  },
+);
 
 /** GET and PUT /accounts/{accountId}/policy: one small resource, one function. */
 export const handler = httpHandler(

@@ -3,10 +3,10 @@ import type { DesignDeps } from '../domain/ports';
 import { taskHandler } from '../runtime/task';
 import { orders } from '../runtime/wiring/orders';
 import { policies } from '../runtime/wiring/policies';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: archiveOrder). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof archiveOrder>>({
   orders: orders(),
   policies: policies(),
   accounts: policies(),

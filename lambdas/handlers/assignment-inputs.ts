@@ -1,14 +1,14 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { inputsOf } from '../domain/design/assignments';
 import type { DesignDeps } from '../domain/ports';
-import { httpHandler, pathParam } from '../runtime/http';
+import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: assignmentInputs). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof inputsOf> & RefusalAudit>({
   orders: orders(),
   audit: audit(),
   files: files(),

@@ -4,11 +4,13 @@ import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { policies } from '../runtime/wiring/policies';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: autoAcceptSweep). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof sweepAutoAccept>>({
+  policies: policies(),
   orders: orders(),
   workflow: workflow(),
   notifier: notifier(),

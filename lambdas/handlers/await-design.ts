@@ -2,10 +2,10 @@ import { awaitDesign } from '../domain/design/workflow-tasks';
 import type { DesignDeps } from '../domain/ports';
 import { taskHandler } from '../runtime/task';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: awaitDesign). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof awaitDesign>>({
   orders: orders(),
   clock: clock(),
   ids: randomIds,

@@ -6,11 +6,11 @@ import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
 import { policies } from '../runtime/wiring/policies';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: cancelOrder). */
-export const deps = granted<PurgeDeps>({
+export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
   audit: audit(),
   policies: policies(),

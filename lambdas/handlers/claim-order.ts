@@ -1,16 +1,18 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { claimNext } from '../domain/design/claim';
 import type { DesignDeps } from '../domain/ports';
-import { httpHandler } from '../runtime/http';
+import { httpHandler, type RefusalAudit } from '../runtime/http';
 import { recordMetric } from '../runtime/metrics';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
+import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { phi } from '../runtime/wiring/phi';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: claimOrder). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof claimNext> & RefusalAudit>({
+  notifier: notifier(),
   orders: orders(),
   audit: audit(),
   designers: designers(),

@@ -1,15 +1,15 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { declareOutput } from '../domain/design/hand-in';
 import type { DesignDeps } from '../domain/ports';
-import { httpHandler, pathParam } from '../runtime/http';
+import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
 import { phi } from '../runtime/wiring/phi';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: declareOutput). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof declareOutput> & RefusalAudit>({
   orders: orders(),
   audit: audit(),
   phi: phi(),

@@ -6,10 +6,10 @@ import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { policies } from '../runtime/wiring/policies';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: deliverAndAwaitDecision). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof deliverAndAwaitDecision>>({
   orders: orders(),
   designers: designers(),
   policies: policies(),

@@ -1,13 +1,13 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { heartbeat } from '../domain/design/assignments';
 import type { DesignDeps } from '../domain/ports';
-import { httpHandler, pathParam } from '../runtime/http';
+import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: heartbeatAssignment). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof heartbeat> & RefusalAudit>({
   orders: orders(),
   audit: audit(),
   clock: clock(),

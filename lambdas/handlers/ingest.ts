@@ -6,10 +6,10 @@ import { taskHandler } from '../runtime/task';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: ingest). */
-export const deps = granted<Deps>({
+export const deps = granted<DepsOf<typeof ingestOrder>>({
   orders: orders(),
   files: files(),
   notifier: notifier(),

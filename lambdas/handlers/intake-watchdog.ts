@@ -5,11 +5,11 @@ import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: intakeWatchdog). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof sweepStalledIntake> & DepsOf<typeof sweepWorkflows>>({
   orders: orders(),
   designers: designers(),
   workflow: workflow(),

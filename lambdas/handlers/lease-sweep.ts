@@ -5,10 +5,10 @@ import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: leaseSweep). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof sweepLeases>>({
   orders: orders(),
   designers: designers(),
   notifier: notifier(),

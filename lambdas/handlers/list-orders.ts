@@ -1,14 +1,14 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { listOrders } from '../domain/orders/read';
 import type { Deps } from '../domain/ports';
-import { httpHandler } from '../runtime/http';
+import { httpHandler, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';
 import { phi } from '../runtime/wiring/phi';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: listOrders). */
-export const deps = granted<Deps>({
+export const deps = granted<DepsOf<typeof listOrders> & RefusalAudit>({
   orders: orders(),
   audit: audit(),
   phi: phi(),

@@ -6,10 +6,10 @@ import { taskHandler } from '../runtime/task';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: markStuck). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof markStuck>>({
   orders: orders(),
   designers: designers(),
   notifier: notifier(),

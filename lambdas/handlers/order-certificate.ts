@@ -5,10 +5,10 @@ import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';
 import { purgeStore } from '../runtime/wiring/purge-store';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: orderCertificate). */
-export const deps = granted<PurgeDeps>({
+export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
   audit: audit(),
   purgeStore: purgeStore(),

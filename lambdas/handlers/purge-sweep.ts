@@ -10,11 +10,11 @@ import { orders } from '../runtime/wiring/orders';
 import { policies } from '../runtime/wiring/policies';
 import { purgeStore } from '../runtime/wiring/purge-store';
 import { purger } from '../runtime/wiring/purger';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
 import { signer } from '../runtime/wiring/signer';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: purgeSweep). */
-export const deps = granted<PurgeDeps>({
+export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
   designers: designers(),
   policies: policies(),

@@ -5,11 +5,11 @@ import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';
 import { policies } from '../runtime/wiring/policies';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: resumeOrder). */
-export const deps = granted<DesignDeps>({
+export const deps = grantedSubset<DesignDeps>({
   orders: orders(),
   audit: audit(),
   policies: policies(),

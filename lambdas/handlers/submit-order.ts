@@ -1,16 +1,16 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { submitOrder } from '../domain/orders/submit';
 import type { Deps } from '../domain/ports';
-import { httpHandler, pathParam } from '../runtime/http';
+import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { recordMetric } from '../runtime/metrics';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: submitOrder). */
-export const deps = granted<Deps>({
+export const deps = granted<DepsOf<typeof submitOrder> & RefusalAudit>({
   orders: orders(),
   audit: audit(),
   files: files(),

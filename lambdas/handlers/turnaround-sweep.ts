@@ -4,10 +4,10 @@ import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: turnaroundSweep). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<DepsOf<typeof sweepTurnaround>>({
   orders: orders(),
   notifier: notifier(),
   clock: clock(),

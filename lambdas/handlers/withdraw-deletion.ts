@@ -4,10 +4,10 @@ import { withdrawDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';
-import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: withdrawDeletion). */
-export const deps = granted<PurgeDeps>({
+export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
   audit: audit(),
   clock: clock(),

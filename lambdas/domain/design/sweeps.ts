@@ -45,10 +45,13 @@ export const sweepLeases = async (deps: Pick<DesignDeps, 'orders' | 'clock' | 'n
 };
 
 /** Deliveries neither accepted nor revised in time are accepted automatically. */
-export const sweepAutoAccept = async (deps: DecisionDeps) => {
+export const sweepAutoAccept = async (deps: Omit<DecisionDeps, 'audit'>) => {
   let accepted = 0;
   for (const orderId of await deps.orders.pendingBefore('DECISION', deps.clock.now().toISOString(), 100)) {
-    const result = await acceptDelivery(deps, undefined, orderId, true).catch(() => undefined);
+    // No actor: acceptDelivery audits only a person's decision, so the sweep needs no audit log.
+    const result = await acceptDelivery(deps as DecisionDeps, undefined, orderId, true).catch(
+      () => undefined,
+    );
     if (result?.status === 'ACCEPTED') accepted++;
   }
   return { autoAccepted: accepted };
