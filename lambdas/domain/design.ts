@@ -17,6 +17,7 @@ import {
   UnexpectedOrderStateError,
 } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
+import { uploadKeyOf } from './account-keys';
 import { type AuditAction, recordAudit } from './audit';
 import type { Designer, DesignerRegistry } from './designers';
 import { checkStoredFile } from './file-check';
@@ -626,6 +627,9 @@ export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: str
     throw new ConflictError(`A design version holds at most ${MAX_OUTPUT_FILES} files.`, 'TOO_MANY_FILES');
   const fileId = deps.ids.next('fil');
   const key = `${orderPrefix(orderId)}outputs/v${version}/${fileId}.${ext}`;
+  // The lab's key, before anything is written: the design is encrypted under it (the URL names
+  // the key's ARN, a bare id: the designer does not learn the account from it).
+  const kmsKeyId = await uploadKeyOf(deps, order.accountId);
   await recordAudit(deps, actor, {
     accountId: order.accountId,
     action: 'assignment.upload-url',
@@ -653,6 +657,7 @@ export const declareOutput = async (deps: DesignDeps, actor: Actor, orderId: str
     sizeBytes,
     sha256Base64: Buffer.from(sha256, 'hex').toString('base64'),
     expiresInSeconds: URL_TTL_SECONDS,
+    kmsKeyId,
   });
   return { fileId, version, upload: { mode: 'single' as const, method: 'PUT' as const, ...put } };
 };

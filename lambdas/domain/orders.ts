@@ -4,6 +4,7 @@
  */
 import { ConflictError, NotFoundError, ValidationError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
+import { uploadKeyOf } from './account-keys';
 import { requireOpenAccount } from './account-policy';
 import { type AuditAction, recordAudit } from './audit';
 import {
@@ -471,7 +472,9 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
   });
   const nameCipher = await deps.phi.encrypt(input.name, fileNameContext(order.accountId, orderId, fileId));
   const multipart = input.sizeBytes > MULTIPART_THRESHOLD_BYTES;
-  const uploadId = multipart ? await deps.files.startMultipart(key) : undefined;
+  // The account's key before anything is written: an upload is encrypted under it or not made.
+  const kmsKeyId = await uploadKeyOf(deps, order.accountId);
+  const uploadId = multipart ? await deps.files.startMultipart(key, kmsKeyId) : undefined;
   const file: OrderFile = {
     orderId,
     accountId: order.accountId,
@@ -499,6 +502,7 @@ export const declareUpload = async (deps: Deps, actor: Actor, orderId: string, b
       sizeBytes: input.sizeBytes,
       sha256Base64: Buffer.from(input.sha256, 'hex').toString('base64'),
       expiresInSeconds: URL_TTL_SECONDS,
+      kmsKeyId,
     });
     return { fileId, upload: { mode: 'single' as const, method: 'PUT' as const, ...put } };
   }

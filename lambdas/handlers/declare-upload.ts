@@ -2,6 +2,7 @@ import { ROUTE_ROLES } from '../../common/roles';
 import { declareUpload } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam } from '../runtime/http';
+import { accountKeys } from '../runtime/wiring/account-keys';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
@@ -11,6 +12,7 @@ import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 /** Only the adapters this function is granted (lib/function-adapters.ts: declareUpload). */
 export const deps = granted<Deps>({
   orders: orders(),
+  accountKeys: accountKeys(),
   audit: audit(),
   phi: phi(),
   files: files(),

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { PurgeDeps } from '../domain/purge';
 import { sweepPurges } from '../domain/purge';
 import { logger } from '../runtime/logger';
+import { accountKeys } from '../runtime/wiring/account-keys';
 import { designers } from '../runtime/wiring/designers';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
@@ -15,6 +16,7 @@ import { signer } from '../runtime/wiring/signer';
 /** Only the adapters this function is granted (lib/function-adapters.ts: purgeSweep). */
 export const deps = granted<PurgeDeps>({
   orders: orders(),
+  accountKeys: accountKeys(),
   designers: designers(),
   policies: policies(),
   accounts: policies(),

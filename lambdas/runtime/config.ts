@@ -6,6 +6,7 @@
  * CASELINE_ENDPOINT_* variables point the SDK clients at loopback stand-ins.
  */
 import {
+  ACCOUNT_KEYS,
   BUCKETS,
   type BucketId,
   type KeyId,
@@ -33,6 +34,8 @@ export interface Config {
   readonly keys: Readonly<Record<KeyId, string>>;
   readonly stateMachines: Readonly<Record<StateMachineId, string>>;
   readonly topics: Readonly<Record<TopicId, string>>;
+  /** This stack's role ARN pattern, the principals a partner account's new key admits (common/key-policy.ts). */
+  readonly accountKeyUsers: string;
   /** Only the local stack may move time; AWS always runs on the system clock. */
   readonly clockAdjustable: boolean;
 }
@@ -82,6 +85,7 @@ export const readConfig = (env: Env): Config => {
     keys: fromDefinitions(env, KMS_KEYS),
     stateMachines: fromDefinitions(env, STATE_MACHINES),
     topics: fromDefinitions(env, TOPICS),
+    accountKeyUsers: required(env, ACCOUNT_KEYS.usersEnvVar),
     clockAdjustable: stage === 'local',
   });
 };
