@@ -177,7 +177,8 @@ describe('S3 buckets', () => {
     });
     // The keys admitted: the bucket's own encryption key, and a key ARN of this account and region
     // (the partner accounts' own keys, created at run time: the ARN the functions sign uploads with).
-    const [bucketKey, accountKeys] = deny('DenyOtherKmsKey').Condition.StringNotLike?.[keyId] as unknown[];
+    const [bucketKey, accountKeys] = (deny('DenyOtherKmsKey').Condition.StringNotLike?.[keyId] ??
+      []) as unknown[];
     expect(referencedIds(bucketKey)).toEqual(referencedIds(at(resource(json, bucketId), 'BucketEncryption')));
     expect(JSON.stringify(accountKeys)).toMatch(
       /^\{"Fn::Join":\["",\["arn:aws:kms:[a-z0-9-]+:",\{"Ref":"AWS::AccountId"\},":key\/\*"\]\]\}$/,
