@@ -24,8 +24,11 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCertificateFile } from '../../cli/verify-certificate';
 import { ACCOUNT_KEYS, accountKeyAlias, BUCKETS, KMS_KEYS, localTableName } from '../../common/definitions';
+import { KmsAccountKeys } from '../../lambdas/adapters/kms-account-keys';
+import { KmsPhiCipher } from '../../lambdas/adapters/kms-phi-cipher';
 import type { SignedCertificate } from '../../lambdas/domain/certificate';
 import { phiContext } from '../../lambdas/domain/order';
+import { ConflictError } from '../../lambdas/kernel/errors';
 import { readConfig } from '../../lambdas/runtime/config';
 import { makeS3Client } from '../../lambdas/runtime/sdk/s3';
 import { S3_CREDENTIALS } from '../../local/s3';
@@ -222,6 +225,58 @@ describe("an account's data is under its key", () => {
     // Assess
     expect(accepted.SSEKMSKeyId).toBe(bright);
     expect(refused).toBe('AccessDenied');
+  });
+});
+
+describe('the adapters over the wire', () => {
+  const settings = () => ({
+    users: stack.env[ACCOUNT_KEYS.usersEnvVar] ?? '',
+    region: 'us-east-1',
+    bucket: BUCKETS.caseFiles.localName,
+  });
+
+  it('onboarding twice at once gives the account one key; the loser of the alias is scheduled for deletion', async () => {
+    // Prepare
+    const keys = new KmsAccountKeys(kms, settings());
+    // Act
+    const [a, b] = await Promise.all([keys.ensureKey('lab-new'), keys.ensureKey('lab-new')]);
+    const again = await keys.ensureKey('lab-new');
+    // Assess
+    expect(a.keyId).toBe(b.keyId);
+    expect(again).toEqual(a);
+    expect((await keyOf('lab-new')).Arn).toBe(a.keyId);
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: a.keyId }))).KeyRotationEnabled).toBe(
+      true,
+    );
+  });
+
+  it('refuses to write PHI for an account without a key (409 ACCOUNT_KEY_MISSING), naming no key', async () => {
+    const cipher = new KmsPhiCipher(kms);
+    const error = await cipher
+      .encrypt('PT-1', phiContext('lab-never-onboarded', 'ord_x'))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error).toMatchObject({ code: 'ACCOUNT_KEY_MISSING' });
+    expect(String((error as Error).message)).not.toMatch(/arn:aws:kms|alias\//);
+  });
+
+  it('still reads a field written under the shared case-data key before accounts had keys', async () => {
+    // Prepare: a field as it was written before (the shared key, the same context).
+    const context = phiContext('lab-acme', 'ord_before_keys');
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({
+        KeyId: stack.env[KMS_KEYS.caseData.envVar],
+        Plaintext: Buffer.from('{"patientRef":"PT-OLD"}'),
+        EncryptionContext: context,
+      }),
+    );
+    // Act
+    const plaintext = await new KmsPhiCipher(kms).decrypt(
+      Buffer.from(CiphertextBlob ?? []).toString('base64'),
+      context,
+    );
+    // Assess
+    expect(plaintext).toBe('{"patientRef":"PT-OLD"}');
   });
 });
 
