@@ -223,7 +223,8 @@ export interface AccountKeys {
   /**
    * The account's key, created if it has none: tagged with the account, aliased, rotation on, its
    * policy scoped to this stack's functions and the account's encryption context. Idempotent:
-   * a second call (a retried onboarding, a restart of the local stack) returns the same key.
+   * a second call (a retried onboarding, a restart of the local stack) returns the same key. A key
+   * pending deletion is returned as it is (its `state` says so): onboarding must not go on with it.
    */
   ensureKey(accountId: string): Promise<AccountKey>;
   /** The account's key, undefined when it has none (never onboarded, or shredded and deleted). */
