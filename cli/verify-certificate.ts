@@ -26,7 +26,10 @@ const describe = (c: DeletionCertificate): string => {
     return `Certificate ${c.certificateId} for order ${c.orderId} (account ${c.accountId}) is valid: ${plural(c.objects.length, 'object', 'objects')} deleted on ${c.deletedAt}; ${clear}.`;
   }
   const orders = c.orderCertificates?.length ?? 0;
-  return `Certificate ${c.certificateId} for account ${c.accountId} is valid: ${plural(orders, 'order', 'orders')} purged (one certificate each) and the account's records deleted on ${c.deletedAt}; ${clear}.`;
+  const key = c.accountKey
+    ? `; the account's key ${c.accountKey.keyId} is deleted on ${c.accountKey.deletionDate}, after which no copy can be decrypted`
+    : '';
+  return `Certificate ${c.certificateId} for account ${c.accountId} is valid: ${plural(orders, 'order', 'orders')} purged (one certificate each) and the account's records deleted on ${c.deletedAt}; ${clear}${key}.`;
 };
 
 const read = async (path: string, what: string): Promise<Buffer | string> => {

@@ -226,3 +226,40 @@ export const BACKUP_WINDOWS = {
 
 /** The physical table name on the local stack (CDK lets CloudFormation name them on AWS). */
 export const localTableName = (id: TableId): string => `caseline-${id}`;
+
+/**
+ * A customer-managed KMS key per partner account (issue 11): its PHI fields and its case files are
+ * encrypted under it, so that shredding the key at termination makes every copy that escaped the
+ * purge (a backup, a PITR restore, a noncurrent version, a ciphertext someone kept) unreadable.
+ * Staff data (designers, certificates, the case-reference guard) stays under the shared keys.
+ */
+export const ACCOUNT_KEYS = {
+  /** `alias/caseline/account/<accountId>`: how functions find a key, and what IAM conditions name. */
+  aliasPrefix: 'alias/caseline/account/',
+  /** Tag set when the key is created (CreateKey Tags): administration is granted on this tag. */
+  tagKey: 'caseline:account',
+  /** The encryption-context entry every PHI field carries (domain/order.ts); the key policy requires it. */
+  contextKey: 'accountId',
+  /**
+   * Role ARN pattern of this stack's functions (`arn:…:role/<stack>-*`), the only principals a
+   * new key's policy lets use it. Set by the CDK app; the local stack sets its own.
+   */
+  usersEnvVar: 'ACCOUNT_KEY_USERS',
+  /**
+   * Days a shredded key stays PendingDeletion: the end of the longest backup window (S3
+   * noncurrent versions, 30 days), which is also the longest wait KMS allows (7–30). Until then
+   * an operator can still undo a mistaken termination (CancelKeyDeletion) while the backups exist;
+   * from then on no copy is readable, whether or not it was itself removed.
+   */
+  pendingWindowDays: Math.min(
+    30,
+    Math.max(
+      BACKUP_WINDOWS.noncurrentVersionDays,
+      BACKUP_WINDOWS.pointInTimeRecoveryDays,
+      BACKUP_WINDOWS.backupPlanDays,
+    ),
+  ),
+} as const;
+
+/** The alias of an account's key. Account ids are 2–63 of [a-z0-9-], all valid in an alias. */
+export const accountKeyAlias = (accountId: string): string => `${ACCOUNT_KEYS.aliasPrefix}${accountId}`;

@@ -21,7 +21,15 @@ export type ResourceRef =
   | `key:${KeyId}`
   | `stateMachine:${StateMachineId}`
   | `execution:${StateMachineId}`
-  | `topic:${TopicId}`;
+  | `topic:${TopicId}`
+  // The partner accounts' keys, created at run time: `accountKeys:use` for cryptography (keys whose
+  // alias is alias/caseline/account/*, the kms:ResourceAliases condition), `accountKeys:tagged` for
+  // managing them (keys tagged caseline:account, set at creation, before any alias exists),
+  // `accountKeys:alias` the aliases themselves, `accountKeys:new` CreateKey (no resource yet).
+  | 'accountKeys:use'
+  | 'accountKeys:tagged'
+  | 'accountKeys:alias'
+  | 'accountKeys:new';
 
 export interface SdkCall {
   /** The SDK command class, as the adapter's source names it (`new GetCommand(`). */
@@ -138,8 +146,44 @@ export const ADAPTERS = {
     file: 'lambdas/adapters/kms-phi-cipher.ts',
     port: 'phi',
     methods: {
-      encrypt: [{ command: 'EncryptCommand', on: 'key:caseData', actions: ['kms:Encrypt'] }],
-      decrypt: [{ command: 'DecryptCommand', on: 'key:caseData', actions: ['kms:Decrypt'] }],
+      // Under the account's key (by its alias), never the shared key any more.
+      encrypt: [{ command: 'EncryptCommand', on: 'accountKeys:use', actions: ['kms:Encrypt'] }],
+      // The key the ciphertext names: the account's, or the shared case-data key for fields
+      // written before accounts had keys.
+      decrypt: [
+        { command: 'DecryptCommand', on: 'accountKeys:use', actions: ['kms:Decrypt'] },
+        { command: 'DecryptCommand', on: 'key:caseData', actions: ['kms:Decrypt'] },
+      ],
+    },
+  },
+  accountKeys: {
+    file: 'lambdas/adapters/kms-account-keys.ts',
+    port: 'accountKeys',
+    methods: {
+      ensureKey: [
+        { command: 'DescribeKeyCommand', on: 'accountKeys:tagged', actions: ['kms:DescribeKey'] },
+        // Tags in CreateKey need kms:TagResource too.
+        { command: 'CreateKeyCommand', on: 'accountKeys:new', actions: ['kms:CreateKey', 'kms:TagResource'] },
+        // CreateAlias is authorised on the alias and on the key it names.
+        { command: 'CreateAliasCommand', on: 'accountKeys:alias', actions: ['kms:CreateAlias'] },
+        { command: 'CreateAliasCommand', on: 'accountKeys:tagged', actions: ['kms:CreateAlias'] },
+        { command: 'EnableKeyRotationCommand', on: 'accountKeys:tagged', actions: ['kms:EnableKeyRotation'] },
+        // A key that lost the race for the alias (concurrent onboarding) is scheduled for deletion.
+        {
+          command: 'ScheduleKeyDeletionCommand',
+          on: 'accountKeys:tagged',
+          actions: ['kms:ScheduleKeyDeletion'],
+        },
+      ],
+      keyOf: [{ command: 'DescribeKeyCommand', on: 'accountKeys:tagged', actions: ['kms:DescribeKey'] }],
+      scheduleDeletion: [
+        { command: 'DescribeKeyCommand', on: 'accountKeys:tagged', actions: ['kms:DescribeKey'] },
+        {
+          command: 'ScheduleKeyDeletionCommand',
+          on: 'accountKeys:tagged',
+          actions: ['kms:ScheduleKeyDeletion'],
+        },
+      ],
     },
   },
   hasher: {

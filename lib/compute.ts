@@ -10,6 +10,7 @@ import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
+  ACCOUNT_KEYS,
   BUCKETS,
   type BucketId,
   type KeyId,
@@ -23,6 +24,7 @@ import {
 } from '../common/definitions';
 import {
   type AccessDefinition,
+  type AccountKeyUse,
   type BucketGrant,
   FUNCTIONS,
   type FunctionDefinition,
@@ -92,6 +94,86 @@ const viaService = (scope: Construct, service: 'dynamodb' | 's3' | 'sns') => ({
   StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` },
 });
 
+/** Keys whose alias is an account's (alias/caseline/account/*): the only keys account-key grants reach. */
+const ACCOUNT_KEY_BY_ALIAS = {
+  'ForAnyValue:StringLike': { 'kms:ResourceAliases': `${ACCOUNT_KEYS.aliasPrefix}*` },
+} as const;
+/** Keys tagged with an account at creation (before they have an alias): what onboarding and shredding manage. */
+const ACCOUNT_KEY_BY_TAG = { Null: { [`aws:ResourceTag/${ACCOUNT_KEYS.tagKey}`]: 'false' } } as const;
+
+/** Every key of this account and region, and the account-key aliases: narrowed by the conditions above. */
+const accountKeyArns = (scope: Construct) => {
+  const { partition, region, account } = Stack.of(scope);
+  return {
+    keys: `arn:${partition}:kms:${region}:${account}:key/*`,
+    aliases: `arn:${partition}:kms:${region}:${account}:${ACCOUNT_KEYS.aliasPrefix}*`,
+  };
+};
+
+const acknowledged = new WeakSet<CaselineFunction>();
+/** The wildcard on this account's keys, once per function (S3's use and the function's own). */
+const acknowledgeAccountKeys = (target: CaselineFunction) => {
+  if (acknowledged.has(target)) return;
+  acknowledged.add(target);
+  Validations.of(target.policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagName(target.function, accountKeyArns(target.function).keys)}]`,
+    reason:
+      "Partner accounts' keys are created at onboarding, so their ARNs are unknown at deploy time: the grant names " +
+      "this account's keys and is narrowed by the account alias (kms:ResourceAliases) or the account tag, and each " +
+      "key's own policy admits only this stack's roles and that account's encryption context.",
+  });
+};
+
+/**
+ * The partner accounts' keys are created at run time, so no ARN is known at deploy time: grants
+ * name every key of the account and region and narrow it by condition. Cryptography by the
+ * account alias, and for PHI fields only with an account in the encryption context (each key's
+ * own policy then requires that it be the key's account, common/key-policy.ts); management by the
+ * tag set at creation; shredding only with the pending window the certificate states.
+ */
+const grantAccountKeys = (target: CaselineFunction, uses: readonly AccountKeyUse[]) => {
+  if (uses.length === 0) return;
+  const fn = target.function;
+  const arns = accountKeyArns(fn);
+  const allow = (sid: string, actions: string[], resources: string[], conditions: Record<string, unknown>) =>
+    target.policy.addStatements(new PolicyStatement({ sid, actions, resources, conditions }));
+  const crypto = uses.filter((u) => u === 'encrypt' || u === 'decrypt').map((u) => `kms:${pascal(u)}`);
+  if (crypto.length > 0) {
+    allow('AccountKeysPhiFields', crypto, [arns.keys], {
+      ...ACCOUNT_KEY_BY_ALIAS,
+      Null: { [`kms:EncryptionContext:${ACCOUNT_KEYS.contextKey}`]: 'false' },
+    });
+  }
+  const manage = [
+    ...(uses.includes('describe') || uses.includes('create') || uses.includes('shred')
+      ? ['kms:DescribeKey']
+      : []),
+    ...(uses.includes('create')
+      ? ['kms:CreateAlias', 'kms:EnableKeyRotation', 'kms:ScheduleKeyDeletion']
+      : []),
+  ];
+  if (manage.length > 0) allow('AccountKeysManage', manage, [arns.keys], ACCOUNT_KEY_BY_TAG);
+  if (uses.includes('shred') && !uses.includes('create')) {
+    allow('AccountKeysShred', ['kms:ScheduleKeyDeletion'], [arns.keys], {
+      ...ACCOUNT_KEY_BY_TAG,
+      NumericEquals: { 'kms:ScheduleKeyDeletionPendingWindowInDays': ACCOUNT_KEYS.pendingWindowDays },
+    });
+  }
+  if (uses.includes('create')) {
+    allow('AccountKeysCreate', ['kms:CreateKey', 'kms:TagResource'], ['*'], {
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [ACCOUNT_KEYS.tagKey] },
+      Null: { [`aws:RequestTag/${ACCOUNT_KEYS.tagKey}`]: 'false' },
+    });
+    allow('AccountKeysAlias', ['kms:CreateAlias'], [arns.aliases], {});
+    Validations.of(target.policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagName(fn, arns.aliases)}]`,
+      reason:
+        "Onboarding names each new account's alias, unknown at deploy time: alias/caseline/account/* only.",
+    });
+  }
+  acknowledgeAccountKeys(target);
+};
+
 /** A resource as cdk-nag names it in a finding: references become <LogicalId> or <AWS::AccountId>. */
 const nagName = (scope: Construct, value: string): string => {
   const resolved = Stack.of(scope).resolve(value) as unknown;
@@ -142,6 +224,9 @@ export const bindToResources = (
   for (const definition of Object.values(TOPICS)) {
     fn.addEnvironment(definition.envVar, resources.topics[definition.id].topicArn);
   }
+  // The principals a partner account's new key admits: this stack's roles (common/key-policy.ts).
+  const { partition, account, stackName } = Stack.of(fn);
+  fn.addEnvironment(ACCOUNT_KEYS.usersEnvVar, `arn:${partition}:iam::${account}:role/${stackName}-*`);
 
   const allow = (statement: PolicyStatement) => target.policy.addStatements(statement);
 
@@ -257,6 +342,17 @@ export const bindToResources = (
             conditions: viaService(fn, 's3'),
           }),
         );
+        // A partner account's objects are written under its own key (the upload names it), so
+        // S3 uses that key as the caller too: any key aliased as an account's, through S3 only.
+        allow(
+          new PolicyStatement({
+            sid: `${pascal(id)}AccountKeys`,
+            actions: keyActions,
+            resources: [accountKeyArns(fn).keys],
+            conditions: { ...viaService(fn, 's3'), ...ACCOUNT_KEY_BY_ALIAS },
+          }),
+        );
+        acknowledgeAccountKeys(target);
       }
     }
     Validations.of(target.policy).acknowledge({
@@ -276,6 +372,8 @@ export const bindToResources = (
       }),
     );
   }
+
+  grantAccountKeys(target, access.accountKeys ?? []);
 
   for (const [id, use] of Object.entries(access.stateMachines ?? {}) as [
     StateMachineId,

@@ -48,6 +48,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     signer: ['sign', 'publicKeyDer'],
     designers: ['releaseSlot'],
     notifier: ['notify'],
+    // Once the purge is done, the account's key is scheduled for deletion.
+    accountKeys: ['scheduleDeletion'],
   },
   // Also finishes terminations that were killed midway, and cancels idle drafts (their uploads
   // aborted and deleted, as a lab's cancel does).
@@ -60,8 +62,15 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     signer: ['sign', 'publicKeyDer'],
     designers: ['releaseSlot'],
     notifier: ['notify', 'operatorAlert'],
+    accountKeys: ['scheduleDeletion'],
   },
-  declareUpload: { ...AUDITED, orders: ORDER_ALL, phi: ['encrypt'], files: ['startMultipart', 'presignPut'] },
+  declareUpload: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    phi: ['encrypt'],
+    accountKeys: ['keyOf'],
+    files: ['startMultipart', 'presignPut'],
+  },
   presignParts: { ...AUDITED, orders: ORDER_ALL, files: ['presignPart'] },
   completeUpload: { ...AUDITED, orders: ORDER_ALL, files: ['completeMultipart', 'head'] },
   submitOrder: { ...AUDITED, orders: ORDER_ALL, files: ['head'], workflow: ['start'] },
@@ -89,7 +98,14 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   getAssignment: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   heartbeatAssignment: { ...AUDITED, orders: ORDER_ALL },
   assignmentInputs: { ...AUDITED, orders: ORDER_READS, files: ['presignGet'] },
-  declareOutput: { ...AUDITED, orders: ORDER_ALL, phi: ['encrypt'], files: ['presignPut'] },
+  // Uploads are written under the order's account key: its ARN is looked up first.
+  declareOutput: {
+    ...AUDITED,
+    orders: ORDER_ALL,
+    phi: ['encrypt'],
+    accountKeys: ['keyOf'],
+    files: ['presignPut'],
+  },
   // A task token Step Functions refuses strands the order (domain/recovery.ts strandOrder): the
   // designer's slot is given back and operators are alerted. The same for accept and revise.
   submitDesign: {

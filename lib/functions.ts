@@ -76,6 +76,8 @@ export interface BucketGrant {
  * condition so it cannot overwrite: that is how the audit log stays append-only (and every role
  * is denied the other writes on it, see lib/compute.ts).
  */
+export type AccountKeyUse = 'encrypt' | 'decrypt' | 'describe' | 'create' | 'shred';
+
 export interface AccessDefinition {
   readonly tables?: Partial<Record<TableId, 'read' | 'readWrite' | 'append' | TableGrant>>;
   readonly buckets?: Partial<Record<BucketId, 'read' | 'readWrite' | 'put' | 'delete' | BucketGrant>>;
@@ -84,6 +86,13 @@ export interface AccessDefinition {
   >;
   /** describe: DescribeExecution on the machine's executions (the watchdog compares orders with them). */
   readonly stateMachines?: Partial<Record<StateMachineId, 'start' | 'taskResponse' | 'describe'>>;
+  /**
+   * The partner accounts' own keys (created at run time, alias/caseline/account/<id>): PHI fields
+   * under them (`encrypt`, `decrypt`: keys by alias, with the account in the encryption context),
+   * the key's ARN for an upload (`describe`), onboarding (`create`), termination (`shred`). S3's use
+   * of them for case files comes with any bucket grant, as the bucket key's does.
+   */
+  readonly accountKeys?: readonly AccountKeyUse[];
   readonly topics?: Partial<Record<TopicId, 'publish'>>;
 }
 
@@ -123,7 +132,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/orders', roles: ROUTE_ROLES.createOrder }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      keys: { caseData: 'encrypt', caseRefMac: 'mac' },
+      keys: { caseRefMac: 'mac' },
+      accountKeys: ['encrypt'],
       // A failed undo of a half-made create is an operator alert.
       topics: { operatorAlerts: 'publish' },
     },
@@ -134,14 +144,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'A lab lists its orders, newest first, paged, optionally by status.',
     routes: [{ method: 'GET', path: '/orders', roles: ROUTE_ROLES.listOrders }],
     // Decrypt: the case reference of each listed order is inside its encrypted PHI.
-    access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
+    access: {
+      tables: { orders: 'read', audit: 'append' },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
+    },
   },
   {
     id: 'getOrder',
     entry: 'lambdas/handlers/get-order.ts',
     description: 'A lab reads one of its orders (audited first).',
     routes: [{ method: 'GET', path: '/orders/{orderId}', roles: ROUTE_ROLES.getOrder }],
-    access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
+    access: {
+      tables: { orders: 'read', audit: 'append' },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
+    },
   },
   {
     id: 'cancelOrder',
@@ -227,6 +245,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         },
       },
       keys: { certificateSigning: 'sign' },
+      // The account's key is scheduled for deletion once its data is purged.
+      accountKeys: ['shred'],
       topics: { notifications: 'publish' },
     },
     timeoutSeconds: 900,
@@ -248,6 +268,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         },
       },
       keys: { certificateSigning: 'sign' },
+      // Finishing a termination shreds the account's key.
+      accountKeys: ['shred'],
       topics: { notifications: 'publish', operatorAlerts: 'publish' },
     },
     timeoutSeconds: 900,
@@ -260,7 +282,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.inputs } },
-      keys: { caseData: 'encrypt' },
+      accountKeys: ['encrypt', 'describe'],
     },
   },
   {
@@ -391,6 +413,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', designers: { actions: ['GetItem', 'UpdateItem'] }, audit: 'append' },
       keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
       // A failed undo, or a timeline entry after a claim that fails, is an operator alert.
       topics: { operatorAlerts: 'publish' },
     },
@@ -400,14 +423,22 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/handlers/list-assignments.ts',
     description: 'What a designer holds: prescription and pseudonym only.',
     routes: [{ method: 'GET', path: '/assignments', roles: ROUTE_ROLES.listAssignments }],
-    access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
+    access: {
+      tables: { orders: 'read', audit: 'append' },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
+    },
   },
   {
     id: 'getAssignment',
     entry: 'lambdas/handlers/get-assignment.ts',
     description: 'One held order: prescription and pseudonym only (audited).',
     routes: [{ method: 'GET', path: '/assignments/{orderId}', roles: ROUTE_ROLES.getAssignment }],
-    access: { tables: { orders: 'read', audit: 'append' }, keys: { caseData: 'decrypt' } },
+    access: {
+      tables: { orders: 'read', audit: 'append' },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
+    },
   },
   {
     id: 'heartbeatAssignment',
@@ -436,7 +467,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:PutObject'], keys: BUCKETS.caseFiles.objectKeys.outputs } },
-      keys: { caseData: 'encrypt' },
+      accountKeys: ['encrypt', 'describe'],
     },
   },
   {
@@ -500,7 +531,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/orders/{orderId}/revisions', roles: ROUTE_ROLES.requestRevision }],
     access: {
       tables: { orders: 'readWrite', audit: 'append' },
-      keys: { caseData: 'encryptDecrypt' },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['encrypt', 'decrypt'],
       stateMachines: { orderWorkflow: 'taskResponse' },
       // A refused task token sets the order aside with an operator alert.
       topics: { operatorAlerts: 'publish' },

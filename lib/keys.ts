@@ -11,49 +11,14 @@ import { AccountRootPrincipal, PolicyDocument, PolicyStatement, ServicePrincipal
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { type KeyId, KMS_KEYS, type KmsKeyDefinition } from '../common/definitions';
+import { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS } from '../common/key-policy';
 import { mapRecord } from './records';
 
 /** KMS waits this long before destroying a key scheduled for deletion: the longest it allows. */
 const PENDING_WINDOW = Duration.days(30);
 
-/**
- * Managing a key, never using it: whoever the account lets administer keys (through IAM) can
- * describe, tag, rotate, disable, schedule deletion and change the policy, but cannot encrypt,
- * decrypt, sign or create a grant with these actions. (kms:* and the CDK default admin list,
- * whose kms:Create* includes CreateGrant, would let an administrator grant itself use.)
- */
-export const KEY_ADMIN_ACTIONS = [
-  'kms:CancelKeyDeletion',
-  'kms:CreateAlias',
-  'kms:DeleteAlias',
-  'kms:DescribeKey',
-  'kms:DisableKey',
-  'kms:DisableKeyRotation',
-  'kms:EnableKey',
-  'kms:EnableKeyRotation',
-  'kms:GetKeyPolicy',
-  'kms:GetKeyRotationStatus',
-  'kms:ListAliases',
-  'kms:ListGrants',
-  'kms:ListKeyPolicies',
-  'kms:ListKeyRotations',
-  'kms:ListResourceTags',
-  'kms:PutKeyPolicy',
-  'kms:RevokeGrant',
-  'kms:RotateKeyOnDemand',
-  'kms:ScheduleKeyDeletion',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:UpdateAlias',
-  'kms:UpdateKeyDescription',
-] as const;
-
-/** The cryptographic operations of each key usage. */
-export const KEY_USE_ACTIONS = {
-  ENCRYPT_DECRYPT: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
-  SIGN_VERIFY: ['kms:GetPublicKey', 'kms:Sign', 'kms:Verify'],
-  GENERATE_VERIFY_MAC: ['kms:GenerateMac', 'kms:VerifyMac'],
-} as const;
+// The actions live in common/ so a partner account's key (created at run time) is built from the same lists.
+export { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS };
 
 /** Services that use the case-data key as the caller (SSE on tables, buckets and the backup vault). */
 const CASE_DATA_SERVICES = ['dynamodb', 's3', 'backup'] as const;

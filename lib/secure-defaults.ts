@@ -3,7 +3,7 @@
  * (after AWS Solutions Constructs' `*-defaults.ts`): a construct asks for these props and adds
  * only what is specific to it, so a guarantee cannot be forgotten on the next bucket or table.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, TableEncryption, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -77,6 +77,15 @@ export const APPEND_ONLY_DENIED = [
  * as a PutObject that carries no encryption header (the upload's encryption is set at its start).
  * `aws:kms` without a key id (S3 reads it as the AWS managed aws/s3 key) is denied too. The local
  * S3 stand-in enforces the same rule (local/s3/server.ts, encryptionRequest).
+ *
+ * Partner accounts' objects are written under their own keys (common/definitions.ts ACCOUNT_KEYS),
+ * created at run time: the upload names the key's ARN (a bare id, so a designer's URL does not
+ * name the account). A bucket policy cannot see a key's alias, so it admits a key ARN of this
+ * account and region besides the bucket key, and refuses any other (another account's key,
+ * aws/s3, an alias). Which of this account's keys S3 may then use is KMS's decision: S3 calls it
+ * as the uploader, whose role may use through S3 only the bucket key and keys aliased
+ * alias/caseline/account/* (lib/compute.ts), and each account key's policy admits only this
+ * stack's roles for this bucket's encryption context (common/key-policy.ts).
  */
 export const requireKeyOnPut = (bucket: IBucket, encryptionKey: IKey): PolicyStatement[] => {
   const objects = bucket.arnForObjects('*');
@@ -100,7 +109,12 @@ export const requireKeyOnPut = (bucket: IBucket, encryptionKey: IKey): PolicySta
       resources: [objects],
       conditions: {
         Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
-        StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn },
+        StringNotLike: {
+          's3:x-amz-server-side-encryption-aws-kms-key-id': [
+            encryptionKey.keyArn,
+            `arn:${Stack.of(bucket).partition}:kms:${Stack.of(bucket).region}:${Stack.of(bucket).account}:key/*`,
+          ],
+        },
       },
     }),
     new PolicyStatement({

@@ -40,5 +40,7 @@ export const startS3 = async (opts: {
       objectLock: false,
       defaultKmsKeyId: opts.kmsKeyArn,
       requiredKmsKeyId: opts.kmsKeyArn,
+      // The partner accounts' keys: any key ARN of this account and region, as the policy admits.
+      allowedKmsKeyPrefix: opts.kmsKeyArn.replace(/key\/[^/]*$/, 'key/'),
     })),
   });

@@ -2,7 +2,8 @@
  * The users and accounts the local stack seeds. Synthetic: no real people, no real labs.
  * On AWS these are Cognito users in groups, with the custom attribute account_id.
  */
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountKeys } from '../lambdas/domain/ports';
 import type { Role } from '../lib/functions';
 
 export interface SeedUser {
@@ -122,5 +123,31 @@ export const seedAccountPolicies = async (ddb: DynamoDBDocumentClient, table: st
           if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
         }),
     ),
+  );
+};
+
+/**
+ * Every seeded partner account that is still a partner gets its own KMS key, as onboarding gives
+ * one: idempotent (a restart on `.data/` finds the alias and keeps the key). A terminated account
+ * gets none: its key was shredded, and a fresh one would only invite new data.
+ */
+export const seedAccountKeys = async (
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  keys: Pick<AccountKeys, 'ensureKey'>,
+): Promise<void> => {
+  await Promise.all(
+    Object.keys(SEED_ACCOUNT_POLICIES).map(async (accountId) => {
+      const { Item } = await ddb.send(
+        new GetCommand({
+          TableName: table,
+          Key: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS' },
+          ConsistentRead: true,
+        }),
+      );
+      const status = Item?.accountStatus;
+      if (status === 'TERMINATING' || status === 'TERMINATED') return;
+      await keys.ensureKey(accountId);
+    }),
   );
 };

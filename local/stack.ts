@@ -8,8 +8,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  ACCOUNT_KEYS,
   BUCKETS,
   KMS_KEYS,
   localTableName,
@@ -18,6 +20,7 @@ import {
   TABLES,
   TOPICS,
 } from '../common/definitions';
+import { KmsAccountKeys } from '../lambdas/adapters/kms-account-keys';
 import { adjustableClock } from '../lambdas/kernel/clock';
 import { FUNCTIONS, functionArnPlaceholder } from '../lib/functions';
 import { loadDefinition } from './asl';
@@ -29,7 +32,7 @@ import { startKmsServer } from './kms/server';
 import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
 import { Scheduler } from './scheduler';
-import { SEED_USERS, seedAccountPolicies, seedUser } from './seed';
+import { SEED_USERS, seedAccountKeys, seedAccountPolicies, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 import { writeFileAtomic } from './sfn/store';
@@ -113,6 +116,8 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
       ...(dir ? { stateFile: join(dir, 'kms-keys.json') } : {}),
+      // Pending deletions end on the stack's clock (an operator advancing it past the window deletes the key).
+      clock: adjustableClock,
       keys: Object.values(KMS_KEYS).map((k) => ({
         alias: k.alias,
         keySpec: k.keySpec,
@@ -198,6 +203,8 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, localTableName(t.id)])),
     ...Object.fromEntries(Object.values(BUCKETS).map((b) => [b.envVar, b.localName])),
     ...Object.fromEntries(Object.values(KMS_KEYS).map((k) => [k.envVar, kms.keyArnForAlias(k.alias)])),
+    // The principals an account key's policy names (not evaluated here: the stand-in has no IAM).
+    [ACCOUNT_KEYS.usersEnvVar]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/caseline-*`,
     ...Object.fromEntries(
       Object.values(STATE_MACHINES).map((sm) => [sm.envVar, sfn.stateMachineArn(stateMachineNames[sm.id])]),
     ),
@@ -223,7 +230,27 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   );
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
   await seedAccountPolicies(seedClient, localTableName('orders'));
-  seedClient.destroy();
+  // Every seeded partner account gets its own key, as onboarding gives one (idempotent on .data/),
+  // through the same adapter onboarding uses, over the wire.
+  const seedKms = new KMSClient({
+    region: LOCAL_REGION,
+    endpoint: kms.endpoint,
+    credentials: { ...S3_CREDENTIALS },
+  });
+  try {
+    await seedAccountKeys(
+      seedClient,
+      localTableName('orders'),
+      new KmsAccountKeys(seedKms, {
+        users: env[ACCOUNT_KEYS.usersEnvVar] ?? '',
+        region: LOCAL_REGION,
+        bucket: BUCKETS.caseFiles.localName,
+      }),
+    );
+  } finally {
+    seedKms.destroy();
+    seedClient.destroy();
+  }
   // Workflows a previous run left waiting (or mid-Task) carry on, now that their handlers can load.
   sfn.resume();
 

@@ -99,5 +99,6 @@ export const placeholderEnv = async (): Promise<Record<string, string>> => {
     for (const d of Object.values<{ envVar: string }>(group))
       env[d.envVar] = `placeholder-${d.envVar.toLowerCase()}`;
   }
+  env[defs.ACCOUNT_KEYS.usersEnvVar] = 'arn:aws:iam::000000000000:role/placeholder-*';
   return env;
 };

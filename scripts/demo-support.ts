@@ -16,6 +16,8 @@ export interface Demo {
   readonly cli: Cli;
   /** A scratch directory, removed at the end. */
   readonly dir: string;
+  /** The stand-ins, for what the demo shows beneath the API (a ciphertext a backup would keep). */
+  readonly endpoints: { readonly dynamodb: string; readonly kms: string };
 }
 
 /** Runs CLI functions as `username`. */

@@ -43,7 +43,13 @@ try {
   const { runLifecycle } = await import('./demo-lifecycle');
   const { printReport } = await import('./demo-report');
   const { runPurge } = await import('./demo-purge');
-  const demo: Demo = { apiUrl: stack.apiUrl, api: new Api(stack.apiUrl), cli, dir };
+  const demo: Demo = {
+    apiUrl: stack.apiUrl,
+    api: new Api(stack.apiUrl),
+    cli,
+    dir,
+    endpoints: stack.endpoints,
+  };
 
   say(`Local stack up in ${stack.startupMs} ms at ${stack.apiUrl}`);
   say('\n== Part 1: intake ==');

@@ -38,7 +38,6 @@ export class S3FileStore implements FileStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly kmsKeyId: string,
     private readonly clock: Clock,
   ) {}
 
@@ -51,6 +50,7 @@ export class S3FileStore implements FileStore {
     sizeBytes: number;
     sha256Base64: string;
     expiresInSeconds: number;
+    kmsKeyId: string;
   }) {
     const command = new PutObjectCommand({
       Bucket: this.bucket,
@@ -58,7 +58,7 @@ export class S3FileStore implements FileStore {
       ContentLength: input.sizeBytes,
       ChecksumSHA256: input.sha256Base64,
       ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: this.kmsKeyId,
+      SSEKMSKeyId: input.kmsKeyId,
     });
     const url = await getSignedUrl(this.s3, command, {
       expiresIn: input.expiresInSeconds,
@@ -71,19 +71,19 @@ export class S3FileStore implements FileStore {
         'content-length': String(input.sizeBytes),
         'x-amz-checksum-sha256': input.sha256Base64,
         'x-amz-server-side-encryption': 'aws:kms',
-        'x-amz-server-side-encryption-aws-kms-key-id': this.kmsKeyId,
+        'x-amz-server-side-encryption-aws-kms-key-id': input.kmsKeyId,
       },
       expiresAt: this.expiresAt(input.expiresInSeconds),
     };
   }
 
-  async startMultipart(key: string): Promise<string> {
+  async startMultipart(key: string, kmsKeyId: string): Promise<string> {
     const { UploadId } = await this.s3.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,
         Key: key,
         ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.kmsKeyId,
+        SSEKMSKeyId: kmsKeyId,
       }),
     );
     if (!UploadId) throw new Error('S3 returned no upload id');

@@ -47,6 +47,12 @@ export interface DeletionCertificate {
   backupsClearBy: string;
   /** Required for 'account-summary', absent for 'order'. `sha256`: signedCertificateSha256 of that order's certificate. */
   orderCertificates?: { orderId: string; certificateId: string; sha256: string }[];
+  /**
+   * 'account-summary' only: the account's own KMS key (its ARN), which held its PHI fields and case
+   * files, and the instant KMS deletes it, after which no copy of the account's data can be
+   * decrypted. Absent from summaries signed before accounts had keys, and for an account that had none.
+   */
+  accountKey?: { keyId: string; deletionDate: string };
 }
 
 export interface SignedCertificate {
@@ -229,6 +235,9 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const ATTRIBUTE = /^[A-Za-z][A-Za-z0-9_.[\]-]{0,99}$/;
 // S3 keys are server-chosen ids (orders/<orderId>/inputs/<fileId>.<ext>); no control characters.
 const OBJECT_KEY = /^[^\p{Cc}]{1,1024}$/u;
+// arn:<partition>:kms:<region>:<12-digit account>:key/<key id> (a UUID, or mrk-<32 hex> for multi-Region keys).
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]{0,20}:kms:[a-z0-9-]{1,30}:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 // zod/mini, with every message given here: no locale is loaded, so none comes from zod.
@@ -279,6 +288,12 @@ const CertificateSchema = z
     recordsAnonymised: z.array(z.string().check(z.regex(ATTRIBUTE, { error: 'must be an attribute name' }))),
     backupsClearBy: instant,
     orderCertificates: z.optional(z.array(z.strictObject({ orderId: id, certificateId: id, sha256 }))),
+    accountKey: z.optional(
+      z.strictObject({
+        keyId: z.string().check(z.regex(KMS_KEY_ARN, { error: 'must be a KMS key ARN' })),
+        deletionDate: instant,
+      }),
+    ),
   })
   .check(
     z.superRefine((c, ctx) => {
@@ -290,10 +305,19 @@ const CertificateSchema = z
         if (c.orderId === undefined) missing('orderId', 'an order certificate names its order');
         if (c.orderCertificates !== undefined)
           unexpected('orderCertificates', 'only an account summary lists order certificates');
+        if (c.accountKey !== undefined)
+          unexpected('accountKey', "only an account summary states the account's key");
       } else {
         if (c.orderId !== undefined) unexpected('orderId', 'an account summary covers every order');
         if (c.orderCertificates === undefined)
           missing('orderCertificates', 'an account summary lists its order certificates');
+      }
+      if (c.accountKey && c.accountKey.deletionDate < c.deletedAt) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accountKey', 'deletionDate'],
+          message: 'is before deletedAt',
+        });
       }
       if (c.backupsClearBy < c.deletedAt) {
         ctx.addIssue({ code: 'custom', path: ['backupsClearBy'], message: 'is before deletedAt' });

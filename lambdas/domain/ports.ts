@@ -121,13 +121,15 @@ export interface ObjectInfo {
 }
 
 export interface FileStore {
+  /** `kmsKeyId`: the ARN of the order's account key, signed into the URL (SSE-KMS under it). */
   presignPut(input: {
     key: string;
     sizeBytes: number;
     sha256Base64: string;
     expiresInSeconds: number;
+    kmsKeyId: string;
   }): Promise<{ url: string; headers: Record<string, string>; expiresAt: string }>;
-  startMultipart(key: string): Promise<string>;
+  startMultipart(key: string, kmsKeyId: string): Promise<string>;
   presignPart(input: {
     key: string;
     uploadId: string;
@@ -204,11 +206,45 @@ export interface AccountRegistry {
   terminating(limit: number): Promise<string[]>;
 }
 
+/** A partner account's own KMS key (alias/caseline/account/<accountId>), as KMS describes it. */
+export interface AccountKey {
+  /** The key's ARN: what ciphertexts and S3 objects name, and what a certificate states. */
+  readonly keyId: string;
+  readonly state: 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable' | 'Creating';
+  /** ISO 8601; set while PendingDeletion: from then on nothing under the key can be read. */
+  readonly deletionDate?: string;
+}
+
+/**
+ * One customer-managed key per partner account: created at onboarding, shredded at termination.
+ * Its PHI fields and case files are encrypted under it (the PHI cipher and the file store find it
+ * by its alias); staff data stays under the shared keys.
+ */
+export interface AccountKeys {
+  /**
+   * The account's key, created if it has none: tagged with the account, aliased, rotation on, its
+   * policy scoped to this stack's functions and the account's encryption context. Idempotent:
+   * a second call (a retried onboarding, a restart of the local stack) returns the same key. A key
+   * pending deletion is returned as it is (its `state` says so): onboarding must not go on with it.
+   */
+  ensureKey(accountId: string): Promise<AccountKey>;
+  /** The account's key, undefined when it has none (never onboarded, or shredded and deleted). */
+  keyOf(accountId: string): Promise<AccountKey | undefined>;
+  /**
+   * Schedules the key's deletion `pendingWindowDays` from now (KMS allows 7–30). A key already
+   * pending deletion answers its date unchanged, so a re-run certifies the same date. Undefined
+   * when the account has no key (its data was only ever under the shared key).
+   */
+  scheduleDeletion(accountId: string, pendingWindowDays: number): Promise<AccountKey | undefined>;
+}
+
 export interface Deps {
   readonly orders: OrderRepository;
   readonly accounts: AccountRegistry;
   readonly audit: AuditLog;
   readonly phi: PhiCipher;
+  /** The partner accounts' own keys (case files are written under them). */
+  readonly accountKeys: AccountKeys;
   /** Keyed hash of case references (the duplicate-case guard). */
   readonly hasher: KeyedHasher;
   readonly files: FileStore;

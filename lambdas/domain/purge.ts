@@ -16,12 +16,14 @@
  *   anything is deleted, so the certificate of a resumed purge is still complete. A files-only
  *   purge returns the order to its status with the record on the timer at `purgeAfter`.
  * - Account termination is recorded as started (TERMINATING: the lab creates nothing more), then
- *   purges every order and signs one summary certificate; one killed midway is finished by a
- *   re-run or by the next purge sweep.
+ *   purges every order, schedules the account's KMS key for deletion at the end of the backup
+ *   window, and signs one summary certificate stating the key and its deletion date; one killed
+ *   midway is finished by a re-run or by the next purge sweep.
  */
 import { BACKUP_WINDOWS } from '../../common/definitions';
 import { ConflictError, NotFoundError, PurgeConflictError, PurgeIncompleteError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
+import { shredAccountKey } from './account-keys';
 import { STAFF_ACCOUNT_ID } from './account-policy';
 import { recordAudit } from './audit';
 import {
@@ -492,6 +494,12 @@ const completeTermination = async (deps: PurgeDeps, accountId: string) => {
     }
     cursor = page.cursor;
   } while (cursor);
+  // Every order is purged: now the account's key goes, at the end of the backup window, so that
+  // whatever copy outlived the purge (a backup, a PITR restore, a noncurrent version, a ciphertext
+  // kept elsewhere) can no longer be read. Before the summary is signed, so the summary can state
+  // it; a re-run finds the key pending and certifies the same date. An account without a key
+  // (all its data under the shared key, from before accounts had keys) has no key to state.
+  const shredded = await shredAccountKey(deps, accountId);
   const deletedAt = deps.clock.now();
   const summary: DeletionCertificate = {
     certificateId: deps.ids.next('cert'),
@@ -510,6 +518,9 @@ const completeTermination = async (deps: PurgeDeps, accountId: string) => {
       ),
     }),
     orderCertificates,
+    ...(shredded?.deletionDate
+      ? { accountKey: { keyId: shredded.keyId, deletionDate: shredded.deletionDate } }
+      : {}),
   };
   const signed = await signCertificate(deps.signer, summary);
   await deps.purgeStore.saveCertificate({ accountId }, signed);
@@ -518,6 +529,7 @@ const completeTermination = async (deps: PurgeDeps, accountId: string) => {
     accountId,
     certificateId: summary.certificateId,
     orders: String(orderCertificates.length),
+    ...(shredded?.deletionDate ? { keyDeletionDate: shredded.deletionDate } : {}),
   });
   return signed;
 };

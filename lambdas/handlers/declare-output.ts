@@ -2,6 +2,7 @@ import { ROUTE_ROLES } from '../../common/roles';
 import { declareOutput } from '../domain/design/hand-in';
 import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
+import { accountKeys } from '../runtime/wiring/account-keys';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';
 import { orders } from '../runtime/wiring/orders';
@@ -11,6 +12,7 @@ import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtim
 /** Only the adapters this function is granted (lib/function-adapters.ts: declareOutput). */
 export const deps = granted<DepsOf<typeof declareOutput> & RefusalAudit>({
   orders: orders(),
+  accountKeys: accountKeys(),
   audit: audit(),
   phi: phi(),
   files: files(),

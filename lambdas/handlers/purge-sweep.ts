@@ -3,6 +3,7 @@ import { sweepPurges } from '../domain/purge';
 import { logger } from '../runtime/logger';
 import { recordMetric } from '../runtime/metrics';
 import { taskHandler } from '../runtime/task';
+import { accountKeys } from '../runtime/wiring/account-keys';
 import { designers } from '../runtime/wiring/designers';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
@@ -16,6 +17,7 @@ import { signer } from '../runtime/wiring/signer';
 /** Only the adapters this function is granted (lib/function-adapters.ts: purgeSweep). */
 export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
+  accountKeys: accountKeys(),
   designers: designers(),
   policies: policies(),
   accounts: policies(),

@@ -2,6 +2,7 @@ import { ROUTE_ROLES } from '../../common/roles';
 import type { PurgeDeps } from '../domain/purge';
 import { terminateAccount } from '../domain/purge';
 import { httpHandler, pathParam } from '../runtime/http';
+import { accountKeys } from '../runtime/wiring/account-keys';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
@@ -15,6 +16,7 @@ import { signer } from '../runtime/wiring/signer';
 /** Only the adapters this function is granted (lib/function-adapters.ts: terminateAccount). */
 export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
+  accountKeys: accountKeys(),
   audit: audit(),
   designers: designers(),
   policies: policies(),

@@ -11,6 +11,7 @@
  * bundled (lib/bundling.ts, docs/infrastructure.md).
  */
 import {
+  ACCOUNT_KEYS,
   BUCKETS,
   type BucketId,
   type KeyId,
@@ -45,6 +46,8 @@ export interface Config {
   readonly keys: Readonly<Record<KeyId, string>>;
   readonly stateMachines: Readonly<Record<StateMachineId, string>>;
   readonly topics: Readonly<Record<TopicId, string>>;
+  /** This stack's role ARN pattern, the principals a partner account's new key admits (common/key-policy.ts). */
+  readonly accountKeyUsers: string;
   /** Only the local stack may move time; AWS always runs on the system clock. */
   readonly clockAdjustable: boolean;
 }
@@ -91,6 +94,7 @@ export const readConfig = (env: Env): Config => {
     keys: fromDefinitions(env, KMS_KEYS),
     stateMachines: fromDefinitions(env, STATE_MACHINES),
     topics: fromDefinitions(env, TOPICS),
+    accountKeyUsers: required(env, ACCOUNT_KEYS.usersEnvVar),
     clockAdjustable: stage === 'local',
   });
 };

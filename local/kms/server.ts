@@ -53,6 +53,8 @@ export interface KmsServerOptions {
   stateFile?: string;
   /** Created at start unless the alias already exists, so seeding is idempotent with stateFile. */
   keys?: readonly KmsKeySeed[];
+  /** The clock key deletion windows run on (the local stack's adjustable clock); default system time. */
+  clock?: { now(): Date };
 }
 
 export interface KmsServer {
@@ -78,8 +80,57 @@ const KMS_SIGNING_ALGORITHMS = [
 ];
 const KMS_MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'];
 
+// Tags as KMS checks them: at most 50, keys 1–128 and values 0–256 characters, no aws: prefix.
+const tagsOf = (body: Body): Record<string, string> | undefined => {
+  const given = body.Tags;
+  if (given === undefined || given === null) return undefined;
+  if (!Array.isArray(given) || given.length > 50)
+    throw validation('tags', 'must have length less than or equal to 50', given);
+  const tags: Record<string, string> = {};
+  for (const tag of given as { TagKey?: unknown; TagValue?: unknown }[]) {
+    const { TagKey, TagValue } = tag ?? {};
+    if (typeof TagKey !== 'string' || TagKey.length < 1 || TagKey.length > 128)
+      throw validation('tags.member.tagKey', 'must have length between 1 and 128', TagKey);
+    if (typeof TagValue !== 'string' || TagValue.length > 256)
+      throw validation('tags.member.tagValue', 'must have length less than or equal to 256', TagValue);
+    if (TagKey.toLowerCase().startsWith('aws:'))
+      throw new KmsError('TagException', 'Tags beginning with aws: are reserved.');
+    if (Object.hasOwn(tags, TagKey)) throw new KmsError('TagException', `Duplicate tag key ${TagKey}.`);
+    tags[TagKey] = TagValue;
+  }
+  return tags;
+};
+
+/** The stand-in evaluates no policy (docs/design.md), but keeps one KMS would accept: JSON, at most 32 KB, with statements. */
+const checkPolicy = (policy: string) => {
+  if (policy.length > 32_768) throw validation('policy', 'must have length less than or equal to 32768', '…');
+  let statements: unknown;
+  try {
+    statements = (JSON.parse(policy) as { Statement?: unknown }).Statement;
+  } catch {
+    throw new KmsError('MalformedPolicyDocumentException', 'The new key policy is not valid JSON.');
+  }
+  if (!Array.isArray(statements) || statements.length === 0) {
+    throw new KmsError('MalformedPolicyDocumentException', 'The new key policy has no statements.');
+  }
+};
+
 const operationsFor = (store: KeyStore): Record<string, Operation> => {
   const save = () => store.save();
+  const defaultPolicy = () =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${store.accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
   const key = (body: Body) => store.resolve(requiredString(body, 'KeyId'));
   /** Cryptographic operations refuse a disabled key or one pending deletion, as KMS does; DescribeKey still answers. */
   const requireUsable = (k: StoredKey) => {
@@ -210,7 +261,7 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
     return { k, name, mac: macWith(k.material, algorithm.hash, message) };
   };
 
-  return {
+  const operations: Record<string, Operation> = {
     CreateKey: (body) => {
       const { keySpec, keyUsage } = checkKeySpec(
         optionalString(body, 'KeySpec') ??
@@ -218,9 +269,41 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
           'SYMMETRIC_DEFAULT',
         optionalString(body, 'KeyUsage') ?? 'ENCRYPT_DECRYPT',
       );
+      const policy = optionalString(body, 'Policy');
+      if (policy !== undefined) checkPolicy(policy);
+      const tags = tagsOf(body);
       const k = store.create(keySpec, keyUsage, optionalString(body, 'Description'));
+      if (policy !== undefined) k.policy = policy;
+      if (tags) k.tags = tags;
       save();
       return { KeyMetadata: metadata(k) };
+    },
+
+    TagResource: (body) => {
+      const k = key(body);
+      if (k.state === 'PendingDeletion') {
+        throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
+      }
+      const tags = tagsOf(body);
+      if (!tags) throw validation('tags', 'must not be null');
+      k.tags = { ...k.tags, ...tags };
+      save();
+      return {};
+    },
+
+    ListResourceTags: (body) => {
+      const k = key(body);
+      return {
+        Tags: Object.entries(k.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        Truncated: false,
+      };
+    },
+
+    GetKeyPolicy: (body) => {
+      const k = key(body);
+      const name = optionalString(body, 'PolicyName') ?? 'default';
+      if (name !== 'default') throw new KmsError('NotFoundException', `No such policy exists: ${name}`);
+      return { Policy: k.policy ?? defaultPolicy(), PolicyName: 'default' };
     },
 
     DescribeKey: (body) => ({ KeyMetadata: metadata(key(body)) }),
@@ -257,7 +340,7 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
         throw new KmsError('KMSInvalidStateException', `${store.arn(k.keyId)} is pending deletion.`);
       }
       k.state = 'PendingDeletion';
-      k.deletionDate = Math.floor(Date.now() / 1000) + days * 86_400;
+      k.deletionDate = store.seconds() + days * 86_400;
       save();
       return {
         KeyId: store.arn(k.keyId),
@@ -350,6 +433,13 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
         );
       }
       const k = store.find(embedded);
+      if (!k && store.wasDeleted(embedded)) {
+        // What KMS answers for a ciphertext whose key was deleted: the key material is gone.
+        throw new KmsError(
+          'AccessDeniedException',
+          'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+        );
+      }
       if (!k) throw invalid;
       requireUsage(k, 'ENCRYPT_DECRYPT', 'Decrypt');
       const plaintext = open(k.material, blob, encryptionContext(body));
@@ -419,11 +509,27 @@ const operationsFor = (store: KeyStore): Record<string, Operation> => {
       };
     },
   };
+  // Keys whose deletion window ended on the clock are gone before any request is answered.
+  return Object.fromEntries(
+    Object.entries(operations).map(([name, operation]) => [
+      name,
+      (body: Body) => {
+        store.deleteExpired();
+        return operation(body);
+      },
+    ]),
+  );
 };
 
 export const startKmsServer = async (opts: KmsServerOptions): Promise<KmsServer> => {
   const host = opts.host ?? '127.0.0.1';
-  const store = new KeyStore(opts.region, opts.accountId, opts.stateFile);
+  const clock = opts.clock;
+  const store = new KeyStore(
+    opts.region,
+    opts.accountId,
+    opts.stateFile,
+    clock ? () => clock.now().getTime() : Date.now,
+  );
   for (const seed of opts.keys ?? []) {
     if (store.aliasTarget(seed.alias)) continue;
     const { keySpec, keyUsage } = checkKeySpec(seed.keySpec, seed.keyUsage);

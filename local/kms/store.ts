@@ -23,11 +23,17 @@ export interface StoredKey {
   state?: 'Enabled' | 'Disabled' | 'PendingDeletion';
   /** Epoch seconds; set while PendingDeletion. */
   deletionDate?: number;
+  /** Tags given to CreateKey or TagResource. */
+  tags?: Record<string, string>;
+  /** The key policy document as given (JSON text); absent: KMS's default policy. */
+  policy?: string;
 }
 
 interface State {
   keys: Record<string, StoredKey>;
   aliases: Record<string, string>;
+  /** Ids of keys deleted at the end of their window (absent in files saved before deletion existed). */
+  deleted?: string[];
 }
 
 const KEY_SPECS: readonly string[] = ['SYMMETRIC_DEFAULT', 'ECC_NIST_P256', 'RSA_2048', 'HMAC_256'];
@@ -96,6 +102,8 @@ export class KeyStore {
     readonly region: string,
     readonly accountId: string,
     private readonly file?: string,
+    /** Epoch milliseconds now: the local stack's adjustable clock, so a pending deletion ends on it. */
+    private readonly now: () => number = Date.now,
   ) {
     this.state = file && existsSync(file) ? KeyStore.load(file) : { keys: {}, aliases: {} };
   }
@@ -128,12 +136,40 @@ export class KeyStore {
     return `arn:aws:kms:${this.region}:${this.accountId}:${alias}`;
   }
 
+  /** Epoch seconds on the store's clock. */
+  seconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  /**
+   * Keys whose deletion window has passed are gone, with their aliases, as KMS deletes them: from
+   * then on a ciphertext naming one cannot be decrypted, and its id and aliases are unknown. Run
+   * before every request, so the window ends on the store's clock, not on a timer.
+   */
+  deleteExpired(): boolean {
+    const now = this.seconds();
+    let deleted = false;
+    for (const [keyId, key] of Object.entries(this.state.keys)) {
+      if (key.state !== 'PendingDeletion' || key.deletionDate === undefined || key.deletionDate > now)
+        continue;
+      delete this.state.keys[keyId];
+      this.privateKeys.delete(keyId);
+      this.state.deleted = [...(this.state.deleted ?? []), keyId];
+      for (const [alias, target] of Object.entries(this.state.aliases)) {
+        if (target === keyId) delete this.state.aliases[alias];
+      }
+      deleted = true;
+    }
+    if (deleted) this.save();
+    return deleted;
+  }
+
   create(keySpec: KeySpec, keyUsage: KeyUsage, description = ''): StoredKey {
     const key: StoredKey = {
       keyId: randomUUID(),
       keySpec,
       keyUsage,
-      created: Math.floor(Date.now() / 1000),
+      created: this.seconds(),
       description,
       rotation: false,
       material: generateKeyMaterial(keySpec),
@@ -196,6 +232,11 @@ export class KeyStore {
       throw new KmsError('NotFoundException', `Invalid keyId ${id}`);
     }
     return this.byId(keyId.toLowerCase());
+  }
+
+  /** True for a key that existed and was deleted at the end of its deletion window. */
+  wasDeleted(keyId: string): boolean {
+    return this.state.deleted?.includes(keyId) ?? false;
   }
 
   /** The key a ciphertext names; undefined if there is none (the blob is then not ours). */

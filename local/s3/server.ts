@@ -191,7 +191,9 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
     if (
       bucket.requiredKmsKeyId &&
       ((sse !== undefined && sse !== 'aws:kms') ||
-        (sse === 'aws:kms' && kmsKey !== bucket.requiredKmsKeyId) ||
+        (sse === 'aws:kms' &&
+          kmsKey !== bucket.requiredKmsKeyId &&
+          !(bucket.allowedKmsKeyPrefix && kmsKey?.startsWith(bucket.allowedKmsKeyPrefix))) ||
         customerKey !== undefined)
     ) {
       // The bucket policy's explicit deny: another algorithm, another key (aws:kms alone means

@@ -79,6 +79,11 @@ export interface BucketConfig {
    * denied (the policy lib/storage.ts attaches to the case-files bucket).
    */
   readonly requiredKmsKeyId?: string;
+  /**
+   * Also allowed by that rule: any key ARN starting with this (`arn:aws:kms:<region>:<account>:key/`),
+   * as the policy admits this account's keys for the partner accounts' own (requireKeyOnPut).
+   */
+  readonly allowedKmsKeyPrefix?: string;
 }
 
 export interface Bucket extends BucketConfig {

@@ -83,9 +83,12 @@ const needed = (definition: FunctionDefinition): string[] => {
   }
   const objectActions = on('objects:caseFiles ');
   const bucketKey = keyNameOf(stack.storage.buckets.caseFiles.encryptionKey);
-  if (objectActions.some((a) => a === 's3:GetObject' || a === 's3:PutObject'))
-    pairs.add(`key:${bucketKey}@s3 kms:Decrypt`);
-  if (objectActions.includes('s3:PutObject')) pairs.add(`key:${bucketKey}@s3 kms:GenerateDataKey`);
+  // An account's objects are under its own key (the upload names it): S3 uses it as the caller too.
+  for (const key of [`key:${bucketKey}`, 'accountKeys:use']) {
+    if (objectActions.some((a) => a === 's3:GetObject' || a === 's3:PutObject'))
+      pairs.add(`${key}@s3 kms:Decrypt`);
+    if (objectActions.includes('s3:PutObject')) pairs.add(`${key}@s3 kms:GenerateDataKey`);
+  }
   for (const topic of ['notifications', 'operatorAlerts'] as const) {
     if (on(`topic:${topic} `).length === 0) continue;
     const key = keyNameOf(stack.alerts.topics[topic].masterKey);
@@ -113,6 +116,16 @@ const resourceRefOf = (value: unknown, statement: Statement): string => {
   for (const [topic, t] of Object.entries(stack.alerts.topics)) {
     if (ids.has(logicalIdOf(t))) return `topic:${topic}`;
   }
+  // The partner accounts' keys: this account's keys, narrowed by alias or tag (lib/compute.ts).
+  const condition = JSON.stringify(statement.Condition ?? {});
+  if (text.includes(':key/*')) {
+    const via = condition.match(/"kms:ViaService":"(\w+)\./)?.[1];
+    if (condition.includes('"kms:ResourceAliases":"alias/caseline/account/*"'))
+      return `accountKeys:use${via ? `@${via}` : ''}`;
+    if (condition.includes('"aws:ResourceTag/caseline:account":"false"')) return 'accountKeys:tagged';
+  }
+  if (text.includes(':alias/caseline/account/*')) return 'accountKeys:alias';
+  if (text === '"*"' && actionsOf(statement).includes('kms:CreateKey')) return 'accountKeys:new';
   // The function's runtime: its own log group, and X-Ray (which takes no resource).
   for (const id of ids) {
     if (json.Resources[id]?.Type === 'AWS::Logs::LogGroup') return 'logs:own';
@@ -475,16 +488,18 @@ describe('the case-files bucket keeps every object under its own key', () => {
     );
   });
 
-  it('denies a PUT that names another KMS key than the case-data key', () => {
+  it("denies a PUT that names another KMS key than the case-data key or a key ARN of this account and region (the partner accounts' keys)", () => {
     expect(denies()).toContainEqual(
       expect.objectContaining({
         Principal: { AWS: '*' },
         Condition: {
           Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
-          StringNotEquals: {
-            's3:x-amz-server-side-encryption-aws-kms-key-id': {
-              'Fn::GetAtt': [logicalIdOf(stack.keys.keys.caseData), 'Arn'],
-            },
+          StringNotLike: {
+            's3:x-amz-server-side-encryption-aws-kms-key-id': [
+              { 'Fn::GetAtt': [logicalIdOf(stack.keys.keys.caseData), 'Arn'] },
+              // The test stack's region is fixed (us-east-1); its account is the deploying one.
+              { 'Fn::Join': ['', ['arn:aws:kms:us-east-1:', { Ref: 'AWS::AccountId' }, ':key/*']] },
+            ],
           },
         },
       }),

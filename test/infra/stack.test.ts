@@ -175,9 +175,14 @@ describe('S3 buckets', () => {
       StringNotEquals: { [sse]: 'aws:kms' },
       Null: { [sse]: 'false' },
     });
-    // The key compared is the bucket's own encryption key (the ARN the functions sign uploads with).
-    const keyRef = deny('DenyOtherKmsKey').Condition.StringNotEquals?.[keyId];
-    expect(referencedIds(keyRef)).toEqual(referencedIds(at(resource(json, bucketId), 'BucketEncryption')));
+    // The keys admitted: the bucket's own encryption key, and a key ARN of this account and region
+    // (the partner accounts' own keys, created at run time: the ARN the functions sign uploads with).
+    const [bucketKey, accountKeys] = (deny('DenyOtherKmsKey').Condition.StringNotLike?.[keyId] ??
+      []) as unknown[];
+    expect(referencedIds(bucketKey)).toEqual(referencedIds(at(resource(json, bucketId), 'BucketEncryption')));
+    expect(JSON.stringify(accountKeys)).toMatch(
+      /^\{"Fn::Join":\["",\["arn:aws:kms:[a-z0-9-]+:",\{"Ref":"AWS::AccountId"\},":key\/\*"\]\]\}$/,
+    );
     expect(deny('DenyOtherKmsKey').Condition.Null).toEqual({ [keyId]: 'false' });
     expect(deny('DenyAwsManagedKey').Condition).toEqual({
       StringEquals: { [sse]: 'aws:kms' },

@@ -14,10 +14,10 @@ import {
   waitUntilTableExists,
   waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
-import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KMS_KEYS, localTableName } from '../../common/definitions';
+import { accountKeyAlias, KMS_KEYS, localTableName } from '../../common/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api } from '../support/api';
@@ -74,22 +74,28 @@ const holdings = async (caseRef: string) => {
   };
 };
 
-const keyArn = (id: 'caseData' | 'caseRefMac') => stack.env[KMS_KEYS[id].envVar] ?? '';
+// The account's own key holds its PHI fields (the case-data key only fields written before accounts had keys).
+const keyArn = async (id: 'account' | 'caseRefMac') => {
+  if (id === 'caseRefMac') return stack.env[KMS_KEYS[id].envVar] ?? '';
+  const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: accountKeyAlias('lab-acme') }));
+  return KeyMetadata?.Arn ?? '';
+};
 
 describe('a failed create leaves nothing behind', () => {
   it.each([
     ['the case-reference MAC key', 'caseRefMac'],
-    ['the case-data key', 'caseData'],
+    ["the account's key", 'account'],
   ] as const)('with %s disabled, the retry with the same case reference succeeds', async (_name, key) => {
     // Prepare
     const caseRef = uniqueCase();
-    await kms.send(new DisableKeyCommand({ KeyId: keyArn(key) }));
+    const keyId = await keyArn(key);
+    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
     // Act
     let failed: Awaited<ReturnType<typeof create>>;
     try {
       failed = await create(caseRef);
     } finally {
-      await kms.send(new EnableKeyCommand({ KeyId: keyArn(key) }));
+      await kms.send(new EnableKeyCommand({ KeyId: keyId }));
     }
     const retry = await create(caseRef);
     // Assess: a 5xx without the SDK's words, then exactly one order holding the case reference.

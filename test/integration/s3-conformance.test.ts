@@ -558,20 +558,33 @@ describe('the S3 stand-in where moto checks nothing (AWS behaviour, asserted dir
     kms.destroy();
   });
 
-  it('applies the case-files bucket policy: default SSE-KMS under the case-data key, any other key denied', async () => {
+  it("applies the case-files bucket policy: default SSE-KMS under the case-data key, a key of this account (a partner account's) admitted, any other key denied", async () => {
     const s3 = clientFor(endpoint());
     const kms = new KMSClient({
       endpoint: inject('endpoints').kms,
       region: 'us-east-1',
       credentials: { ...S3_CREDENTIALS },
     });
-    const other = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+    const own = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+    // The same key id in another AWS account: the policy admits this account's key ARNs only.
+    const other = own.replace(/:\d{12}:key\//, ':111122223333:key/');
     const key = `test/policy/${uid()}.stl`;
     const plain = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'solid' }));
     expect(plain.SSEKMSKeyId).toBe(caseDataKey());
     expect(plain.VersionId).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const admitted = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: 'y',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: own,
+      }),
+    );
+    expect(admitted.SSEKMSKeyId).toBe(own);
     for (const extra of [
       { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: other },
+      { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: 'alias/caseline/case-data' },
       { ServerSideEncryption: 'aws:kms' as const },
       { ServerSideEncryption: 'AES256' as const },
     ]) {

@@ -3,11 +3,11 @@
  * stopped behind an order's back (its task token lost), the watchdog, an operator's resume, and
  * concurrent submits. This file runs its own local stack: it disables a key and moves the clock.
  */
-import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localTableName } from '../../common/definitions';
+import { accountKeyAlias, localTableName } from '../../common/definitions';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually } from '../support/api';
@@ -19,6 +19,11 @@ let api: Api;
 let ddb: ReturnType<typeof localDocumentClient>;
 let sfn: SFNClient;
 let kms: KMSClient;
+
+const accountKeyArn = async (accountId: string) => {
+  const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: accountKeyAlias(accountId) }));
+  return KeyMetadata?.Arn ?? '';
+};
 
 const client = { region: 'us-east-1', credentials: { ...S3_CREDENTIALS } };
 
@@ -108,7 +113,8 @@ describe('a revision while KMS fails', () => {
     // Prepare
     const orderId = await deliveredOrder();
     const before = await storedOrder(orderId);
-    const keyId = stack.env.CASE_DATA_KEY_ID ?? '';
+    // lab-acme's own key: its PHI fields are under it.
+    const keyId = await accountKeyArn('lab-acme');
     await kms.send(new DisableKeyCommand({ KeyId: keyId }));
     // Act
     let failed: Awaited<ReturnType<Api['call']>>;
@@ -139,7 +145,8 @@ describe('a claim while KMS fails', () => {
   it('is undone: the order back in its lane exactly as it was, the slot given back; a retry gets it', async () => {
     // Prepare
     const { orderId } = await queuedOrder(api);
-    const keyId = stack.env.CASE_DATA_KEY_ID ?? '';
+    // lab-acme's own key: its PHI fields are under it.
+    const keyId = await accountKeyArn('lab-acme');
     // The queue index entry is only written by the design wait: wait for it before comparing.
     await eventually(async () => ((await storedOrder(orderId))?.gsi3pk ? true : undefined));
     const before = await storedOrder(orderId);

@@ -7,6 +7,8 @@ import type { AuditEvent } from '../../lambdas/domain/audit';
 import type { Designer, DesignerRegistry } from '../../lambdas/domain/designers';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from '../../lambdas/domain/order';
 import type {
+  AccountKey,
+  AccountKeys,
   AccountPolicies,
   AccountRegistry,
   AccountState,
@@ -237,6 +239,41 @@ export class FakeCipher implements PhiCipher {
   }
 }
 
+/** Account keys as KMS keeps them: one per account, by alias; shredding sets a deletion date. */
+export class MemoryAccountKeys implements AccountKeys {
+  readonly keys = new Map<string, AccountKey>();
+  constructor(
+    private readonly clock: { now(): Date },
+    accounts: readonly string[] = [],
+  ) {
+    for (const accountId of accounts) void this.ensureKey(accountId);
+  }
+  async ensureKey(accountId: string) {
+    const existing = this.keys.get(accountId);
+    if (existing) return existing;
+    const key: AccountKey = {
+      keyId: `arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-${createHash('sha256').update(accountId).digest('hex').slice(0, 12)}`,
+      state: 'Enabled',
+    };
+    this.keys.set(accountId, key);
+    return key;
+  }
+  async keyOf(accountId: string) {
+    return this.keys.get(accountId);
+  }
+  async scheduleDeletion(accountId: string, pendingWindowDays: number) {
+    const key = this.keys.get(accountId);
+    if (!key || key.state === 'PendingDeletion') return key;
+    const pending: AccountKey = {
+      ...key,
+      state: 'PendingDeletion',
+      deletionDate: new Date(this.clock.now().getTime() + pendingWindowDays * 86_400_000).toISOString(),
+    };
+    this.keys.set(accountId, pending);
+    return pending;
+  }
+}
+
 export class MemoryFiles implements FileStore {
   /** Current version of each key; a test may set or replace one directly (a new version). */
   readonly objects = new Map<string, Buffer>();
@@ -368,16 +405,18 @@ export class MemoryAccounts implements AccountRegistry {
 
 export const makeDeps = () => {
   let n = 0;
+  const clock = new FakeClock();
   const deps = {
     orders: new MemoryOrders(),
     accounts: new MemoryAccounts(),
     audit: new MemoryAudit(),
     phi: new FakeCipher(),
+    accountKeys: new MemoryAccountKeys(clock, ['lab-acme', 'lab-bright', 'lab-coast']),
     hasher: new FakeHasher(),
     files: new MemoryFiles(),
     workflow: new MemoryWorkflow(),
     notifier: new MemoryNotifier(),
-    clock: new FakeClock(),
+    clock,
     ids: { next: (prefix: string) => `${prefix}_${String(++n).padStart(6, '0')}` },
   };
   return deps satisfies Deps;

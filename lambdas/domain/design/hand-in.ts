@@ -5,6 +5,7 @@
  */
 import { ConflictError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
+import { uploadKeyOf } from '../account-keys';
 import { type AuditDeps, recordAudit } from '../audit';
 import { fileNameContext, orderPrefix } from '../order';
 import { URL_TTL_SECONDS } from '../orders/shared';
@@ -18,7 +19,7 @@ export const MAX_OUTPUT_FILES = 10;
 export { MAX_OUTPUT_BYTES } from '../schemas/files';
 
 export const declareOutput = async (
-  deps: AuditDeps & Pick<Deps, 'orders' | 'phi' | 'files'>,
+  deps: AuditDeps & Pick<Deps, 'orders' | 'phi' | 'files' | 'accountKeys'>,
   actor: Actor,
   orderId: string,
   body: unknown,
@@ -33,6 +34,9 @@ export const declareOutput = async (
     throw new ConflictError(`A design version holds at most ${MAX_OUTPUT_FILES} files.`, 'TOO_MANY_FILES');
   const fileId = deps.ids.next('fil');
   const key = `${orderPrefix(orderId)}outputs/v${version}/${fileId}.${ext}`;
+  // The lab's key, before anything is written: the design is encrypted under it (the URL names
+  // the key's ARN, a bare id: the designer does not learn the account from it).
+  const kmsKeyId = await uploadKeyOf(deps, order.accountId);
   await recordAudit(deps, actor, {
     accountId: order.accountId,
     action: 'assignment.upload-url',
@@ -60,6 +64,7 @@ export const declareOutput = async (
     sizeBytes,
     sha256Base64: Buffer.from(sha256, 'hex').toString('base64'),
     expiresInSeconds: URL_TTL_SECONDS,
+    kmsKeyId,
   });
   return { fileId, version, upload: { mode: 'single' as const, method: 'PUT' as const, ...put } };
 };

@@ -5,6 +5,7 @@
  */
 import { ConflictError, NotFoundError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
+import { uploadKeyOf } from '../account-keys';
 import { type AuditDeps, recordAudit } from '../audit';
 import { fileNameContext, type Order, type OrderFile, orderPrefix } from '../order';
 import type { Deps } from '../ports';
@@ -20,7 +21,7 @@ export const PART_SIZE_BYTES = 16 * 1024 * 1024;
 export { MAX_FILE_BYTES, MAX_PART_URLS_PER_REQUEST } from '../schemas/files';
 
 export const declareUpload = async (
-  deps: AuditDeps & Pick<Deps, 'orders' | 'phi' | 'files'>,
+  deps: AuditDeps & Pick<Deps, 'orders' | 'phi' | 'files' | 'accountKeys'>,
   actor: Actor,
   orderId: string,
   body: unknown,
@@ -64,7 +65,9 @@ export const declareUpload = async (
   });
   const nameCipher = await deps.phi.encrypt(input.name, fileNameContext(order.accountId, orderId, fileId));
   const multipart = input.sizeBytes > MULTIPART_THRESHOLD_BYTES;
-  const uploadId = multipart ? await deps.files.startMultipart(key) : undefined;
+  // The account's key before anything is written: an upload is encrypted under it or not made.
+  const kmsKeyId = await uploadKeyOf(deps, order.accountId);
+  const uploadId = multipart ? await deps.files.startMultipart(key, kmsKeyId) : undefined;
   const file: OrderFile = {
     orderId,
     accountId: order.accountId,
@@ -92,6 +95,7 @@ export const declareUpload = async (
       sizeBytes: input.sizeBytes,
       sha256Base64: Buffer.from(input.sha256, 'hex').toString('base64'),
       expiresInSeconds: URL_TTL_SECONDS,
+      kmsKeyId,
     });
     return { fileId, upload: { mode: 'single' as const, method: 'PUT' as const, ...put } };
   }

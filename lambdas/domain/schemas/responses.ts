@@ -197,6 +197,10 @@ export const SignedCertificate = named(
             }),
           ),
         ),
+        // A termination summary: the account's KMS key and when KMS deletes it.
+        accountKey: z.optional(
+          z.object({ keyId: z.optional(z.string()), deletionDate: z.optional(instant()) }),
+        ),
       }),
       {
         description:

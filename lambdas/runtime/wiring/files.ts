@@ -4,8 +4,5 @@ import { once } from '../sdk/options';
 import { s3Client } from '../sdk/s3';
 import { clock } from './runtime';
 
-/** The case files: presigned uploads and downloads, heads, reads and deletes under an order's prefix. */
-export const files = once(() => {
-  const cfg = config();
-  return new S3FileStore(s3Client(), cfg.buckets.caseFiles, cfg.keys.caseData, clock());
-});
+/** The case files: presigned uploads (under the account's key) and downloads, heads, reads and deletes under an order's prefix. */
+export const files = once(() => new S3FileStore(s3Client(), config().buckets.caseFiles, clock()));

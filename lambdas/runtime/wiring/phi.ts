@@ -1,7 +1,6 @@
 import { KmsPhiCipher } from '../../adapters/kms-phi-cipher';
-import { config } from '../config';
 import { kmsClient } from '../sdk/kms';
 import { once } from '../sdk/options';
 
-/** Encrypts and decrypts PHI fields under the case-data key, bound to their owner. */
-export const phi = once(() => new KmsPhiCipher(kmsClient(), config().keys.caseData));
+/** Encrypts PHI fields under their account's key, bound to their owner; decrypts under the key the blob names. */
+export const phi = once(() => new KmsPhiCipher(kmsClient()));
