@@ -62,6 +62,8 @@ const seed = async (
 
 export const measureSweep = async (archived: number, due: number): Promise<SweepReads> => {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  // Business metrics (EMF lines on stdout) stay quiet like the logs: nothing here reads them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const stack = await startLocalStack({ port: 0 });
   try {
     const cfg = readConfig(stack.env);

@@ -8,6 +8,8 @@ import { type Api, putPresigned, sha256Hex } from '../test/support/api';
 /** Starts a local stack with the handlers' logs at ERROR (the level is read when the logger is created). */
 export const startStack = async (opts: LocalStackOptions = {}): Promise<LocalStack> => {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  // Business metrics (EMF lines on stdout) stay quiet like the logs: nothing here reads them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { startLocalStack } = await import('../local/stack');
   return startLocalStack({ port: 0, ...opts });
 };

@@ -90,6 +90,8 @@ try {
   say(`contents checked (${withZod} of ${bundles.length} still carry zod)`);
 
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  // Business metrics (EMF lines on stdout) stay quiet like the logs: nothing here reads them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { startLocalStack } = await import('../local/stack');
   const stack = await startLocalStack({
     port: 0,

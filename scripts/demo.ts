@@ -29,6 +29,8 @@ const started = performance.now();
 
 // Before the stack and the handlers are imported: their logger reads the level when it is created.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+// Business metrics (EMF lines on stdout) stay quiet like the logs: nothing here reads them.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 const { startLocalStack } = await import('../local/stack');
 const stack = await startLocalStack({ port: 0 });
 const dir = mkdtempSync(join(tmpdir(), 'caseline-demo-'));

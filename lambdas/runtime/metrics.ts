@@ -7,8 +7,9 @@
  * dimension Powertools adds (`service`); never an id, a name or any text a caller sent.
  *
  * Each event is published at once (one EMF line) rather than by a middleware at the end of every
- * invocation: a function that counts nothing (health, the reads) then neither bundles the metrics
- * library nor logs the "no metrics" warning a per-invocation flush prints.
+ * invocation: a function that counts nothing and writes no audit (health, most workflow tasks)
+ * then does not bundle the metrics library, and none logs the "no metrics" warning a
+ * per-invocation flush prints.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger } from './logger';
@@ -32,15 +33,25 @@ export type BusinessMetric = keyof typeof BUSINESS_METRICS;
 
 export const METRICS_NAMESPACE = 'Caseline';
 
-export const metrics = new Metrics({
-  namespace: METRICS_NAMESPACE,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'caseline',
-  logger,
-});
+let made: Metrics | undefined;
+
+/**
+ * Built with the first event, not at import: most invocations count nothing (an audit write
+ * failure is rare), so they do not pay for it at cold start.
+ */
+const metrics = (): Metrics => {
+  made ??= new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'caseline',
+    logger,
+  });
+  return made;
+};
 
 /** Counts `count` occurrences of `name` (nothing for 0) and publishes them as one EMF line. */
 export const recordMetric = (name: BusinessMetric, count = 1): void => {
   if (!(count > 0)) return;
-  metrics.addMetric(name, MetricUnit.Count, count);
-  metrics.publishStoredMetrics();
+  const m = metrics();
+  m.addMetric(name, MetricUnit.Count, count);
+  m.publishStoredMetrics();
 };

@@ -17,6 +17,8 @@ let stack: LocalStack | undefined;
 
 export async function setup(project: TestProject) {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  // Business metrics (EMF lines on stdout) stay quiet like the logs: nothing here reads them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // Imported only now: the logger reads its level when its module first loads.
   const { startLocalStack } = await import('../../local/stack');
   stack = await startLocalStack({

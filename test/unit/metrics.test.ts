@@ -14,6 +14,10 @@ import { countingFailures } from '../../lambdas/runtime/wiring/audit';
 import { projectPath } from '../../lib/project-paths';
 import { placeholderEnv } from '../../scripts/bundles';
 
+vi.hoisted(() => {
+  // The integration project's setup turns EMF off for the whole run; these tests read it.
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
+});
 const domain = vi.hoisted(() => ({
   submitOrder: vi.fn(),
   claimNext: vi.fn(),

@@ -16,6 +16,8 @@ import { makeDeps } from '../support/fakes';
 // Before the logger is built: the switch that would make Powertools log every event.
 vi.hoisted(() => {
   process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+  // The integration project's setup quiets logs for the whole run; these tests read them.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 
 const PHI = 'Patient John Smith, DOB 03/02/1984';
