@@ -143,7 +143,10 @@ export class Workflow extends Construct {
         stateMachineName: name,
         stateMachineType: StateMachineType.STANDARD,
         definitionBody: DefinitionBody.fromFile(file),
-        definitionSubstitutions: substitutions,
+        // Only the placeholders this definition has (a substitution without one is refused by the test).
+        definitionSubstitutions: Object.fromEntries(
+          Object.entries(substitutions).filter(([placeholder]) => text.includes(`\${${placeholder}}`)),
+        ),
         // Immutable: CDK's implicit log and tracing grants would otherwise land in an inline policy.
         role: role.withoutPolicyUpdates(),
         // Level ALL records every state transition for the audit of an order's path; execution

@@ -8,8 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BUCKETS,
   type BucketId,
+  EXPORTS,
   KMS_KEYS,
   STATE_MACHINES,
+  type StateMachineId,
   TABLES,
   type TableDefinition,
   TOPICS,
@@ -474,22 +476,28 @@ describe('least privilege, from the catalogue', () => {
       const statements = statementsOfFunction(json, functionId(definition)).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('states:')),
       );
-      const use = definition.access.stateMachines?.orderWorkflow;
-      if (!use) {
+      const uses = Object.entries(definition.access.stateMachines ?? {});
+      if (uses.length === 0) {
         expect(statements).toEqual([]);
         return;
       }
-      const machineArn = json.Resources[logicalIdOf(stack.workflow.stateMachines.orderWorkflow)];
-      expect(machineArn?.Properties?.StateMachineName).toBe(`${stack.stackName}-orderWorkflow`);
-      for (const statement of statements) {
-        // DescribeExecution is authorised on the machine's executions, everything else on the machine.
-        expect(JSON.stringify(statement.Resource)).toContain(
-          use === 'describe'
-            ? `:execution:${stack.stackName}-orderWorkflow:*`
-            : `:stateMachine:${stack.stackName}-orderWorkflow`,
-        );
-        if (use === 'start') expect(actionsOf(statement)).toEqual(['states:StartExecution']);
-        if (use === 'describe') expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+      // One statement per machine named, on that machine only.
+      expect(statements).toHaveLength(uses.length);
+      for (const [machine, use] of uses) {
+        const machineArn = json.Resources[logicalIdOf(stack.workflow.stateMachines[machine as StateMachineId])];
+        expect(machineArn?.Properties?.StateMachineName).toBe(`${stack.stackName}-${machine}`);
+        const mine = statements.filter((s) => JSON.stringify(s.Resource).includes(`${stack.stackName}-${machine}`));
+        expect(mine).toHaveLength(1);
+        for (const statement of mine) {
+          // DescribeExecution is authorised on the machine's executions, everything else on the machine.
+          expect(JSON.stringify(statement.Resource)).toContain(
+            use === 'describe'
+              ? `:execution:${stack.stackName}-${machine}:*`
+              : `:stateMachine:${stack.stackName}-${machine}"`,
+          );
+          if (use === 'start') expect(actionsOf(statement)).toEqual(['states:StartExecution']);
+          if (use === 'describe') expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+        }
       }
     },
   );
