@@ -17,7 +17,9 @@ export interface ArchiveCheck {
 
 const openZip = (path: string) =>
   new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: true }, (error, zip) => (error ? reject(error) : resolve(zip))),
+    yauzl.open(path, { lazyEntries: true, autoClose: true }, (error, zip) =>
+      error ? reject(error) : resolve(zip),
+    ),
   );
 
 /** Each entry's size and SHA-256 (streamed), and the manifest's text. */
@@ -54,16 +56,21 @@ const readArchive = async (path: string) => {
 };
 
 /** Checks an export archive against the public key (PEM, or DER SubjectPublicKeyInfo). */
-export const verifyExportArchive = async (path: string, publicKey: string | Uint8Array): Promise<ArchiveCheck> => {
+export const verifyExportArchive = async (
+  path: string,
+  publicKey: string | Uint8Array,
+): Promise<ArchiveCheck> => {
   let archive: Awaited<ReturnType<typeof readArchive>>;
   try {
     archive = await readArchive(path);
   } catch (error) {
     return { ok: false, message: `INVALID: ${path} is not a readable zip (${(error as Error).message})` };
   }
-  if (archive.manifestText === undefined) return { ok: false, message: `INVALID: ${path} has no ${MANIFEST_PATH}` };
+  if (archive.manifestText === undefined)
+    return { ok: false, message: `INVALID: ${path} has no ${MANIFEST_PATH}` };
   const check = verifyManifest(archive.manifestText, publicKey);
-  if (!check.valid) return { ok: false, message: `INVALID: ${MANIFEST_PATH}: ${check.reason} (${check.code})` };
+  if (!check.valid)
+    return { ok: false, message: `INVALID: ${MANIFEST_PATH}: ${check.reason} (${check.code})` };
   const problems: string[] = [];
   const listed = new Set<string>();
   for (const file of check.manifest.files as ManifestFile[]) {
@@ -73,10 +80,14 @@ export const verifyExportArchive = async (path: string, publicKey: string | Uint
     else if (got.sizeBytes !== file.sizeBytes || got.sha256 !== file.sha256)
       problems.push(`${file.path} does not match its SHA-256 in the manifest`);
   }
-  for (const path of archive.found.keys()) if (!listed.has(path)) problems.push(`${path} is not in the manifest`);
+  for (const path of archive.found.keys())
+    if (!listed.has(path)) problems.push(`${path} is not in the manifest`);
   if (problems.length) {
     const shown = problems.slice(0, 5).join('; ');
-    return { ok: false, message: `INVALID: ${shown}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}` };
+    return {
+      ok: false,
+      message: `INVALID: ${shown}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`,
+    };
   }
   const m = check.manifest;
   return {

@@ -611,7 +611,9 @@ export const downloadExport = async (
   const partial = `${target}.part`;
   const res = await fetch(view.download.url);
   if (!res.ok || !res.body)
-    throw new CliError(`Storage refused the download (HTTP ${res.status}); links last 15 minutes, run it again.`);
+    throw new CliError(
+      `Storage refused the download (HTTP ${res.status}); links last 15 minutes, run it again.`,
+    );
   const progress = new Progress(basename(target), view.sizeBytes ?? 0, opts.quiet ? silent : process.stderr);
   let received = 0;
   const tap = new Transform({
@@ -625,7 +627,8 @@ export const downloadExport = async (
   progress.finish();
   const key = opts.keyFile
     ? publicKeyFrom(readFileSync(opts.keyFile))
-    : (await call<{ publicKeyPem: string }>('GET', '/certificates/public-key', undefined, false)).publicKeyPem;
+    : (await call<{ publicKeyPem: string }>('GET', '/certificates/public-key', undefined, false))
+        .publicKeyPem;
   const check = await verifyExportArchive(partial, key);
   if (!check.ok) {
     renameSync(partial, `${target}.invalid`);

@@ -6,7 +6,14 @@
  */
 
 export type Role = 'lab' | 'lab-admin' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
-export const ROLES: readonly Role[] = ['lab', 'lab-admin', 'designer', 'privacy-officer', 'auditor', 'operator'];
+export const ROLES: readonly Role[] = [
+  'lab',
+  'lab-admin',
+  'designer',
+  'privacy-officer',
+  'auditor',
+  'operator',
+];
 
 /** Function id to the roles every one of its routes admits; public routes (health) are absent. */
 export const ROUTE_ROLES = {

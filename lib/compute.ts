@@ -220,7 +220,11 @@ export const bindToResources = (
     const bucket = resources.buckets[id];
     // Several grants (read one prefix, write another) are one statement each: sids Objects, Objects2…
     const grants: readonly BucketGrant[] =
-      typeof level === 'string' ? [BUCKET_LEVELS[level]] : Array.isArray(level) ? level : [level as BucketGrant];
+      typeof level === 'string'
+        ? [BUCKET_LEVELS[level]]
+        : Array.isArray(level)
+          ? level
+          : [level as BucketGrant];
     grants.forEach((grant, index) => {
       const keys = grant.keys ?? BUCKETS[id].objectKeys.order;
       const suffix = index === 0 ? '' : String(index + 1);

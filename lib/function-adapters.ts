@@ -125,7 +125,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     exports: ['get', 'finish'],
     archive: ['write'],
     orders: ['listByAccount', 'files', 'timeline'],
-    files: ['read'],
+    // HEAD: a draft's scan sent by a single PUT is confirmed (and its version pinned) before it is read.
+    files: ['head', 'read'],
     phi: ['decrypt'],
     signer: ['sign', 'publicKeyDer'],
   },

@@ -603,7 +603,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'exportStatus',
     entry: 'lambdas/handlers/export-status.ts',
-    description: 'Where an export stands; when ready, a 15-minute presigned GET of the archive (audited first).',
+    description:
+      'Where an export stands; when ready, a 15-minute presigned GET of the archive (audited first).',
     routes: [
       { method: 'GET', path: '/accounts/{accountId}/exports/{exportId}', roles: ROUTE_ROLES.exportStatus },
     ],
@@ -611,7 +612,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: { actions: ['GetItem'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
       // The presigned GET is signed by this role: it may read exports, nothing else.
       buckets: {
-        caseFiles: { objects: ['s3:GetObject', 's3:GetObjectVersion'], keys: BUCKETS.caseFiles.objectKeys.exports },
+        caseFiles: {
+          objects: ['s3:GetObject', 's3:GetObjectVersion'],
+          keys: BUCKETS.caseFiles.objectKeys.exports,
+        },
       },
     },
   },
@@ -627,7 +631,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       // Reads the orders' files; writes under exports/ only.
       buckets: {
         caseFiles: [
-          { objects: ['s3:GetObject', 's3:GetObjectVersion'], keys: BUCKETS.caseFiles.objectKeys.order },
+          {
+            objects: ['s3:GetObject', 's3:GetObjectVersion'],
+            list: ['s3:ListBucket'],
+            keys: BUCKETS.caseFiles.objectKeys.order,
+          },
           {
             objects: ['s3:PutObject', 's3:AbortMultipartUpload'],
             keys: BUCKETS.caseFiles.objectKeys.exports,

@@ -6,7 +6,13 @@
  * record that cannot be written gives the slot back. A slot whose record is missing (the
  * give-back failed too) or finished (the job's release failed) is taken over.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ExportRecord, ExportStore } from '../domain/export';
 import { ConflictError } from '../kernel/errors';
 import { isConditionFailure } from './dynamo-errors';
@@ -25,7 +31,7 @@ const RECORD_FIELDS = [
 ] as const;
 
 const recordFrom = (item: Record<string, unknown> | undefined): ExportRecord | undefined => {
-  if (!item || item.entity !== 'accountExport') return undefined;
+  if (item?.entity !== 'accountExport') return undefined;
   const { pk: _pk, sk: _sk, entity: _e, ...rest } = item;
   return rest as unknown as ExportRecord;
 };
@@ -92,7 +98,10 @@ export class DynamoExportStore implements ExportStore {
       taken = await this.takeSlot(record, holder);
       if (!taken && !holder) taken = await this.takeSlot(record);
       if (!taken) {
-        throw new ConflictError('Another export of this account was just started; try again.', 'EXPORT_PENDING');
+        throw new ConflictError(
+          'Another export of this account was just started; try again.',
+          'EXPORT_PENDING',
+        );
       }
     }
     try {
@@ -112,7 +121,11 @@ export class DynamoExportStore implements ExportStore {
 
   async get(accountId: string, exportId: string): Promise<ExportRecord | undefined> {
     const { Item } = await this.ddb.send(
-      new GetCommand({ TableName: this.table, Key: this.recordKey(accountId, exportId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: this.recordKey(accountId, exportId),
+        ConsistentRead: true,
+      }),
     );
     return recordFrom(Item);
   }

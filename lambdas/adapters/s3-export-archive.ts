@@ -31,7 +31,10 @@ export class S3ExportArchive implements ExportArchive {
     private readonly clock: Clock,
   ) {}
 
-  async write(key: string, entries: AsyncIterable<ArchiveEntry>): Promise<{ sizeBytes: number; versionId?: string }> {
+  async write(
+    key: string,
+    entries: AsyncIterable<ArchiveEntry>,
+  ): Promise<{ sizeBytes: number; versionId?: string }> {
     const { UploadId } = await this.s3.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,

@@ -15,10 +15,17 @@ export class SfnExportWorkflow implements ExportWorkflow {
     try {
       // Ids only: execution input shows in the console and the history.
       await this.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: exportId, input: JSON.stringify(input) }),
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: exportId,
+          input: JSON.stringify(input),
+        }),
       );
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') {
+      if (
+        error instanceof ExecutionAlreadyExists ||
+        (error as { name?: string }).name === 'ExecutionAlreadyExists'
+      ) {
         return;
       }
       throw error;

@@ -89,7 +89,10 @@ export interface ExportArchive {
    * Writes the entries, in order, as one zip at `key` (SSE-KMS). The next entry is pulled only
    * when the previous one is written, so the source may build each lazily.
    */
-  write(key: string, entries: AsyncIterable<ArchiveEntry>): Promise<{ sizeBytes: number; versionId?: string }>;
+  write(
+    key: string,
+    entries: AsyncIterable<ArchiveEntry>,
+  ): Promise<{ sizeBytes: number; versionId?: string }>;
   presignGet(input: {
     key: string;
     versionId?: string;
@@ -156,9 +159,10 @@ const requireOwnAccount = async (
 const statusView = (record: ExportRecord, now: Date) => ({
   exportId: record.exportId,
   accountId: record.accountId,
-  status: record.status === 'READY' && record.expiresAt && now.toISOString() >= record.expiresAt
-    ? ('EXPIRED' as const)
-    : record.status,
+  status:
+    record.status === 'READY' && record.expiresAt && now.toISOString() >= record.expiresAt
+      ? ('EXPIRED' as const)
+      : record.status,
   requestedAt: record.requestedAt,
   requestedBy: record.requestedBy,
   ...(record.completedAt ? { completedAt: record.completedAt } : {}),
@@ -311,7 +315,11 @@ export const manifestSignedBytes = (
   Buffer.from(
     canonicalJson({
       manifest,
-      signature: { algorithm: header.algorithm, keyId: header.keyId, publicKeySha256: header.publicKeySha256 },
+      signature: {
+        algorithm: header.algorithm,
+        keyId: header.keyId,
+        publicKeySha256: header.publicKeySha256,
+      },
     }),
     'utf8',
   );
@@ -341,7 +349,11 @@ export const signManifest = async (
 
 export type ManifestVerification =
   | { valid: true; manifest: ExportManifest }
-  | { valid: false; code: 'MALFORMED' | 'BAD_PUBLIC_KEY' | 'WRONG_KEY' | 'SIGNATURE_MISMATCH'; reason: string };
+  | {
+      valid: false;
+      code: 'MALFORMED' | 'BAD_PUBLIC_KEY' | 'WRONG_KEY' | 'SIGNATURE_MISMATCH';
+      reason: string;
+    };
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -373,7 +385,11 @@ export const verifyManifest = (
     manifest.kind !== 'account-export' ||
     !Array.isArray(manifest.files)
   ) {
-    return { valid: false, code: 'MALFORMED', reason: 'the manifest or its signature is not of the expected shape' };
+    return {
+      valid: false,
+      code: 'MALFORMED',
+      reason: 'the manifest or its signature is not of the expected shape',
+    };
   }
   let key: KeyObject;
   try {
@@ -385,7 +401,11 @@ export const verifyManifest = (
           : publicKey;
     if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not a P-256 key');
   } catch (error) {
-    return { valid: false, code: 'BAD_PUBLIC_KEY', reason: `the public key cannot be used: ${(error as Error).message}` };
+    return {
+      valid: false,
+      code: 'BAD_PUBLIC_KEY',
+      reason: `the public key cannot be used: ${(error as Error).message}`,
+    };
   }
   const header = {
     algorithm: SIGNING_ALGORITHM,
@@ -436,9 +456,24 @@ const exportedFiles = (order: Order, files: readonly OrderFile[]): OrderFile[] =
   if (order.deletionRequest || order.filesPurgedAt || order.status === 'CANCELLED') return [];
   const delivered =
     order.deliveredVersion !== undefined && ['DELIVERED', 'ACCEPTED', 'ARCHIVED'].includes(order.status);
-  return files.filter((f) =>
-    f.role === 'input' ? Boolean(f.uploadedAt) : delivered && f.version === order.deliveredVersion,
-  );
+  return files.filter((f) => (f.role === 'input' ? true : delivered && f.version === order.deliveredVersion));
+};
+
+/**
+ * Whether a file is in S3, and which version to read: the one ingest or QA checked; otherwise (a
+ * draft's scan) the one HEAD finds now, and a scan declared but never uploaded is left out.
+ */
+const presentVersion = async (
+  deps: Pick<ExportJobDeps, 'files'>,
+  file: OrderFile,
+): Promise<{ present: boolean; versionId?: string }> => {
+  if (file.check?.versionId) return { present: true, versionId: file.check.versionId };
+  // A delivered design passed QA, so it is there; files checked before versions were recorded too.
+  if (file.role === 'output' || file.check) return { present: true };
+  const head = await deps.files.head(file.key);
+  return head
+    ? { present: true, ...(head.versionId ? { versionId: head.versionId } : {}) }
+    : { present: false };
 };
 
 /** Why an order is left out, or undefined when it goes in. */
@@ -492,7 +527,7 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
     body: hashed(path, sizeBytes, body),
     compress,
   });
-  const fileBody = async function* (file: OrderFile): AsyncIterable<Uint8Array> {
+  const fileBody = async function* (file: OrderFile, versionId?: string): AsyncIterable<Uint8Array> {
     // Audit first: a file whose read cannot be audited is not read.
     await recordAudit(deps, requester, {
       accountId: record.accountId,
@@ -501,7 +536,7 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
       orderId: file.orderId,
       fileId: file.fileId,
     });
-    yield* deps.files.read(file.key, file.check?.versionId);
+    yield* deps.files.read(file.key, versionId);
   };
 
   const entries = async function* (): AsyncIterable<ArchiveEntry> {
@@ -531,12 +566,24 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
           deps.orders.timeline(order.orderId),
         ]);
         const chosen = exportedFiles(order, allFiles);
+        const versions = await Promise.all(chosen.map((f) => presentVersion(deps, f)));
         const placed = await Promise.all(
-          chosen.map(async (f) => {
-            const name = await deps.phi.decrypt(f.nameCipher, fileNameContext(f.accountId, f.orderId, f.fileId));
-            const folder = f.role === 'input' ? 'inputs' : `design-v${f.version ?? 0}`;
-            return { file: f, name, path: `orders/${order.orderId}/${folder}/${f.fileId}-${safeName(name)}` };
-          }),
+          chosen
+            .map((file, i) => ({ file, version: versions[i] }))
+            .filter(({ version }) => version?.present)
+            .map(async ({ file: f, version }) => {
+              const name = await deps.phi.decrypt(
+                f.nameCipher,
+                fileNameContext(f.accountId, f.orderId, f.fileId),
+              );
+              const folder = f.role === 'input' ? 'inputs' : `design-v${f.version ?? 0}`;
+              return {
+                file: f,
+                name,
+                versionId: version?.versionId,
+                path: `orders/${order.orderId}/${folder}/${f.fileId}-${safeName(name)}`,
+              };
+            }),
         );
         const prescription = {
           orderId: order.orderId,
@@ -577,9 +624,14 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
         const orderJson = jsonBytes(prescription);
         yield entry(`orders/${order.orderId}/order.json`, orderJson.byteLength, once(orderJson), true);
         const timelineJson = jsonBytes(labTimeline(events));
-        yield entry(`orders/${order.orderId}/timeline.json`, timelineJson.byteLength, once(timelineJson), true);
-        for (const { file, path } of placed) {
-          yield entry(path, file.sizeBytes, fileBody(file), false);
+        yield entry(
+          `orders/${order.orderId}/timeline.json`,
+          timelineJson.byteLength,
+          once(timelineJson),
+          true,
+        );
+        for (const { file, path, versionId } of placed) {
+          yield entry(path, file.sizeBytes, fileBody(file, versionId), false);
         }
         orders.push({ orderId: order.orderId, status: order.status, files: placed.length });
       }
@@ -600,7 +652,12 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
     });
     const manifestJson = jsonBytes(signed);
     manifestSha256 = createHash('sha256').update(manifestJson).digest('hex');
-    yield { path: MANIFEST_PATH, sizeBytes: manifestJson.byteLength, body: once(manifestJson), compress: true };
+    yield {
+      path: MANIFEST_PATH,
+      sizeBytes: manifestJson.byteLength,
+      body: once(manifestJson),
+      compress: true,
+    };
   };
 
   let manifestSha256 = '';
@@ -627,7 +684,7 @@ export const failExport = async (
   input: { exportId: string; accountId: string; errorName?: string },
 ) => {
   const record = await deps.exports.get(input.accountId, input.exportId);
-  if (!record || record.status !== 'RUNNING') return { status: record?.status ?? 'FAILED' };
+  if (record?.status !== 'RUNNING') return { status: record?.status ?? 'FAILED' };
   const failure = /^[A-Za-z0-9.]{1,64}$/.test(input.errorName ?? '') ? (input.errorName as string) : 'Error';
   await deps.exports.finish(input.accountId, input.exportId, {
     status: 'FAILED',

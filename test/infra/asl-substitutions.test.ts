@@ -96,11 +96,13 @@ describe('ASL placeholders and DefinitionSubstitutions', () => {
         }
       }
       const named = placeholdersIn(definition.file);
-      const tasks = FUNCTIONS.filter((f) => f.task && named.includes(functionArnPlaceholder(f.id))).map((f) => {
-        const target = stack.compute.functions[f.id];
-        if (!target) throw new Error(`task ${f.id} is not deployed`);
-        return logicalIdOf(target.function);
-      });
+      const tasks = FUNCTIONS.filter((f) => f.task && named.includes(functionArnPlaceholder(f.id))).map(
+        (f) => {
+          const target = stack.compute.functions[f.id];
+          if (!target) throw new Error(`task ${f.id} is not deployed`);
+          return logicalIdOf(target.function);
+        },
+      );
       expect([...invokable].sort()).toEqual(tasks.sort());
     },
   );

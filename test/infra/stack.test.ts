@@ -484,9 +484,12 @@ describe('least privilege, from the catalogue', () => {
       // One statement per machine named, on that machine only.
       expect(statements).toHaveLength(uses.length);
       for (const [machine, use] of uses) {
-        const machineArn = json.Resources[logicalIdOf(stack.workflow.stateMachines[machine as StateMachineId])];
+        const machineArn =
+          json.Resources[logicalIdOf(stack.workflow.stateMachines[machine as StateMachineId])];
         expect(machineArn?.Properties?.StateMachineName).toBe(`${stack.stackName}-${machine}`);
-        const mine = statements.filter((s) => JSON.stringify(s.Resource).includes(`${stack.stackName}-${machine}`));
+        const mine = statements.filter((s) =>
+          JSON.stringify(s.Resource).includes(`${stack.stackName}-${machine}`),
+        );
         expect(mine).toHaveLength(1);
         for (const statement of mine) {
           // DescribeExecution is authorised on the machine's executions, everything else on the machine.

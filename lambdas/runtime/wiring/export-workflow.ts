@@ -4,4 +4,6 @@ import { once } from '../sdk/options';
 import { sfnClient } from '../sdk/sfn';
 
 /** Starts account-export executions. */
-export const exportWorkflow = once(() => new SfnExportWorkflow(sfnClient(), config().stateMachines.accountExport));
+export const exportWorkflow = once(
+  () => new SfnExportWorkflow(sfnClient(), config().stateMachines.accountExport),
+);
