@@ -242,7 +242,6 @@ export const ADAPTERS = {
         s3('CompleteMultipartUpload', 'objects:caseFiles', 's3:PutObject'),
         s3('AbortMultipartUpload', 'objects:caseFiles', 's3:AbortMultipartUpload'),
       ],
-      presignGet: [s3('GetObject', 'objects:caseFiles', 's3:GetObject', 's3:GetObjectVersion')],
     },
   },
   exportWorkflow: {

@@ -119,7 +119,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   // Data portability: the request and the status (with its download link) touch export items only;
   // the job reads the account's orders, files and timelines, decrypts their PHI and signs the manifest.
   requestExport: { ...AUDITED, exports: ['create', 'finish'], exportWorkflow: ['start'] },
-  exportStatus: { ...AUDITED, exports: ['get'], archive: ['presignGet'] },
+  exportStatus: { ...AUDITED, exports: ['get'], files: ['presignGet'] },
   exportAccount: {
     ...AUDITED,
     exports: ['get', 'finish'],

@@ -3,7 +3,7 @@
  * function holds one part (8 MiB) and the zip's directory, not the archive, whatever its size.
  * Entries are pulled one at a time: the next is asked for only when the previous one is in the
  * zip, so the domain reads (and audits) each file just before it is written. SSE-KMS under the
- * bucket's key, as every object; the download URL names the one version written, for 15 minutes.
+ * bucket's key, as every object.
  */
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -11,11 +11,9 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  GetObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import yazl from 'yazl';
 import type { ArchiveEntry, ExportArchive } from '../domain/export';
 import type { Clock } from '../kernel/clock';
@@ -125,23 +123,5 @@ export class S3ExportArchive implements ExportArchive {
       }
       throw failure ?? error;
     }
-  }
-
-  presignGet(input: {
-    key: string;
-    versionId?: string;
-    expiresInSeconds: number;
-    downloadName: string;
-  }): Promise<string> {
-    return getSignedUrl(
-      this.s3,
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: input.key,
-        ...(input.versionId ? { VersionId: input.versionId } : {}),
-        ResponseContentDisposition: `attachment; filename="${input.downloadName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-      }),
-      { expiresIn: input.expiresInSeconds, signingDate: this.clock.now() },
-    );
   }
 }

@@ -83,7 +83,7 @@ export interface ArchiveEntry {
   readonly compress: boolean;
 }
 
-/** Where export archives go: written as a stream, handed out by presigned GET. */
+/** Where export archives go, written as a stream (handed out through FileStore.presignGet). */
 export interface ExportArchive {
   /**
    * Writes the entries, in order, as one zip at `key` (SSE-KMS). The next entry is pulled only
@@ -93,12 +93,6 @@ export interface ExportArchive {
     key: string,
     entries: AsyncIterable<ArchiveEntry>,
   ): Promise<{ sizeBytes: number; versionId?: string }>;
-  presignGet(input: {
-    key: string;
-    versionId?: string;
-    expiresInSeconds: number;
-    downloadName: string;
-  }): Promise<string>;
 }
 
 export interface ExportWorkflow {
@@ -116,7 +110,8 @@ export interface ExportRequestDeps {
 
 export interface ExportStatusDeps {
   readonly exports: ExportStore;
-  readonly archive: ExportArchive;
+  /** The case-files store signs the link (its presignGet): the zip library stays out of this bundle. */
+  readonly files: Pick<FileStore, 'presignGet'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -249,7 +244,7 @@ export const exportStatus = async (
     reason: exportId,
   });
   if (!downloadable || !record.objectKey) return view;
-  const url = await deps.archive.presignGet({
+  const url = await deps.files.presignGet({
     key: record.objectKey,
     ...(record.versionId ? { versionId: record.versionId } : {}),
     expiresInSeconds: EXPORT_URL_TTL_SECONDS,

@@ -1,15 +1,15 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { type ExportStatusDeps, exportStatus } from '../domain/export';
 import { httpHandler, pathParam } from '../runtime/http';
-import { archive } from '../runtime/wiring/archive';
 import { audit } from '../runtime/wiring/audit';
 import { exportStore } from '../runtime/wiring/exports';
+import { files } from '../runtime/wiring/files';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: exportStatus). */
 export const deps = granted<ExportStatusDeps>({
   exports: exportStore(),
-  archive: archive(),
+  files: files(),
   audit: audit(),
   clock: clock(),
   ids: randomIds,

@@ -64,9 +64,6 @@ class MemoryArchive implements ExportArchive {
     }
     return { sizeBytes: size, versionId: 'v1' };
   }
-  async presignGet(input: { key: string; versionId?: string }) {
-    return `memory://${input.key}?versionId=${input.versionId}`;
-  }
 }
 
 const ADMIN = makeActor({ sub: 'u-lab-acme-admin', username: 'lab-acme-admin', roles: ['lab-admin'] });
