@@ -27,6 +27,11 @@ import type { AuditLog, FileStore, IdGenerator, OrderRepository, PhiCipher } fro
 export const EXPORT_URL_TTL_SECONDS = 15 * 60;
 /** An export request older than this whose record was never written gives its place up. */
 export const STALE_EXPORT_GUARD_MS = 5 * 60 * 1000;
+/**
+ * A RUNNING export older than this is given up (FAILED, ABANDONED) when the next one is asked for:
+ * a run takes at most 15 minutes, with the workflow's retries well under an hour.
+ */
+export const ABANDONED_EXPORT_MS = 2 * 60 * 60 * 1000;
 const ORDERS_PAGE = 100;
 
 export type ExportStatus = 'RUNNING' | 'READY' | 'FAILED';
@@ -186,19 +191,25 @@ export const requestExport = async (deps: ExportRequestDeps, actor: Actor, accou
     requestedByRole: actor.roles[0] ?? 'lab-admin',
     sourceIp: actor.sourceIp,
   };
-  const created = await deps.exports.create(
-    record,
-    new Date(now.getTime() - STALE_EXPORT_GUARD_MS).toISOString(),
-  );
+  // Audit first: a request that cannot be audited changes nothing.
+  await recordAudit(deps, actor, { accountId, action: 'export.request', outcome: 'ALLOWED' });
+  const staleBefore = new Date(now.getTime() - STALE_EXPORT_GUARD_MS).toISOString();
+  let created = await deps.exports.create(record, staleBefore);
+  if (
+    !created.created &&
+    created.existing.requestedAt < new Date(now.getTime() - ABANDONED_EXPORT_MS).toISOString()
+  ) {
+    // Longer than any run with its retries can take: its job never started, or its workflow was lost.
+    await deps.exports.finish(accountId, created.existing.exportId, {
+      status: 'FAILED',
+      completedAt: now.toISOString(),
+      failure: 'ABANDONED',
+    });
+    created = await deps.exports.create(record, staleBefore);
+  }
   if (!created.created) {
     return { ...statusView(created.existing, now), duplicate: true };
   }
-  await recordAudit(deps, actor, {
-    accountId,
-    action: 'export.request',
-    outcome: 'ALLOWED',
-    reason: record.exportId,
-  });
   try {
     await deps.exportWorkflow.start(record.exportId, { exportId: record.exportId, accountId });
   } catch (cause) {

@@ -290,6 +290,31 @@ describe('account export', () => {
     expect(exports.open).toBeUndefined();
   });
 
+  it('changes nothing when the request cannot be audited, and gives up an export left RUNNING past any run', async () => {
+    // Prepare
+    const { deps, exports, started } = setup();
+    deps.audit.failing = true;
+    // Act + Assess: no record, no slot, no job.
+    await expect(requestExport(deps, ADMIN, 'lab-acme')).rejects.toBeInstanceOf(AuditUnavailableError);
+    expect(exports.records.size).toBe(0);
+    expect(exports.open).toBeUndefined();
+    expect(started).toEqual([]);
+    // A job that never ran (its workflow lost) holds the slot: within two hours a request answers it…
+    deps.audit.failing = false;
+    const lost = await requestExport(deps, ADMIN, 'lab-acme');
+    deps.clock.advance(60 * 60 * 1000);
+    expect(await requestExport(deps, ADMIN, 'lab-acme')).toMatchObject({
+      exportId: lost.exportId,
+      duplicate: true,
+    });
+    // …after that it is given up and a new export starts.
+    deps.clock.advance(61 * 60 * 1000);
+    const fresh = await requestExport(deps, ADMIN, 'lab-acme');
+    expect(fresh).toMatchObject({ duplicate: false });
+    expect(fresh.exportId).not.toBe(lost.exportId);
+    expect(exports.records.get(lost.exportId)).toMatchObject({ status: 'FAILED', failure: 'ABANDONED' });
+  });
+
   it('hands out the download link only when ready, after auditing it, and not when the audit fails', async () => {
     // Prepare
     const { deps } = setup();
