@@ -18,8 +18,10 @@
  *
  *   functions  (bench/functions.ts)  every function's bundle as deployed: zipped size, and the import
  *                                    time of a fresh process vs a hello-world bundle (median ratio)
+ *   export     (bench/export.ts)     an account export's zip streamed into a multipart upload to the S3
+ *                                    stand-in: peak memory for a small and a 1 GiB archive (flat)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', start, functions }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -27,7 +29,8 @@
  *   phi-screen: --screen-repeat N (5) --screen-budget-ms N (50 per screen at the limit)
  *   start:     --start-runs N (10)
  *   functions: --import-runs N (20)
- *   --only intake,claims,lifecycle,purge,phi-screen,start,functions
+ *   export:    --export-files N (4) --export-mb N (256 MiB each)
+ *   --only intake,claims,lifecycle,purge,phi-screen,start,functions,export
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -50,7 +53,9 @@ const { values } = parseArgs({
     'screen-budget-ms': { type: 'string', default: '50' },
     'start-runs': { type: 'string', default: '10' },
     'import-runs': { type: 'string', default: '20' },
-    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,start,functions' },
+    'export-files': { type: 'string', default: '4' },
+    'export-mb': { type: 'string', default: '256' },
+    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,start,functions,export' },
   },
 });
 
@@ -79,6 +84,10 @@ const parts = {
   ],
   start: [['--runs', values['start-runs']]],
   functions: [['--runs', values['import-runs']]],
+  export: [
+    ['--files', values['export-files']],
+    ['--mb', values['export-mb']],
+  ],
 } as const;
 type Part = keyof typeof parts;
 

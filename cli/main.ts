@@ -28,6 +28,13 @@
  *   npx caseline submit-design ORDER_ID
  *   npx caseline release ORDER_ID                    (gives the order back to the queue)
  *
+ * Lab administrators (data portability):
+ *   npx caseline export request                      (an export of your account; a second request answers the open one)
+ *   npx caseline export status EXPORT_ID
+ *   npx caseline export download EXPORT_ID [--out FILE] [--key KEYFILE]
+ *                       (progress; then the manifest's signature and every file's SHA-256 are checked)
+ *   npx caseline export verify FILE --key KEYFILE    (the same check offline; exits 1 if invalid)
+ *
  * Anyone (no token, no network):
  *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:
  *                       PEM, DER, or the JSON of GET /certificates/public-key; exits 1 if invalid)
@@ -53,7 +60,8 @@ import { basename, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { verifyCertificateFile } from './verify-certificate';
+import { verifyExportArchive } from './export';
+import { publicKeyFrom, verifyCertificateFile } from './verify-certificate';
 
 const API = (process.env.CASELINE_API ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
 const TOKEN_FILE = join(process.env.CASELINE_HOME ?? join(homedir(), '.caseline'), 'token.json');
@@ -549,6 +557,87 @@ const orderIdArg = (rest: string[], usage: string, opts: { out?: boolean } = {})
   return { orderId, out: (values as { out?: string }).out ?? '.' };
 };
 
+// ---------------------------------------------------------------- lab administrators: exports
+
+/** The account of the signed-in user, from the token's claims (read, not verified: the API verifies). */
+const accountOfToken = (): string => {
+  const payload = token().split('.')[1] ?? '';
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (typeof claims.account_id === 'string') return claims.account_id;
+  } catch {
+    // Fall through: the message below says what to do.
+  }
+  throw new CliError('The token names no account: sign in again as a lab administrator.');
+};
+
+interface ExportView {
+  exportId: string;
+  accountId: string;
+  status: string;
+  duplicate?: boolean;
+  sizeBytes?: number;
+  orderCount?: number;
+  fileCount?: number;
+  expiresAt?: string;
+  failure?: string;
+  download?: { url: string; fileName: string; expiresAt: string };
+}
+
+export const requestExport = (accountId = accountOfToken()) =>
+  call<ExportView>('POST', `/accounts/${accountId}/exports`);
+
+export const exportStatus = (exportId: string, accountId = accountOfToken()) =>
+  call<ExportView>('GET', `/accounts/${accountId}/exports/${exportId}`);
+
+/**
+ * Downloads a ready export with a progress bar and checks it: the manifest's signature against the
+ * certificate public key (from `keyFile`, else GET /certificates/public-key), then each file's
+ * SHA-256. An archive that does not verify is kept aside as <file>.invalid, never as <file>.
+ */
+export const downloadExport = async (
+  exportId: string,
+  file: string | undefined,
+  opts: { keyFile?: string; quiet?: boolean } = {},
+) => {
+  const view = await exportStatus(exportId);
+  if (!view.download)
+    throw new CliError(
+      view.status === 'RUNNING'
+        ? `Export ${exportId} is still being written; try again in a moment.`
+        : `Export ${exportId} is ${view.status}${view.failure ? ` (${view.failure})` : ''}: there is nothing to download.`,
+    );
+  const target = file ?? view.download.fileName;
+  const partial = `${target}.part`;
+  const res = await fetch(view.download.url);
+  if (!res.ok || !res.body)
+    throw new CliError(
+      `Storage refused the download (HTTP ${res.status}); links last 15 minutes, run it again.`,
+    );
+  const progress = new Progress(basename(target), view.sizeBytes ?? 0, opts.quiet ? silent : process.stderr);
+  let received = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      progress.update(received);
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(res.body as never), tap, createWriteStream(partial));
+  progress.finish();
+  const key = opts.keyFile
+    ? publicKeyFrom(readFileSync(opts.keyFile))
+    : (await call<{ publicKeyPem: string }>('GET', '/certificates/public-key', undefined, false))
+        .publicKeyPem;
+  const check = await verifyExportArchive(partial, key);
+  if (!check.ok) {
+    renameSync(partial, `${target}.invalid`);
+    throw new CliError(`${check.message} (kept aside as ${target}.invalid)`);
+  }
+  renameSync(partial, target);
+  return { path: target, message: check.message };
+};
+
 export const run = async (argv: string[]): Promise<void> => {
   const [command, ...rest] = argv;
   switch (command) {
@@ -739,6 +828,45 @@ export const run = async (argv: string[]): Promise<void> => {
       out(`Released ${orderId}: ${res.status}, back in the queue.`);
       return;
     }
+    case 'export': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { out: { type: 'string' }, key: { type: 'string' } },
+      });
+      const [id, ...more] = positionals;
+      if (sub === 'request' && !id) {
+        const res = await requestExport();
+        out(
+          res.duplicate
+            ? `Export ${res.exportId} of ${res.accountId} is already being written (${res.status}).`
+            : `Export ${res.exportId} of ${res.accountId} requested (${res.status}).`,
+        );
+        out(`Follow it with: caseline export status ${res.exportId}`);
+        return;
+      }
+      if (sub === 'status' && id && !more.length) {
+        const { download: _d, ...view } = await exportStatus(id);
+        out(JSON.stringify(view, null, 2));
+        return;
+      }
+      if (sub === 'download' && id && !more.length) {
+        const res = await downloadExport(id, values.out, values.key ? { keyFile: values.key } : {});
+        out(`Downloaded ${res.path}.`);
+        out(res.message);
+        return;
+      }
+      if (sub === 'verify' && id && values.key && !more.length) {
+        const check = await verifyExportArchive(id, publicKeyFrom(readFileSync(values.key)));
+        if (!check.ok) throw new CliError(check.message);
+        out(check.message);
+        return;
+      }
+      throw new CliError(
+        'Usage: caseline export request | status EXPORT_ID | download EXPORT_ID [--out FILE] [--key KEYFILE] | verify FILE --key KEYFILE',
+      );
+    }
     case 'verify-certificate': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -758,7 +886,7 @@ export const run = async (argv: string[]): Promise<void> => {
     }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; anyone: verify-certificate. See cli/main.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; lab administrators: export; anyone: verify-certificate. See cli/main.ts for options.',
       );
   }
 };

@@ -112,8 +112,21 @@ export interface BucketDefinition {
    * IAM patterns (under the bucket ARN) of the objects each kind of grant may touch; the handlers
    * build keys that match them (test/infra/least-privilege.test.ts checks).
    */
-  readonly objectKeys: { readonly order: string; readonly inputs: string; readonly outputs: string };
+  readonly objectKeys: {
+    readonly order: string;
+    readonly inputs: string;
+    readonly outputs: string;
+    /** Account exports (data portability): one archive per export, expired by a lifecycle rule. */
+    readonly exports: string;
+  };
 }
+
+/** Account exports: where they are written in the case-files bucket, and how long they are kept. */
+export const EXPORTS = {
+  prefix: 'exports/',
+  /** A lifecycle rule expires an export this many days after it was written (and its versions a day later). */
+  expireDays: 7,
+} as const;
 
 export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
   caseFiles: {
@@ -126,6 +139,7 @@ export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
       order: 'orders/*',
       inputs: 'orders/*/inputs/*',
       outputs: 'orders/*/outputs/*',
+      exports: 'exports/*',
     },
   },
 };
@@ -169,7 +183,7 @@ export const KMS_KEYS: Readonly<Record<KeyId, KmsKeyDefinition>> = {
   },
 };
 
-export type StateMachineId = 'orderWorkflow';
+export type StateMachineId = 'orderWorkflow' | 'accountExport';
 
 export interface StateMachineDefinition {
   readonly id: StateMachineId;
@@ -185,6 +199,13 @@ export const STATE_MACHINES: Readonly<Record<StateMachineId, StateMachineDefinit
     envVar: 'ORDER_WORKFLOW_ARN',
     file: 'order-workflow.asl.json',
     localName: 'caseline-order-workflow',
+  },
+  // Data portability: one execution per export (named by its id), writing one archive.
+  accountExport: {
+    id: 'accountExport',
+    envVar: 'ACCOUNT_EXPORT_WORKFLOW_ARN',
+    file: 'account-export.asl.json',
+    localName: 'caseline-account-export',
   },
 };
 

@@ -5,8 +5,15 @@
  * any domain code runs, so a handler reads its roles without importing lib/.
  */
 
-export type Role = 'lab' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
-export const ROLES: readonly Role[] = ['lab', 'designer', 'privacy-officer', 'auditor', 'operator'];
+export type Role = 'lab' | 'lab-admin' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
+export const ROLES: readonly Role[] = [
+  'lab',
+  'lab-admin',
+  'designer',
+  'privacy-officer',
+  'auditor',
+  'operator',
+];
 
 /** Function id to the roles every one of its routes admits; public routes (health) are absent. */
 export const ROUTE_ROLES = {
@@ -39,4 +46,7 @@ export const ROUTE_ROLES = {
   updateDesigner: ['operator'],
   deactivateDesigner: ['operator'],
   resumeOrder: ['operator'],
+  // Data portability (GDPR Art 20): the partner's own administrator, for its own account only.
+  requestExport: ['lab-admin'],
+  exportStatus: ['lab-admin'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -264,6 +264,43 @@ export const ADAPTERS = {
       ],
     },
   },
+  exports: {
+    file: 'lambdas/adapters/dynamo-export-store.ts',
+    port: 'exports',
+    // Items keyed ACCOUNT#<accountId> / EXPORT#… in the orders table.
+    methods: {
+      // Takes the account's open slot (reading it and its holder when taken), writes the record.
+      create: [ddb('Put', 'orders'), ddb('Get', 'orders'), ddb('Delete', 'orders')],
+      get: [ddb('Get', 'orders')],
+      finish: [ddb('Update', 'orders'), ddb('Delete', 'orders')],
+    },
+  },
+  archive: {
+    file: 'lambdas/adapters/s3-export-archive.ts',
+    port: 'archive',
+    methods: {
+      // A multipart upload under exports/ (S3 checks each step against s3:PutObject).
+      write: [
+        s3('CreateMultipartUpload', 'objects:caseFiles', 's3:PutObject'),
+        s3('UploadPart', 'objects:caseFiles', 's3:PutObject'),
+        s3('CompleteMultipartUpload', 'objects:caseFiles', 's3:PutObject'),
+        s3('AbortMultipartUpload', 'objects:caseFiles', 's3:AbortMultipartUpload'),
+      ],
+    },
+  },
+  exportWorkflow: {
+    file: 'lambdas/adapters/sfn-export-workflow.ts',
+    port: 'exportWorkflow',
+    methods: {
+      start: [
+        {
+          command: 'StartExecutionCommand',
+          on: 'stateMachine:accountExport',
+          actions: ['states:StartExecution'],
+        },
+      ],
+    },
+  },
   notifier: {
     file: 'lambdas/adapters/sns-notifier.ts',
     port: 'notifier',

@@ -303,23 +303,40 @@ export const bindToResources = (
   ][]) {
     if (!level) continue;
     const bucket = resources.buckets[id];
-    const grant = typeof level === 'string' ? BUCKET_LEVELS[level] : level;
-    const keys = grant.keys ?? BUCKETS[id].objectKeys.order;
-    allow(
-      new PolicyStatement({
-        sid: `${pascal(id)}Objects`,
-        actions: [...grant.objects],
-        resources: [bucket.arnForObjects(keys)],
-      }),
-    );
+    // Several grants (read one prefix, write another) are one statement each: sids Objects, Objects2…
+    const grants: readonly BucketGrant[] =
+      typeof level === 'string'
+        ? [BUCKET_LEVELS[level]]
+        : Array.isArray(level)
+          ? level
+          : [level as BucketGrant];
+    grants.forEach((grant, index) => {
+      const keys = grant.keys ?? BUCKETS[id].objectKeys.order;
+      const suffix = index === 0 ? '' : String(index + 1);
+      allow(
+        new PolicyStatement({
+          sid: `${pascal(id)}Objects${suffix}`,
+          actions: [...grant.objects],
+          resources: [bucket.arnForObjects(keys)],
+        }),
+      );
+      Validations.of(target.policy).acknowledge({
+        id: objectWildcardFinding(bucket, keys),
+        reason:
+          `S3 object permissions are granted on <bucket ARN>/${keys}: object keys hold per-order ids unknown at ` +
+          'deploy time. The handler scopes every key to orders/<orderId>/ of an order the caller owns or holds.',
+      });
+    });
+    const objects = grants.flatMap((grant) => grant.objects);
+    const list = [...new Set(grants.flatMap((grant) => grant.list ?? []))];
     // The only bucket-level actions. ListBucket turns HeadObject on a missing key into a 404
     // instead of a 403 (the file store's head() depends on it) and lets a delete enumerate an
     // order's prefix; ListBucketVersions lets a purge find every version. Keys hold ids only.
-    if (grant.list && grant.list.length > 0) {
+    if (list.length > 0) {
       allow(
         new PolicyStatement({
           sid: `${pascal(id)}List`,
-          actions: [...grant.list],
+          actions: list,
           resources: [bucket.bucketArn],
         }),
       );
@@ -328,10 +345,10 @@ export const bindToResources = (
       // SSE-KMS as the caller: a PUT encrypts under a new data key, and a multipart upload (scans
       // are large) also decrypts it for each part; a GET (or HEAD) decrypts.
       const keyActions = [
-        ...(grant.objects.some((a) => ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'].includes(a))
+        ...(objects.some((a) => ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'].includes(a))
           ? ['kms:Decrypt']
           : []),
-        ...(grant.objects.includes('s3:PutObject') ? ['kms:GenerateDataKey'] : []),
+        ...(objects.includes('s3:PutObject') ? ['kms:GenerateDataKey'] : []),
       ];
       if (keyActions.length > 0) {
         allow(
@@ -355,12 +372,6 @@ export const bindToResources = (
         acknowledgeAccountKeys(target);
       }
     }
-    Validations.of(target.policy).acknowledge({
-      id: objectWildcardFinding(bucket, keys),
-      reason:
-        `S3 object permissions are granted on <bucket ARN>/${keys}: object keys hold per-order ids unknown at ` +
-        'deploy time. The handler scopes every key to orders/<orderId>/ of an order the caller owns or holds.',
-    });
   }
 
   for (const [id, use] of Object.entries(access.keys ?? {}) as [KeyId, keyof typeof KEY_ACTIONS][]) {

@@ -159,4 +159,18 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     notifier: ['operatorAlert'],
   },
   resumeOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['start'] },
+  // Data portability: the request and the status (with its download link) touch export items only;
+  // the job reads the account's orders, files and timelines, decrypts their PHI and signs the manifest.
+  requestExport: { ...AUDITED, exports: ['create', 'finish'], exportWorkflow: ['start'] },
+  exportStatus: { ...AUDITED, exports: ['get'], files: ['presignGet'] },
+  exportAccount: {
+    ...AUDITED,
+    exports: ['get', 'finish'],
+    archive: ['write'],
+    orders: ['listByAccount', 'files', 'timeline'],
+    // HEAD: a draft's scan sent by a single PUT is confirmed (and its version pinned) before it is read.
+    files: ['head', 'read'],
+    phi: ['decrypt'],
+    signer: ['sign', 'publicKeyDer'],
+  },
 };

@@ -80,7 +80,10 @@ export type AccountKeyUse = 'encrypt' | 'decrypt' | 'describe' | 'create' | 'shr
 
 export interface AccessDefinition {
   readonly tables?: Partial<Record<TableId, 'read' | 'readWrite' | 'append' | TableGrant>>;
-  readonly buckets?: Partial<Record<BucketId, 'read' | 'readWrite' | 'put' | 'delete' | BucketGrant>>;
+  /** A list of grants: each its own statement, on its own keys (read one prefix, write another). */
+  readonly buckets?: Partial<
+    Record<BucketId, 'read' | 'readWrite' | 'put' | 'delete' | BucketGrant | readonly BucketGrant[]>
+  >;
   readonly keys?: Partial<
     Record<KeyId, 'encrypt' | 'decrypt' | 'encryptDecrypt' | 'sign' | 'publicKey' | 'mac'>
   >;
@@ -622,6 +625,68 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { orders: 'readWrite', audit: 'append' },
       stateMachines: { orderWorkflow: 'start' },
     },
+  },
+  {
+    id: 'requestExport',
+    entry: 'lambdas/handlers/request-export.ts',
+    description:
+      "A lab's administrator asks for an export of its account (GDPR Art 20): one open export per account.",
+    routes: [{ method: 'POST', path: '/accounts/{accountId}/exports', roles: ROUTE_ROLES.requestExport }],
+    access: {
+      tables: {
+        orders: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], leadingKeys: ['ACCOUNT#*'] },
+        audit: 'append',
+      },
+      stateMachines: { accountExport: 'start' },
+    },
+  },
+  {
+    id: 'exportStatus',
+    entry: 'lambdas/handlers/export-status.ts',
+    description:
+      'Where an export stands; when ready, a 15-minute presigned GET of the archive (audited first).',
+    routes: [
+      { method: 'GET', path: '/accounts/{accountId}/exports/{exportId}', roles: ROUTE_ROLES.exportStatus },
+    ],
+    access: {
+      tables: { orders: { actions: ['GetItem'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
+      // The presigned GET is signed by this role: it may read exports, nothing else.
+      buckets: {
+        caseFiles: {
+          objects: ['s3:GetObject', 's3:GetObjectVersion'],
+          keys: BUCKETS.caseFiles.objectKeys.exports,
+        },
+      },
+    },
+  },
+  {
+    id: 'exportAccount',
+    entry: 'lambdas/handlers/export-account.ts',
+    description:
+      'Workflow task: writes an account export, a streamed zip of every order with a signed manifest.',
+    task: true,
+    access: {
+      // Orders, files and timelines read; export records finished (UpdateItem, DeleteItem of the slot).
+      tables: { orders: { actions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'] }, audit: 'append' },
+      // Reads the orders' files; writes under exports/ only.
+      buckets: {
+        caseFiles: [
+          {
+            objects: ['s3:GetObject', 's3:GetObjectVersion'],
+            list: ['s3:ListBucket'],
+            keys: BUCKETS.caseFiles.objectKeys.order,
+          },
+          {
+            objects: ['s3:PutObject', 's3:AbortMultipartUpload'],
+            keys: BUCKETS.caseFiles.objectKeys.exports,
+          },
+        ],
+      },
+      keys: { caseData: 'decrypt', certificateSigning: 'sign' },
+    },
+    // A 5 GB account at ~50 MB/s through one function is under two minutes; Lambda's ceiling is 15.
+    timeoutSeconds: 900,
+    memoryMb: 1024,
   },
 ];
 

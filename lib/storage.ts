@@ -2,11 +2,11 @@
  * Object storage: the case-files bucket (scans, designs, reports) and the bucket that receives its
  * S3 server access logs.
  */
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKETS, type BucketId } from '../common/definitions';
+import { BUCKETS, type BucketId, EXPORTS } from '../common/definitions';
 import { mapRecord } from './records';
 import { accessLogBucketProps, requireKeyOnPut, secureBucketProps } from './secure-defaults';
 
@@ -45,6 +45,16 @@ export class Storage extends Construct {
         }),
       );
       requireKeyOnPut(bucket, props.encryptionKey);
+      if (definition.id === 'caseFiles') {
+        // Account exports are copies handed to the lab, not records: the one timer that expires a
+        // current object, and only under exports/ (its versions go a day later).
+        bucket.addLifecycleRule({
+          id: 'expire-account-exports',
+          prefix: EXPORTS.prefix,
+          expiration: Duration.days(EXPORTS.expireDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        });
+      }
       Validations.of(bucket).acknowledge({
         id: 'HIPAA.Security-S3BucketReplicationEnabled',
         reason:

@@ -2,6 +2,7 @@
  * The order workflow: one Step Functions state machine per STATE_MACHINES entry, loaded from the
  * same `statemachines/*.asl.json` the local stack runs, with failure alarms to operators.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -85,6 +86,12 @@ export class Workflow extends Construct {
         logGroupName: `/aws/vendedlogs/states/${name}`,
       });
 
+      // Each machine may invoke only the task functions its own definition names.
+      const file = join(STATE_MACHINES_DIR, definition.file);
+      const text = readFileSync(file, 'utf8');
+      const invoked = Object.entries(props.taskFunctions)
+        .filter(([fnId]) => text.includes(`\${${functionArnPlaceholder(fnId)}}`))
+        .map(([, fn]) => fn.functionArn);
       const policy = new ManagedPolicy(machineScope, 'policy', {
         description: `What the ${definition.id} state machine may do: invoke its task functions, log, trace.`,
         statements: [
@@ -92,7 +99,7 @@ export class Workflow extends Construct {
             sid: 'InvokeTaskFunctions',
             actions: ['lambda:InvokeFunction'],
             // Unqualified ARNs only: the ASL names functions by ARN, never a version or alias.
-            resources: Object.values(props.taskFunctions).map((fn) => fn.functionArn),
+            resources: invoked,
           }),
           new PolicyStatement({
             sid: 'DeliverExecutionLogs',
@@ -135,8 +142,11 @@ export class Workflow extends Construct {
       const machine = new StateMachine(machineScope, 'stateMachine', {
         stateMachineName: name,
         stateMachineType: StateMachineType.STANDARD,
-        definitionBody: DefinitionBody.fromFile(join(STATE_MACHINES_DIR, definition.file)),
-        definitionSubstitutions: substitutions,
+        definitionBody: DefinitionBody.fromFile(file),
+        // Only the placeholders this definition has (a substitution without one is refused by the test).
+        definitionSubstitutions: Object.fromEntries(
+          Object.entries(substitutions).filter(([placeholder]) => text.includes(`\${${placeholder}}`)),
+        ),
         // Immutable: CDK's implicit log and tracing grants would otherwise land in an inline policy.
         role: role.withoutPolicyUpdates(),
         // Level ALL records every state transition for the audit of an order's path; execution

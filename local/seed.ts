@@ -46,6 +46,29 @@ export const SEED_USERS: readonly SeedUser[] = [
     accountId: 'lab-coast',
     description: 'technician at Coast Prosthetics',
   },
+  // Lab administrators (role lab-admin): data portability exports of their own account.
+  {
+    username: 'lab-acme-admin',
+    sub: 'u-lab-acme-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-acme',
+    description: 'administrator of Acme Dental Lab',
+  },
+  // A lab of its own for the export tests, so no other suite's purge or termination races them.
+  {
+    username: 'lab.delta',
+    sub: 'u-lab-delta-1',
+    roles: ['lab'],
+    accountId: 'lab-delta',
+    description: 'technician at Delta Dental Studio',
+  },
+  {
+    username: 'lab-delta-admin',
+    sub: 'u-lab-delta-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-delta',
+    description: 'administrator of Delta Dental Studio',
+  },
   {
     username: 'designer.priya',
     sub: 'u-des-priya',
@@ -105,6 +128,7 @@ export const SEED_ACCOUNT_POLICIES: Readonly<
   'lab-acme': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
   'lab-bright': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
   'lab-coast': { retentionDays: 3650, autoAcceptDays: 5, deletionGraceDays: 30 },
+  'lab-delta': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
 };
 
 /** Written once: a restart on disk keeps what operators changed since (a policy, a termination). */

@@ -36,7 +36,13 @@ export type AuditAction =
   | 'account.terminate'
   | 'access.forbidden'
   | 'account.policy'
-  | 'order.resume';
+  | 'order.resume'
+  // Data portability: a lab-admin's request, its status and download link, and each read the job makes.
+  | 'export.request'
+  | 'export.status'
+  | 'export.download'
+  | 'export.order'
+  | 'export.file';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -674,6 +674,58 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'POST /accounts/{accountId}/exports': {
+    summary: 'Ask for an export of your account (data portability, GDPR Art 20)',
+    description:
+      'A job writes one zip: per order its prescription (order.json, PHI decrypted), its timeline (timeline.json), its input scans and the delivered design (current version) as uploaded, and manifest.json listing every file with its size and SHA-256, signed with the certificate key (verify with GET /certificates/public-key). Purged orders and orders asked to be deleted are left out (named in the manifest). One open export per account: a second request while one runs answers that one.',
+    responses: {
+      '202':
+        'The export, RUNNING (or the one already running: duplicate true). Follow it at the Location header.',
+      '400': 'The accountId is not a valid account id.',
+      '401': 'Missing, invalid or expired token.',
+      '403': "Lab administrators only (role lab-admin); a lab user's attempt is audited.",
+      '404': 'Not your account (audited against the account asked for).',
+      '409': 'EXPORT_PENDING: another request for this account is being recorded; ask again in a moment.',
+      '503':
+        'The audit record could not be written, or the export job could not be started (it is marked FAILED). Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'Your account id.',
+      },
+    ],
+  },
+  'GET /accounts/{accountId}/exports/{exportId}': {
+    summary: 'Where an export stands; when ready, a 15-minute download link',
+    responses: {
+      '200': 'The export; when READY, a presigned GET of the archive (audited before it is handed out).',
+      '400': 'The accountId or exportId is malformed.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Lab administrators only (role lab-admin).',
+      '404': 'No such export of your account, or not your account.',
+      '503': 'The audit record could not be written, so no link was handed out. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'Your account id.',
+      },
+      {
+        name: 'exportId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'As POST returned it.',
+      },
+    ],
+  },
   'GET /accounts/{accountId}/policy': {
     summary: "An account's retention, auto-accept window and deletion grace period",
     responses: {

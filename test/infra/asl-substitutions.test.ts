@@ -67,7 +67,8 @@ describe('ASL placeholders and DefinitionSubstitutions', () => {
     (definition) => {
       const machine = resource(json, logicalIdOf(stack.workflow.stateMachines[definition.id]));
       const substitutions = (machine.Properties?.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
-      for (const fn of FUNCTIONS.filter((f) => f.task)) {
+      const named = placeholdersIn(definition.file);
+      for (const fn of FUNCTIONS.filter((f) => f.task && named.includes(functionArnPlaceholder(f.id)))) {
         const target = stack.compute.functions[fn.id];
         if (!target) throw new Error(`task ${fn.id} is not deployed`);
         expect(substitutions[functionArnPlaceholder(fn.id)], fn.id).toEqual({
@@ -78,7 +79,7 @@ describe('ASL placeholders and DefinitionSubstitutions', () => {
   );
 
   it.each(Object.values(STATE_MACHINES))(
-    '$file: the execution role may invoke exactly the task functions',
+    '$file: the execution role may invoke exactly the task functions its definition names',
     (definition) => {
       const machine = resource(json, logicalIdOf(stack.workflow.stateMachines[definition.id]));
       const [roleId] = [...referencedIds(machine.Properties?.RoleArn)];
@@ -94,11 +95,14 @@ describe('ASL placeholders and DefinitionSubstitutions', () => {
           }
         }
       }
-      const tasks = FUNCTIONS.filter((f) => f.task).map((f) => {
-        const target = stack.compute.functions[f.id];
-        if (!target) throw new Error(`task ${f.id} is not deployed`);
-        return logicalIdOf(target.function);
-      });
+      const named = placeholdersIn(definition.file);
+      const tasks = FUNCTIONS.filter((f) => f.task && named.includes(functionArnPlaceholder(f.id))).map(
+        (f) => {
+          const target = stack.compute.functions[f.id];
+          if (!target) throw new Error(`task ${f.id} is not deployed`);
+          return logicalIdOf(target.function);
+        },
+      );
       expect([...invokable].sort()).toEqual(tasks.sort());
     },
   );

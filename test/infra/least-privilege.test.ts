@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUCKETS, type KeyId, TABLES, type TableId } from '../../common/definitions';
+import { BUCKETS, type KeyId, STATE_MACHINES, TABLES, type TableId } from '../../common/definitions';
 import { DynamoAccountPolicies } from '../../lambdas/adapters/dynamo-account-policies';
 import { orderPrefix } from '../../lambdas/domain/order';
 import { ADAPTERS, type AdapterId, callsOf, type SdkCall } from '../../lib/adapter-calls';
@@ -131,8 +131,10 @@ const resourceRefOf = (value: unknown, statement: Statement): string => {
     if (json.Resources[id]?.Type === 'AWS::Logs::LogGroup') return 'logs:own';
   }
   if (text === '"*"' && actionsOf(statement).every((a) => a.startsWith('xray:'))) return 'xray:*';
-  if (text.includes(':stateMachine:') && text.includes('-orderWorkflow')) return 'stateMachine:orderWorkflow';
-  if (text.includes(':execution:') && text.includes('-orderWorkflow')) return 'execution:orderWorkflow';
+  for (const machine of Object.keys(STATE_MACHINES)) {
+    if (text.includes(':stateMachine:') && text.includes(`-${machine}`)) return `stateMachine:${machine}`;
+    if (text.includes(':execution:') && text.includes(`-${machine}`)) return `execution:${machine}`;
+  }
   return `unknown:${text}`;
 };
 

@@ -8,15 +8,24 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BUCKETS,
   type BucketId,
+  EXPORTS,
   KMS_KEYS,
   STATE_MACHINES,
+  type StateMachineId,
   TABLES,
   type TableDefinition,
   TOPICS,
 } from '../../common/definitions';
 import { PUBLIC_ROUTE_REASONS } from '../../lib/api';
 import type { CaselineStack } from '../../lib/caseline-stack';
-import { API_SCOPE, FUNCTIONS, type FunctionDefinition, ROLES, routesOf } from '../../lib/functions';
+import {
+  API_SCOPE,
+  type BucketGrant,
+  FUNCTIONS,
+  type FunctionDefinition,
+  ROLES,
+  routesOf,
+} from '../../lib/functions';
 import { BACKUP_RETENTION_DAYS, NONCURRENT_VERSION_RETENTION_DAYS } from '../../lib/secure-defaults';
 import { synthesize } from './synth';
 import {
@@ -195,7 +204,20 @@ describe('S3 buckets', () => {
       resource(json, logicalIdOf(stack.storage.buckets[id])),
       'LifecycleConfiguration.Rules',
     );
-    for (const rule of rules) {
+    // The one exception: account exports (copies handed to a lab) expire under exports/ only.
+    const exportRules = rules.filter((rule) => rule.Id === 'expire-account-exports');
+    expect(exportRules).toEqual(
+      id === 'caseFiles'
+        ? [
+            expect.objectContaining({
+              Prefix: EXPORTS.prefix,
+              ExpirationInDays: EXPORTS.expireDays,
+              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            }),
+          ]
+        : [],
+    );
+    for (const rule of rules.filter((r) => r.Id !== 'expire-account-exports')) {
       expect(rule).not.toHaveProperty('ExpirationInDays');
       expect(rule).not.toHaveProperty('ExpirationDate');
       expect(rule).not.toHaveProperty('Transitions');
@@ -424,27 +446,32 @@ describe('least privilege, from the catalogue', () => {
           keys: BUCKETS.caseFiles.objectKeys.order,
         },
       } as const;
-      const expected =
+      // A list of grants (the export job reads orders/, writes exports/) is one statement per grant.
+      const grants =
         typeof level === 'string'
-          ? EXPECTED[level]
-          : {
-              objects: [...level.objects].sort(),
-              list: [...(level.list ?? [])].sort(),
-              keys: level.keys ?? BUCKETS.caseFiles.objectKeys.order,
-            };
+          ? [EXPECTED[level]]
+          : ((Array.isArray(level) ? level : [level]) as readonly BucketGrant[]).map((grant) => ({
+              objects: [...grant.objects].sort(),
+              list: [...(grant.list ?? [])].sort(),
+              keys: grant.keys ?? BUCKETS.caseFiles.objectKeys.order,
+            }));
       const bucketId = logicalIdOf(stack.storage.buckets.caseFiles);
       const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
-      const objectArn = { 'Fn::Join': ['', [bucketArn, `/${expected.keys}`]] };
-      const onObjects = statements.filter(
-        (s) => JSON.stringify(resourcesOfStatement(s)) === JSON.stringify([objectArn]),
-      );
       const onBucket = statements.filter(
         (s) => JSON.stringify(resourcesOfStatement(s)) === JSON.stringify([bucketArn]),
       );
+      let onObjectsCount = 0;
+      for (const expected of grants) {
+        const objectArn = { 'Fn::Join': ['', [bucketArn, `/${expected.keys}`]] };
+        const onObjects = statements.filter(
+          (s) => JSON.stringify(resourcesOfStatement(s)) === JSON.stringify([objectArn]),
+        );
+        onObjectsCount += onObjects.length;
+        expect(onObjects.flatMap(actionsOf).sort()).toEqual([...expected.objects]);
+      }
       // Nothing on any other resource (another bucket, "*", every object).
-      expect(onObjects.length + onBucket.length).toBe(statements.length);
-      expect(onObjects.flatMap(actionsOf).sort()).toEqual([...expected.objects]);
-      expect(onBucket.flatMap(actionsOf).sort()).toEqual([...expected.list]);
+      expect(onObjectsCount + onBucket.length).toBe(statements.length);
+      expect(onBucket.flatMap(actionsOf).sort()).toEqual([...new Set(grants.flatMap((g) => g.list))].sort());
     },
   );
 
@@ -454,22 +481,31 @@ describe('least privilege, from the catalogue', () => {
       const statements = statementsOfFunction(json, functionId(definition)).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('states:')),
       );
-      const use = definition.access.stateMachines?.orderWorkflow;
-      if (!use) {
+      const uses = Object.entries(definition.access.stateMachines ?? {});
+      if (uses.length === 0) {
         expect(statements).toEqual([]);
         return;
       }
-      const machineArn = json.Resources[logicalIdOf(stack.workflow.stateMachines.orderWorkflow)];
-      expect(machineArn?.Properties?.StateMachineName).toBe(`${stack.stackName}-orderWorkflow`);
-      for (const statement of statements) {
-        // DescribeExecution is authorised on the machine's executions, everything else on the machine.
-        expect(JSON.stringify(statement.Resource)).toContain(
-          use === 'describe'
-            ? `:execution:${stack.stackName}-orderWorkflow:*`
-            : `:stateMachine:${stack.stackName}-orderWorkflow`,
+      // One statement per machine named, on that machine only.
+      expect(statements).toHaveLength(uses.length);
+      for (const [machine, use] of uses) {
+        const machineArn =
+          json.Resources[logicalIdOf(stack.workflow.stateMachines[machine as StateMachineId])];
+        expect(machineArn?.Properties?.StateMachineName).toBe(`${stack.stackName}-${machine}`);
+        const mine = statements.filter((s) =>
+          JSON.stringify(s.Resource).includes(`${stack.stackName}-${machine}`),
         );
-        if (use === 'start') expect(actionsOf(statement)).toEqual(['states:StartExecution']);
-        if (use === 'describe') expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+        expect(mine).toHaveLength(1);
+        for (const statement of mine) {
+          // DescribeExecution is authorised on the machine's executions, everything else on the machine.
+          expect(JSON.stringify(statement.Resource)).toContain(
+            use === 'describe'
+              ? `:execution:${stack.stackName}-${machine}:*`
+              : `:stateMachine:${stack.stackName}-${machine}"`,
+          );
+          if (use === 'start') expect(actionsOf(statement)).toEqual(['states:StartExecution']);
+          if (use === 'describe') expect(actionsOf(statement)).toEqual(['states:DescribeExecution']);
+        }
       }
     },
   );

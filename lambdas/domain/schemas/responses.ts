@@ -238,6 +238,58 @@ export const AccountPolicy = named(
   }),
 );
 
+const exportFields = {
+  exportId: z.string(),
+  accountId: z.string(),
+  status: doc(z.enum(['RUNNING', 'READY', 'FAILED', 'EXPIRED']), {
+    description:
+      'RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).',
+  }),
+  requestedAt: instant(),
+  requestedBy: doc(z.string(), {
+    description: 'The administrator who asked (user id): every read the job made is audited as them.',
+  }),
+  completedAt: z.optional(instant()),
+  expiresAt: z.optional(instant('When the archive is deleted (completedAt + 7 days).')),
+  sizeBytes: z.optional(z.int()),
+  orderCount: z.optional(z.int()),
+  fileCount: z.optional(
+    doc(z.int(), { description: 'Files listed in the manifest (manifest.json itself not counted).' }),
+  ),
+  manifestSha256: z.optional(sha256Hex()),
+  failure: z.optional(z.string()),
+};
+
+export const ExportRequested = named(
+  'ExportRequested',
+  z.object({
+    ...exportFields,
+    duplicate: doc(z.boolean(), {
+      description:
+        'true when an export of the account was already running: this is that one (one open export per account).',
+    }),
+  }),
+);
+
+export const ExportStatus = named(
+  'ExportStatus',
+  z.object({
+    ...exportFields,
+    download: z.optional(
+      doc(
+        z.object({
+          url: uri(
+            'A presigned GET of this one archive version, valid 15 minutes; handing it out is audited first.',
+          ),
+          fileName: z.string(),
+          expiresAt: instant(),
+        }),
+        { description: 'Present when READY.' },
+      ),
+    ),
+  }),
+);
+
 export const AcceptResult = named(
   'AcceptResult',
   z.object({
@@ -539,4 +591,6 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'POST /accounts/{accountId}/terminate': { 200: SignedCertificate },
   'GET /accounts/{accountId}/policy': { 200: AccountPolicy },
   'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },
+  'POST /accounts/{accountId}/exports': { 202: ExportRequested },
+  'GET /accounts/{accountId}/exports/{exportId}': { 200: ExportStatus },
 };

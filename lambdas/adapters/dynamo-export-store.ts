@@ -1,0 +1,174 @@
+/**
+ * Account exports in the orders table, beside the account's settings: the record
+ * ACCOUNT#<id> / EXPORT#<exportId>, and the account's one open slot ACCOUNT#<id> / EXPORT#OPEN
+ * naming the export that runs. Single-item conditional writes only: the slot is taken first (so
+ * of two requests one wins and the other answers the winner), then the record is written; a
+ * record that cannot be written gives the slot back. A slot whose record is missing (the
+ * give-back failed too) or finished (the job's release failed) is taken over.
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ExportRecord, ExportStore } from '../domain/export';
+import { ConflictError } from '../kernel/errors';
+import { isConditionFailure } from './dynamo-errors';
+
+const RECORD_FIELDS = [
+  'status',
+  'completedAt',
+  'objectKey',
+  'versionId',
+  'sizeBytes',
+  'orderCount',
+  'fileCount',
+  'manifestSha256',
+  'expiresAt',
+  'failure',
+] as const;
+
+const recordFrom = (item: Record<string, unknown> | undefined): ExportRecord | undefined => {
+  if (item?.entity !== 'accountExport') return undefined;
+  const { pk: _pk, sk: _sk, entity: _e, ...rest } = item;
+  return rest as unknown as ExportRecord;
+};
+
+export class DynamoExportStore implements ExportStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private recordKey(accountId: string, exportId: string) {
+    return { pk: `ACCOUNT#${accountId}`, sk: `EXPORT#${exportId}` };
+  }
+
+  private slotKey(accountId: string) {
+    return { pk: `ACCOUNT#${accountId}`, sk: 'EXPORT#OPEN' };
+  }
+
+  /** Takes the open slot; `replacing`: only from that holder. False when someone else holds it. */
+  private async takeSlot(record: ExportRecord, replacing?: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...this.slotKey(record.accountId),
+            entity: 'accountExportSlot',
+            exportId: record.exportId,
+            since: record.requestedAt,
+          },
+          ...(replacing
+            ? {
+                ConditionExpression: 'exportId = :old',
+                ExpressionAttributeValues: { ':old': replacing },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async create(
+    record: ExportRecord,
+    staleBefore: string,
+  ): Promise<{ created: true } | { created: false; existing: ExportRecord }> {
+    let taken = await this.takeSlot(record);
+    if (!taken) {
+      const { Item: slot } = await this.ddb.send(
+        new GetCommand({ TableName: this.table, Key: this.slotKey(record.accountId), ConsistentRead: true }),
+      );
+      const holder = typeof slot?.exportId === 'string' ? slot.exportId : undefined;
+      const existing = holder ? await this.get(record.accountId, holder) : undefined;
+      if (existing?.status === 'RUNNING') return { created: false, existing };
+      if (holder && !existing && typeof slot?.since === 'string' && slot.since > staleBefore) {
+        throw new ConflictError(
+          'An export of this account is being started; ask for its status in a moment.',
+          'EXPORT_PENDING',
+        );
+      }
+      taken = await this.takeSlot(record, holder);
+      if (!taken && !holder) taken = await this.takeSlot(record);
+      if (!taken) {
+        throw new ConflictError(
+          'Another export of this account was just started; try again.',
+          'EXPORT_PENDING',
+        );
+      }
+    }
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...this.recordKey(record.accountId, record.exportId), entity: 'accountExport', ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      await this.releaseSlot(record.accountId, record.exportId).catch(() => undefined);
+      throw error;
+    }
+    return { created: true };
+  }
+
+  async get(accountId: string, exportId: string): Promise<ExportRecord | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: this.recordKey(accountId, exportId),
+        ConsistentRead: true,
+      }),
+    );
+    return recordFrom(Item);
+  }
+
+  async finish(
+    accountId: string,
+    exportId: string,
+    outcome: Pick<ExportRecord, 'status' | 'completedAt'> & Partial<ExportRecord>,
+  ): Promise<void> {
+    const fields = RECORD_FIELDS.filter((f) => outcome[f] !== undefined);
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.recordKey(accountId, exportId),
+          UpdateExpression: `SET ${fields.map((f) => `#${f} = :${f}`).join(', ')}`,
+          // A finished export stays as it finished (a late re-run, a late failure report).
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running',
+          ExpressionAttributeNames: Object.fromEntries(fields.map((f) => [`#${f}`, f])),
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(fields.map((f) => [`:${f}`, outcome[f]])),
+            ':running': 'RUNNING',
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    await this.releaseSlot(accountId, exportId);
+  }
+
+  private async releaseSlot(accountId: string, exportId: string) {
+    try {
+      await this.ddb.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.slotKey(accountId),
+          ConditionExpression: 'exportId = :id',
+          ExpressionAttributeValues: { ':id': exportId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

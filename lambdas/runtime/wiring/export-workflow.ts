@@ -1,0 +1,9 @@
+import { SfnExportWorkflow } from '../../adapters/sfn-export-workflow';
+import { config } from '../config';
+import { once } from '../sdk/options';
+import { sfnClient } from '../sdk/sfn';
+
+/** Starts account-export executions. */
+export const exportWorkflow = once(
+  () => new SfnExportWorkflow(sfnClient(), config().stateMachines.accountExport),
+);
