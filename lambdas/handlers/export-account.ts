@@ -1,5 +1,5 @@
-import middy from '@middy/core';
 import { type ExportJobDeps, failExport, runExport } from '../domain/export';
+import { taskHandler } from '../runtime/task';
 import { archive } from '../runtime/wiring/archive';
 import { audit } from '../runtime/wiring/audit';
 import { exportStore } from '../runtime/wiring/exports';
@@ -25,6 +25,6 @@ export const deps = granted<ExportJobDeps>({
 type ExportEvent = { exportId: string; accountId: string; failed?: boolean; errorName?: string };
 
 /** Workflow task: ids in, a status out. With `failed`, the workflow's Catch records the failure. */
-export const handler = middy<ExportEvent, { status: string }>().handler((event) =>
+export const handler = taskHandler<ExportEvent, { status: string }>((event) =>
   event.failed === true ? failExport(deps, event) : runExport(deps, event),
 );
