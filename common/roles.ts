@@ -5,24 +5,37 @@
  * any domain code runs, so a handler reads its roles without importing lib/.
  */
 
-export type Role = 'lab' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
-export const ROLES: readonly Role[] = ['lab', 'designer', 'privacy-officer', 'auditor', 'operator'];
+export type Role = 'lab' | 'lab-admin' | 'designer' | 'privacy-officer' | 'auditor' | 'operator';
+export const ROLES: readonly Role[] = [
+  'lab',
+  'lab-admin',
+  'designer',
+  'privacy-officer',
+  'auditor',
+  'operator',
+];
+
+/**
+ * A partner's own administrator (or compliance contact) does everything a lab user does on its
+ * account, and manages its users and security contacts; the domain keeps it to its own account.
+ */
+const LAB = ['lab', 'lab-admin'] as const;
 
 /** Function id to the roles every one of its routes admits; public routes (health) are absent. */
 export const ROUTE_ROLES = {
-  createOrder: ['lab'],
-  listOrders: ['lab'],
-  getOrder: ['lab'],
-  cancelOrder: ['lab'],
-  deleteOrderFiles: ['lab'],
-  withdrawDeletion: ['lab'],
-  orderCertificate: ['lab'],
+  createOrder: LAB,
+  listOrders: LAB,
+  getOrder: LAB,
+  cancelOrder: LAB,
+  deleteOrderFiles: LAB,
+  withdrawDeletion: LAB,
+  orderCertificate: LAB,
   accountPolicy: ['operator'],
   terminateAccount: ['operator'],
-  declareUpload: ['lab'],
-  presignParts: ['lab'],
-  completeUpload: ['lab'],
-  submitOrder: ['lab'],
+  declareUpload: LAB,
+  presignParts: LAB,
+  completeUpload: LAB,
+  submitOrder: LAB,
   claimOrder: ['designer'],
   listAssignments: ['designer'],
   getAssignment: ['designer'],
@@ -31,12 +44,18 @@ export const ROUTE_ROLES = {
   declareOutput: ['designer'],
   submitDesign: ['designer'],
   releaseAssignment: ['designer'],
-  orderDeliverables: ['lab'],
-  acceptOrder: ['lab'],
-  requestRevision: ['lab'],
+  orderDeliverables: LAB,
+  acceptOrder: LAB,
+  requestRevision: LAB,
   listDesigners: ['operator'],
   createDesigner: ['operator'],
   updateDesigner: ['operator'],
   deactivateDesigner: ['operator'],
   resumeOrder: ['operator'],
+  createAccount: ['operator'],
+  listAccounts: ['operator'],
+  // A lab-admin reads its own account's settings (another account answers 404, in the domain).
+  getAccount: ['operator', 'lab-admin'],
+  updateAccount: ['operator', 'lab-admin'],
+  accountUsers: ['operator', 'lab-admin'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

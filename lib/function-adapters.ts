@@ -14,7 +14,7 @@ const AUDITED = { audit: ['append'] } as const satisfies AdapterUses;
 export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   health: {},
   // The account is checked before the write and again after it (a termination recorded meanwhile).
-  createOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['stateOf'], phi: ['encrypt'], hasher: ['mac'] },
+  createOrder: { ...AUDITED, orders: ORDER_ALL, accounts: ['stateOf'], phi: ['encrypt'], hasher: ['mac'] },
   listOrders: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   getOrder: { ...AUDITED, orders: ORDER_READS, phi: ['decrypt'] },
   // requestDeletion: a draft is cancelled (uploads aborted, objects deleted); a delivered order is
@@ -22,20 +22,24 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   cancelOrder: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     files: ['abortMultipart', 'deletePrefix'],
     workflow: ['completeTask'],
   },
-  deleteOrderFiles: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['completeTask'] },
+  deleteOrderFiles: { ...AUDITED, orders: ORDER_ALL, accounts: ['policyFor'], workflow: ['completeTask'] },
   withdrawDeletion: { ...AUDITED, orders: ORDER_ALL },
   orderCertificate: { ...AUDITED, orders: ORDER_READS, purgeStore: ['orderCertificate'] },
   certificatePublicKey: { signer: ['publicKeyDer'] },
-  accountPolicy: { ...AUDITED, policies: ['policyFor', 'setPolicy', 'stateOf'] },
+  accountPolicy: { ...AUDITED, accounts: ['get', 'replace'] },
+  createAccount: { ...AUDITED, accounts: ['create'] },
+  listAccounts: { ...AUDITED, accounts: ['list'] },
+  getAccount: { ...AUDITED, accounts: ['get'] },
+  updateAccount: { ...AUDITED, accounts: ['get', 'replace'] },
   // A termination already done answers its certificate; one killed midway is taken up again.
   terminateAccount: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['stateOf', 'startTermination', 'finishTermination'],
+    accounts: ['stateOf', 'startTermination', 'finishTermination'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate', 'accountCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
@@ -47,7 +51,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   purgeSweep: {
     orders: ORDER_ALL,
     files: ['abortMultipart', 'deletePrefix'],
-    policies: ['terminating', 'finishTermination'],
+    accounts: ['terminating', 'finishTermination'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
@@ -65,11 +69,11 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   qaDesign: { orders: ORDER_ALL, files: ['head', 'read'], notifier: ['notify'] },
   deliverAndAwaitDecision: {
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     designers: ['releaseSlot'],
     notifier: ['notify'],
   },
-  archiveOrder: { orders: ORDER_ALL, policies: ['policyFor'] },
+  archiveOrder: { orders: ORDER_ALL, accounts: ['policyFor'] },
   claimOrder: {
     ...AUDITED,
     orders: ORDER_ALL,
@@ -115,5 +119,5 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     designers: ['releaseSlot'],
     notifier: ['operatorAlert'],
   },
-  resumeOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['start'] },
+  resumeOrder: { ...AUDITED, orders: ORDER_ALL, accounts: ['policyFor'], workflow: ['start'] },
 };

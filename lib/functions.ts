@@ -122,7 +122,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'A lab creates a draft order.',
     routes: [{ method: 'POST', path: '/orders', roles: ROUTE_ROLES.createOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       keys: { caseData: 'encrypt', caseRefMac: 'mac' },
     },
   },
@@ -148,7 +148,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'A lab deletes an order: a draft is cancelled at once; a delivered one is hidden and purged after the grace period.',
     routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ROUTE_ROLES.cancelOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       // Cancelling a draft aborts its open multipart uploads and deletes its current objects;
       // versions are the purge's.
       buckets: {
@@ -164,7 +164,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       "A lab asks for a delivered order's case files to be deleted: hidden now, purged after the grace period.",
     routes: [{ method: 'DELETE', path: '/orders/{orderId}/files', roles: ROUTE_ROLES.deleteOrderFiles }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
     },
   },
@@ -200,13 +200,37 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/accounts/{accountId}/policy', roles: ROUTE_ROLES.accountPolicy },
       { method: 'PUT', path: '/accounts/{accountId}/policy', roles: ROUTE_ROLES.accountPolicy },
     ],
-    // Account records only (ACCOUNT#<accountId> / SETTINGS): no order item is within its reach.
-    access: {
-      tables: {
-        orders: { actions: ['GetItem', 'UpdateItem'], leadingKeys: ['ACCOUNT#*'] },
-        audit: 'append',
-      },
-    },
+    // The account registry only: no order item is within its reach.
+    access: { tables: { accounts: { actions: ['GetItem', 'PutItem'] }, audit: 'append' } },
+  },
+  {
+    id: 'createAccount',
+    entry: 'lambdas/handlers/create-account.ts',
+    description: 'Operators onboard a BAA partner: legal name, BAA, security contacts, policy (ONBOARDING).',
+    routes: [{ method: 'POST', path: '/accounts', roles: ROUTE_ROLES.createAccount }],
+    access: { tables: { accounts: { actions: ['PutItem'] }, audit: 'append' } },
+  },
+  {
+    id: 'listAccounts',
+    entry: 'lambdas/handlers/list-accounts.ts',
+    description: 'Operators list the partner accounts, in id order, paged.',
+    routes: [{ method: 'GET', path: '/accounts', roles: ROUTE_ROLES.listAccounts }],
+    access: { tables: { accounts: { actions: ['Query'] }, audit: 'append' } },
+  },
+  {
+    id: 'getAccount',
+    entry: 'lambdas/handlers/get-account.ts',
+    description: "An operator, or the account's own lab-admin, reads a partner account (audited).",
+    routes: [{ method: 'GET', path: '/accounts/{accountId}', roles: ROUTE_ROLES.getAccount }],
+    access: { tables: { accounts: { actions: ['GetItem'] }, audit: 'append' } },
+  },
+  {
+    id: 'updateAccount',
+    entry: 'lambdas/handlers/update-account.ts',
+    description:
+      'Operators change a partner account (BAA, policy, status); its lab-admin its security contacts.',
+    routes: [{ method: 'PATCH', path: '/accounts/{accountId}', roles: ROUTE_ROLES.updateAccount }],
+    access: { tables: { accounts: { actions: ['GetItem', 'PutItem'] }, audit: 'append' } },
   },
   {
     id: 'terminateAccount',
@@ -216,7 +240,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/accounts/{accountId}/terminate', roles: ROUTE_ROLES.terminateAccount },
     ],
     access: {
-      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
+      tables: {
+        orders: 'readWrite',
+        accounts: { actions: ['GetItem', 'UpdateItem'] },
+        designers: { actions: ['UpdateItem'] },
+        audit: 'append',
+      },
       // The purger alone: every version found by ListObjectVersions, deleted by version id.
       buckets: {
         caseFiles: {
@@ -237,7 +266,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     schedule: { everyMinutes: 60 },
     access: {
       // Designers: a purged order frees the slot of a designer who still held it.
-      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
+      tables: {
+        orders: 'readWrite',
+        accounts: { actions: ['Query', 'UpdateItem'] },
+        designers: { actions: ['UpdateItem'] },
+      },
       // Versions for purges; AbortMultipartUpload for a draft cancelled after DRAFT_IDLE_DAYS.
       buckets: {
         caseFiles: {
@@ -370,7 +403,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       "Workflow task (waitForTaskToken): DELIVERED, the designer's slot freed, the lab notified; waits for its decision.",
     task: true,
     access: {
-      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
+      tables: {
+        orders: 'readWrite',
+        accounts: { actions: ['GetItem'] },
+        designers: { actions: ['UpdateItem'] },
+      },
       topics: { notifications: 'publish' },
     },
   },
@@ -379,7 +416,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/handlers/archive-order.ts',
     description: 'Workflow task: ARCHIVED with purgeAfter from the account retention.',
     task: true,
-    access: { tables: { orders: 'readWrite' } },
+    access: { tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] } } },
   },
   {
     id: 'claimOrder',
@@ -579,7 +616,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'Operators resume a STUCK order from its last good status: one new execution, however often clicked (audited).',
     routes: [{ method: 'POST', path: '/orders/{orderId}/resume', roles: ROUTE_ROLES.resumeOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       stateMachines: { orderWorkflow: 'start' },
     },
   },

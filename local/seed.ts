@@ -2,7 +2,8 @@
  * The users and accounts the local stack seeds. Synthetic: no real people, no real labs.
  * On AWS these are Cognito users in groups, with the custom attribute account_id.
  */
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAccountRegistry } from '../lambdas/adapters/dynamo-account-registry';
 import type { Role } from '../lib/functions';
 
 export interface SeedUser {
@@ -93,34 +94,74 @@ export const seedUser = (username: string): SeedUser | undefined =>
   SEED_USERS.find((u) => u.username === username);
 
 /**
- * Every seeded lab account is set up (a stored policy makes an account known: GET of its policy
- * answers, termination accepts it). Policies that differ from the defaults (730 days' retention,
- * auto-accept after 7 days, 30 days' deletion grace): Coast Prosthetics' agreement keeps archived
- * cases 10 years (the DPA in seed 003) and accepts undecided deliveries after 5 days.
+ * Every seeded lab is an ACTIVE partner with a BAA on file (seed 002: no PHI before one) and one
+ * security contact. Policies that differ from the defaults (730 days' retention, auto-accept after
+ * 7 days, 30 days' deletion grace): Coast Prosthetics' agreement keeps archived cases 10 years
+ * (the DPA in seed 003) and accepts undecided deliveries after 5 days. Synthetic names and
+ * numbers (555 numbers, example.com addresses).
  */
-export const SEED_ACCOUNT_POLICIES: Readonly<
-  Record<string, { retentionDays: number; autoAcceptDays: number; deletionGraceDays: number }>
-> = {
-  'lab-acme': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
-  'lab-bright': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
-  'lab-coast': { retentionDays: 3650, autoAcceptDays: 5, deletionGraceDays: 30 },
-};
+export const SEED_ACCOUNTS: readonly {
+  readonly accountId: string;
+  readonly legalName: string;
+  readonly state: string;
+  readonly retentionDays: number;
+  readonly autoAcceptDays: number;
+  readonly deletionGraceDays: number;
+}[] = [
+  {
+    accountId: 'lab-acme',
+    legalName: 'Acme Dental Lab LLC',
+    state: 'CA',
+    retentionDays: 730,
+    autoAcceptDays: 7,
+    deletionGraceDays: 30,
+  },
+  {
+    accountId: 'lab-bright',
+    legalName: 'Bright Smile Lab Inc.',
+    state: 'TX',
+    retentionDays: 730,
+    autoAcceptDays: 7,
+    deletionGraceDays: 30,
+  },
+  {
+    accountId: 'lab-coast',
+    legalName: 'Coast Prosthetics Corp.',
+    state: 'OR',
+    retentionDays: 3650,
+    autoAcceptDays: 5,
+    deletionGraceDays: 30,
+  },
+];
 
-/** Written once: a restart on disk keeps what operators changed since (a policy, a termination). */
-export const seedAccountPolicies = async (ddb: DynamoDBDocumentClient, table: string): Promise<void> => {
+/** Written once (a conditional create): a restart on disk keeps what operators changed since. */
+export const seedAccounts = async (
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  now: string,
+): Promise<void> => {
+  const registry = new DynamoAccountRegistry(ddb, table);
   await Promise.all(
-    Object.entries(SEED_ACCOUNT_POLICIES).map(([accountId, policy]) =>
-      ddb
-        .send(
-          new PutCommand({
-            TableName: table,
-            Item: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS', entity: 'accountPolicy', ...policy },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        )
-        .catch((error: unknown) => {
-          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-        }),
+    SEED_ACCOUNTS.map((a, i) =>
+      registry.create({
+        ...a,
+        country: 'US',
+        status: 'ACTIVE',
+        baa: { signedAt: '2025-12-15', version: '2025.2', effectiveAt: '2026-01-01', breachNoticeHours: 24 },
+        contacts: [
+          {
+            name: `Security Officer ${i + 1}`,
+            email: `security@${a.accountId}.example.com`,
+            phone: `+1555010000${i}`,
+            notices: ['breach', 'security-incident', 'termination'],
+          },
+        ],
+        createdAt: now,
+        createdBy: 'seed',
+        updatedAt: now,
+        updatedBy: 'seed',
+        version: 1,
+      }),
     ),
   );
 };

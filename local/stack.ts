@@ -29,7 +29,7 @@ import { startKmsServer } from './kms/server';
 import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
 import { Scheduler } from './scheduler';
-import { SEED_USERS, seedAccountPolicies, seedUser } from './seed';
+import { SEED_USERS, seedAccounts, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 import { writeFileAtomic } from './sfn/store';
@@ -222,7 +222,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
-  await seedAccountPolicies(seedClient, localTableName('orders'));
+  await seedAccounts(seedClient, localTableName('accounts'), adjustableClock.now().toISOString());
   seedClient.destroy();
   // Workflows a previous run left waiting (or mid-Task) carry on, now that their handlers can load.
   sfn.resume();

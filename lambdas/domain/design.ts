@@ -57,10 +57,9 @@ export interface AccountPolicy {
   readonly deletionGraceDays: number;
 }
 
+/** The policy the workflow applies to an account's orders (the registry's record, or the defaults). */
 export interface AccountPolicies {
   policyFor(accountId: string): Promise<AccountPolicy>;
-  /** Replaces the account's policy (operators, per the partner's agreement). */
-  setPolicy(accountId: string, policy: AccountPolicy, updatedAt: string, updatedBy: string): Promise<void>;
 }
 
 export type DesignDeps = Deps & { readonly designers: DesignerRegistry; readonly policies: AccountPolicies };

@@ -1,16 +1,15 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
-import type { DesignDeps } from '../domain/design';
+import type { AccountDeps } from '../domain/accounts';
 import { httpHandler, pathParam } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
-import { policies } from '../runtime/wiring/policies';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: accountPolicy). */
-export const deps = granted<DesignDeps>({
+export const deps = granted<AccountDeps>({
   audit: audit(),
-  policies: policies(),
-  accounts: policies(),
+  accounts: accounts(),
   clock: clock(),
   ids: randomIds,
 });

@@ -1,15 +1,15 @@
 import middy from '@middy/core';
 import type { DesignDeps } from '../domain/design';
 import { archiveOrder } from '../domain/design';
+import { accounts } from '../runtime/wiring/accounts';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: archiveOrder). */
 export const deps = granted<DesignDeps>({
   orders: orders(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   clock: clock(),
   ids: randomIds,
 });

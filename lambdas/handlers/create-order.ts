@@ -3,18 +3,18 @@ import { parseCreateOrder } from '../domain/order-input';
 import { createOrder } from '../domain/orders';
 import type { Deps } from '../domain/ports';
 import { httpHandler } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { hasher } from '../runtime/wiring/hasher';
 import { orders } from '../runtime/wiring/orders';
 import { phi } from '../runtime/wiring/phi';
-import { policies } from '../runtime/wiring/policies';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: createOrder). */
 export const deps = granted<Deps>({
   orders: orders(),
   audit: audit(),
-  accounts: policies(),
+  accounts: accounts(),
   phi: phi(),
   hasher: hasher(),
   clock: clock(),

@@ -1,18 +1,18 @@
 import middy from '@middy/core';
 import type { DesignDeps } from '../domain/design';
 import { deliverAndAwaitDecision } from '../domain/design';
+import { accounts } from '../runtime/wiring/accounts';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: deliverAndAwaitDecision). */
 export const deps = granted<DesignDeps>({
   orders: orders(),
   designers: designers(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   notifier: notifier(),
   clock: clock(),
   ids: randomIds,

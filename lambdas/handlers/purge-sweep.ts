@@ -2,11 +2,11 @@ import middy from '@middy/core';
 import type { PurgeDeps } from '../domain/purge';
 import { sweepPurges } from '../domain/purge';
 import { logger } from '../runtime/logger';
+import { accounts } from '../runtime/wiring/accounts';
 import { designers } from '../runtime/wiring/designers';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { purgeStore } from '../runtime/wiring/purge-store';
 import { purger } from '../runtime/wiring/purger';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
@@ -16,8 +16,8 @@ import { signer } from '../runtime/wiring/signer';
 export const deps = granted<PurgeDeps>({
   orders: orders(),
   designers: designers(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   purgeStore: purgeStore(),
   signer: signer(),
   files: files(),

@@ -2,11 +2,11 @@ import { ROUTE_ROLES } from '../../common/roles';
 import type { PurgeDeps } from '../domain/purge';
 import { terminateAccount } from '../domain/purge';
 import { httpHandler, pathParam } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { purgeStore } from '../runtime/wiring/purge-store';
 import { purger } from '../runtime/wiring/purger';
 import { clock, granted, randomIds } from '../runtime/wiring/runtime';
@@ -17,8 +17,8 @@ export const deps = granted<PurgeDeps>({
   orders: orders(),
   audit: audit(),
   designers: designers(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   purgeStore: purgeStore(),
   signer: signer(),
   purger: purger(),
