@@ -692,6 +692,102 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'POST /accounts': {
+    summary: 'Onboard a BAA partner (operators)',
+    description:
+      'The account starts ONBOARDING: it can receive no PHI until an operator sets it ACTIVE, which needs a BAA on file (PATCH /accounts/{accountId}). Audited before it is written.',
+    responses: {
+      '201': 'The new account record.',
+      '400': 'A field is wrong: each is named, with how to fix it (never echoing the value).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '409': 'ACCOUNT_EXISTS: the id is taken.',
+      '503': 'Audit unavailable: nothing was written.',
+    },
+    fields: {
+      accountId: 'The id labs are known by, e.g. lab-delta; caseline is the staff account.',
+      legalName: 'The legal entity that signed the BAA.',
+      state: 'Required when country is US.',
+      baa: 'The Business Associate Agreement on file: without one the account receives no PHI.',
+      'baa.breachNoticeHours':
+        'How soon this partner is told of a breach affecting it: 1–72 hours, default 24 (seed 002).',
+      contacts:
+        'Who receives security notices (at least one). Personal data: never logged; removed when the termination finishes.',
+      policy: 'Retention, auto-accept and deletion grace; the defaults (730, 7, 30 days) otherwise.',
+    },
+  },
+  'GET /accounts': {
+    summary: 'List the partner accounts (operators)',
+    description: 'In id order, a page at a time. The listing is audited.',
+    responses: {
+      '200': 'A page of accounts and nextCursor when there are more.',
+      '400': 'limit or cursor is wrong.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '503': 'Audit unavailable: the read did not happen.',
+    },
+    parameters: [
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer' },
+        description: '1–100, default 50.',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'nextCursor from the previous page.',
+      },
+    ],
+  },
+  'GET /accounts/{accountId}': {
+    summary: 'Read a partner account (operators; its own lab-admin)',
+    description:
+      'BAA, contacts, policy and status. Audited; another account is a 404 to a lab-admin, as a missing one.',
+    responses: {
+      '200': 'The account record.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators and lab-admins only.',
+      '404': 'No such account, or not yours.',
+      '503': 'Audit unavailable: the read did not happen.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+  },
+  'PATCH /accounts/{accountId}': {
+    summary: 'Change a partner account (operators; its lab-admin: contacts only)',
+    description:
+      'Any subset of the fields; written over the version read. ACTIVE needs a BAA on file. TERMINATING and TERMINATED are set by POST /accounts/{accountId}/terminate only.',
+    responses: {
+      '200': 'The account as changed.',
+      '400': 'A field is wrong: each is named.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not change these fields (a lab-admin changes contacts only).',
+      '404': 'No such account, or not yours.',
+      '409':
+        'BAA_REQUIRED (activating without a BAA), CONCURRENT_UPDATE (changed meanwhile: read and repeat), or ACCOUNT_TERMINATED.',
+      '503': 'Audit unavailable: nothing was written.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+  },
   'PUT /accounts/{accountId}/policy': {
     summary: "Set an account's policy (any subset of the fields)",
     responses: {
