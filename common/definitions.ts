@@ -100,7 +100,7 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
   accounts: {
     id: 'accounts',
     envVar: 'ACCOUNTS_TABLE',
-    // One partition per partner: the account record (sk = ACCOUNT) and its users (sk = USER#<username>).
+    // One partition per partner: the account record (sk = ACCOUNT) and its users (sk = USER#<sub>).
     partitionKey: S('accountId'),
     sortKey: S('sk'),
     globalIndexes: [
@@ -238,6 +238,16 @@ export const BACKUP_WINDOWS = {
   noncurrentVersionDays: 30,
   pointInTimeRecoveryDays: 14,
   backupPlanDays: 14,
+} as const;
+
+/**
+ * The Cognito user pool labs, designers and staff sign in to (lib/api.ts makes it): functions that
+ * invite or remove a partner's users learn its id from this variable.
+ */
+export const USER_POOL = {
+  envVar: 'USER_POOL_ID',
+  /** The local stack's pool id (region_suffix, as Cognito's ids are). */
+  localId: 'us-east-1_caselineLocal',
 } as const;
 
 /** The physical table name on the local stack (CDK lets CloudFormation name them on AWS). */

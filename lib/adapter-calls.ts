@@ -21,7 +21,9 @@ export type ResourceRef =
   | `key:${KeyId}`
   | `stateMachine:${StateMachineId}`
   | `execution:${StateMachineId}`
-  | `topic:${TopicId}`;
+  | `topic:${TopicId}`
+  /** The Cognito user pool (lib/api.ts). */
+  | 'userPool';
 
 export interface SdkCall {
   /** The SDK command class, as the adapter's source names it (`new GetCommand(`). */
@@ -58,6 +60,12 @@ const HEAD = [
   s3('HeadObject', 'objects:caseFiles', 's3:GetObject'),
   s3('HeadObject', 'bucket:caseFiles', 's3:ListBucket'),
 ];
+
+const cognito = (operation: string): SdkCall => ({
+  command: `${operation}Command`,
+  on: 'userPool',
+  actions: [`cognito-idp:${operation}`],
+});
 
 export const ADAPTERS = {
   orders: {
@@ -122,6 +130,15 @@ export const ADAPTERS = {
       addUser: [ddb('Put', 'accounts')],
       users: [ddb('Query', 'accounts')],
       removeUser: [ddb('Delete', 'accounts')],
+    },
+  },
+  identity: {
+    file: 'lambdas/adapters/cognito-identity-provider.ts',
+    port: 'identity',
+    methods: {
+      invite: [cognito('AdminCreateUser'), cognito('AdminAddUserToGroup')],
+      signOut: [cognito('AdminUserGlobalSignOut')],
+      remove: [cognito('AdminDeleteUser')],
     },
   },
   purgeStore: {

@@ -35,11 +35,18 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   listAccounts: { ...AUDITED, accounts: ['list'] },
   getAccount: { ...AUDITED, accounts: ['get'] },
   updateAccount: { ...AUDITED, accounts: ['get', 'replace'] },
+  // Invite, list, remove (a removal signs the user out everywhere, then deletes it).
+  accountUsers: {
+    ...AUDITED,
+    accounts: ['get', 'addUser', 'users', 'removeUser'],
+    identity: ['invite', 'signOut', 'remove'],
+  },
   // A termination already done answers its certificate; one killed midway is taken up again.
   terminateAccount: {
     ...AUDITED,
     orders: ORDER_ALL,
-    accounts: ['stateOf', 'startTermination', 'finishTermination'],
+    accounts: ['stateOf', 'startTermination', 'finishTermination', 'users'],
+    identity: ['signOut'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate', 'accountCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
@@ -51,7 +58,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   purgeSweep: {
     orders: ORDER_ALL,
     files: ['abortMultipart', 'deletePrefix'],
-    accounts: ['terminating', 'finishTermination'],
+    accounts: ['terminating', 'finishTermination', 'users'],
+    identity: ['signOut'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],

@@ -85,7 +85,15 @@ export interface AccessDefinition {
   /** describe: DescribeExecution on the machine's executions (the watchdog compares orders with them). */
   readonly stateMachines?: Partial<Record<StateMachineId, 'start' | 'taskResponse' | 'describe'>>;
   readonly topics?: Partial<Record<TopicId, 'publish'>>;
+  /** Admin calls on the Cognito user pool (inviting, signing out, removing a partner's users). */
+  readonly userPool?: readonly UserPoolAction[];
 }
+
+export type UserPoolAction =
+  | 'cognito-idp:AdminCreateUser'
+  | 'cognito-idp:AdminAddUserToGroup'
+  | 'cognito-idp:AdminUserGlobalSignOut'
+  | 'cognito-idp:AdminDeleteUser';
 
 export interface FunctionDefinition {
   /** Logical id, also the name the ASL uses: ${<Id>FunctionArn}. camelCase. */
@@ -233,6 +241,25 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: { tables: { accounts: { actions: ['GetItem', 'PutItem'] }, audit: 'append' } },
   },
   {
+    id: 'accountUsers',
+    entry: 'lambdas/handlers/account-users.ts',
+    description: "A partner's lab-admin (or an operator) invites, lists and removes the account's users.",
+    routes: [
+      { method: 'POST', path: '/accounts/{accountId}/users', roles: ROUTE_ROLES.accountUsers },
+      { method: 'GET', path: '/accounts/{accountId}/users', roles: ROUTE_ROLES.accountUsers },
+      { method: 'DELETE', path: '/accounts/{accountId}/users/{userId}', roles: ROUTE_ROLES.accountUsers },
+    ],
+    access: {
+      tables: { accounts: { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'] }, audit: 'append' },
+      userPool: [
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminAddUserToGroup',
+        'cognito-idp:AdminUserGlobalSignOut',
+        'cognito-idp:AdminDeleteUser',
+      ],
+    },
+  },
+  {
     id: 'terminateAccount',
     entry: 'lambdas/handlers/terminate-account.ts',
     description: "Operators end a partner's account: every order purged, one signed summary certificate.",
@@ -242,10 +269,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     access: {
       tables: {
         orders: 'readWrite',
-        accounts: { actions: ['GetItem', 'UpdateItem'] },
+        accounts: { actions: ['GetItem', 'UpdateItem', 'Query'] },
         designers: { actions: ['UpdateItem'] },
         audit: 'append',
       },
+      // Every user of the account is signed out when the termination starts.
+      userPool: ['cognito-idp:AdminUserGlobalSignOut'],
       // The purger alone: every version found by ListObjectVersions, deleted by version id.
       buckets: {
         caseFiles: {
@@ -280,6 +309,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       },
       keys: { certificateSigning: 'sign' },
       topics: { notifications: 'publish', operatorAlerts: 'publish' },
+      // A termination it resumes signs the account's users out again.
+      userPool: ['cognito-idp:AdminUserGlobalSignOut'],
     },
     timeoutSeconds: 900,
   },

@@ -47,6 +47,27 @@ export const SEED_USERS: readonly SeedUser[] = [
     description: 'technician at Coast Prosthetics',
   },
   {
+    username: 'admin.acme',
+    sub: 'u-lab-acme-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-acme',
+    description: 'lab-admin of Acme Dental Lab (users, contacts)',
+  },
+  {
+    username: 'admin.bright',
+    sub: 'u-lab-bright-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-bright',
+    description: 'lab-admin of Bright Smile Lab',
+  },
+  {
+    username: 'admin.coast',
+    sub: 'u-lab-coast-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-coast',
+    description: 'lab-admin of Coast Prosthetics',
+  },
+  {
     username: 'designer.priya',
     sub: 'u-des-priya',
     roles: ['designer'],
@@ -161,6 +182,20 @@ export const seedAccounts = async (
         updatedAt: now,
         updatedBy: 'seed',
         version: 1,
+      }),
+    ),
+  );
+  // Their users, as the registry lists them (an invitation writes the same entry).
+  await Promise.all(
+    SEED_USERS.filter((u) => u.accountId !== STAFF_ACCOUNT).map((u) =>
+      registry.addUser({
+        accountId: u.accountId,
+        username: u.username,
+        sub: u.sub,
+        email: `${u.username}@${u.accountId}.example.com`,
+        role: u.roles.includes('lab-admin') ? 'lab-admin' : 'lab',
+        invitedAt: now,
+        invitedBy: 'seed',
       }),
     ),
   );

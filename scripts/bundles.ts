@@ -92,5 +92,6 @@ export const placeholderEnv = async (): Promise<Record<string, string>> => {
     for (const d of Object.values<{ envVar: string }>(group))
       env[d.envVar] = `placeholder-${d.envVar.toLowerCase()}`;
   }
+  env[defs.USER_POOL.envVar] = defs.USER_POOL.localId;
   return env;
 };

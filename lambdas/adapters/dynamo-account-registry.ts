@@ -1,7 +1,7 @@
 /**
  * The account registry on its own table (common/definitions.ts: accounts). One partition per
  * partner: the record (sk = ACCOUNT: legal name, BAA, security contacts, the policy, status,
- * termination) and its users (sk = USER#<username>). Fills two ports: the account policies the
+ * termination) and its users (sk = USER#<sub>). Fills two ports: the account policies the
  * workflow reads (the defaults for an account never onboarded) and the registry itself.
  *
  * Account records carry gsi1pk = ACCOUNTS, so GET /accounts is a query of one index partition,
@@ -219,7 +219,7 @@ export class DynamoAccountRegistry implements AccountPolicies, AccountRegistry {
       await this.ddb.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...user, sk: `${USER}${user.username}` },
+          Item: { ...user, sk: `${USER}${user.sub}` },
           ConditionExpression: 'attribute_not_exists(accountId)',
         }),
       );
@@ -249,9 +249,9 @@ export class DynamoAccountRegistry implements AccountPolicies, AccountRegistry {
     return out;
   }
 
-  async removeUser(accountId: string, username: string): Promise<void> {
+  async removeUser(accountId: string, sub: string): Promise<void> {
     await this.ddb.send(
-      new DeleteCommand({ TableName: this.table, Key: { accountId, sk: `${USER}${username}` } }),
+      new DeleteCommand({ TableName: this.table, Key: { accountId, sk: `${USER}${sub}` } }),
     );
   }
 }

@@ -235,6 +235,20 @@ export interface AccountUser {
   readonly invitedBy: string;
 }
 
+/** The user pool partners' users sign in to (Cognito on AWS, local/cognito.ts on the local stack). */
+export interface IdentityProvider {
+  /** Creates the user in its account and role; `taken` when the e-mail already has a user. */
+  invite(input: {
+    email: string;
+    accountId: string;
+    role: LabUserRole;
+  }): Promise<{ taken: true } | { taken: false; username: string; sub: string }>;
+  /** Ends every session of the user (idempotent). */
+  signOut(username: string): Promise<void>;
+  /** Deletes the user (idempotent). */
+  remove(username: string): Promise<void>;
+}
+
 /** Partner accounts: the registry, and what the order pipeline asks of it. */
 export interface AccountRegistry {
   stateOf(accountId: string): Promise<AccountState | undefined>;
@@ -254,7 +268,7 @@ export interface AccountRegistry {
   /** Adds a user; false when the name is already taken in this account. */
   addUser(user: AccountUser): Promise<boolean>;
   users(accountId: string): Promise<AccountUser[]>;
-  removeUser(accountId: string, username: string): Promise<void>;
+  removeUser(accountId: string, sub: string): Promise<void>;
 }
 
 export interface Deps {

@@ -5,6 +5,7 @@ import { logger } from '../runtime/logger';
 import { accounts } from '../runtime/wiring/accounts';
 import { designers } from '../runtime/wiring/designers';
 import { files } from '../runtime/wiring/files';
+import { identity } from '../runtime/wiring/identity';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { purgeStore } from '../runtime/wiring/purge-store';
@@ -18,6 +19,7 @@ export const deps = granted<PurgeDeps>({
   designers: designers(),
   policies: accounts(),
   accounts: accounts(),
+  identity: identity(),
   purgeStore: purgeStore(),
   signer: signer(),
   files: files(),

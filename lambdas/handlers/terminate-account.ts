@@ -5,6 +5,7 @@ import { httpHandler, pathParam } from '../runtime/http';
 import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
+import { identity } from '../runtime/wiring/identity';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { purgeStore } from '../runtime/wiring/purge-store';
@@ -19,6 +20,7 @@ export const deps = granted<PurgeDeps>({
   designers: designers(),
   policies: accounts(),
   accounts: accounts(),
+  identity: identity(),
   purgeStore: purgeStore(),
   signer: signer(),
   purger: purger(),

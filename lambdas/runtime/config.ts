@@ -16,10 +16,11 @@ import {
   type TableId,
   TOPICS,
   type TopicId,
+  USER_POOL,
 } from '../../common/definitions';
 
 export type Stage = 'aws' | 'local';
-export type Service = 'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns';
+export type Service = 'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns' | 'cognito';
 
 export interface Config {
   readonly stage: Stage;
@@ -33,6 +34,8 @@ export interface Config {
   readonly keys: Readonly<Record<KeyId, string>>;
   readonly stateMachines: Readonly<Record<StateMachineId, string>>;
   readonly topics: Readonly<Record<TopicId, string>>;
+  /** The Cognito user pool partners' users are invited to and removed from. */
+  readonly userPoolId: string;
   /** Only the local stack may move time; AWS always runs on the system clock. */
   readonly clockAdjustable: boolean;
 }
@@ -61,7 +64,7 @@ export const readConfig = (env: Env): Config => {
   if (stage !== 'aws' && stage !== 'local') throw new ConfigError('CASELINE_STAGE must be aws or local');
   const endpoints: Partial<Record<Service, string>> = {};
   if (stage === 'local') {
-    for (const service of ['dynamodb', 's3', 'kms', 'sfn', 'sns'] as const) {
+    for (const service of ['dynamodb', 's3', 'kms', 'sfn', 'sns', 'cognito'] as const) {
       endpoints[service] = required(env, `CASELINE_ENDPOINT_${service.toUpperCase()}`);
     }
   }
@@ -82,6 +85,7 @@ export const readConfig = (env: Env): Config => {
     keys: fromDefinitions(env, KMS_KEYS),
     stateMachines: fromDefinitions(env, STATE_MACHINES),
     topics: fromDefinitions(env, TOPICS),
+    userPoolId: required(env, USER_POOL.envVar),
     clockAdjustable: stage === 'local',
   });
 };

@@ -112,6 +112,7 @@ const resourceRefOf = (value: unknown, statement: Statement): string => {
   for (const [topic, t] of Object.entries(stack.alerts.topics)) {
     if (ids.has(logicalIdOf(t))) return `topic:${topic}`;
   }
+  if (ids.has(logicalIdOf(stack.api.userPool))) return 'userPool';
   // The function's runtime: its own log group, and X-Ray (which takes no resource).
   for (const id of ids) {
     if (json.Resources[id]?.Type === 'AWS::Logs::LogGroup') return 'logs:own';

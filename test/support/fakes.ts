@@ -16,6 +16,7 @@ import type {
   Deps,
   ExecutionStatus,
   FileStore,
+  IdentityProvider,
   KeyedHasher,
   Notifier,
   OrderRepository,
@@ -434,7 +435,7 @@ export class MemoryAccounts implements AccountRegistry {
       .map(([id]) => id);
   }
   async addUser(user: AccountUser) {
-    const key = `${user.accountId}/${user.username}`;
+    const key = `${user.accountId}/${user.sub}`;
     if (this.userItems.has(key)) return false;
     this.userItems.set(key, user);
     return true;
@@ -442,8 +443,26 @@ export class MemoryAccounts implements AccountRegistry {
   async users(accountId: string) {
     return [...this.userItems.values()].filter((u) => u.accountId === accountId);
   }
-  async removeUser(accountId: string, username: string) {
-    this.userItems.delete(`${accountId}/${username}`);
+  async removeUser(accountId: string, sub: string) {
+    this.userItems.delete(`${accountId}/${sub}`);
+  }
+}
+
+/** The user pool: invited users by user name; who was signed out, and how often. */
+export class MemoryIdentity implements IdentityProvider {
+  readonly users = new Map<string, { email: string; accountId: string; role: string; sub: string }>();
+  readonly signedOut: string[] = [];
+  async invite(input: { email: string; accountId: string; role: string }) {
+    if ([...this.users.values()].some((u) => u.email === input.email)) return { taken: true as const };
+    const sub = `sub-${this.users.size + 1}`;
+    this.users.set(sub, { ...input, sub });
+    return { taken: false as const, username: sub, sub };
+  }
+  async signOut(username: string) {
+    this.signedOut.push(username);
+  }
+  async remove(username: string) {
+    this.users.delete(username);
   }
 }
 
@@ -452,6 +471,7 @@ export const makeDeps = () => {
   const deps = {
     orders: new MemoryOrders(),
     accounts: new MemoryAccounts(),
+    identity: new MemoryIdentity(),
     audit: new MemoryAudit(),
     phi: new FakeCipher(),
     hasher: new FakeHasher(),

@@ -151,11 +151,6 @@ export const UpdateAccountRequestSchema = z.strictObject({
 });
 
 export const InviteUserRequestSchema = z.strictObject({
-  username: patterned(
-    64,
-    /^[a-z0-9][a-z0-9._-]{1,63}$/,
-    'A user name: 2 to 64 lower-case letters, digits, ".", "_" or "-", e.g. lab.delta2.',
-  ),
   email: ContactSchema.def.shape.email,
   role: z.enum(LAB_USER_ROLES, { error: `The user's role: ${LAB_USER_ROLES.join(' or ')}.` }),
 });
@@ -236,7 +231,7 @@ export const parseUpdateAccount = (body: unknown): UpdateAccountInput => {
 
 export const parseInviteUser = (body: unknown): InviteUserInput => {
   const shape = InviteUserRequestSchema.def.shape;
-  const { values, issues } = parseObject(body, shape, ['username', 'email', 'role']);
+  const { values, issues } = parseObject(body, shape, ['email', 'role']);
   if (issues.length) throw new ValidationError(issues);
   return values as InviteUserInput;
 };
