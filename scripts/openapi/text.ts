@@ -788,6 +788,81 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'POST /accounts/{accountId}/users': {
+    summary: 'Invite a user to a partner account (its lab-admin; operators)',
+    description:
+      'Creates the user in the Cognito user pool with the account id and the role (lab or lab-admin); Cognito e-mails a temporary password, and the first sign-in sets a password and MFA (required). Audited first. A lab user may not invite (403, audited).',
+    responses: {
+      '201': 'The invited user.',
+      '400': 'A field is wrong: each is named.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not manage users (lab users cannot; the attempt is audited).',
+      '404': 'No such account, or not yours.',
+      '409': 'USER_EXISTS (the e-mail already has a user) or ACCOUNT_TERMINATED.',
+      '503': 'Audit unavailable: nothing was written.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+    fields: {
+      email: "The user's sign-in e-mail (personal data: never logged).",
+      role: 'lab (creates and follows orders) or lab-admin (also manages users and security contacts).',
+    },
+  },
+  'GET /accounts/{accountId}/users': {
+    summary: "List a partner account's users (its lab-admin; operators)",
+    responses: {
+      '200': 'The users.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not manage users.',
+      '404': 'No such account, or not yours.',
+      '503': 'Audit unavailable: the read did not happen.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+  },
+  'DELETE /accounts/{accountId}/users/{userId}': {
+    summary: 'Remove a user: every session revoked, the user deleted (its lab-admin; operators)',
+    description:
+      'AdminUserGlobalSignOut then AdminDeleteUser, audited with the user id. On AWS an access token already issued stays valid at the API for up to 15 minutes (its refresh token is revoked at once); the local stack refuses it at once.',
+    responses: {
+      '200': 'Removed.',
+      '400': 'The path is malformed.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not manage users.',
+      '404': 'No such account, or not yours, or no such user in it.',
+      '503': 'Audit unavailable: nothing was changed.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+      {
+        name: 'userId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: "The user's id (its Cognito sub), as listed.",
+      },
+    ],
+  },
   'PUT /accounts/{accountId}/policy': {
     summary: "Set an account's policy (any subset of the fields)",
     responses: {

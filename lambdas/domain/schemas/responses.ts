@@ -283,6 +283,29 @@ export const AccountList = named(
   }),
 );
 
+export const AccountUser = named(
+  'AccountUser',
+  z.object({
+    accountId: z.string(),
+    userId: doc(z.string(), { description: "The user's Cognito sub." }),
+    email: z.string(),
+    role: z.enum(['lab', 'lab-admin']),
+    invitedAt: instant(),
+  }),
+);
+
+export const AccountUserList = named('AccountUserList', z.object({ users: z.array(AccountUser) }));
+
+export const UserRemoved = named(
+  'UserRemoved',
+  z.object({
+    accountId: z.string(),
+    userId: z.string(),
+    removed: z.literal(true),
+    sessionsRevokedAt: instant(),
+  }),
+);
+
 export const AcceptResult = named(
   'AcceptResult',
   z.object({
@@ -588,4 +611,7 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'GET /accounts': { 200: AccountList },
   'GET /accounts/{accountId}': { 200: Account },
   'PATCH /accounts/{accountId}': { 200: Account },
+  'POST /accounts/{accountId}/users': { 201: AccountUser },
+  'GET /accounts/{accountId}/users': { 200: AccountUserList },
+  'DELETE /accounts/{accountId}/users/{userId}': { 200: UserRemoved },
 };
