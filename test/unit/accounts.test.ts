@@ -3,6 +3,7 @@
  * change what, and the PHI gate (no order without a BAA on file and an ACTIVE account).
  */
 import { describe, expect, it } from 'vitest';
+import { inviteUser, removeUser } from '../../lambdas/domain/account-users';
 import { createAccount, getAccount, listAccounts, updateAccount } from '../../lambdas/domain/accounts';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders';
@@ -244,5 +245,39 @@ describe('the PHI gate: no order without a BAA on file and an ACTIVE account', (
   it('lets an ACTIVE account with a BAA in effect create orders, and a lab-admin too', async () => {
     const deps = makeDeps();
     expect((await createOrder(deps, acmeAdmin, order())).status).toBe('DRAFT');
+  });
+});
+
+describe('account users', () => {
+  it('deletes the pool user again when the registry entry cannot be written, so a retry works', async () => {
+    // Prepare
+    const deps = makeDeps();
+    deps.accounts.addUser = async () => {
+      throw new Error('table unavailable');
+    };
+    // Act
+    const failed = await inviteUser(deps, acmeAdmin, 'lab-acme', {
+      email: 'tech@acme.example.com',
+      role: 'lab',
+    }).catch((e: unknown) => e);
+    // Assess
+    expect(failed).toBeInstanceOf(Error);
+    expect(deps.identity.users.size).toBe(0);
+  });
+
+  it('signs a removed user out before deleting it, and audits the removal by sub only', async () => {
+    const deps = makeDeps();
+    const invited = await inviteUser(deps, acmeAdmin, 'lab-acme', {
+      email: 'tech@acme.example.com',
+      role: 'lab',
+    });
+    const removed = await removeUser(deps, acmeAdmin, 'lab-acme', invited.userId);
+    expect(removed).toMatchObject({ removed: true, userId: invited.userId });
+    expect(deps.identity.signedOut).toEqual([invited.userId]);
+    expect(deps.identity.users.size).toBe(0);
+    expect(await deps.accounts.users('lab-acme')).toEqual([]);
+    const event = deps.audit.events.find((e) => e.action === 'account.user-remove');
+    expect(event).toMatchObject({ targetSub: invited.userId, outcome: 'ALLOWED' });
+    expect(JSON.stringify(deps.audit.events)).not.toContain('tech@acme.example.com');
   });
 });
