@@ -28,6 +28,9 @@
  *   npx caseline submit-design ORDER_ID
  *   npx caseline release ORDER_ID                    (gives the order back to the queue)
  *
+ * Operators and lab-admins (cli/accounts.ts):
+ *   npx caseline accounts list | show | create | update | users | invite | remove-user
+ *
  * Anyone (no token, no network):
  *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:
  *                       PEM, DER, or the JSON of GET /certificates/public-key; exits 1 if invalid)
@@ -53,6 +56,7 @@ import { basename, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { AccountsUsageError, runAccounts } from './accounts';
 import { verifyCertificateFile } from './verify-certificate';
 
 const API = (process.env.CASELINE_API ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
@@ -739,6 +743,13 @@ export const run = async (argv: string[]): Promise<void> => {
       out(`Released ${orderId}: ${res.status}, back in the queue.`);
       return;
     }
+    case 'accounts':
+      try {
+        return await runAccounts(rest, call, out);
+      } catch (error) {
+        if (error instanceof AccountsUsageError) throw new CliError(error.message);
+        throw error;
+      }
     case 'verify-certificate': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -758,7 +769,7 @@ export const run = async (argv: string[]): Promise<void> => {
     }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; anyone: verify-certificate. See cli/main.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); anyone: verify-certificate. See cli/main.ts and cli/accounts.ts for options.',
       );
   }
 };

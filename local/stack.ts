@@ -43,7 +43,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export interface LocalStackOptions {
   /** Directory for persistent data; omit to keep everything in memory. */
   readonly dataDir?: string;
-  /** Port of the HTTP API; the stand-ins take the next five. 0 = random ports for everything. */
+  /** Port of the HTTP API; the stand-ins take the next six. 0 = random ports for everything. */
   readonly port?: number;
   readonly host?: string;
   /** Step Functions retry intervals in seconds by state name (tests make retries instant). */
