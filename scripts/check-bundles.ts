@@ -34,6 +34,7 @@ const CLIENT_OF: Readonly<Record<string, string>> = {
   stateMachine: 'client-sfn',
   execution: 'client-sfn',
   topic: 'client-sns',
+  userPool: 'client-cognito-identity-provider',
 };
 
 /** The SDK client packages a function's declared adapters send commands through. */
