@@ -34,6 +34,8 @@
  *   npx caseline export download EXPORT_ID [--out FILE] [--key KEYFILE]
  *                       (progress; then the manifest's signature and every file's SHA-256 are checked)
  *   npx caseline export verify FILE --key KEYFILE    (the same check offline; exits 1 if invalid)
+ * Operators and lab-admins (cli/accounts.ts):
+ *   npx caseline accounts list | show | create | update | users | invite | remove-user
  *
  * Anyone (no token, no network):
  *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:
@@ -60,6 +62,7 @@ import { basename, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { AccountsUsageError, runAccounts } from './accounts';
 import { verifyExportArchive } from './export';
 import { publicKeyFrom, verifyCertificateFile } from './verify-certificate';
 
@@ -867,6 +870,13 @@ export const run = async (argv: string[]): Promise<void> => {
         'Usage: caseline export request | status EXPORT_ID | download EXPORT_ID [--out FILE] [--key KEYFILE] | verify FILE --key KEYFILE',
       );
     }
+    case 'accounts':
+      try {
+        return await runAccounts(rest, call, out);
+      } catch (error) {
+        if (error instanceof AccountsUsageError) throw new CliError(error.message);
+        throw error;
+      }
     case 'verify-certificate': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -886,7 +896,7 @@ export const run = async (argv: string[]): Promise<void> => {
     }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; lab administrators: export; anyone: verify-certificate. See cli/main.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); anyone: verify-certificate. See cli/main.ts and cli/accounts.ts for options.',
       );
   }
 };

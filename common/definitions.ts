@@ -43,7 +43,7 @@ export interface TableDefinition {
   readonly appendOnly?: boolean;
 }
 
-export type TableId = 'orders' | 'audit' | 'designers';
+export type TableId = 'orders' | 'audit' | 'designers' | 'accounts';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -97,6 +97,23 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     partitionKey: S('designerId'),
     globalIndexes: [],
     purpose: 'The designer registry: skills, capacity and its live counter, country, active flag.',
+  },
+  accounts: {
+    id: 'accounts',
+    envVar: 'ACCOUNTS_TABLE',
+    // One partition per partner: the account record (sk = ACCOUNT) and its users (sk = USER#<sub>).
+    partitionKey: S('accountId'),
+    sortKey: S('sk'),
+    globalIndexes: [
+      // Every account, for GET /accounts (gsi1pk = ACCOUNTS on account records only, gsi1sk = accountId):
+      // a query, never a scan. Partners number in the hundreds, so one partition is enough.
+      { indexName: 'byListing', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+      // Terminations started and not finished (gsi2pk = TERMINATION#PENDING, gsi2sk = <at>#<accountId>):
+      // the purge sweep resumes one that was killed midway.
+      { indexName: 'byPending', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
+    ],
+    purpose:
+      'The account registry: each BAA partner, its agreement, security contacts, policy and status; its lab users.',
   },
 };
 
@@ -243,6 +260,16 @@ export const BACKUP_WINDOWS = {
   noncurrentVersionDays: 30,
   pointInTimeRecoveryDays: 14,
   backupPlanDays: 14,
+} as const;
+
+/**
+ * The Cognito user pool labs, designers and staff sign in to (lib/api.ts makes it): functions that
+ * invite or remove a partner's users learn its id from this variable.
+ */
+export const USER_POOL = {
+  envVar: 'USER_POOL_ID',
+  /** The local stack's pool id (region_suffix, as Cognito's ids are). */
+  localId: 'us-east-1_caselineLocal',
 } as const;
 
 /** The physical table name on the local stack (CDK lets CloudFormation name them on AWS). */

@@ -15,21 +15,27 @@ export const ROLES: readonly Role[] = [
   'operator',
 ];
 
+/**
+ * A partner's own administrator (or compliance contact) does everything a lab user does on its
+ * account, and manages its users and security contacts; the domain keeps it to its own account.
+ */
+const LAB = ['lab', 'lab-admin'] as const;
+
 /** Function id to the roles every one of its routes admits; public routes (health) are absent. */
 export const ROUTE_ROLES = {
-  createOrder: ['lab'],
-  listOrders: ['lab'],
-  getOrder: ['lab'],
-  cancelOrder: ['lab'],
-  deleteOrderFiles: ['lab'],
-  withdrawDeletion: ['lab'],
-  orderCertificate: ['lab'],
+  createOrder: LAB,
+  listOrders: LAB,
+  getOrder: LAB,
+  cancelOrder: LAB,
+  deleteOrderFiles: LAB,
+  withdrawDeletion: LAB,
+  orderCertificate: LAB,
   accountPolicy: ['operator'],
   terminateAccount: ['operator'],
-  declareUpload: ['lab'],
-  presignParts: ['lab'],
-  completeUpload: ['lab'],
-  submitOrder: ['lab'],
+  declareUpload: LAB,
+  presignParts: LAB,
+  completeUpload: LAB,
+  submitOrder: LAB,
   claimOrder: ['designer'],
   listAssignments: ['designer'],
   getAssignment: ['designer'],
@@ -38,9 +44,9 @@ export const ROUTE_ROLES = {
   declareOutput: ['designer'],
   submitDesign: ['designer'],
   releaseAssignment: ['designer'],
-  orderDeliverables: ['lab'],
-  acceptOrder: ['lab'],
-  requestRevision: ['lab'],
+  orderDeliverables: LAB,
+  acceptOrder: LAB,
+  requestRevision: LAB,
   listDesigners: ['operator'],
   createDesigner: ['operator'],
   updateDesigner: ['operator'],
@@ -49,4 +55,10 @@ export const ROUTE_ROLES = {
   // Data portability (GDPR Art 20): the partner's own administrator, for its own account only.
   requestExport: ['lab-admin'],
   exportStatus: ['lab-admin'],
+  createAccount: ['operator'],
+  listAccounts: ['operator'],
+  // A lab-admin reads its own account's settings (another account answers 404, in the domain).
+  getAccount: ['operator', 'lab-admin'],
+  updateAccount: ['operator', 'lab-admin'],
+  accountUsers: ['operator', 'lab-admin'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

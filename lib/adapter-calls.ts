@@ -29,7 +29,9 @@ export type ResourceRef =
   | 'accountKeys:use'
   | 'accountKeys:tagged'
   | 'accountKeys:alias'
-  | 'accountKeys:new';
+  | 'accountKeys:new'
+  /** The Cognito user pool (lib/api.ts). */
+  | 'userPool';
 
 export interface SdkCall {
   /** The SDK command class, as the adapter's source names it (`new GetCommand(`). */
@@ -66,6 +68,12 @@ const HEAD = [
   s3('HeadObject', 'objects:caseFiles', 's3:GetObject'),
   s3('HeadObject', 'bucket:caseFiles', 's3:ListBucket'),
 ];
+
+const cognito = (operation: string): SdkCall => ({
+  command: `${operation}Command`,
+  on: 'userPool',
+  actions: [`cognito-idp:${operation}`],
+});
 
 export const ADAPTERS = {
   orders: {
@@ -111,19 +119,34 @@ export const ADAPTERS = {
       releaseSlot: [ddb('Update', 'designers')],
     },
   },
-  policies: {
-    file: 'lambdas/adapters/dynamo-account-policies.ts',
-    // Fills two ports: the account policies and the account registry (where an account stands).
+  accounts: {
+    file: 'lambdas/adapters/dynamo-account-registry.ts',
+    // Fills two ports: the account policies the workflow reads and the account registry.
     port: 'policies, accounts',
-    // Items keyed ACCOUNT#<accountId> / SETTINGS in the orders table.
+    // Its own table: the account record (sk = ACCOUNT) and the account's users (sk = USER#<name>).
     methods: {
-      policyFor: [ddb('Get', 'orders')],
-      setPolicy: [ddb('Update', 'orders')],
-      stateOf: [ddb('Get', 'orders')],
+      get: [ddb('Get', 'accounts')],
+      policyFor: [ddb('Get', 'accounts')],
+      stateOf: [ddb('Get', 'accounts')],
+      create: [ddb('Put', 'accounts')],
+      replace: [ddb('Put', 'accounts')],
+      list: [ddb('Query', 'accounts')],
       // On a refused condition it reads the state back.
-      startTermination: [ddb('Update', 'orders'), ddb('Get', 'orders')],
-      finishTermination: [ddb('Update', 'orders')],
-      terminating: [ddb('Query', 'orders')],
+      startTermination: [ddb('Update', 'accounts'), ddb('Get', 'accounts')],
+      finishTermination: [ddb('Update', 'accounts')],
+      terminating: [ddb('Query', 'accounts')],
+      addUser: [ddb('Put', 'accounts')],
+      users: [ddb('Query', 'accounts')],
+      removeUser: [ddb('Delete', 'accounts')],
+    },
+  },
+  identity: {
+    file: 'lambdas/adapters/cognito-identity-provider.ts',
+    port: 'identity',
+    methods: {
+      invite: [cognito('AdminCreateUser'), cognito('AdminAddUserToGroup')],
+      signOut: [cognito('AdminUserGlobalSignOut')],
+      remove: [cognito('AdminDeleteUser')],
     },
   },
   purgeStore: {

@@ -87,5 +87,6 @@ export class CaselineStack extends Stack {
       logKey,
       ...(props.catalogue ? { routes: routesOf(props.catalogue) } : {}),
     });
+    this.compute.bindUserPool(this.api.userPool);
   }
 }

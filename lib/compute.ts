@@ -3,6 +3,7 @@
  * environment every handler's config reads and exactly the access its entry declares.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -21,6 +22,7 @@ import {
   type TableId,
   TOPICS,
   type TopicId,
+  USER_POOL,
 } from '../common/definitions';
 import {
   type AccessDefinition,
@@ -445,6 +447,7 @@ export interface ComputeProps {
 export class Compute extends Construct {
   /** By catalogue id (createOrder, ingest…). */
   public readonly functions: Readonly<Record<string, CaselineFunction>>;
+  private readonly catalogue: readonly FunctionDefinition[];
   /** The subset that workflow Task states invoke (`task: true`), by catalogue id. */
   public readonly taskFunctions: Readonly<Record<string, CaselineFunction>>;
 
@@ -466,6 +469,7 @@ export class Compute extends Construct {
         }),
       ),
     );
+    this.catalogue = catalogue;
     this.taskFunctions = Object.freeze(
       Object.fromEntries(
         catalogue.flatMap((definition) => {
@@ -474,5 +478,25 @@ export class Compute extends Construct {
         }),
       ),
     );
+  }
+
+  /**
+   * The user pool is made by the API construct, after the functions (its routes need them): every
+   * function learns its id (config reads it at cold start), and those whose entry names
+   * `userPool` actions get exactly those, on that pool only.
+   */
+  bindUserPool(userPool: IUserPool): void {
+    for (const definition of this.catalogue) {
+      const target = this.functions[definition.id];
+      if (!target) continue;
+      target.function.addEnvironment(USER_POOL.envVar, userPool.userPoolId);
+      if (definition.access.userPool?.length)
+        target.policy.addStatements(
+          new PolicyStatement({
+            actions: [...definition.access.userPool],
+            resources: [userPool.userPoolArn],
+          }),
+        );
+    }
   }
 }

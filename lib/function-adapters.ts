@@ -17,7 +17,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   createOrder: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['stateOf'],
+    accounts: ['stateOf'],
     phi: ['encrypt'],
     hasher: ['mac'],
     notifier: ['operatorAlert'],
@@ -29,20 +29,32 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   cancelOrder: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     files: ['abortMultipart', 'deletePrefix'],
     workflow: ['completeTask'],
   },
-  deleteOrderFiles: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['completeTask'] },
+  deleteOrderFiles: { ...AUDITED, orders: ORDER_ALL, accounts: ['policyFor'], workflow: ['completeTask'] },
   withdrawDeletion: { ...AUDITED, orders: ORDER_ALL },
   orderCertificate: { ...AUDITED, orders: ORDER_READS, purgeStore: ['orderCertificate'] },
   certificatePublicKey: { signer: ['publicKeyDer'] },
-  accountPolicy: { ...AUDITED, policies: ['policyFor', 'setPolicy', 'stateOf'] },
+  accountPolicy: { ...AUDITED, accounts: ['get', 'replace'] },
+  // Onboarding creates the account's own KMS key before the record (idempotent by its alias).
+  createAccount: { ...AUDITED, accounts: ['create'], accountKeys: ['ensureKey'] },
+  listAccounts: { ...AUDITED, accounts: ['list'] },
+  getAccount: { ...AUDITED, accounts: ['get'] },
+  updateAccount: { ...AUDITED, accounts: ['get', 'replace'] },
+  // Invite, list, remove (a removal signs the user out everywhere, then deletes it).
+  accountUsers: {
+    ...AUDITED,
+    accounts: ['get', 'addUser', 'users', 'removeUser'],
+    identity: ['invite', 'signOut', 'remove'],
+  },
   // A termination already done answers its certificate; one killed midway is taken up again.
   terminateAccount: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['stateOf', 'startTermination', 'finishTermination'],
+    accounts: ['stateOf', 'startTermination', 'finishTermination', 'users'],
+    identity: ['signOut'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate', 'accountCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
@@ -56,7 +68,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   purgeSweep: {
     orders: ORDER_ALL,
     files: ['abortMultipart', 'deletePrefix'],
-    policies: ['terminating', 'finishTermination'],
+    accounts: ['terminating', 'finishTermination', 'users'],
+    identity: ['signOut'],
     purgeStore: ['saveManifest', 'anonymise', 'saveCertificate', 'orderCertificate'],
     purger: ['purgePrefix', 'remaining'],
     signer: ['sign', 'publicKeyDer'],
@@ -81,11 +94,11 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   qaDesign: { orders: ORDER_ALL, files: ['head', 'read'], notifier: ['notify'] },
   deliverAndAwaitDecision: {
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     designers: ['releaseSlot'],
     notifier: ['notify'],
   },
-  archiveOrder: { orders: ORDER_ALL, policies: ['policyFor'] },
+  archiveOrder: { orders: ORDER_ALL, accounts: ['policyFor'] },
   claimOrder: {
     ...AUDITED,
     orders: ORDER_ALL,
@@ -127,14 +140,14 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   acceptOrder: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     workflow: ['completeTask'],
     notifier: ['operatorAlert'],
   },
   requestRevision: {
     ...AUDITED,
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     phi: ['decrypt', 'encrypt'],
     workflow: ['completeTask'],
     notifier: ['operatorAlert'],
@@ -142,7 +155,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   leaseSweep: { orders: ORDER_ALL, designers: ['releaseSlot'], notifier: ['notify', 'operatorAlert'] },
   autoAcceptSweep: {
     orders: ORDER_ALL,
-    policies: ['policyFor'],
+    accounts: ['policyFor'],
     workflow: ['completeTask'],
     notifier: ['operatorAlert'],
   },
@@ -158,7 +171,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     designers: ['releaseSlot'],
     notifier: ['operatorAlert'],
   },
-  resumeOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['start'] },
+  resumeOrder: { ...AUDITED, orders: ORDER_ALL, accounts: ['policyFor'], workflow: ['start'] },
   // Data portability: the request and the status (with its download link) touch export items only;
   // the job reads the account's orders, files and timelines, decrypts their PHI and signs the manifest.
   requestExport: { ...AUDITED, exports: ['create', 'finish'], exportWorkflow: ['start'] },

@@ -97,7 +97,15 @@ export interface AccessDefinition {
    */
   readonly accountKeys?: readonly AccountKeyUse[];
   readonly topics?: Partial<Record<TopicId, 'publish'>>;
+  /** Admin calls on the Cognito user pool (inviting, signing out, removing a partner's users). */
+  readonly userPool?: readonly UserPoolAction[];
 }
+
+export type UserPoolAction =
+  | 'cognito-idp:AdminCreateUser'
+  | 'cognito-idp:AdminAddUserToGroup'
+  | 'cognito-idp:AdminUserGlobalSignOut'
+  | 'cognito-idp:AdminDeleteUser';
 
 export interface FunctionDefinition {
   /** Logical id, also the name the ASL uses: ${<Id>FunctionArn}. camelCase. */
@@ -134,7 +142,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'A lab creates a draft order.',
     routes: [{ method: 'POST', path: '/orders', roles: ROUTE_ROLES.createOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       keys: { caseRefMac: 'mac' },
       accountKeys: ['encrypt'],
       // A failed undo of a half-made create is an operator alert.
@@ -171,7 +179,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'A lab deletes an order: a draft is cancelled at once; a delivered one is hidden and purged after the grace period.',
     routes: [{ method: 'DELETE', path: '/orders/{orderId}', roles: ROUTE_ROLES.cancelOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       // Cancelling a draft aborts its open multipart uploads and deletes its current objects;
       // versions are the purge's.
       buckets: {
@@ -187,7 +195,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       "A lab asks for a delivered order's case files to be deleted: hidden now, purged after the grace period.",
     routes: [{ method: 'DELETE', path: '/orders/{orderId}/files', roles: ROUTE_ROLES.deleteOrderFiles }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
     },
   },
@@ -223,12 +231,55 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/accounts/{accountId}/policy', roles: ROUTE_ROLES.accountPolicy },
       { method: 'PUT', path: '/accounts/{accountId}/policy', roles: ROUTE_ROLES.accountPolicy },
     ],
-    // Account records only (ACCOUNT#<accountId> / SETTINGS): no order item is within its reach.
+    // The account registry only: no order item is within its reach.
+    access: { tables: { accounts: { actions: ['GetItem', 'PutItem'] }, audit: 'append' } },
+  },
+  {
+    id: 'createAccount',
+    entry: 'lambdas/handlers/create-account.ts',
+    description: 'Operators onboard a BAA partner: legal name, BAA, security contacts, policy (ONBOARDING).',
+    routes: [{ method: 'POST', path: '/accounts', roles: ROUTE_ROLES.createAccount }],
+    access: { tables: { accounts: { actions: ['PutItem'] }, audit: 'append' }, accountKeys: ['create'] },
+  },
+  {
+    id: 'listAccounts',
+    entry: 'lambdas/handlers/list-accounts.ts',
+    description: 'Operators list the partner accounts, in id order, paged.',
+    routes: [{ method: 'GET', path: '/accounts', roles: ROUTE_ROLES.listAccounts }],
+    access: { tables: { accounts: { actions: ['Query'] }, audit: 'append' } },
+  },
+  {
+    id: 'getAccount',
+    entry: 'lambdas/handlers/get-account.ts',
+    description: "An operator, or the account's own lab-admin, reads a partner account (audited).",
+    routes: [{ method: 'GET', path: '/accounts/{accountId}', roles: ROUTE_ROLES.getAccount }],
+    access: { tables: { accounts: { actions: ['GetItem'] }, audit: 'append' } },
+  },
+  {
+    id: 'updateAccount',
+    entry: 'lambdas/handlers/update-account.ts',
+    description:
+      'Operators change a partner account (BAA, policy, status); its lab-admin its security contacts.',
+    routes: [{ method: 'PATCH', path: '/accounts/{accountId}', roles: ROUTE_ROLES.updateAccount }],
+    access: { tables: { accounts: { actions: ['GetItem', 'PutItem'] }, audit: 'append' } },
+  },
+  {
+    id: 'accountUsers',
+    entry: 'lambdas/handlers/account-users.ts',
+    description: "A partner's lab-admin (or an operator) invites, lists and removes the account's users.",
+    routes: [
+      { method: 'POST', path: '/accounts/{accountId}/users', roles: ROUTE_ROLES.accountUsers },
+      { method: 'GET', path: '/accounts/{accountId}/users', roles: ROUTE_ROLES.accountUsers },
+      { method: 'DELETE', path: '/accounts/{accountId}/users/{userId}', roles: ROUTE_ROLES.accountUsers },
+    ],
     access: {
-      tables: {
-        orders: { actions: ['GetItem', 'UpdateItem'], leadingKeys: ['ACCOUNT#*'] },
-        audit: 'append',
-      },
+      tables: { accounts: { actions: ['GetItem', 'Query', 'PutItem', 'DeleteItem'] }, audit: 'append' },
+      userPool: [
+        'cognito-idp:AdminCreateUser',
+        'cognito-idp:AdminAddUserToGroup',
+        'cognito-idp:AdminUserGlobalSignOut',
+        'cognito-idp:AdminDeleteUser',
+      ],
     },
   },
   {
@@ -239,7 +290,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/accounts/{accountId}/terminate', roles: ROUTE_ROLES.terminateAccount },
     ],
     access: {
-      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] }, audit: 'append' },
+      tables: {
+        orders: 'readWrite',
+        accounts: { actions: ['GetItem', 'UpdateItem', 'Query'] },
+        designers: { actions: ['UpdateItem'] },
+        audit: 'append',
+      },
+      // Every user of the account is signed out when the termination starts.
+      userPool: ['cognito-idp:AdminUserGlobalSignOut'],
       // The purger alone: every version found by ListObjectVersions, deleted by version id.
       buckets: {
         caseFiles: {
@@ -262,7 +320,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     schedule: { everyMinutes: 60 },
     access: {
       // Designers: a purged order frees the slot of a designer who still held it.
-      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
+      tables: {
+        orders: 'readWrite',
+        accounts: { actions: ['Query', 'UpdateItem'] },
+        designers: { actions: ['UpdateItem'] },
+      },
       // Versions for purges; AbortMultipartUpload for a draft cancelled after DRAFT_IDLE_DAYS.
       buckets: {
         caseFiles: {
@@ -274,6 +336,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       // Finishing a termination shreds the account's key.
       accountKeys: ['shred'],
       topics: { notifications: 'publish', operatorAlerts: 'publish' },
+      // A termination it resumes signs the account's users out again.
+      userPool: ['cognito-idp:AdminUserGlobalSignOut'],
     },
     timeoutSeconds: 900,
   },
@@ -397,7 +461,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       "Workflow task (waitForTaskToken): DELIVERED, the designer's slot freed, the lab notified; waits for its decision.",
     task: true,
     access: {
-      tables: { orders: 'readWrite', designers: { actions: ['UpdateItem'] } },
+      tables: {
+        orders: 'readWrite',
+        accounts: { actions: ['GetItem'] },
+        designers: { actions: ['UpdateItem'] },
+      },
       topics: { notifications: 'publish' },
     },
   },
@@ -406,7 +474,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'lambdas/handlers/archive-order.ts',
     description: 'Workflow task: ARCHIVED with purgeAfter from the account retention.',
     task: true,
-    access: { tables: { orders: 'readWrite' } },
+    access: { tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] } } },
   },
   {
     id: 'claimOrder',
@@ -622,7 +690,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'Operators resume a STUCK order from its last good status: one new execution, however often clicked (audited).',
     routes: [{ method: 'POST', path: '/orders/{orderId}/resume', roles: ROUTE_ROLES.resumeOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       stateMachines: { orderWorkflow: 'start' },
     },
   },

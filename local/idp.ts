@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import type { JWK, JWTPayload } from 'jose';
 import type { Clock } from '../lambdas/kernel/clock';
 import { API_SCOPE } from '../lib/functions';
+import type { UserDirectory } from './cognito';
 import type { SeedUser } from './seed';
 
 export const TOKEN_TTL_SECONDS = 15 * 60;
@@ -80,7 +81,17 @@ const loadKeys = async (
   return { privateKey, publicKey, publicJwk };
 };
 
-export const createIdp = async (opts: { issuer: string; clock: Clock; keyFile?: string }): Promise<Idp> => {
+export const createIdp = async (opts: {
+  issuer: string;
+  clock: Clock;
+  keyFile?: string;
+  /**
+   * The local user pool: with it, every token names its sign-in session (origin_jti, as Cognito's
+   * access tokens do), and a token of a user since deleted, or of a session revoked by
+   * AdminUserGlobalSignOut, is refused at once.
+   */
+  directory?: UserDirectory;
+}): Promise<Idp> => {
   const { privateKey, publicKey, publicJwk } = await loadKeys(opts.keyFile);
   const nowSeconds = () => Math.floor(opts.clock.now().getTime() / 1000);
   return {
@@ -89,7 +100,10 @@ export const createIdp = async (opts: { issuer: string; clock: Clock; keyFile?: 
     issue: async (user) => {
       const { SignJWT } = await loadJose();
       const iat = nowSeconds();
+      const directoryUser = opts.directory?.find(user.username);
+      const originJti = directoryUser ? opts.directory?.startSession(directoryUser) : undefined;
       const accessToken = await new SignJWT({
+        ...(originJti ? { origin_jti: originJti } : {}),
         'cognito:groups': [...user.roles],
         account_id: user.accountId,
         username: user.username,
@@ -135,7 +149,8 @@ export const createIdp = async (opts: { issuer: string; clock: Clock; keyFile?: 
         // What AWS's JWT authorizer checks (aud or client_id; the route's scope), plus token_use.
         const clientMatches = payload.client_id === CLIENT_ID || payload.aud === CLIENT_ID;
         const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-        return clientMatches && scopes.includes(API_SCOPE) && payload.token_use === 'access'
+        const live = !opts.directory || opts.directory.isLive(payload.username, payload.origin_jti);
+        return clientMatches && scopes.includes(API_SCOPE) && payload.token_use === 'access' && live
           ? payload
           : undefined;
       } catch {

@@ -16,7 +16,7 @@ Boots the Caseline local stack (HTTP API, DynamoDB, S3, KMS, Step Functions, SNS
 
 Options:
   --memory        keep nothing on disk (default: data in .data/ beside package.json)
-  --port N        HTTP API port (default 4000; the stand-ins take N+1..N+5)
+  --port N        HTTP API port (default 4000; the stand-ins take N+1..N+6)
   --data DIR      where to keep data (default .data/ beside package.json)
   -h, --help      print this help and exit
 `;
@@ -67,6 +67,7 @@ const lines = [
   `  KMS             ${stack.endpoints.kms}`,
   `  Step Functions  ${stack.endpoints.sfn}`,
   `  SNS (outbox)    ${stack.endpoints.sns}       read it: ${stack.apiUrl}/local/outbox`,
+  `  Cognito (users) ${stack.endpoints.cognito}       invited users sign in with POST /local/token {"username":"<e-mail>"}`,
   `  Clock           ${stack.apiUrl}/local/clock  (operators: POST /local/clock/advance {"hours":25})`,
   '',
   '  Seeded users (tokens live 15 minutes):',

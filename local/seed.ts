@@ -2,7 +2,8 @@
  * The users and accounts the local stack seeds. Synthetic: no real people, no real labs.
  * On AWS these are Cognito users in groups, with the custom attribute account_id.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAccountRegistry } from '../lambdas/adapters/dynamo-account-registry';
 import type { AccountKeys } from '../lambdas/domain/ports';
 import type { Role } from '../lib/functions';
 
@@ -46,28 +47,41 @@ export const SEED_USERS: readonly SeedUser[] = [
     accountId: 'lab-coast',
     description: 'technician at Coast Prosthetics',
   },
-  // Lab administrators (role lab-admin): data portability exports of their own account.
+  // A lab of its own for the export tests, so no other suite's purge or termination races them.
   {
-    username: 'lab-acme-admin',
+    username: 'lab.echo',
+    sub: 'u-lab-echo-1',
+    roles: ['lab'],
+    accountId: 'lab-echo',
+    description: 'technician at Echo Dental Studio',
+  },
+  {
+    username: 'admin.echo',
+    sub: 'u-lab-echo-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-echo',
+    description: 'administrator of Echo Dental Studio',
+  },
+  {
+    username: 'admin.acme',
     sub: 'u-lab-acme-admin',
     roles: ['lab-admin'],
     accountId: 'lab-acme',
-    description: 'administrator of Acme Dental Lab',
-  },
-  // A lab of its own for the export tests, so no other suite's purge or termination races them.
-  {
-    username: 'lab.delta',
-    sub: 'u-lab-delta-1',
-    roles: ['lab'],
-    accountId: 'lab-delta',
-    description: 'technician at Delta Dental Studio',
+    description: 'lab-admin of Acme Dental Lab (users, contacts)',
   },
   {
-    username: 'lab-delta-admin',
-    sub: 'u-lab-delta-admin',
+    username: 'admin.bright',
+    sub: 'u-lab-bright-admin',
     roles: ['lab-admin'],
-    accountId: 'lab-delta',
-    description: 'administrator of Delta Dental Studio',
+    accountId: 'lab-bright',
+    description: 'lab-admin of Bright Smile Lab',
+  },
+  {
+    username: 'admin.coast',
+    sub: 'u-lab-coast-admin',
+    roles: ['lab-admin'],
+    accountId: 'lab-coast',
+    description: 'lab-admin of Coast Prosthetics',
   },
   {
     username: 'designer.priya',
@@ -117,35 +131,97 @@ export const seedUser = (username: string): SeedUser | undefined =>
   SEED_USERS.find((u) => u.username === username);
 
 /**
- * Every seeded lab account is set up (a stored policy makes an account known: GET of its policy
- * answers, termination accepts it). Policies that differ from the defaults (730 days' retention,
- * auto-accept after 7 days, 30 days' deletion grace): Coast Prosthetics' agreement keeps archived
- * cases 10 years (the DPA in seed 003) and accepts undecided deliveries after 5 days.
+ * Every seeded lab is an ACTIVE partner with a BAA on file (seed 002: no PHI before one) and one
+ * security contact. Policies that differ from the defaults (730 days' retention, auto-accept after
+ * 7 days, 30 days' deletion grace): Coast Prosthetics' agreement keeps archived cases 10 years
+ * (the DPA in seed 003) and accepts undecided deliveries after 5 days. Synthetic names and
+ * numbers (555 numbers, example.com addresses).
  */
-export const SEED_ACCOUNT_POLICIES: Readonly<
-  Record<string, { retentionDays: number; autoAcceptDays: number; deletionGraceDays: number }>
-> = {
-  'lab-acme': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
-  'lab-bright': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
-  'lab-coast': { retentionDays: 3650, autoAcceptDays: 5, deletionGraceDays: 30 },
-  'lab-delta': { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
-};
+export const SEED_ACCOUNTS: readonly {
+  readonly accountId: string;
+  readonly legalName: string;
+  readonly state: string;
+  readonly retentionDays: number;
+  readonly autoAcceptDays: number;
+  readonly deletionGraceDays: number;
+}[] = [
+  {
+    accountId: 'lab-acme',
+    legalName: 'Acme Dental Lab LLC',
+    state: 'CA',
+    retentionDays: 730,
+    autoAcceptDays: 7,
+    deletionGraceDays: 30,
+  },
+  {
+    accountId: 'lab-bright',
+    legalName: 'Bright Smile Lab Inc.',
+    state: 'TX',
+    retentionDays: 730,
+    autoAcceptDays: 7,
+    deletionGraceDays: 30,
+  },
+  {
+    accountId: 'lab-coast',
+    legalName: 'Coast Prosthetics Corp.',
+    state: 'OR',
+    retentionDays: 3650,
+    autoAcceptDays: 5,
+    deletionGraceDays: 30,
+  },
+  // A lab of its own for the export tests, so no other suite's purge or termination races them.
+  {
+    accountId: 'lab-echo',
+    legalName: 'Echo Dental Studio LLC',
+    state: 'NY',
+    retentionDays: 730,
+    autoAcceptDays: 7,
+    deletionGraceDays: 30,
+  },
+];
 
-/** Written once: a restart on disk keeps what operators changed since (a policy, a termination). */
-export const seedAccountPolicies = async (ddb: DynamoDBDocumentClient, table: string): Promise<void> => {
+/** Written once (a conditional create): a restart on disk keeps what operators changed since. */
+export const seedAccounts = async (
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  now: string,
+): Promise<void> => {
+  const registry = new DynamoAccountRegistry(ddb, table);
   await Promise.all(
-    Object.entries(SEED_ACCOUNT_POLICIES).map(([accountId, policy]) =>
-      ddb
-        .send(
-          new PutCommand({
-            TableName: table,
-            Item: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS', entity: 'accountPolicy', ...policy },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        )
-        .catch((error: unknown) => {
-          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-        }),
+    SEED_ACCOUNTS.map((a, i) =>
+      registry.create({
+        ...a,
+        country: 'US',
+        status: 'ACTIVE',
+        baa: { signedAt: '2025-12-15', version: '2025.2', effectiveAt: '2026-01-01', breachNoticeHours: 24 },
+        contacts: [
+          {
+            name: `Security Officer ${i + 1}`,
+            email: `security@${a.accountId}.example.com`,
+            phone: `+1555010000${i}`,
+            notices: ['breach', 'security-incident', 'termination'],
+          },
+        ],
+        createdAt: now,
+        createdBy: 'seed',
+        updatedAt: now,
+        updatedBy: 'seed',
+        version: 1,
+      }),
+    ),
+  );
+  // Their users, as the registry lists them (an invitation writes the same entry).
+  await Promise.all(
+    SEED_USERS.filter((u) => u.accountId !== STAFF_ACCOUNT).map((u) =>
+      registry.addUser({
+        accountId: u.accountId,
+        username: u.username,
+        sub: u.sub,
+        email: `${u.username}@${u.accountId}.example.com`,
+        role: u.roles.includes('lab-admin') ? 'lab-admin' : 'lab',
+        invitedAt: now,
+        invitedBy: 'seed',
+      }),
     ),
   );
 };
@@ -160,16 +236,10 @@ export const seedAccountKeys = async (
   table: string,
   keys: Pick<AccountKeys, 'ensureKey'>,
 ): Promise<void> => {
+  const registry = new DynamoAccountRegistry(ddb, table);
   await Promise.all(
-    Object.keys(SEED_ACCOUNT_POLICIES).map(async (accountId) => {
-      const { Item } = await ddb.send(
-        new GetCommand({
-          TableName: table,
-          Key: { pk: `ACCOUNT#${accountId}`, sk: 'SETTINGS' },
-          ConsistentRead: true,
-        }),
-      );
-      const status = Item?.accountStatus;
+    SEED_ACCOUNTS.map(async ({ accountId }) => {
+      const status = (await registry.get(accountId))?.status;
       if (status === 'TERMINATING' || status === 'TERMINATED') return;
       await keys.ensureKey(accountId);
     }),

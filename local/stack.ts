@@ -19,11 +19,13 @@ import {
   type StateMachineId,
   TABLES,
   TOPICS,
+  USER_POOL,
 } from '../common/definitions';
 import { KmsAccountKeys } from '../lambdas/adapters/kms-account-keys';
 import { adjustableClock } from '../lambdas/kernel/clock';
 import { FUNCTIONS, functionArnPlaceholder } from '../lib/functions';
 import { loadDefinition } from './asl';
+import { startCognito, UserDirectory } from './cognito';
 import { startDynamo } from './dynamo';
 import { FunctionsHost, localFunctionArn } from './functions-host';
 import { type HttpApi, type LocalRoute, startHttpApi } from './http-api';
@@ -32,7 +34,7 @@ import { startKmsServer } from './kms/server';
 import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
 import { Scheduler } from './scheduler';
-import { SEED_USERS, seedAccountKeys, seedAccountPolicies, seedUser } from './seed';
+import { SEED_USERS, seedAccountKeys, seedAccounts, seedUser } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 import { writeFileAtomic } from './sfn/store';
@@ -44,7 +46,7 @@ export const LOCAL_ACCOUNT = '000000000000';
 export interface LocalStackOptions {
   /** Directory for persistent data; omit to keep everything in memory. */
   readonly dataDir?: string;
-  /** Port of the HTTP API; the stand-ins take the next five. 0 = random ports for everything. */
+  /** Port of the HTTP API; the stand-ins take the next six. 0 = random ports for everything. */
   readonly port?: number;
   readonly host?: string;
   /** Step Functions retry intervals in seconds by state name (tests make retries instant). */
@@ -62,7 +64,7 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
-  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns', string>>;
+  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns' | 'cognito', string>>;
   readonly env: Readonly<Record<string, string>>;
   readonly outbox: Outbox;
   readonly scheduler: Scheduler;
@@ -102,7 +104,14 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   );
   // The IdP's RSA key pair is generated (or read) off the main thread while the stand-ins start. Handled here so
   // an early failure elsewhere leaves no unhandled rejection; awaited (and rethrown) below.
+  // The user pool: the seeded users and everyone invited since (.data/users.json when on disk).
+  const directory = new UserDirectory(
+    USER_POOL.localId,
+    adjustableClock,
+    dir ? join(dir, 'users.json') : undefined,
+  );
   const idpStarting = createIdp({
+    directory,
     issuer: `http://${host}:${base === 0 ? 'local' : base}/local-idp`,
     clock: adjustableClock,
     ...(dir ? { keyFile: join(dir, 'idp-key.json') } : {}),
@@ -185,7 +194,9 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     ...(opts.retryIntervalOverrides ? { retryIntervalOverrides: opts.retryIntervalOverrides } : {}),
   });
 
+  const cognito = await startCognito({ host, port: portFor(6), directory });
   const endpoints = {
+    cognito: cognito.endpoint,
     dynamodb: dynamo.endpoint,
     s3: s3.endpoint,
     kms: kms.endpoint,
@@ -200,6 +211,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     ...Object.fromEntries(
       Object.entries(endpoints).map(([k, v]) => [`CASELINE_ENDPOINT_${k.toUpperCase()}`, v]),
     ),
+    [USER_POOL.envVar]: USER_POOL.localId,
     ...Object.fromEntries(Object.values(TABLES).map((t) => [t.envVar, localTableName(t.id)])),
     ...Object.fromEntries(Object.values(BUCKETS).map((b) => [b.envVar, b.localName])),
     ...Object.fromEntries(Object.values(KMS_KEYS).map((k) => [k.envVar, kms.keyArnForAlias(k.alias)])),
@@ -229,7 +241,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
   await seedDesigners(seedClient, localTableName('designers'), adjustableClock.now().toISOString());
-  await seedAccountPolicies(seedClient, localTableName('orders'));
+  await seedAccounts(seedClient, localTableName('accounts'), adjustableClock.now().toISOString());
   // Every seeded partner account gets its own key, as onboarding gives one (idempotent on .data/),
   // through the same adapter onboarding uses, over the wire.
   const seedKms = new KMSClient({
@@ -240,7 +252,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   try {
     await seedAccountKeys(
       seedClient,
-      localTableName('orders'),
+      localTableName('accounts'),
       new KmsAccountKeys(seedKms, {
         users: env[ACCOUNT_KEYS.usersEnvVar] ?? '',
         region: LOCAL_REGION,
@@ -274,7 +286,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   const localRoutes: Record<string, LocalRoute> = {
     'GET /local/users': async () => ({
       status: 200,
-      body: SEED_USERS.map(({ username, sub, roles, accountId, description }) => ({
+      body: directory.all().map(({ username, sub, roles, accountId, description }) => ({
         username,
         sub,
         roles,
@@ -284,13 +296,15 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     }),
     'POST /local/token': async ({ body }) => {
       const username = (body as { username?: unknown } | undefined)?.username;
-      const user = typeof username === 'string' ? seedUser(username) : undefined;
+      // A seeded user by name, an invited one by name or e-mail; a deleted user gets none.
+      const user =
+        typeof username === 'string' && username.length <= 254 ? directory.find(username) : undefined;
       if (!user)
         return {
           status: 400,
           body: {
             code: 'VALIDATION_FAILED',
-            message: 'username: name one of the seeded users (GET /local/users).',
+            message: 'username: name one of the users of GET /local/users (or an invited user’s e-mail).',
           },
         };
       return { status: 200, body: await idp.issue(user) };
@@ -342,7 +356,14 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   try {
     api = await startHttpApi({ host, port: base, idp, functions, clock: adjustableClock, localRoutes });
   } catch (error) {
-    await Promise.allSettled([dynamo.close(), s3.close(), kms.close(), sfn.close(), outbox.close()]);
+    await Promise.allSettled([
+      dynamo.close(),
+      s3.close(),
+      kms.close(),
+      sfn.close(),
+      outbox.close(),
+      cognito.close(),
+    ]);
     throw error;
   }
 
@@ -359,7 +380,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       await scheduler.stop();
       await api.close();
       await sfn.close();
-      await Promise.allSettled([dynamo.close(), s3.close(), kms.close(), outbox.close()]);
+      await Promise.allSettled([dynamo.close(), s3.close(), kms.close(), outbox.close(), cognito.close()]);
     },
   };
 };

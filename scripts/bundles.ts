@@ -100,5 +100,6 @@ export const placeholderEnv = async (): Promise<Record<string, string>> => {
       env[d.envVar] = `placeholder-${d.envVar.toLowerCase()}`;
   }
   env[defs.ACCOUNT_KEYS.usersEnvVar] = 'arn:aws:iam::000000000000:role/placeholder-*';
+  env[defs.USER_POOL.envVar] = defs.USER_POOL.localId;
   return env;
 };

@@ -35,6 +35,7 @@ const CLIENT_OF: Readonly<Record<string, string>> = {
   stateMachine: 'client-sfn',
   execution: 'client-sfn',
   topic: 'client-sns',
+  userPool: 'client-cognito-identity-provider',
 };
 
 /**

@@ -9,7 +9,10 @@
  *   revised (offered first to its designer), one lease expires and another designer picks the
  *   order up, one delivery is accepted automatically after the operator moves the clock 8 days.
  *   Then (scripts/demo-report.ts) each order's timeline and the notifications outbox.
- *   Part 3, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
+ *   Part 3, onboarding (scripts/demo-onboarding.ts): a fourth lab is onboarded without a BAA, its
+ *   lab-admin invited, contacts and a technician added; the technician's order is refused (403
+ *   BAA_REQUIRED) until the BAA is recorded and the account ACTIVE, then goes through.
+ *   Part 4, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
  *   the grace period, its certificate verified offline (and a tampered copy refused), and an
  *   account termination with one summary certificate.
  *
@@ -45,6 +48,7 @@ try {
   const { runLifecycle } = await import('./demo-lifecycle');
   const { printReport } = await import('./demo-report');
   const { runPurge } = await import('./demo-purge');
+  const { runOnboarding } = await import('./demo-onboarding');
   const demo: Demo = {
     apiUrl: stack.apiUrl,
     api: new Api(stack.apiUrl),
@@ -62,7 +66,8 @@ try {
     [...orders, { orderId: intake.rejectedOrderId, lab: 'lab.acme', story: 'truncated scan' }],
     next,
   );
-  await runPurge(demo, orders, next + 2);
+  const afterOnboarding = await runOnboarding(demo, next + 2);
+  await runPurge(demo, orders, afterOnboarding);
   say(`\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 } catch (error) {
   process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);

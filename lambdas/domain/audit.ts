@@ -36,6 +36,13 @@ export type AuditAction =
   | 'account.terminate'
   | 'access.forbidden'
   | 'account.policy'
+  | 'account.create'
+  | 'account.view'
+  | 'account.list'
+  | 'account.update'
+  | 'account.user-invite'
+  | 'account.user-list'
+  | 'account.user-remove'
   | 'order.resume'
   // Data portability: a lab-admin's request, its status and download link, and each read the job makes.
   | 'export.request'
@@ -61,6 +68,8 @@ export interface AuditEvent {
   readonly reason?: string;
   /** The API route, for refusals decided before any order was read. */
   readonly route?: string;
+  /** The user an account action was about (the `sub`, never a name or an e-mail address). */
+  readonly targetSub?: string;
 }
 
 /** What writing an audit event takes: the log, the time and an event id. */
@@ -70,7 +79,7 @@ export const recordAudit = async (
   deps: AuditDeps,
   actor: Actor,
   event: Pick<AuditEvent, 'accountId' | 'action' | 'outcome'> &
-    Partial<Pick<AuditEvent, 'orderId' | 'fileId' | 'reason'>>,
+    Partial<Pick<AuditEvent, 'orderId' | 'fileId' | 'reason' | 'targetSub'>>,
 ): Promise<void> => {
   const full: AuditEvent = {
     eventId: deps.ids.next('aud'),

@@ -6,6 +6,7 @@ import type { Clock } from '../kernel/clock';
 import type { AuditEvent } from './audit';
 import type { DesignerRegistry } from './designers';
 import type { IndexChanges, Order, OrderFile, TimelineEntry } from './order';
+import type { AccountStatus, Baa, LabUserRole, SecurityContact } from './schemas/accounts';
 
 /** An order as the queue index shows it. */
 export interface QueueEntry {
@@ -189,13 +190,68 @@ export interface IdGenerator {
 
 /** Where a partner account stands. No record: an account never set up (unknown). */
 export interface AccountState {
-  readonly status: 'ACTIVE' | 'TERMINATING' | 'TERMINATED';
+  readonly status: AccountStatus;
+  /** The BAA on file: without one (or before it takes effect) the account receives no PHI. */
+  readonly baa?: Baa;
   readonly terminationStartedAt?: string;
   /** The signed summary certificate of a finished termination. */
   readonly certificateId?: string;
 }
 
-/** Partner accounts as the order pipeline sees them (kept beside their policy). */
+/** A partner account as the registry keeps it (accounts table, sk = ACCOUNT). */
+export interface AccountRecord extends AccountPolicy {
+  readonly accountId: string;
+  readonly legalName: string;
+  readonly country: string;
+  readonly state?: string;
+  readonly status: AccountStatus;
+  readonly baa?: Baa;
+  /** Personal data (not PHI): never logged; removed when the termination finishes. */
+  readonly contacts: readonly SecurityContact[];
+  /**
+   * The account's own KMS key (issue 11, item 3): filled at onboarding by the key's creator, read by
+   * whoever encrypts the account's PHI. Absent until then (the shared case-data key applies).
+   */
+  readonly keyId?: string;
+  readonly keyAlias?: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+  readonly updatedBy: string;
+  /** Bumped by every write: a change is written only over the version it was made from. */
+  readonly version: number;
+  readonly terminationStartedAt?: string;
+  readonly terminatedAt?: string;
+  readonly certificateId?: string;
+}
+
+/** A partner's user as the registry lists it (the identity provider holds the login). */
+export interface AccountUser {
+  readonly accountId: string;
+  readonly username: string;
+  readonly sub: string;
+  /** Personal data (not PHI): never logged; the item goes when the user is removed. */
+  readonly email: string;
+  readonly role: LabUserRole;
+  readonly invitedAt: string;
+  readonly invitedBy: string;
+}
+
+/** The user pool partners' users sign in to (Cognito on AWS, local/cognito.ts on the local stack). */
+export interface IdentityProvider {
+  /** Creates the user in its account and role; `taken` when the e-mail already has a user. */
+  invite(input: {
+    email: string;
+    accountId: string;
+    role: LabUserRole;
+  }): Promise<{ taken: true } | { taken: false; username: string; sub: string }>;
+  /** Ends every session of the user (idempotent). */
+  signOut(username: string): Promise<void>;
+  /** Deletes the user (idempotent). */
+  remove(username: string): Promise<void>;
+}
+
+/** Partner accounts: the registry, and what the order pipeline asks of it. */
 export interface AccountRegistry {
   stateOf(accountId: string): Promise<AccountState | undefined>;
   /** Records a termination as started (TERMINATING); idempotent; undefined when the account is unknown. */
@@ -204,6 +260,17 @@ export interface AccountRegistry {
   finishTermination(accountId: string, at: string, certificateId: string): Promise<void>;
   /** Accounts whose termination was started and not finished, for the purge sweep to resume. */
   terminating(limit: number): Promise<string[]>;
+  get(accountId: string): Promise<AccountRecord | undefined>;
+  /** Writes a new account; false when the id is taken. */
+  create(record: AccountRecord): Promise<boolean>;
+  /** Writes `record` (version + 1) only over `record.version`; false when it changed meanwhile. */
+  replace(record: AccountRecord): Promise<boolean>;
+  /** Accounts in id order, a page at a time. */
+  list(limit: number, cursor?: string): Promise<{ accounts: AccountRecord[]; cursor?: string }>;
+  /** Adds a user; false when the name is already taken in this account. */
+  addUser(user: AccountUser): Promise<boolean>;
+  users(accountId: string): Promise<AccountUser[]>;
+  removeUser(accountId: string, sub: string): Promise<void>;
 }
 
 /** A partner account's own KMS key (alias/caseline/account/<accountId>), as KMS describes it. */
@@ -263,10 +330,9 @@ export interface AccountPolicy {
   readonly deletionGraceDays: number;
 }
 
+/** The policy the workflow applies to an account's orders (the registry's record, or the defaults). */
 export interface AccountPolicies {
   policyFor(accountId: string): Promise<AccountPolicy>;
-  /** Replaces the account's policy (operators, per the partner's agreement). */
-  setPolicy(accountId: string, policy: AccountPolicy, updatedAt: string, updatedBy: string): Promise<void>;
 }
 
 /** The deps of the design half and of operators' tools: the order ports, the designer registry and the account policies. */

@@ -25,6 +25,7 @@ import { ConflictError, NotFoundError, PurgeConflictError, PurgeIncompleteError 
 import type { Actor } from '../kernel/identity';
 import { shredAccountKey } from './account-keys';
 import { STAFF_ACCOUNT_ID } from './account-policy';
+import { revokeAccountSessions } from './account-users';
 import { recordAudit } from './audit';
 import {
   backupsClearBy,
@@ -38,7 +39,7 @@ import {
 import { type Order, type OrderStatus, orderPrefix } from './order';
 import { cancelOrder, expireDraft } from './orders/cancel';
 import { loadOwnedOrder } from './orders/shared';
-import type { DesignDeps } from './ports';
+import type { DesignDeps, IdentityProvider } from './ports';
 import { closedOrderPurge } from './retention';
 
 export interface PurgedObject {
@@ -76,6 +77,8 @@ export interface PurgeStore {
 }
 
 export type PurgeDeps = DesignDeps & {
+  /** Termination signs every user of the account out (account-users.ts). */
+  readonly identity: IdentityProvider;
   readonly purger: Purger;
   readonly purgeStore: PurgeStore;
   readonly signer: CertificateSigner;
@@ -475,8 +478,15 @@ export const terminateAccount = async (deps: PurgeDeps, actor: Actor, accountId:
   return completeTermination(deps, accountId);
 };
 
-/** Purges what is left of a TERMINATING account and signs its summary; safe to run again. */
+/**
+ * Purges what is left of a TERMINATING account and signs its summary; safe to run again. First
+ * every user of the account is signed out everywhere (a resumed termination does it again: the
+ * sign-out is idempotent). Orders in flight are not finished first: they are purged with the rest
+ * (a designer's slot given back, the lab told of each purge), since the agreement that allowed
+ * processing them has ended (seed 003); their waiting executions time out (docs/design.md).
+ */
 const completeTermination = async (deps: PurgeDeps, accountId: string) => {
+  await revokeAccountSessions(deps, accountId);
   const orderCertificates: { orderId: string; certificateId: string; sha256: string }[] = [];
   let cursor: string | undefined;
   do {

@@ -2,16 +2,16 @@ import { ROUTE_ROLES } from '../../common/roles';
 import { getAccountPolicy, setAccountPolicy } from '../domain/account-policy';
 import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
-import { policies } from '../runtime/wiring/policies';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: accountPolicy). */
 export const deps = granted<DepsOf<typeof getAccountPolicy> & DepsOf<typeof setAccountPolicy> & RefusalAudit>(
   {
     audit: audit(),
-    policies: policies(),
-    accounts: policies(),
+    policies: accounts(),
+    accounts: accounts(),
     clock: clock(),
     ids: randomIds,
   },

@@ -1,15 +1,15 @@
 import { archiveOrder } from '../domain/design/workflow-tasks';
 import type { DesignDeps } from '../domain/ports';
 import { taskHandler } from '../runtime/task';
+import { accounts } from '../runtime/wiring/accounts';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: archiveOrder). */
 export const deps = granted<DepsOf<typeof archiveOrder>>({
   orders: orders(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   clock: clock(),
   ids: randomIds,
 });

@@ -2,15 +2,15 @@ import { sweepAutoAccept } from '../domain/design/sweeps';
 import type { DesignDeps } from '../domain/ports';
 import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';
+import { accounts } from '../runtime/wiring/accounts';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: autoAcceptSweep). */
 export const deps = granted<DepsOf<typeof sweepAutoAccept>>({
-  policies: policies(),
+  policies: accounts(),
   orders: orders(),
   workflow: workflow(),
   notifier: notifier(),

@@ -3,12 +3,12 @@ import { parseCreateOrder } from '../domain/order-input';
 import { createOrder } from '../domain/orders/create';
 import type { Deps } from '../domain/ports';
 import { httpHandler, type RefusalAudit } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { hasher } from '../runtime/wiring/hasher';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { phi } from '../runtime/wiring/phi';
-import { policies } from '../runtime/wiring/policies';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: createOrder). */
@@ -16,7 +16,7 @@ export const deps = granted<DepsOf<typeof createOrder> & RefusalAudit>({
   notifier: notifier(),
   orders: orders(),
   audit: audit(),
-  accounts: policies(),
+  accounts: accounts(),
   phi: phi(),
   hasher: hasher(),
   clock: clock(),

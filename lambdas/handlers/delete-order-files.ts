@@ -2,9 +2,9 @@ import { ROUTE_ROLES } from '../../common/roles';
 import type { PurgeDeps } from '../domain/purge';
 import { requestDeletion } from '../domain/purge';
 import { httpHandler, pathParam } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
@@ -12,8 +12,8 @@ import { workflow } from '../runtime/wiring/workflow';
 export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
   audit: audit(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   workflow: workflow(),
   clock: clock(),
   ids: randomIds,

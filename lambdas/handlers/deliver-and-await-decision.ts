@@ -2,18 +2,18 @@ import { deliverAndAwaitDecision } from '../domain/design/workflow-tasks';
 import type { DesignDeps } from '../domain/ports';
 import { recordMetric } from '../runtime/metrics';
 import { taskHandler } from '../runtime/task';
+import { accounts } from '../runtime/wiring/accounts';
 import { designers } from '../runtime/wiring/designers';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: deliverAndAwaitDecision). */
 export const deps = granted<DepsOf<typeof deliverAndAwaitDecision>>({
   orders: orders(),
   designers: designers(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
   notifier: notifier(),
   clock: clock(),
   ids: randomIds,

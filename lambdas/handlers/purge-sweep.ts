@@ -4,11 +4,12 @@ import { logger } from '../runtime/logger';
 import { recordMetric } from '../runtime/metrics';
 import { taskHandler } from '../runtime/task';
 import { accountKeys } from '../runtime/wiring/account-keys';
+import { accounts } from '../runtime/wiring/accounts';
 import { designers } from '../runtime/wiring/designers';
 import { files } from '../runtime/wiring/files';
+import { identity } from '../runtime/wiring/identity';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { purgeStore } from '../runtime/wiring/purge-store';
 import { purger } from '../runtime/wiring/purger';
 import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
@@ -19,8 +20,9 @@ export const deps = grantedSubset<PurgeDeps>({
   orders: orders(),
   accountKeys: accountKeys(),
   designers: designers(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
+  identity: identity(),
   purgeStore: purgeStore(),
   signer: signer(),
   files: files(),

@@ -2,17 +2,17 @@ import { ROUTE_ROLES } from '../../common/roles';
 import { requestRevision } from '../domain/design/decisions';
 import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
 import { phi } from '../runtime/wiring/phi';
-import { policies } from '../runtime/wiring/policies';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
 import { workflow } from '../runtime/wiring/workflow';
 
 /** Only the adapters this function is granted (lib/function-adapters.ts: requestRevision). */
 export const deps = granted<DepsOf<typeof requestRevision> & RefusalAudit>({
-  policies: policies(),
+  policies: accounts(),
   orders: orders(),
   audit: audit(),
   phi: phi(),

@@ -3,11 +3,12 @@ import type { PurgeDeps } from '../domain/purge';
 import { terminateAccount } from '../domain/purge';
 import { httpHandler, pathParam } from '../runtime/http';
 import { accountKeys } from '../runtime/wiring/account-keys';
+import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
+import { identity } from '../runtime/wiring/identity';
 import { notifier } from '../runtime/wiring/notifier';
 import { orders } from '../runtime/wiring/orders';
-import { policies } from '../runtime/wiring/policies';
 import { purgeStore } from '../runtime/wiring/purge-store';
 import { purger } from '../runtime/wiring/purger';
 import { clock, grantedSubset, randomIds } from '../runtime/wiring/runtime';
@@ -19,8 +20,9 @@ export const deps = grantedSubset<PurgeDeps>({
   accountKeys: accountKeys(),
   audit: audit(),
   designers: designers(),
-  policies: policies(),
-  accounts: policies(),
+  policies: accounts(),
+  accounts: accounts(),
+  identity: identity(),
   purgeStore: purgeStore(),
   signer: signer(),
   purger: purger(),

@@ -190,6 +190,26 @@ export class PurgeIncompleteError extends DomainError {
   }
 }
 
+/**
+ * The account may not send PHI: no BAA on file (or not yet in effect), or not ACTIVE (onboarding,
+ * suspended). Codes BAA_REQUIRED and ACCOUNT_NOT_ACTIVE; the lab's administrator or Caseline acts.
+ */
+export class AccountNotActiveError extends DomainError {
+  override readonly name = 'AccountNotActiveError';
+  readonly code: 'BAA_REQUIRED' | 'ACCOUNT_NOT_ACTIVE';
+  override readonly details: { readonly accountId: string; readonly status?: string };
+  constructor(
+    code: 'BAA_REQUIRED' | 'ACCOUNT_NOT_ACTIVE',
+    message: string,
+    details: { readonly accountId: string; readonly status?: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+}
+
 /** Every domain error class: `runtime/http.ts` must give each a status, and the ASL tests read the names. */
 export const DOMAIN_ERRORS = [
   ValidationError,
@@ -207,6 +227,7 @@ export const DOMAIN_ERRORS = [
   UnexpectedOrderStateError,
   PurgeConflictError,
   PurgeIncompleteError,
+  AccountNotActiveError,
 ] as const;
 
 export type DomainErrorName = InstanceType<(typeof DOMAIN_ERRORS)[number]>['name'];

@@ -22,10 +22,11 @@ import {
   type TableId,
   TOPICS,
   type TopicId,
+  USER_POOL,
 } from '../../common/definitions';
 
 export type Stage = 'aws' | 'local';
-export type Service = 'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns';
+export type Service = 'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns' | 'cognito';
 
 export interface Config {
   readonly stage: Stage;
@@ -48,6 +49,8 @@ export interface Config {
   readonly topics: Readonly<Record<TopicId, string>>;
   /** This stack's role ARN pattern, the principals a partner account's new key admits (common/key-policy.ts). */
   readonly accountKeyUsers: string;
+  /** The Cognito user pool partners' users are invited to and removed from. */
+  readonly userPoolId: string;
   /** Only the local stack may move time; AWS always runs on the system clock. */
   readonly clockAdjustable: boolean;
 }
@@ -76,7 +79,7 @@ export const readConfig = (env: Env): Config => {
   if (stage !== 'aws' && stage !== 'local') throw new ConfigError('CASELINE_STAGE must be aws or local');
   const endpoints: Partial<Record<Service, string>> = {};
   if (stage === 'local') {
-    for (const service of ['dynamodb', 's3', 'kms', 'sfn', 'sns'] as const) {
+    for (const service of ['dynamodb', 's3', 'kms', 'sfn', 'sns', 'cognito'] as const) {
       endpoints[service] = required(env, `CASELINE_ENDPOINT_${service.toUpperCase()}`);
     }
   }
@@ -95,6 +98,7 @@ export const readConfig = (env: Env): Config => {
     stateMachines: fromDefinitions(env, STATE_MACHINES),
     topics: fromDefinitions(env, TOPICS),
     accountKeyUsers: required(env, ACCOUNT_KEYS.usersEnvVar),
+    userPoolId: required(env, USER_POOL.envVar),
     clockAdjustable: stage === 'local',
   });
 };

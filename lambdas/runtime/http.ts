@@ -126,6 +126,7 @@ const STATUS_OF: Readonly<
   ValidationError: 400,
   UnauthorizedError: 401,
   ForbiddenError: 403,
+  AccountNotActiveError: 403,
   NotFoundError: 404,
   OrderNotFoundError: 404,
   ConflictError: 409,

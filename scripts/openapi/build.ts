@@ -10,6 +10,11 @@
  */
 import * as z from 'zod/mini';
 import { CreateOrderRequestSchema } from '../../lambdas/domain/order-input';
+import {
+  CreateAccountRequestSchema,
+  InviteUserRequestSchema,
+  UpdateAccountRequestSchema,
+} from '../../lambdas/domain/schemas/accounts';
 import { AccountPolicyRequestSchema, RevisionRequestSchema } from '../../lambdas/domain/schemas/decisions';
 import {
   CreateDesignerRequestSchema,
@@ -49,6 +54,9 @@ const REQUESTS: Readonly<Record<string, { id: string; schema: z.ZodMiniType; ext
     extra: { minProperties: 1 },
   },
   'PUT /accounts/{accountId}/policy': { id: 'AccountPolicyRequest', schema: AccountPolicyRequestSchema },
+  'POST /accounts': { id: 'CreateAccountRequest', schema: CreateAccountRequestSchema },
+  'PATCH /accounts/{accountId}': { id: 'UpdateAccountRequest', schema: UpdateAccountRequestSchema },
+  'POST /accounts/{accountId}/users': { id: 'InviteUserRequest', schema: InviteUserRequestSchema },
 };
 
 const fail = (message: string): never => {

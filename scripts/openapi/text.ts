@@ -744,6 +744,177 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'POST /accounts': {
+    summary: 'Onboard a BAA partner (operators)',
+    description:
+      'The account starts ONBOARDING: it can receive no PHI until an operator sets it ACTIVE, which needs a BAA on file (PATCH /accounts/{accountId}). Audited before it is written.',
+    responses: {
+      '201': 'The new account record.',
+      '400': 'A field is wrong: each is named, with how to fix it (never echoing the value).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '409': 'ACCOUNT_EXISTS: the id is taken.',
+      '503': 'Audit unavailable: nothing was written.',
+    },
+    fields: {
+      accountId: 'The id labs are known by, e.g. lab-delta; caseline is the staff account.',
+      legalName: 'The legal entity that signed the BAA.',
+      state: 'Required when country is US.',
+      baa: 'The Business Associate Agreement on file: without one the account receives no PHI.',
+      'baa.breachNoticeHours':
+        'How soon this partner is told of a breach affecting it: 1–72 hours, default 24 (seed 002).',
+      contacts:
+        'Who receives security notices (at least one). Personal data: never logged; removed when the termination finishes.',
+      policy: 'Retention, auto-accept and deletion grace; the defaults (730, 7, 30 days) otherwise.',
+    },
+  },
+  'GET /accounts': {
+    summary: 'List the partner accounts (operators)',
+    description: 'In id order, a page at a time. The listing is audited.',
+    responses: {
+      '200': 'A page of accounts and nextCursor when there are more.',
+      '400': 'limit or cursor is wrong.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators only.',
+      '503': 'Audit unavailable: the read did not happen.',
+    },
+    parameters: [
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer' },
+        description: '1–100, default 50.',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'nextCursor from the previous page.',
+      },
+    ],
+  },
+  'GET /accounts/{accountId}': {
+    summary: 'Read a partner account (operators; its own lab-admin)',
+    description:
+      'BAA, contacts, policy and status. Audited; another account is a 404 to a lab-admin, as a missing one.',
+    responses: {
+      '200': 'The account record.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Operators and lab-admins only.',
+      '404': 'No such account, or not yours.',
+      '503': 'Audit unavailable: the read did not happen.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+  },
+  'PATCH /accounts/{accountId}': {
+    summary: 'Change a partner account (operators; its lab-admin: contacts only)',
+    description:
+      'Any subset of the fields; written over the version read. ACTIVE needs a BAA on file. TERMINATING and TERMINATED are set by POST /accounts/{accountId}/terminate only.',
+    responses: {
+      '200': 'The account as changed.',
+      '400': 'A field is wrong: each is named.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not change these fields (a lab-admin changes contacts only).',
+      '404': 'No such account, or not yours.',
+      '409':
+        'BAA_REQUIRED (activating without a BAA), CONCURRENT_UPDATE (changed meanwhile: read and repeat), or ACCOUNT_TERMINATED.',
+      '503': 'Audit unavailable: nothing was written.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+  },
+  'POST /accounts/{accountId}/users': {
+    summary: 'Invite a user to a partner account (its lab-admin; operators)',
+    description:
+      'Creates the user in the Cognito user pool with the account id and the role (lab or lab-admin); Cognito e-mails a temporary password, and the first sign-in sets a password and MFA (required). Audited first. A lab user may not invite (403, audited).',
+    responses: {
+      '201': 'The invited user.',
+      '400': 'A field is wrong: each is named.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not manage users (lab users cannot; the attempt is audited).',
+      '404': 'No such account, or not yours.',
+      '409': 'USER_EXISTS (the e-mail already has a user) or ACCOUNT_TERMINATED.',
+      '503': 'Audit unavailable: nothing was written.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+    fields: {
+      email: "The user's sign-in e-mail (personal data: never logged).",
+      role: 'lab (creates and follows orders) or lab-admin (also manages users and security contacts).',
+    },
+  },
+  'GET /accounts/{accountId}/users': {
+    summary: "List a partner account's users (its lab-admin; operators)",
+    responses: {
+      '200': 'The users.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not manage users.',
+      '404': 'No such account, or not yours.',
+      '503': 'Audit unavailable: the read did not happen.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+    ],
+  },
+  'DELETE /accounts/{accountId}/users/{userId}': {
+    summary: 'Remove a user: every session revoked, the user deleted (its lab-admin; operators)',
+    description:
+      'AdminUserGlobalSignOut then AdminDeleteUser, audited with the user id. On AWS an access token already issued stays valid at the API for up to 15 minutes (its refresh token is revoked at once); the local stack refuses it at once.',
+    responses: {
+      '200': 'Removed.',
+      '400': 'The path is malformed.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not manage users.',
+      '404': 'No such account, or not yours, or no such user in it.',
+      '503': 'Audit unavailable: nothing was changed.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The partner account id (2–63 lower-case letters, digits and "-").',
+      },
+      {
+        name: 'userId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: "The user's id (its Cognito sub), as listed.",
+      },
+    ],
+  },
   'PUT /accounts/{accountId}/policy': {
     summary: "Set an account's policy (any subset of the fields)",
     responses: {

@@ -3,7 +3,7 @@
  * workflow (statemachines/account-export.asl.json) writes the zip into S3, the status route hands
  * out a presigned GET, and the archive checks out offline: every order and file present, the
  * manifest's signature valid, a tampered file refused. Another account's administrator gets 404,
- * a lab user 403. The account (lab-delta) is the export tests' own: no other suite purges there.
+ * a lab user 403. The account (lab-echo) is the export tests' own: no other suite purges there.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,8 +27,8 @@ const ddb = localDocumentClient(inject('endpoints').dynamodb);
 const dir = mkdtempSync(join(tmpdir(), 'caseline-export-'));
 const run = promisify(execFile);
 
-const ADMIN = 'lab-delta-admin';
-const ACCOUNT = 'lab-delta';
+const ADMIN = 'admin.echo';
+const ACCOUNT = 'lab-echo';
 
 interface ExportView {
   exportId: string;
@@ -66,24 +66,24 @@ let cancelledId = '';
 let publicKeyPem = '';
 
 beforeAll(async () => {
-  const first = await draftOrder(api, 'lab.delta');
-  const second = await draftOrder(api, 'lab.delta');
+  const first = await draftOrder(api, 'lab.echo');
+  const second = await draftOrder(api, 'lab.echo');
   const large = meshBytes('stl-binary', { triangles: 400_000, seed: 7 });
   const declared = await api.call<{ upload: { url: string; headers: Record<string, string> } }>(
     'POST',
     `/orders/${second.orderId}/uploads`,
-    { as: 'lab.delta', body: { name: 'upper arch.stl', sizeBytes: large.length, sha256: sha256Hex(large) } },
+    { as: 'lab.echo', body: { name: 'upper arch.stl', sizeBytes: large.length, sha256: sha256Hex(large) } },
   );
   expect((await putPresigned(declared.body.upload, large)).status).toBe(200);
   await api.call(
     'POST',
     `/orders/${second.orderId}/uploads/${(declared.body as { fileId?: string }).fileId}/complete`,
     {
-      as: 'lab.delta',
+      as: 'lab.echo',
     },
   );
-  const cancelled = await draftOrder(api, 'lab.delta');
-  expect((await api.call('DELETE', `/orders/${cancelled.orderId}`, { as: 'lab.delta' })).status).toBe(200);
+  const cancelled = await draftOrder(api, 'lab.echo');
+  expect((await api.call('DELETE', `/orders/${cancelled.orderId}`, { as: 'lab.echo' })).status).toBe(200);
   cancelledId = cancelled.orderId;
   orders = [
     { orderId: first.orderId, scans: [first.scan] },
@@ -99,13 +99,13 @@ describe('account export (data portability)', () => {
   it('refuses a lab user (403, audited at the edge) and answers another account 404, audited for the owner', async () => {
     // Act
     const labUser = await api.call<{ code: string }>('POST', `/accounts/${ACCOUNT}/exports`, {
-      as: 'lab.delta',
+      as: 'lab.echo',
     });
     const otherAdmin = await api.call<{ code: string }>('POST', `/accounts/${ACCOUNT}/exports`, {
-      as: 'lab-acme-admin',
+      as: 'admin.acme',
     });
     const otherStatus = await api.call('GET', `/accounts/${ACCOUNT}/exports/exp_nothing`, {
-      as: 'lab-acme-admin',
+      as: 'admin.acme',
     });
     // Assess
     expect(labUser.status).toBe(403);
@@ -119,7 +119,7 @@ describe('account export (data portability)', () => {
         ExpressionAttributeValues: { ':pk': `ACCOUNT#${ACCOUNT}` },
       }),
     );
-    expect(Items.some((e) => e.action === 'access.forbidden' && e.actorSub === 'u-lab-delta-1')).toBe(true);
+    expect(Items.some((e) => e.action === 'access.forbidden' && e.actorSub === 'u-lab-echo-1')).toBe(true);
     expect(
       Items.some(
         (e) => e.action === 'export.request' && e.outcome === 'DENIED' && e.actorAccountId === 'lab-acme',
@@ -185,7 +185,7 @@ describe('account export (data portability)', () => {
         ExpressionAttributeValues: { ':pk': `ACCOUNT#${ACCOUNT}` },
       }),
     );
-    const fileReads = Items.filter((e) => e.action === 'export.file' && e.actorSub === 'u-lab-delta-admin');
+    const fileReads = Items.filter((e) => e.action === 'export.file' && e.actorSub === 'u-lab-echo-admin');
     const inputCount = m.files.filter((f) => f.path.includes('/inputs/')).length;
     expect(fileReads.length).toBeGreaterThanOrEqual(inputCount);
     expect(Items.some((e) => e.action === 'export.download' && e.reason === a.body.exportId)).toBe(true);

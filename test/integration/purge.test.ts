@@ -435,8 +435,8 @@ describe('account termination refusals and resumption', () => {
     const now = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
     await ddb.send(
       new UpdateCommand({
-        TableName: localTableName('orders'),
-        Key: { pk: 'ACCOUNT#lab-coast', sk: 'SETTINGS' },
+        TableName: localTableName('accounts'),
+        Key: { accountId: 'lab-coast', sk: 'ACCOUNT' },
         UpdateExpression: 'SET accountStatus = :s, terminationStartedAt = :at, gsi2pk = :p, gsi2sk = :k',
         ExpressionAttributeValues: {
           ':s': 'TERMINATING',
@@ -472,12 +472,14 @@ describe('account termination refusals and resumption', () => {
     const settings = (
       await ddb.send(
         new QueryCommand({
-          TableName: localTableName('orders'),
-          KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: { ':pk': 'ACCOUNT#lab-coast', ':sk': 'SETTINGS' },
+          TableName: localTableName('accounts'),
+          KeyConditionExpression: 'accountId = :a AND sk = :sk',
+          ExpressionAttributeValues: { ':a': 'lab-coast', ':sk': 'ACCOUNT' },
         }),
       )
     ).Items?.[0];
     expect(settings?.certificateId).toBe(again.body.certificate.certificateId);
+    // The security contacts' personal data goes with the account's data.
+    expect(settings?.contacts).toEqual([]);
   });
 });

@@ -10,13 +10,16 @@ import type {
   AccountKey,
   AccountKeys,
   AccountPolicies,
+  AccountRecord,
   AccountRegistry,
   AccountState,
+  AccountUser,
   AuditLog,
   Deps,
   DesignDeps,
   ExecutionStatus,
   FileStore,
+  IdentityProvider,
   KeyedHasher,
   Notifier,
   OrderRepository,
@@ -373,33 +376,131 @@ export class MemoryNotifier implements Notifier {
   }
 }
 
-/** Partner accounts: known once set up; termination goes TERMINATING, then TERMINATED. */
+/** A BAA on file since 2026-01-01, with the default 24-hour breach notice window. */
+export const SEEDED_BAA = {
+  signedAt: '2025-12-15',
+  version: '2025.2',
+  effectiveAt: '2026-01-01',
+  breachNoticeHours: 24,
+} as const;
+
+/** A partner account record as onboarding writes it; ACTIVE with a BAA unless overridden. */
+export const makeAccount = (accountId: string, overrides: Partial<AccountRecord> = {}): AccountRecord => ({
+  accountId,
+  legalName: `${accountId} Dental Lab LLC`,
+  country: 'US',
+  state: 'CA',
+  status: 'ACTIVE',
+  baa: SEEDED_BAA,
+  contacts: [
+    { name: 'Sam Example', email: 'security@lab.example', phone: '+15551230000', notices: ['breach'] },
+  ],
+  retentionDays: 730,
+  autoAcceptDays: 7,
+  deletionGraceDays: 30,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  createdBy: 'u-op-omar',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  updatedBy: 'u-op-omar',
+  version: 1,
+  ...overrides,
+});
+
+/**
+ * The account registry: the seeded labs ACTIVE with a BAA on file. `states` is where each account
+ * stands (tests set it directly to stage a termination); `records` holds the rest of the record.
+ */
 export class MemoryAccounts implements AccountRegistry {
-  readonly states = new Map<string, AccountState>([
-    ['lab-acme', { status: 'ACTIVE' }],
-    ['lab-bright', { status: 'ACTIVE' }],
-    ['lab-coast', { status: 'ACTIVE' }],
-  ]);
+  readonly records = new Map<string, AccountRecord>(
+    ['lab-acme', 'lab-bright', 'lab-coast'].map((id) => [id, makeAccount(id)]),
+  );
+  readonly states = new Map<string, AccountState>(
+    [...this.records.values()].map((r) => [r.accountId, { status: r.status, baa: r.baa } as AccountState]),
+  );
+  readonly userItems = new Map<string, AccountUser>();
   async stateOf(accountId: string) {
     return this.states.get(accountId);
+  }
+  async get(accountId: string) {
+    const record = this.records.get(accountId);
+    const state = this.states.get(accountId);
+    return record && state ? { ...record, ...state } : record;
+  }
+  async create(record: AccountRecord) {
+    if (this.records.has(record.accountId)) return false;
+    this.records.set(record.accountId, record);
+    this.states.set(record.accountId, { status: record.status, ...(record.baa ? { baa: record.baa } : {}) });
+    return true;
+  }
+  async replace(record: AccountRecord) {
+    const current = await this.get(record.accountId);
+    if (!current || current.version !== record.version) return false;
+    if (!['ONBOARDING', 'ACTIVE', 'SUSPENDED'].includes(current.status)) return false;
+    return this.put({ ...record, version: record.version + 1 });
+  }
+  private put(record: AccountRecord) {
+    this.records.set(record.accountId, record);
+    this.states.set(record.accountId, { status: record.status, ...(record.baa ? { baa: record.baa } : {}) });
+    return true;
+  }
+  async list(limit: number, cursor?: string) {
+    const ids = [...this.records.keys()].sort().filter((id) => !cursor || id > cursor);
+    const page = ids.slice(0, limit);
+    const accounts = (await Promise.all(page.map((id) => this.get(id)))).filter(
+      (r): r is AccountRecord => r !== undefined,
+    );
+    const last = page.at(-1);
+    return { accounts, ...(ids.length > limit && last ? { cursor: last } : {}) };
   }
   async startTermination(accountId: string, at: string) {
     const state = this.states.get(accountId);
     if (!state) return undefined;
-    if (state.status !== 'ACTIVE') return state;
-    const next = { status: 'TERMINATING' as const, terminationStartedAt: at };
+    if (state.status === 'TERMINATING' || state.status === 'TERMINATED') return state;
+    const next = { ...state, status: 'TERMINATING' as const, terminationStartedAt: at };
     this.states.set(accountId, next);
     return next;
   }
   async finishTermination(accountId: string, _at: string, certificateId: string) {
     const state = this.states.get(accountId);
     this.states.set(accountId, { ...state, status: 'TERMINATED', certificateId });
+    const record = this.records.get(accountId);
+    if (record) this.records.set(accountId, { ...record, contacts: [] });
   }
   async terminating(limit: number) {
     return [...this.states.entries()]
       .filter(([, s]) => s.status === 'TERMINATING')
       .slice(0, limit)
       .map(([id]) => id);
+  }
+  async addUser(user: AccountUser) {
+    const key = `${user.accountId}/${user.sub}`;
+    if (this.userItems.has(key)) return false;
+    this.userItems.set(key, user);
+    return true;
+  }
+  async users(accountId: string) {
+    return [...this.userItems.values()].filter((u) => u.accountId === accountId);
+  }
+  async removeUser(accountId: string, sub: string) {
+    this.userItems.delete(`${accountId}/${sub}`);
+  }
+}
+
+/** The user pool: invited users by user name; who was signed out, and how often. */
+export class MemoryIdentity implements IdentityProvider {
+  readonly users = new Map<string, { email: string; accountId: string; role: string; sub: string }>();
+  readonly signedOut: string[] = [];
+  async invite(input: { email: string; accountId: string; role: string }) {
+    if ([...this.users.values()].some((u) => u.email === input.email)) return { taken: true as const };
+    const sub = `sub-${this.users.size + 1}`;
+    this.users.set(sub, { ...input, sub });
+    return { taken: false as const, username: sub, sub };
+  }
+  async signOut(username: string) {
+    this.signedOut.push(username);
+  }
+  async remove(username: string) {
+    this.users.delete(username);
   }
 }
 
@@ -409,6 +510,7 @@ export const makeDeps = () => {
   const deps = {
     orders: new MemoryOrders(),
     accounts: new MemoryAccounts(),
+    identity: new MemoryIdentity(),
     audit: new MemoryAudit(),
     phi: new FakeCipher(),
     accountKeys: new MemoryAccountKeys(clock, ['lab-acme', 'lab-bright', 'lab-coast']),
@@ -438,7 +540,6 @@ export const makeDesigner = (sub: string): Actor =>
 /** Every account on the service's default policy. */
 export const defaultPolicies: AccountPolicies = {
   policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-  setPolicy: async () => undefined,
 };
 
 /** makeDeps plus the design half: these designers in the registry, default account policies. */

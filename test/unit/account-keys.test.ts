@@ -54,7 +54,6 @@ const setup = () => {
     designers: {} as PurgeDeps['designers'],
     policies: {
       policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-      setPolicy: async () => undefined,
     },
     signer,
     purgeStore,

@@ -14,18 +14,7 @@ const operator = makeActor({
 
 const setup = () => {
   const base = makeDeps();
-  const stored = new Map<string, AccountPolicy>();
-  const deps = {
-    ...base,
-    policies: {
-      policyFor: async (id: string) =>
-        stored.get(id) ?? { retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 },
-      setPolicy: async (id: string, policy: AccountPolicy) => {
-        stored.set(id, policy);
-      },
-    },
-  };
-  return { deps, base, stored };
+  return { deps: base, base, before: base.accounts.records.get('lab-acme') };
 };
 
 describe('account policy', () => {
@@ -46,7 +35,7 @@ describe('account policy', () => {
     ['__proto__', '{"__proto__": {"retentionDays": 31}}'],
     ['hasOwnProperty', '{"hasOwnProperty": 1, "retentionDays": 40}'],
   ])('refuses an inherited name (%s) as an unknown field and changes nothing', async (field, json) => {
-    const { deps, base, stored } = setup();
+    const { deps, base, before } = setup();
     const refused = await setAccountPolicy(deps, operator, 'lab-acme', JSON.parse(json)).catch(
       (e: unknown) => e,
     );
@@ -54,7 +43,7 @@ describe('account policy', () => {
     expect((refused as ValidationError).details.fields).toEqual([
       { field, message: expect.stringContaining('Unknown field') },
     ]);
-    expect(stored.size).toBe(0);
+    expect(base.accounts.records.get('lab-acme')).toEqual(before);
     expect(base.audit.events).toEqual([]);
   });
 

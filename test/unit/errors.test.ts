@@ -36,6 +36,8 @@ const instances = (cause: unknown): DomainError[] =>
         return make('ord_1', 'in QA', { cause });
       case 'PurgeIncompleteError':
         return make('ord_1', 2, { cause });
+      case 'AccountNotActiveError':
+        return make('BAA_REQUIRED', 'A message a person can act on.', { accountId: 'lab-x' }, { cause });
       default:
         return make('ord_1', { cause });
     }
@@ -70,6 +72,7 @@ describe('domain errors', () => {
     ['ValidationError', 400],
     ['UnauthorizedError', 401],
     ['ForbiddenError', 403],
+    ['AccountNotActiveError', 403],
     ['NotFoundError', 404],
     ['OrderNotFoundError', 404],
     ['ConflictError', 409],

@@ -81,7 +81,6 @@ const setup = (objects: Record<string, number>) => {
     designers: {} as PurgeDeps['designers'],
     policies: {
       policyFor: async () => ({ retentionDays: 730, autoAcceptDays: 7, deletionGraceDays: 30 }),
-      setPolicy: async () => undefined,
     },
     signer,
     purgeStore: new MemoryPurgeStore(),

@@ -224,6 +224,11 @@ export const SignedCertificate = named(
   }),
 );
 
+const ACCOUNT_STATUS = doc(z.enum(['ONBOARDING', 'ACTIVE', 'SUSPENDED', 'TERMINATING', 'TERMINATED']), {
+  description:
+    'Only ACTIVE with a BAA in effect receives PHI (create-order answers 403 BAA_REQUIRED or ACCOUNT_NOT_ACTIVE otherwise); TERMINATING from the moment a termination starts until its summary is signed.',
+});
+
 export const AccountPolicy = named(
   'AccountPolicy',
   z.object({
@@ -231,10 +236,77 @@ export const AccountPolicy = named(
     retentionDays: z.int().check(z.minimum(30), z.maximum(7300)),
     autoAcceptDays: z.int().check(z.minimum(1), z.maximum(60)),
     deletionGraceDays: z.int().check(z.minimum(0), z.maximum(90)),
-    status: doc(z.enum(['ACTIVE', 'TERMINATING', 'TERMINATED']), {
-      description:
-        "TERMINATING from the moment a termination starts (the account's labs can create no orders) until its summary is signed.",
+    status: ACCOUNT_STATUS,
+  }),
+);
+
+export const Account = named(
+  'Account',
+  z.object({
+    accountId: z.string(),
+    legalName: z.string(),
+    country: z.string(),
+    state: z.optional(z.string()),
+    status: ACCOUNT_STATUS,
+    baa: z.optional(
+      z.object({
+        signedAt: doc(z.string(), { format: 'date' }),
+        version: z.string(),
+        effectiveAt: doc(z.string(), { format: 'date' }),
+        breachNoticeHours: z.int().check(z.minimum(1), z.maximum(72)),
+      }),
+    ),
+    contacts: z.array(
+      z.object({
+        name: z.string(),
+        email: z.string(),
+        phone: z.string(),
+        notices: z.array(z.string()),
+      }),
+    ),
+    policy: z.object({
+      retentionDays: z.int(),
+      autoAcceptDays: z.int(),
+      deletionGraceDays: z.int(),
     }),
+    keyAlias: z.optional(doc(z.string(), { description: "The account's own KMS key alias, once created." })),
+    createdAt: instant(),
+    updatedAt: instant(),
+    version: doc(z.int(), { description: 'Bumped by every change.' }),
+    terminationStartedAt: z.optional(instant()),
+    terminatedAt: z.optional(instant()),
+    certificateId: z.optional(z.string()),
+  }),
+);
+
+export const AccountList = named(
+  'AccountList',
+  z.object({
+    accounts: z.array(Account),
+    nextCursor: z.optional(z.string()),
+  }),
+);
+
+export const AccountUser = named(
+  'AccountUser',
+  z.object({
+    accountId: z.string(),
+    userId: doc(z.string(), { description: "The user's Cognito sub." }),
+    email: z.string(),
+    role: z.enum(['lab', 'lab-admin']),
+    invitedAt: instant(),
+  }),
+);
+
+export const AccountUserList = named('AccountUserList', z.object({ users: z.array(AccountUser) }));
+
+export const UserRemoved = named(
+  'UserRemoved',
+  z.object({
+    accountId: z.string(),
+    userId: z.string(),
+    removed: z.literal(true),
+    sessionsRevokedAt: instant(),
   }),
 );
 
@@ -593,4 +665,11 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },
   'POST /accounts/{accountId}/exports': { 202: ExportRequested },
   'GET /accounts/{accountId}/exports/{exportId}': { 200: ExportStatus },
+  'POST /accounts': { 201: Account },
+  'GET /accounts': { 200: AccountList },
+  'GET /accounts/{accountId}': { 200: Account },
+  'PATCH /accounts/{accountId}': { 200: Account },
+  'POST /accounts/{accountId}/users': { 201: AccountUser },
+  'GET /accounts/{accountId}/users': { 200: AccountUserList },
+  'DELETE /accounts/{accountId}/users/{userId}': { 200: UserRemoved },
 };

@@ -1,0 +1,23 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import type { AccountDeps } from '../domain/accounts';
+import { updateAccount } from '../domain/accounts';
+import { httpHandler, pathParam } from '../runtime/http';
+import { accounts } from '../runtime/wiring/accounts';
+import { audit } from '../runtime/wiring/audit';
+import { clock, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: updateAccount). */
+export const deps = granted<AccountDeps>({
+  accounts: accounts(),
+  audit: audit(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params, body }) => ({
+    statusCode: 200,
+    body: await updateAccount(deps, actor, pathParam(params, 'accountId'), body),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.updateAccount },
+);
