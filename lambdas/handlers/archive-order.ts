@@ -1,5 +1,4 @@
 import { archiveOrder } from '../domain/design/workflow-tasks';
-import type { DesignDeps } from '../domain/ports';
 import { taskHandler } from '../runtime/task';
 import { accounts } from '../runtime/wiring/accounts';
 import { orders } from '../runtime/wiring/orders';

@@ -1,5 +1,4 @@
 import { awaitDesign } from '../domain/design/workflow-tasks';
-import type { DesignDeps } from '../domain/ports';
 import { taskHandler } from '../runtime/task';
 import { orders } from '../runtime/wiring/orders';
 import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';

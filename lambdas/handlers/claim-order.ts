@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { claimNext } from '../domain/design/claim';
-import type { DesignDeps } from '../domain/ports';
 import { httpHandler, type RefusalAudit } from '../runtime/http';
 import { recordMetric } from '../runtime/metrics';
 import { audit } from '../runtime/wiring/audit';

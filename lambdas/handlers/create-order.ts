@@ -1,7 +1,6 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { parseCreateOrder } from '../domain/order-input';
 import { createOrder } from '../domain/orders/create';
-import type { Deps } from '../domain/ports';
 import { httpHandler, type RefusalAudit } from '../runtime/http';
 import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';

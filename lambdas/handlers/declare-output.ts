@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { declareOutput } from '../domain/design/hand-in';
-import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { accountKeys } from '../runtime/wiring/account-keys';
 import { audit } from '../runtime/wiring/audit';

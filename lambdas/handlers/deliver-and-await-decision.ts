@@ -1,5 +1,4 @@
 import { deliverAndAwaitDecision } from '../domain/design/workflow-tasks';
-import type { DesignDeps } from '../domain/ports';
 import { recordMetric } from '../runtime/metrics';
 import { taskHandler } from '../runtime/task';
 import { accounts } from '../runtime/wiring/accounts';

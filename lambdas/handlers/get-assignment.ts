@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { getAssignment } from '../domain/design/assignments';
-import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';

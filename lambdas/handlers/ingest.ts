@@ -1,5 +1,4 @@
 import { type IngestInput, ingestOrder } from '../domain/ingest';
-import type { Deps } from '../domain/ports';
 import { logger } from '../runtime/logger';
 import { recordMetric } from '../runtime/metrics';
 import { taskHandler } from '../runtime/task';

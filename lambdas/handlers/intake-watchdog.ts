@@ -1,4 +1,4 @@
-import type { DesignDeps } from '../domain/ports';
+
 import { sweepStalledIntake, sweepWorkflows } from '../domain/recovery';
 import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';

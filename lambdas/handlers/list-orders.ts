@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { listOrders } from '../domain/orders/read';
-import type { Deps } from '../domain/ports';
 import { httpHandler, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { orders } from '../runtime/wiring/orders';

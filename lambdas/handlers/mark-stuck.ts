@@ -1,5 +1,4 @@
 import type { IngestInput } from '../domain/ingest';
-import type { DesignDeps } from '../domain/ports';
 import { markStuck } from '../domain/recovery';
 import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';

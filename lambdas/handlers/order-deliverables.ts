@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { deliverablesOf } from '../domain/design/decisions';
-import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';

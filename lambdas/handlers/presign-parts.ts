@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { presignParts } from '../domain/orders/uploads';
-import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { files } from '../runtime/wiring/files';

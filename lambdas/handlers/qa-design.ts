@@ -1,5 +1,4 @@
 import { qaDesign } from '../domain/design/workflow-tasks';
-import type { DesignDeps } from '../domain/ports';
 import { taskHandler } from '../runtime/task';
 import { files } from '../runtime/wiring/files';
 import { notifier } from '../runtime/wiring/notifier';

@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { requestRevision } from '../domain/design/decisions';
-import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';

@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { submitDesign } from '../domain/design/hand-in';
-import type { DesignDeps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';

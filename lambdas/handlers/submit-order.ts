@@ -1,6 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
 import { submitOrder } from '../domain/orders/submit';
-import type { Deps } from '../domain/ports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { recordMetric } from '../runtime/metrics';
 import { audit } from '../runtime/wiring/audit';

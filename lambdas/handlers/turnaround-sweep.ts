@@ -1,5 +1,4 @@
 import { sweepTurnaround } from '../domain/design/sweeps';
-import type { DesignDeps } from '../domain/ports';
 import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';
 import { notifier } from '../runtime/wiring/notifier';

@@ -1,7 +1,6 @@
 /** Account policy rules with in-memory ports: known accounts only, own fields only, audited. */
 import { describe, expect, it } from 'vitest';
 import { getAccountPolicy, setAccountPolicy } from '../../lambdas/domain/account-policy';
-import type { AccountPolicy } from '../../lambdas/domain/ports';
 import { NotFoundError, ValidationError } from '../../lambdas/kernel/errors';
 import { makeActor, makeDeps } from '../support/fakes';
 
