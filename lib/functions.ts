@@ -589,7 +589,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'The lab accepts the delivered design.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/accept', roles: ROUTE_ROLES.acceptOrder }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       stateMachines: { orderWorkflow: 'taskResponse' },
       // A refused task token sets the order aside with an operator alert.
       topics: { operatorAlerts: 'publish' },
@@ -601,7 +601,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'The lab asks for a revision with a reason code and a screened comment.',
     routes: [{ method: 'POST', path: '/orders/{orderId}/revisions', roles: ROUTE_ROLES.requestRevision }],
     access: {
-      tables: { orders: 'readWrite', audit: 'append' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] }, audit: 'append' },
       keys: { caseData: 'decrypt' },
       accountKeys: ['encrypt', 'decrypt'],
       stateMachines: { orderWorkflow: 'taskResponse' },
@@ -626,7 +626,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     description: 'Scheduled: deliveries left undecided past the account window are accepted.',
     schedule: { everyMinutes: 60 },
     access: {
-      tables: { orders: 'readWrite' },
+      tables: { orders: 'readWrite', accounts: { actions: ['GetItem'] } },
       stateMachines: { orderWorkflow: 'taskResponse' },
       // A refused task token sets the order aside with an operator alert.
       topics: { operatorAlerts: 'publish' },
