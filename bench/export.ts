@@ -85,7 +85,8 @@ try {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const archive = new S3ExportArchive(s3, 'caseline-case-files', KeyMetadata?.Arn ?? '', new FakeClock());
+  const archive = new S3ExportArchive(s3, 'caseline-case-files', new FakeClock());
+  const kmsKeyId = KeyMetadata?.Arn ?? '';
 
   const measure = async (files: number, mb: number) => {
     global.gc?.();
@@ -109,7 +110,7 @@ try {
     }
     const t0 = performance.now();
     const key = `exports/bench-${files}x${mb}.zip`;
-    const written = await archive.write(key, entries());
+    const written = await archive.write(key, entries(), kmsKeyId);
     const seconds = (performance.now() - t0) / 1000;
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'caseline-case-files', Key: key }));
     return {

@@ -180,6 +180,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     ...AUDITED,
     exports: ['get', 'finish'],
     archive: ['write'],
+    // The archive is written under the account's own key.
+    accountKeys: ['keyOf'],
     orders: ['listByAccount', 'files', 'timeline'],
     // HEAD: a draft's scan sent by a single PUT is confirmed (and its version pinned) before it is read.
     files: ['head', 'read'],

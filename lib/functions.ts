@@ -751,7 +751,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         ],
       },
       keys: { caseData: 'decrypt', certificateSigning: 'sign' },
-      accountKeys: ['decrypt'],
+      accountKeys: ['decrypt', 'describe'],
     },
     // A 5 GB account at ~50 MB/s through one function is under two minutes; Lambda's ceiling is 15.
     timeoutSeconds: 900,

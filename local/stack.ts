@@ -34,7 +34,7 @@ import { startKmsServer } from './kms/server';
 import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
 import { Scheduler } from './scheduler';
-import { seedAccountKeys, seedAccounts, } from './seed';
+import { seedAccountKeys, seedAccounts } from './seed';
 import { seedDesigners } from './seed-designers';
 import { startSfnServer } from './sfn/server';
 import { writeFileAtomic } from './sfn/store';

@@ -3,7 +3,7 @@
  * function holds one part (8 MiB) and the zip's directory, not the archive, whatever its size.
  * Entries are pulled one at a time: the next is asked for only when the previous one is in the
  * zip, so the domain reads (and audits) each file just before it is written. SSE-KMS under the
- * bucket's key, as every object.
+ * account's own key, as its case files.
  */
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -25,13 +25,13 @@ export class S3ExportArchive implements ExportArchive {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly kmsKeyId: string,
     private readonly clock: Clock,
   ) {}
 
   async write(
     key: string,
     entries: AsyncIterable<ArchiveEntry>,
+    kmsKeyId: string,
   ): Promise<{ sizeBytes: number; versionId?: string }> {
     const { UploadId } = await this.s3.send(
       new CreateMultipartUploadCommand({
@@ -39,7 +39,7 @@ export class S3ExportArchive implements ExportArchive {
         Key: key,
         ContentType: 'application/zip',
         ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: this.kmsKeyId,
+        SSEKMSKeyId: kmsKeyId,
       }),
     );
     if (!UploadId) throw new Error('S3 returned no upload id');

@@ -17,11 +17,12 @@ import type { Role } from '../../common/roles';
 import type { Clock } from '../kernel/clock';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
+import { uploadKeyOf } from './account-keys';
 import { recordAudit } from './audit';
 import { type CertificateSigner, canonicalJson, publicKeySha256, SIGNING_ALGORITHM } from './certificate';
 import { fileNameContext, type Order, type OrderFile, type OrderPhi, phiContext } from './order';
 import { labTimeline } from './orders/read';
-import type { AuditLog, FileStore, IdGenerator, OrderRepository, PhiCipher } from './ports';
+import type { AccountKeys, AuditLog, FileStore, IdGenerator, OrderRepository, PhiCipher } from './ports';
 
 /** A download URL lives as briefly as every other presigned GET: 15 minutes, one object. */
 export const EXPORT_URL_TTL_SECONDS = 15 * 60;
@@ -97,6 +98,8 @@ export interface ExportArchive {
   write(
     key: string,
     entries: AsyncIterable<ArchiveEntry>,
+    /** The account's own key (its ARN): the archive holds its PHI, so it is shredded with it. */
+    kmsKeyId: string,
   ): Promise<{ sizeBytes: number; versionId?: string }>;
 }
 
@@ -125,6 +128,7 @@ export interface ExportStatusDeps {
 export interface ExportJobDeps {
   readonly exports: ExportStore;
   readonly archive: ExportArchive;
+  readonly accountKeys: AccountKeys;
   readonly orders: OrderRepository;
   readonly files: FileStore;
   readonly phi: PhiCipher;
@@ -498,6 +502,9 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
   const record = await deps.exports.get(input.accountId, input.exportId);
   if (!record) throw new NotFoundError(`Export ${input.exportId} was not found.`);
   if (record.status !== 'RUNNING') return { status: record.status };
+  // The account's own key before anything is read: the archive is written under it, so shredding
+  // the key at termination makes a kept copy unreadable too (ACCOUNT_KEY_MISSING without one).
+  const kmsKeyId = await uploadKeyOf(deps, record.accountId);
   // Every read is audited as the administrator who asked, from where they asked.
   const requester: Actor = {
     sub: record.requestedBy,
@@ -668,7 +675,7 @@ export const runExport = async (deps: ExportJobDeps, input: { exportId: string; 
 
   let manifestSha256 = '';
   const key = exportKey(record.exportId);
-  const written = await deps.archive.write(key, entries());
+  const written = await deps.archive.write(key, entries(), kmsKeyId);
   const completedAt = deps.clock.now();
   await deps.exports.finish(record.accountId, record.exportId, {
     status: 'READY',

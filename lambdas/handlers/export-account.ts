@@ -1,5 +1,6 @@
 import { type ExportJobDeps, failExport, runExport } from '../domain/export';
 import { taskHandler } from '../runtime/task';
+import { accountKeys } from '../runtime/wiring/account-keys';
 import { archive } from '../runtime/wiring/archive';
 import { audit } from '../runtime/wiring/audit';
 import { exportStore } from '../runtime/wiring/exports';
@@ -13,6 +14,7 @@ import { signer } from '../runtime/wiring/signer';
 export const deps = granted<ExportJobDeps>({
   exports: exportStore(),
   archive: archive(),
+  accountKeys: accountKeys(),
   orders: orders(),
   files: files(),
   phi: phi(),

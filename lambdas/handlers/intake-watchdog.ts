@@ -1,4 +1,3 @@
-
 import { sweepStalledIntake, sweepWorkflows } from '../domain/recovery';
 import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';

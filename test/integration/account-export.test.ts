@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyExportArchive } from '../../cli/export';
-import { localTableName } from '../../common/definitions';
+import { accountKeyAlias, localTableName } from '../../common/definitions';
 import { type ExportManifest, MANIFEST_PATH, type SignedManifest } from '../../lambdas/domain/export';
+import { S3_CREDENTIALS } from '../../local/s3';
 import { Api, eventually, putPresigned, sha256Hex } from '../support/api';
 import { draftOrder } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
@@ -138,7 +140,17 @@ describe('account export (data portability)', () => {
     expect([a.body.duplicate, b.body.duplicate].sort()).toEqual([false, true]);
     const ready = await waitReady(a.body.exportId);
     expect(ready.download?.url).toBeDefined();
-    const zipBytes = Buffer.from(await (await fetch(ready.download?.url ?? '')).arrayBuffer());
+    const got = await fetch(ready.download?.url ?? '');
+    // The archive holds the account's PHI: it is under the account's own key, shredded with it.
+    const kms = new KMSClient({
+      region: 'us-east-1',
+      endpoint: inject('endpoints').kms,
+      credentials: { ...S3_CREDENTIALS },
+    });
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: accountKeyAlias(ACCOUNT) }));
+    kms.destroy();
+    expect(got.headers.get('x-amz-server-side-encryption-aws-kms-key-id')).toBe(KeyMetadata?.Arn);
+    const zipBytes = Buffer.from(await got.arrayBuffer());
     expect(zipBytes.length).toBe(ready.sizeBytes);
     const zipPath = join(dir, 'export.zip');
     writeFileSync(zipPath, zipBytes);

@@ -7,5 +7,5 @@ import { clock } from './runtime';
 /** Export archives: written as a streamed zip under exports/, handed out by presigned GET. */
 export const archive = once(() => {
   const cfg = config();
-  return new S3ExportArchive(s3Client(), cfg.buckets.caseFiles, cfg.keys.caseData, clock());
+  return new S3ExportArchive(s3Client(), cfg.buckets.caseFiles, clock());
 });
