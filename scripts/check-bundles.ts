@@ -32,6 +32,7 @@ const CLIENT_OF: Readonly<Record<string, string>> = {
   objects: 'client-s3',
   bucket: 'client-s3',
   key: 'client-kms',
+  accountKeys: 'client-kms',
   stateMachine: 'client-sfn',
   execution: 'client-sfn',
   topic: 'client-sns',

@@ -2,10 +2,13 @@
  * The demo's onboarding part: a fourth lab becomes a partner. An operator onboards it (no BAA
  * yet), invites its administrator; the administrator keeps its security contacts and invites a
  * technician, whose first order is refused until the BAA is on file and the account ACTIVE; then
- * the same order goes through. All through the CLI (`caseline accounts …`) and the API.
+ * the same order goes through. Last, the administrator takes the account's data away (GDPR Art
+ * 20): an export, downloaded and checked against its signed manifest. All through the CLI
+ * (`caseline accounts …`, `caseline export …`) and the API.
  */
+import { join } from 'node:path';
 import { makeCreateOrderRequest } from '../test/support/factories';
-import { as, call, type Demo, say, step } from './demo-support';
+import { as, call, type Demo, say, sleep, step } from './demo-support';
 
 const ID = 'lab-delta';
 const ADMIN = `admin@${ID}.example.com`;
@@ -75,5 +78,22 @@ export const runOnboarding = async (demo: Demo, first: number): Promise<number> 
   const created = await call<{ orderId: string; status: string }>(demo, TECH, 'POST', '/orders', body);
   say(`   -> order ${created.orderId} created: ${created.status}`);
   await cli(ADMIN, 'accounts', 'users', ID);
+
+  step(n++, 'The administrator exports the account (data portability), downloads it and checks the manifest');
+  const requested = await call<{ exportId: string }>(demo, ADMIN, 'POST', `/accounts/${ID}/exports`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { status } = await call<{ status: string }>(
+      demo,
+      ADMIN,
+      'GET',
+      `/accounts/${ID}/exports/${requested.exportId}`,
+    );
+    if (status === 'READY') break;
+    if (status !== 'RUNNING' || Date.now() > deadline)
+      throw new Error(`export ${requested.exportId} ended ${status}`);
+    await sleep(100);
+  }
+  await cli(ADMIN, 'export', 'download', requested.exportId, '--out', join(demo.dir, `${ID}-export.zip`));
   return n;
 };
