@@ -9,6 +9,8 @@
  *     the runtime starts, then loads the handler. Ratios, not milliseconds, so the figure survives
  *     a busy machine.
  *   - zod: whether the bundle contains zod.
+ * And the floors: a handler that only constructs one SDK client (DynamoDB; S3), bundled the same
+ * way and timed in the same pairs: what the SDK itself costs a cold start before any of our code.
  * No local stack: a bundle imported with placeholder names builds its clients and sends nothing.
  * Run alone: `npx tsx bench/functions.ts`; `npm run bench -- --only functions`.
  *   --runs N        rounds of pairs (default 20)
@@ -18,11 +20,12 @@
  *                   with node_modules linked) to compare before and after on one machine
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { projectPath } from '../lib/project-paths';
 import { type BuiltBundle, buildBundles, buildHelloBundle, placeholderEnv } from '../scripts/bundles';
 import { emit, percentile } from './support';
 
@@ -76,9 +79,25 @@ try {
     ...(values.root ? { root: values.root } : {}),
   });
   const hello = await buildHelloBundle(join(out, 'hello'));
+  // The floors' sources live under node_modules/.cache so their SDK imports resolve.
+  const floorSrc = projectPath('node_modules/.cache/caseline/bench-floors');
+  await mkdir(floorSrc, { recursive: true });
+  const floorEntries = [
+    { id: 'floor-dynamodb', pkg: '@aws-sdk/client-dynamodb', client: 'DynamoDBClient' },
+    { id: 'floor-s3', pkg: '@aws-sdk/client-s3', client: 'S3Client' },
+  ];
+  for (const f of floorEntries)
+    await writeFile(
+      join(floorSrc, `${f.id}.mjs`),
+      `import { ${f.client} } from '${f.pkg}';\nconst client = new ${f.client}({ region: 'us-east-1' });\nexport const handler = async () => ({ statusCode: 200, body: String(Boolean(client)) });\n`,
+    );
+  const floors = await buildBundles(
+    join(out, 'floors'),
+    floorEntries.map((f) => ({ id: f.id, entry: join(floorSrc, `${f.id}.mjs`) })),
+  );
   const env = await placeholderEnv();
   const only = values.only ? new Set(values.only.split(',')) : undefined;
-  const timed = bundles.filter((b) => !only || only.has(b.id));
+  const timed = [...bundles.filter((b) => !only || only.has(b.id)), ...floors];
 
   const ratios = new Map<string, number[]>(timed.map((b) => [b.id, []]));
   for (let round = 0; round < runs; round++) {
@@ -104,6 +123,13 @@ try {
       ].sort(),
     });
   }
+  const floorFigures = [];
+  for (const floor of floors)
+    floorFigures.push({
+      id: floor.id,
+      zippedKB: Math.round((await zippedBytes(floor, out)) / 1024),
+      importRatio: Number(median(ratios.get(floor.id) ?? []).toFixed(2)),
+    });
   const sizes = functions.map((f) => f.zippedKB);
   const ratioValues = functions.flatMap((f) => (f.importRatio === undefined ? [] : [f.importRatio]));
   emit({
@@ -115,6 +141,7 @@ try {
       over150: sizes.filter((s) => s > 150).length,
     },
     importRatio: { median: median(ratioValues), largest: Math.max(...ratioValues) },
+    floors: floorFigures,
     withZod: functions.filter((f) => f.zod).length,
     count: functions.length,
     functions,
