@@ -39,4 +39,6 @@ export const ROUTE_ROLES = {
   updateDesigner: ['operator'],
   deactivateDesigner: ['operator'],
   resumeOrder: ['operator'],
+  // Staff auditors read any account's audit trail and digests, nothing else (docs/audit.md).
+  auditTrail: ['auditor'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

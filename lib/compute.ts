@@ -11,6 +11,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   BUCKETS,
+  type BucketDefinition,
   type BucketId,
   type KeyId,
   KMS_KEYS,
@@ -18,6 +19,7 @@ import {
   type StateMachineId,
   TABLES,
   type TableId,
+  SEQUENCE_KEY,
   TOPICS,
   type TopicId,
 } from '../common/definitions';
@@ -199,6 +201,32 @@ export const bindToResources = (
     }
   }
 
+  // An append to a sequenced table first takes the next number of its counter: UpdateItem on the
+  // counter item alone (dynamodb:LeadingKeys), nothing else of that table (docs/audit.md).
+  for (const [id, level] of Object.entries(access.tables ?? {}) as [TableId, unknown][]) {
+    const sequence = TABLES[id].sequencedBy;
+    if (level !== 'append' || !sequence) continue;
+    const table = resources.tables[sequence];
+    allow(
+      new PolicyStatement({
+        sid: `${pascal(id)}TableSequence`,
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [SEQUENCE_KEY] } },
+      }),
+    );
+    if (table.encryptionKey) {
+      allow(
+        new PolicyStatement({
+          sid: `${pascal(id)}TableSequenceKey`,
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [table.encryptionKey.keyArn],
+          conditions: viaService(fn, 'dynamodb'),
+        }),
+      );
+    }
+  }
+
   // Append-only tables: denied to every function, whatever it is allowed elsewhere.
   const appendOnly = Object.values(TABLES).filter((definition) => definition.appendOnly);
   if (appendOnly.length > 0) {
@@ -219,7 +247,8 @@ export const bindToResources = (
     if (!level) continue;
     const bucket = resources.buckets[id];
     const grant = typeof level === 'string' ? BUCKET_LEVELS[level] : level;
-    const keys = grant.keys ?? BUCKETS[id].objectKeys.order;
+    const definition: BucketDefinition = BUCKETS[id];
+    const keys = grant.keys ?? definition.objectKeys?.order ?? '*';
     allow(
       new PolicyStatement({
         sid: `${pascal(id)}Objects`,

@@ -116,4 +116,11 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     notifier: ['operatorAlert'],
   },
   resumeOrder: { ...AUDITED, orders: ORDER_ALL, policies: ['policyFor'], workflow: ['start'] },
+  sealAudit: {
+    ledger: ['counter', 'state', 'takeLease', 'inSequence', 'atSequence', 'commit'],
+    digests: ['put'],
+    auditSigner: ['sign', 'publicKeyDer'],
+  },
+  auditPublicKey: { auditSigner: ['publicKeyDer'] },
+  auditTrail: { ...AUDITED, ledger: ['page'], digests: ['list', 'get'] },
 };

@@ -36,7 +36,9 @@ export type AuditAction =
   | 'account.terminate'
   | 'access.forbidden'
   | 'account.policy'
-  | 'order.resume';
+  | 'order.resume'
+  | 'audit.read'
+  | 'audit.digests';
 
 export interface AuditEvent {
   readonly eventId: string;
