@@ -121,7 +121,9 @@ export const ADAPTERS = {
     port: 'auditSigner',
     methods: {
       sign: [{ command: 'SignCommand', on: 'key:auditSigning', actions: ['kms:Sign'] }],
-      publicKeyDer: [{ command: 'GetPublicKeyCommand', on: 'key:auditSigning', actions: ['kms:GetPublicKey'] }],
+      publicKeyDer: [
+        { command: 'GetPublicKeyCommand', on: 'key:auditSigning', actions: ['kms:GetPublicKey'] },
+      ],
     },
   },
   designers: {

@@ -15,11 +15,11 @@ import {
   type BucketId,
   type KeyId,
   KMS_KEYS,
+  SEQUENCE_KEY,
   STATE_MACHINES,
   type StateMachineId,
   TABLES,
   type TableId,
-  SEQUENCE_KEY,
   TOPICS,
   type TopicId,
 } from '../common/definitions';
@@ -203,9 +203,13 @@ export const bindToResources = (
 
   // An append to a sequenced table first takes the next number of its counter: UpdateItem on the
   // counter item alone (dynamodb:LeadingKeys), nothing else of that table (docs/audit.md).
-  for (const [id, level] of Object.entries(access.tables ?? {}) as [TableId, unknown][]) {
+  for (const [id, level] of Object.entries(access.tables ?? {}) as [
+    TableId,
+    NonNullable<AccessDefinition['tables']>[TableId],
+  ][]) {
     const sequence = TABLES[id].sequencedBy;
-    if (level !== 'append' || !sequence) continue;
+    const appends = level === 'append' || (typeof level === 'object' && level.actions.includes('PutItem'));
+    if (!appends || !sequence) continue;
     const table = resources.tables[sequence];
     allow(
       new PolicyStatement({

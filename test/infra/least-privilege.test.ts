@@ -81,11 +81,13 @@ const needed = (definition: FunctionDefinition): string[] => {
       pairs.add(`key:${key}@dynamodb kms:GenerateDataKey`);
     }
   }
-  const objectActions = on('objects:caseFiles ');
-  const bucketKey = keyNameOf(stack.storage.buckets.caseFiles.encryptionKey);
-  if (objectActions.some((a) => a === 's3:GetObject' || a === 's3:PutObject'))
-    pairs.add(`key:${bucketKey}@s3 kms:Decrypt`);
-  if (objectActions.includes('s3:PutObject')) pairs.add(`key:${bucketKey}@s3 kms:GenerateDataKey`);
+  for (const bucket of ['caseFiles', 'auditDigests'] as const) {
+    const objectActions = on(`objects:${bucket} `);
+    const bucketKey = keyNameOf(stack.storage.buckets[bucket].encryptionKey);
+    if (objectActions.some((a) => a === 's3:GetObject' || a === 's3:PutObject'))
+      pairs.add(`key:${bucketKey}@s3 kms:Decrypt`);
+    if (objectActions.includes('s3:PutObject')) pairs.add(`key:${bucketKey}@s3 kms:GenerateDataKey`);
+  }
   for (const topic of ['notifications', 'operatorAlerts'] as const) {
     if (on(`topic:${topic} `).length === 0) continue;
     const key = keyNameOf(stack.alerts.topics[topic].masterKey);
@@ -102,8 +104,10 @@ const resourceRefOf = (value: unknown, statement: Statement): string => {
   for (const table of Object.keys(TABLES) as TableId[]) {
     if (ids.has(logicalIdOf(stack.data.tables[table]))) return `table:${table}`;
   }
-  if (ids.has(logicalIdOf(stack.storage.buckets.caseFiles))) {
-    return text.includes('"/') ? 'objects:caseFiles' : 'bucket:caseFiles';
+  for (const bucket of ['caseFiles', 'auditDigests'] as const) {
+    if (ids.has(logicalIdOf(stack.storage.buckets[bucket]))) {
+      return text.includes('"/') ? `objects:${bucket}` : `bucket:${bucket}`;
+    }
   }
   for (const key of [...Object.values(stack.keys.keys), stack.keys.operations]) {
     if (!ids.has(logicalIdOf(key))) continue;
@@ -174,11 +178,8 @@ describe('every SDK call an adapter makes is declared in lib/adapter-calls.ts', 
       .filter((f) => f.endsWith('.ts'))
       .map((f) => `lambdas/adapters/${f}`)
       .filter((f) => commandsIn(f).size > 0);
-    expect(files.sort()).toEqual(
-      Object.values(ADAPTERS)
-        .map((a) => a.file)
-        .sort(),
-    );
+    // One source may serve two adapters (the certificate signer's code with the audit key).
+    expect(files.sort()).toEqual([...new Set(Object.values(ADAPTERS).map((a) => a.file))].sort());
   });
 });
 
