@@ -39,7 +39,7 @@ const read = async (path: string, what: string): Promise<Buffer | string> => {
 };
 
 /** PEM text, the public-key endpoint's JSON ({ publicKeyPem }), or else DER SubjectPublicKeyInfo. */
-const publicKeyFrom = (bytes: Buffer): Uint8Array | string => {
+export const publicKeyFrom = (bytes: Buffer): Uint8Array | string => {
   const text = bytes.toString('utf8');
   if (text.trimStart().startsWith('{')) {
     try {
