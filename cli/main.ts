@@ -836,7 +836,9 @@ export const run = async (argv: string[]): Promise<void> => {
         },
       });
       if (!values.account || !values.from || !values.to || !values.out || positionals.length) {
-        throw new CliError('Usage: caseline audit-fetch --account ID --from ISO --to ISO --out DIR  (auditors)');
+        throw new CliError(
+          'Usage: caseline audit-fetch --account ID --from ISO --to ISO --out DIR  (auditors)',
+        );
       }
       const bundle = await fetchAudit(values.account, values.from, values.to);
       await writeAuditDir(values.out, bundle);

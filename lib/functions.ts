@@ -620,6 +620,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: { audit: { actions: ['PutItem', 'Query'] } },
       buckets: { auditDigests: { objects: ['s3:GetObject'], list: ['s3:ListBucket'], keys: '*' } },
     },
+    // A digest request reads up to 1,000 digests from S3 (one GET each, in parallel).
+    timeoutSeconds: 60,
   },
 ];
 

@@ -88,7 +88,9 @@ export class DynamoAuditLedger implements AuditLedger, AuditTrail {
         new UpdateCommand({
           TableName: this.sequenceTable,
           Key: { pk: SEALER_KEY },
-          UpdateExpression: 'SET leaseRun = :run, leaseUntil = :until',
+          // The first run's window starts at its first attempt, kept: a run done again has the same keys.
+          UpdateExpression:
+            'SET leaseRun = :run, leaseUntil = :until, windowTo = if_not_exists(windowTo, :now)',
           ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
           ExpressionAttributeValues: {
             ':run': runId,
