@@ -417,3 +417,74 @@ describe('sealing by write order', () => {
     expect(res.code, res.stderr).toBe(0);
   });
 });
+
+describe("the auditor's view: GET /audit/events and /audit/digests", () => {
+  it('an auditor reads any account by account and by actor, paged from the key and the byActor index', async () => {
+    const first = await api.call<{ events: { eventId: string; accountId: string }[]; cursor?: string }>(
+      'GET',
+      `/audit/events?accountId=lab-bright&limit=2`,
+      { as: 'auditor.ann' },
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.events).toHaveLength(2);
+    expect(first.body.events.every((e) => e.accountId === 'lab-bright')).toBe(true);
+    const next = await api.call<{ events: { eventId: string }[] }>(
+      'GET',
+      `/audit/events?accountId=lab-bright&limit=2&cursor=${first.body.cursor}`,
+      { as: 'auditor.ann' },
+    );
+    expect(next.status).toBe(200);
+    const ids = [...first.body.events, ...next.body.events].map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const [anyBright] = first.body.events as unknown as { actorSub: string }[];
+    const byActor = await api.call<{ events: { actorSub: string }[] }>(
+      'GET',
+      `/audit/events?actor=${anyBright?.actorSub}`,
+      { as: 'auditor.ann' },
+    );
+    expect(byActor.status).toBe(200);
+    expect(byActor.body.events.length).toBeGreaterThan(0);
+    expect(byActor.body.events.every((e) => e.actorSub === anyBright?.actorSub)).toBe(true);
+  });
+
+  it('every read of the trail is itself audited, against the account read', async () => {
+    const before = (await acmeEvents()).filter((e) => e.action === 'audit.read').length;
+    await api.call('GET', '/audit/events?accountId=lab-acme', { as: 'auditor.ann' });
+    const after = (await acmeEvents()).filter((e) => e.action === 'audit.read');
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toMatchObject({ actorRole: 'auditor', outcome: 'ALLOWED' });
+  });
+
+  it.each([
+    ['lab.acme', 'a lab user, even on its own account'],
+    ['designer.priya', 'a designer'],
+    ['operator.omar', 'an operator'],
+  ])('%s (%s) gets 403, and the refusal is audited', async (username) => {
+    for (const path of ['/audit/events?accountId=lab-acme', '/audit/digests?accountId=lab-acme']) {
+      const res = await api.call('GET', path, { as: username });
+      expect(res.status, path).toBe(403);
+    }
+    const refusals = (await acmeEvents()).filter(
+      (e) => e.action === 'access.forbidden' && String(e.route).startsWith('GET /audit/'),
+    );
+    expect(refusals.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a forged cursor and a bad range with a field-level 400', async () => {
+    const forged = Buffer.from('lab-bright|2026-01-01T00:00:00.000Z#aud_x', 'utf8').toString('base64url');
+    const res = await api.call<{ fields: { field: string }[] }>(
+      'GET',
+      `/audit/events?accountId=lab-acme&cursor=${forged}`,
+      { as: 'auditor.ann' },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.fields[0]?.field).toBe('cursor');
+    const range = await api.call<{ fields: { field: string }[] }>(
+      'GET',
+      '/audit/events?accountId=lab-acme&from=yesterday',
+      { as: 'auditor.ann' },
+    );
+    expect(range.status).toBe(400);
+    expect(range.body.fields[0]?.field).toBe('from');
+  });
+});
