@@ -11,6 +11,8 @@
  *                                    accept → ARCHIVED, many in flight: orders per minute, latencies
  *   purge      (bench/purge.ts)      the purge sweep's DynamoDB reads with 100 archived / 100 due and
  *                                    with 10,000 archived / 100 due: they must be the same
+ *   audit-seal (bench/audit-seal.ts) the audit sealer's DynamoDB reads with 100 old / 100 new events and
+ *                                    with 10,000 old / 100 new: they must be the same
  *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
  *                                    and 100x it (linear growth), and a 9 MB notes through create-order
  *   start      (bench/start.ts)      `npm start -- --memory --port 0` N times: median ms from spawn until
@@ -19,7 +21,7 @@
  *   functions  (bench/functions.ts)  every function's bundle as deployed: zipped size, and the import
  *                                    time of a fresh process vs a hello-world bundle (median ratio)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', start, functions }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'phi-screen', start, functions }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -27,7 +29,7 @@
  *   phi-screen: --screen-repeat N (5) --screen-budget-ms N (50 per screen at the limit)
  *   start:     --start-runs N (10)
  *   functions: --import-runs N (20)
- *   --only intake,claims,lifecycle,purge,phi-screen,start,functions
+ *   --only intake,claims,lifecycle,purge,audit-seal,phi-screen,start,functions
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -50,7 +52,7 @@ const { values } = parseArgs({
     'screen-budget-ms': { type: 'string', default: '50' },
     'start-runs': { type: 'string', default: '10' },
     'import-runs': { type: 'string', default: '20' },
-    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,start,functions' },
+    only: { type: 'string', default: 'intake,claims,lifecycle,purge,audit-seal,phi-screen,start,functions' },
   },
 });
 
@@ -73,6 +75,7 @@ const parts = {
     ['--triangles', values.triangles],
   ],
   purge: [],
+  'audit-seal': [],
   'phi-screen': [
     ['--repeat', values['screen-repeat']],
     ['--budget-ms', values['screen-budget-ms']],
