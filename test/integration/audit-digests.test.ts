@@ -6,7 +6,7 @@
  * sealed by write order: one written late, or claiming a time before the last digest, still lands
  * in exactly one digest, and so do 50 written concurrently with a sealing run.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -486,5 +486,52 @@ describe("the auditor's view: GET /audit/events and /audit/digests", () => {
     );
     expect(range.status).toBe(400);
     expect(range.body.fields[0]?.field).toBe('from');
+  });
+});
+
+describe('without Caseline: the openssl and jq recipe of docs/audit.md', () => {
+  const sh = (script: string, cwd: string) => {
+    const r = spawnSync('sh', ['-c', script], { cwd, encoding: 'utf8' });
+    return { code: r.status, out: `${r.stdout}${r.stderr}`.trim() };
+  };
+
+  it('verifies a digest signature, its chain link and an event hash; a changed digest fails', async () => {
+    const dir = await fetchDir();
+    writeFileSync(join(dir, 'audit-key.json'), readFileSync(keyFile));
+    const globals = readdirSync(join(dir, 'digests', 'global')).sort();
+    const accounts = readdirSync(join(dir, 'digests', 'accounts')).sort();
+    const D = `digests/accounts/${accounts[0]}`;
+    const signature = [
+      'jq -r .publicKeyPem audit-key.json > audit-key.pem',
+      `jq -cS 'del(.signature.value)' "${D}" | tr -d '\\n' > signed.json`,
+      `jq -r .signature.value "${D}" | base64 -d > signature.der`,
+      'openssl dgst -sha256 -verify audit-key.pem -signature signature.der signed.json',
+    ].join(' && ');
+    expect(sh(signature, dir)).toEqual({ code: 0, out: 'Verified OK' });
+
+    const G = `digests/global/${globals[0]}`;
+    const link = sh(
+      `jq -cS 'del(.signature.value)' "${G}" | tr -d '\\n' | openssl dgst -sha256 -r | cut -d' ' -f1; jq -r .previous.sha256 "digests/global/${globals[1]}"`,
+      dir,
+    ).out.split('\n');
+    expect(link[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(link[1]).toBe(link[0]);
+
+    const digest = JSON.parse(readFileSync(join(dir, D), 'utf8')) as AccountDigest;
+    const firstEvent = JSON.parse(
+      readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n')[0] as string,
+    ) as {
+      seq: number;
+    };
+    const hash = sh(
+      `sed -n 1p events.jsonl | jq -cS . | tr -d '\\n' | openssl dgst -sha256 -r | cut -d' ' -f1`,
+      dir,
+    );
+    expect(hash.out).toBe(digest.events.find((e) => e.seq === firstEvent.seq)?.sha256);
+
+    writeFileSync(join(dir, D), JSON.stringify({ ...digest, count: digest.count + 1 }));
+    const refused = sh(signature, dir);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('Verification failure');
   });
 });
