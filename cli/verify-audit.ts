@@ -80,12 +80,12 @@ export const verifyAuditDir = async (
   } catch {
     return { ok: false, message: `INVALID: cannot read an ECDSA public key from ${keyFile}` };
   }
-  let range: { accountId?: unknown };
+  let range: { accountId?: unknown; from?: unknown; to?: unknown };
   let events: Record<string, unknown>[];
   const globals: unknown[] = [];
   const accounts: unknown[] = [];
   try {
-    range = JSON.parse(await readText(join(dir, 'range.json'))) as { accountId?: unknown };
+    range = JSON.parse(await readText(join(dir, 'range.json'))) as typeof range;
     events = (await readText(join(dir, 'events.jsonl')))
       .split('\n')
       .filter((line) => line.trim() !== '')
@@ -106,7 +106,8 @@ export const verifyAuditDir = async (
       message: `INVALID: ${error instanceof Error ? error.message : 'unreadable directory'}`,
     };
   }
-  if (typeof range.accountId !== 'string')
-    return { ok: false, message: 'INVALID: range.json names no account' };
-  return verifyAuditBundle({ accountId: range.accountId, globals, accounts, events }, key);
+  const { accountId, from, to } = range;
+  if (typeof accountId !== 'string' || typeof from !== 'string' || typeof to !== 'string')
+    return { ok: false, message: 'INVALID: range.json must name accountId, from and to' };
+  return verifyAuditBundle({ accountId, range: { from, to }, globals, accounts, events }, key);
 };

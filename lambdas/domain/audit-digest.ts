@@ -148,6 +148,8 @@ export const accountDigestKey = (accountId: string, windowFrom: string | null, d
 export interface AuditBundle {
   /** What was asked for: the account and the time range. */
   readonly accountId: string;
+  /** The range the digests must cover, without a gap at either end. */
+  readonly range?: { readonly from: string; readonly to: string };
   readonly globals: readonly unknown[];
   readonly accounts: readonly unknown[];
   readonly events: readonly Readonly<Record<string, unknown>>[];
@@ -222,6 +224,15 @@ export const verifyAuditBundle = (bundle: AuditBundle, publicKey: KeyObject): Bu
   const byNo = new Map(globals.map((g) => [g.digestNo, g]));
   const first = globals[0] as GlobalDigest;
   const last = globals[globals.length - 1] as GlobalDigest;
+  // The first run ever covers all that came before it; any other must start by the range's start.
+  if (bundle.range && first.previous !== null && (first.window.from ?? '') > bundle.range.from)
+    return fail(
+      `global digest #${first.digestNo - 1} is missing: the digests start at ${first.window.from}, after ${bundle.range.from}`,
+    );
+  if (bundle.range && last.window.to < bundle.range.to)
+    return fail(
+      `the digests end at ${last.window.to}, before ${bundle.range.to}: global digest #${last.digestNo + 1} is missing (or not written yet)`,
+    );
 
   const accounts: AccountDigest[] = [];
   for (const doc of bundle.accounts) {

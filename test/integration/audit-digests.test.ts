@@ -298,6 +298,22 @@ describe('tampering with the fetched files, each named by verify-audit', () => {
     expect(res.stderr).toContain(`account digest #${digest.digestNo} signature does not match its content`);
   });
 
+  it('the last runs removed, with their digests and events: the range is not covered', async () => {
+    const dir = copy();
+    const globals = files(dir, 'global');
+    const last = JSON.parse(readFileSync(globals.at(-1) as string, 'utf8')) as GlobalDigest;
+    const kept = JSON.parse(readFileSync(globals.at(-2) as string, 'utf8')) as GlobalDigest;
+    rmSync(globals.at(-1) as string);
+    writeFileSync(
+      join(dir, 'range.json'),
+      JSON.stringify({ accountId: 'lab-acme', from, to: last.window.to }),
+    );
+    const res = await verify(dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`the digests end at ${kept.window.to}`);
+    expect(res.stderr).toContain(`global digest #${last.digestNo} is missing`);
+  });
+
   it('a whole hour of one account removed (its digest and its events)', async () => {
     const dir = copy();
     const file = files(dir, 'accounts')[2] as string;
@@ -376,6 +392,7 @@ describe('sealing by write order', () => {
     );
     const second = await seal();
     const end = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
+    await seal();
     const { dir, leaves } = await leavesOf('lab-coast', { from: at, to: end });
     const late = leaves.filter((l) => l.seq === seq);
     expect(late).toEqual([expect.objectContaining({ eventId, digestNo: second.digestNo })]);
@@ -399,6 +416,7 @@ describe('sealing by write order', () => {
     expect(await Promise.all(writes)).toEqual(Array(50).fill(200));
     await seal();
     const end = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
+    await seal();
     const written = (
       await ddb.send(
         new QueryCommand({
