@@ -11,6 +11,8 @@
  *                                    accept → ARCHIVED, many in flight: orders per minute, latencies
  *   purge      (bench/purge.ts)      the purge sweep's DynamoDB reads with 100 archived / 100 due and
  *                                    with 10,000 archived / 100 due: they must be the same
+ *   audit-seal (bench/audit-seal.ts) the audit sealer's DynamoDB reads with 100 old / 100 new events and
+ *                                    with 10,000 old / 100 new: they must be the same
  *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
  *                                    and 100x it (linear growth), and a 9 MB notes through create-order
  *   start      (bench/start.ts)      `npm start -- --memory --port 0` N times: median ms from spawn until
@@ -21,7 +23,7 @@
  *   export     (bench/export.ts)     an account export's zip streamed into a multipart upload to the S3
  *                                    stand-in: peak memory for a small and a 1 GiB archive (flat)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -30,7 +32,7 @@
  *   start:     --start-runs N (10)
  *   functions: --import-runs N (20)
  *   export:    --export-files N (4) --export-mb N (256 MiB each)
- *   --only intake,claims,lifecycle,purge,phi-screen,start,functions,export
+ *   --only intake,claims,lifecycle,purge,audit-seal,phi-screen,start,functions,export
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -55,7 +57,10 @@ const { values } = parseArgs({
     'import-runs': { type: 'string', default: '20' },
     'export-files': { type: 'string', default: '4' },
     'export-mb': { type: 'string', default: '256' },
-    only: { type: 'string', default: 'intake,claims,lifecycle,purge,phi-screen,start,functions,export' },
+    only: {
+      type: 'string',
+      default: 'intake,claims,lifecycle,purge,audit-seal,phi-screen,start,functions,export',
+    },
   },
 });
 
@@ -78,6 +83,7 @@ const parts = {
     ['--triangles', values.triangles],
   ],
   purge: [],
+  'audit-seal': [],
   'phi-screen': [
     ['--repeat', values['screen-repeat']],
     ['--budget-ms', values['screen-budget-ms']],

@@ -40,6 +40,11 @@
  * Anyone (no token, no network):
  *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:
  *                       PEM, DER, or the JSON of GET /certificates/public-key; exits 1 if invalid)
+ *   npx caseline verify-audit DIR --key KEYFILE      (an account's audit events against the signed digests:
+ *                       KEYFILE from GET /audit/public-key; exits 1 naming the first event or digest that fails)
+ *
+ * Auditors (staff):
+ *   npx caseline audit-fetch --account ID --from ISO --to ISO --out DIR   (events and digests, for verify-audit)
  *
  * CASELINE_API (default http://127.0.0.1:4000) and CASELINE_TOKEN (or the token `login` saved)
  * say where and who. Errors print the API's message, never a stack trace.
@@ -62,8 +67,10 @@ import { basename, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import type { AccountDigest, GlobalDigest } from '../lambdas/domain/audit-digest';
 import { AccountsUsageError, runAccounts } from './accounts';
 import { verifyExportArchive } from './export';
+import { type AuditDir, verifyAuditDir, writeAuditDir } from './verify-audit';
 import { publicKeyFrom, verifyCertificateFile } from './verify-certificate';
 
 const API = (process.env.CASELINE_API ?? 'http://127.0.0.1:4000').replace(/\/$/, '');
@@ -549,6 +556,50 @@ export const requestRevision = (orderId: string, reason: string, comment?: strin
     { reason, ...(comment ? { comment } : {}) },
   );
 
+type AuditEventRecord = Record<string, unknown> & { seq?: number; eventId?: string; at?: string };
+
+const auditEvents = async (accountId: string, from: string, to: string): Promise<AuditEventRecord[]> => {
+  const events: AuditEventRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const q = new URLSearchParams({ accountId, from, to, limit: '100', ...(cursor ? { cursor } : {}) });
+    const page = await call<{ events: AuditEventRecord[]; cursor?: string }>('GET', `/audit/events?${q}`);
+    events.push(...page.events);
+    cursor = page.cursor;
+  } while (cursor);
+  return events;
+};
+
+/**
+ * An account's audit events claimed in [from, to], the digests of the runs that cover that range,
+ * and every event those digests list (one sealed in the range may claim a time outside it). Runs
+ * after `to` are added while an event fetched is beyond the last run fetched (sealed later).
+ */
+export const fetchAudit = async (accountId: string, from: string, to: string): Promise<AuditDir> => {
+  const digestsFor = (f: string, t?: string) =>
+    call<{ globals: GlobalDigest[]; accounts: AccountDigest[] }>(
+      'GET',
+      `/audit/digests?${new URLSearchParams({ accountId, from: f, ...(t ? { to: t } : {}) })}`,
+    );
+  const { globals, accounts } = await digestsFor(from, to);
+  const events = new Map<number, AuditEventRecord>();
+  for (const e of await auditEvents(accountId, from, to)) events.set(Number(e.seq), e);
+  const through = () => Math.max(0, ...globals.map((g) => g.sequence.through));
+  if ([...events.keys()].some((seq) => seq > through())) {
+    const later = await digestsFor(to);
+    const known = new Set(globals.map((g) => g.digestNo));
+    for (const g of later.globals) if (!known.has(g.digestNo)) globals.push(g);
+    for (const a of later.accounts) if (!known.has(a.digestNo)) accounts.push(a);
+  }
+  for (const digest of accounts) {
+    for (const leaf of digest.events) {
+      if (events.has(leaf.seq)) continue;
+      for (const e of await auditEvents(accountId, leaf.at, leaf.at)) events.set(Number(e.seq), e);
+    }
+  }
+  return { accountId, from, to, globals, accounts, events: [...events.values()] };
+};
+
 const orderIdArg = (rest: string[], usage: string, opts: { out?: boolean } = {}) => {
   const { values, positionals } = parseArgs({
     args: rest,
@@ -894,9 +945,49 @@ export const run = async (argv: string[]): Promise<void> => {
       out(result.message);
       return;
     }
+    case 'verify-audit': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { key: { type: 'string' } },
+      });
+      const [dir, ...more] = positionals;
+      if (!dir || !values.key || more.length) {
+        throw new CliError(
+          'Usage: caseline verify-audit DIR --key KEYFILE  (DIR from `caseline audit-fetch`; KEYFILE: PEM, DER, or the JSON of GET /audit/public-key)',
+        );
+      }
+      const result = await verifyAuditDir(dir, values.key);
+      if (!result.ok) throw new CliError(result.message);
+      out(result.message);
+      return;
+    }
+    case 'audit-fetch': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          account: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          out: { type: 'string' },
+        },
+      });
+      if (!values.account || !values.from || !values.to || !values.out || positionals.length) {
+        throw new CliError(
+          'Usage: caseline audit-fetch --account ID --from ISO --to ISO --out DIR  (auditors)',
+        );
+      }
+      const bundle = await fetchAudit(values.account, values.from, values.to);
+      await writeAuditDir(values.out, bundle);
+      out(
+        `Fetched ${bundle.events.length} events, ${bundle.accounts.length} account digests and ${bundle.globals.length} global digests into ${values.out}.`,
+      );
+      return;
+    }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); anyone: verify-certificate. See cli/main.ts and cli/accounts.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); auditors: audit-fetch; anyone: verify-certificate, verify-audit. See cli/main.ts and cli/accounts.ts for options.',
       );
   }
 };

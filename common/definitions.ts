@@ -41,9 +41,19 @@ export interface TableDefinition {
    * BatchWriteItem and PartiQL writes on it, and so is every principal by the table's policy.
    */
   readonly appendOnly?: boolean;
+  /**
+   * Every write to this table first takes the next number of a counter kept in that table (item
+   * `SEQUENCE`): whoever may append here may add to that counter and touch nothing else in it
+   * (lib/compute.ts). The audit log's write order (docs/audit.md).
+   */
+  readonly sequencedBy?: TableId;
 }
 
-export type TableId = 'orders' | 'audit' | 'designers' | 'accounts';
+/** The partition key of the counter item in a `sequencedBy` table; the sealer's item is SEALER_KEY. */
+export const SEQUENCE_KEY = 'SEQUENCE';
+export const SEALER_KEY = 'SEALER';
+
+export type TableId = 'orders' | 'audit' | 'designers' | 'accounts' | 'auditSequence';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -87,9 +97,21 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     globalIndexes: [
       // Who did what: an actor's events in time order (gsi1pk = ACTOR#<sub>, gsi1sk = <at>#<eventId>).
       { indexName: 'byActor', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+      // Write order: gsi2pk = SEQ#<seq div 100000>, gsi2sk = <seq, 12 digits>. The audit sealer reads
+      // the events written since its last digest from here, never scanning (docs/audit.md).
+      { indexName: 'bySequence', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'ALL' },
     ],
     purpose: 'Append-only audit events: every read or hand-out of PHI, and every denied attempt.',
     appendOnly: true,
+    sequencedBy: 'auditSequence',
+  },
+  auditSequence: {
+    id: 'auditSequence',
+    envVar: 'AUDIT_SEQUENCE_TABLE',
+    partitionKey: S('pk'),
+    globalIndexes: [],
+    purpose:
+      "The audit log's write-order counter (SEQUENCE) and the sealer's position, open holes and chain heads (SEALER).",
   },
   designers: {
     id: 'designers',
@@ -117,7 +139,7 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
   },
 };
 
-export type BucketId = 'caseFiles';
+export type BucketId = 'caseFiles' | 'auditDigests';
 
 export interface BucketDefinition {
   readonly id: BucketId;
@@ -129,13 +151,15 @@ export interface BucketDefinition {
    * IAM patterns (under the bucket ARN) of the objects each kind of grant may touch; the handlers
    * build keys that match them (test/infra/least-privilege.test.ts checks).
    */
-  readonly objectKeys: {
+  readonly objectKeys?: {
     readonly order: string;
     readonly inputs: string;
     readonly outputs: string;
     /** Account exports (data portability): one archive per export, expired by a lifecycle rule. */
     readonly exports: string;
   };
+  /** Object Lock, on from creation: every version kept unchangeable this long, by anyone (root included). */
+  readonly objectLock?: { readonly mode: 'COMPLIANCE'; readonly years: number };
 }
 
 /** Account exports: where they are written in the case-files bucket, and how long they are kept. */
@@ -145,7 +169,7 @@ export const EXPORTS = {
   expireDays: 7,
 } as const;
 
-export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
+export const BUCKETS = {
   caseFiles: {
     id: 'caseFiles',
     envVar: 'CASE_FILES_BUCKET',
@@ -159,9 +183,18 @@ export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
       exports: 'exports/*',
     },
   },
-};
+  auditDigests: {
+    id: 'auditDigests',
+    envVar: 'AUDIT_DIGESTS_BUCKET',
+    localName: 'caseline-audit-digests',
+    purpose:
+      'Signed audit digests: global/<windowFrom>_<no>.json every run, accounts/<accountId>/<windowFrom>_<no>.json per account with events.',
+    // HIPAA 164.316(b)(2): audit evidence kept 6 years; compliance mode: nobody can shorten it.
+    objectLock: { mode: 'COMPLIANCE', years: 6 },
+  },
+} as const satisfies Readonly<Record<BucketId, BucketDefinition>>;
 
-export type KeyId = 'caseData' | 'certificateSigning' | 'caseRefMac';
+export type KeyId = 'caseData' | 'certificateSigning' | 'caseRefMac' | 'auditSigning';
 
 export interface KmsKeyDefinition {
   readonly id: KeyId;
@@ -197,6 +230,14 @@ export const KMS_KEYS: Readonly<Record<KeyId, KmsKeyDefinition>> = {
     keyUsage: 'GENERATE_VERIFY_MAC',
     purpose:
       'Keyed hash (HMAC-SHA-256) of case references for the duplicate-case guard: the reference itself is stored encrypted.',
+  },
+  auditSigning: {
+    id: 'auditSigning',
+    envVar: 'AUDIT_SIGNING_KEY_ID',
+    alias: 'alias/caseline/audit-signing',
+    keySpec: 'ECC_NIST_P256',
+    keyUsage: 'SIGN_VERIFY',
+    purpose: 'Signs audit digests (docs/audit.md): only the audit sealer may sign with it.',
   },
 };
 

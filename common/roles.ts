@@ -61,4 +61,6 @@ export const ROUTE_ROLES = {
   getAccount: ['operator', 'lab-admin'],
   updateAccount: ['operator', 'lab-admin'],
   accountUsers: ['operator', 'lab-admin'],
+  // Staff auditors read any account's audit trail and digests, nothing else (docs/audit.md).
+  auditTrail: ['auditor'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -104,8 +104,43 @@ export const ADAPTERS = {
   audit: {
     file: 'lambdas/adapters/dynamo-audit-log.ts',
     port: 'audit',
-    // A PutItem conditioned on attribute_not_exists(pk): see AUDIT_WRITE_DENY in lib/compute.ts.
-    methods: { append: [ddb('Put', 'audit')] },
+    // The next write-order number (the counter item only), then a PutItem conditioned on
+    // attribute_not_exists(pk): see AUDIT_WRITE_DENY in lib/compute.ts.
+    methods: { append: [ddb('Update', 'auditSequence'), ddb('Put', 'audit')] },
+  },
+  ledger: {
+    file: 'lambdas/adapters/dynamo-audit-ledger.ts',
+    // Fills the sealer's ledger and the auditor's trail: reads of the audit table, the sealer's item.
+    port: 'ledger',
+    methods: {
+      counter: [ddb('Get', 'auditSequence')],
+      state: [ddb('Get', 'auditSequence')],
+      takeLease: [ddb('Update', 'auditSequence')],
+      inSequence: [ddb('Query', 'audit')],
+      atSequence: [ddb('Query', 'audit')],
+      commit: [ddb('Update', 'auditSequence')],
+      page: [ddb('Query', 'audit')],
+    },
+  },
+  digests: {
+    file: 'lambdas/adapters/s3-digest-store.ts',
+    port: 'digests',
+    methods: {
+      put: [s3('PutObject', 'objects:auditDigests', 's3:PutObject')],
+      list: [s3('ListObjectsV2', 'bucket:auditDigests', 's3:ListBucket')],
+      get: [s3('GetObject', 'objects:auditDigests', 's3:GetObject')],
+    },
+  },
+  auditSigner: {
+    // The certificate signer's code with the audit-signing key (lambdas/runtime/wiring/audit-signer.ts).
+    file: 'lambdas/adapters/kms-certificate-signer.ts',
+    port: 'auditSigner',
+    methods: {
+      sign: [{ command: 'SignCommand', on: 'key:auditSigning', actions: ['kms:Sign'] }],
+      publicKeyDer: [
+        { command: 'GetPublicKeyCommand', on: 'key:auditSigning', actions: ['kms:GetPublicKey'] },
+      ],
+    },
   },
   designers: {
     file: 'lambdas/adapters/dynamo-designer-registry.ts',

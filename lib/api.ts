@@ -78,6 +78,9 @@ export const PUBLIC_ROUTE_REASONS: Readonly<Record<string, string>> = {
     'anyone holding a deletion certificate must be able to verify it without an account. The function ' +
     'calls KMS GetPublicKey on the certificate-signing key, the only permission its role has (no Sign, no ' +
     'table, no bucket); it keeps the key for the life of its container, and the stage throttle bounds the rest.',
+  'GET /audit/public-key':
+    "a partner's auditor must be able to verify audit digests offline without an account. The function calls " +
+    'KMS GetPublicKey on the audit-signing key, the only permission its role has (no Sign, no table, no bucket).',
 };
 
 /** Steady-state and burst limits for the whole stage: far above a lab's CLI, far below a scraper. */

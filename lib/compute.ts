@@ -13,9 +13,11 @@ import { Construct } from 'constructs';
 import {
   ACCOUNT_KEYS,
   BUCKETS,
+  type BucketDefinition,
   type BucketId,
   type KeyId,
   KMS_KEYS,
+  SEQUENCE_KEY,
   STATE_MACHINES,
   type StateMachineId,
   TABLES,
@@ -286,6 +288,36 @@ export const bindToResources = (
     }
   }
 
+  // An append to a sequenced table first takes the next number of its counter: UpdateItem on the
+  // counter item alone (dynamodb:LeadingKeys), nothing else of that table (docs/audit.md).
+  for (const [id, level] of Object.entries(access.tables ?? {}) as [
+    TableId,
+    NonNullable<AccessDefinition['tables']>[TableId],
+  ][]) {
+    const sequence = TABLES[id].sequencedBy;
+    const appends = level === 'append' || (typeof level === 'object' && level.actions.includes('PutItem'));
+    if (!appends || !sequence) continue;
+    const table = resources.tables[sequence];
+    allow(
+      new PolicyStatement({
+        sid: `${pascal(id)}TableSequence`,
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [SEQUENCE_KEY] } },
+      }),
+    );
+    if (table.encryptionKey) {
+      allow(
+        new PolicyStatement({
+          sid: `${pascal(id)}TableSequenceKey`,
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [table.encryptionKey.keyArn],
+          conditions: viaService(fn, 'dynamodb'),
+        }),
+      );
+    }
+  }
+
   // Append-only tables: denied to every function, whatever it is allowed elsewhere.
   const appendOnly = Object.values(TABLES).filter((definition) => definition.appendOnly);
   if (appendOnly.length > 0) {
@@ -313,7 +345,8 @@ export const bindToResources = (
           ? level
           : [level as BucketGrant];
     grants.forEach((grant, index) => {
-      const keys = grant.keys ?? BUCKETS[id].objectKeys.order;
+      const definition: BucketDefinition = BUCKETS[id];
+      const keys = grant.keys ?? definition.objectKeys?.order ?? '*';
       const suffix = index === 0 ? '' : String(index + 1);
       allow(
         new PolicyStatement({

@@ -188,4 +188,11 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     phi: ['decrypt'],
     signer: ['sign', 'publicKeyDer'],
   },
+  sealAudit: {
+    ledger: ['counter', 'state', 'takeLease', 'inSequence', 'atSequence', 'commit'],
+    digests: ['put'],
+    auditSigner: ['sign', 'publicKeyDer'],
+  },
+  auditPublicKey: { auditSigner: ['publicKeyDer'] },
+  auditTrail: { ...AUDITED, ledger: ['page'], digests: ['list', 'get'] },
 };

@@ -757,6 +757,46 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 900,
     memoryMb: 1024,
   },
+  {
+    id: 'sealAudit',
+    entry: 'lambdas/handlers/seal-audit.ts',
+    description:
+      'Scheduled: seals the audit events written since the last run into signed, chained digests (docs/audit.md).',
+    schedule: { everyMinutes: 60 },
+    access: {
+      // Reads the write-order index and the counter; moves its own position (SEALER) and nothing else.
+      tables: {
+        audit: { actions: ['Query'] },
+        auditSequence: { actions: ['GetItem', 'UpdateItem'] },
+      },
+      buckets: { auditDigests: { objects: ['s3:PutObject'], keys: '*' } },
+      keys: { auditSigning: 'sign' },
+    },
+    timeoutSeconds: 300,
+  },
+  {
+    id: 'auditPublicKey',
+    entry: 'lambdas/handlers/audit-public-key.ts',
+    description: 'The public key that verifies audit digests (public: anyone may verify).',
+    routes: [{ method: 'GET', path: '/audit/public-key', roles: [] }],
+    access: { keys: { auditSigning: 'publicKey' } },
+  },
+  {
+    id: 'auditTrail',
+    entry: 'lambdas/handlers/audit-trail.ts',
+    description:
+      "Auditors read any account's audit events (by account or actor, paged) and the digests that cover them; every read audited.",
+    routes: [
+      { method: 'GET', path: '/audit/events', roles: ROUTE_ROLES.auditTrail },
+      { method: 'GET', path: '/audit/digests', roles: ROUTE_ROLES.auditTrail },
+    ],
+    access: {
+      tables: { audit: { actions: ['PutItem', 'Query'] } },
+      buckets: { auditDigests: { objects: ['s3:GetObject'], list: ['s3:ListBucket'], keys: '*' } },
+    },
+    // A digest request reads up to 1,000 digests from S3 (one GET each, in parallel).
+    timeoutSeconds: 60,
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

@@ -4,9 +4,9 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BUCKETS, type BucketId, EXPORTS } from '../common/definitions';
+import { BUCKETS, type BucketDefinition, type BucketId, EXPORTS } from '../common/definitions';
 import { mapRecord } from './records';
 import { accessLogBucketProps, requireKeyOnPut, secureBucketProps } from './secure-defaults';
 
@@ -34,16 +34,22 @@ export class Storage extends Construct {
         'Access logs stay in the owner region (data residency); versioning protects them against overwrite.',
     });
 
-    this.buckets = mapRecord(BUCKETS, (definition) => {
-      const bucket = new Bucket(
-        this,
-        definition.id,
-        secureBucketProps({
+    this.buckets = mapRecord(BUCKETS, (definition: BucketDefinition) => {
+      const lock = definition.objectLock;
+      const bucket = new Bucket(this, definition.id, {
+        ...secureBucketProps({
           encryptionKey: props.encryptionKey,
           serverAccessLogsBucket: this.accessLogs,
           serverAccessLogsPrefix: `${definition.id}/`,
         }),
-      );
+        // Compliance mode: no principal, the root user included, can delete or shorten it.
+        ...(lock
+          ? {
+              objectLockEnabled: true,
+              objectLockDefaultRetention: ObjectLockRetention.compliance(Duration.days(lock.years * 365)),
+            }
+          : {}),
+      });
       requireKeyOnPut(bucket, props.encryptionKey);
       if (definition.id === 'caseFiles') {
         // Account exports are copies handed to the lab, not records: the one timer that expires a

@@ -4,7 +4,7 @@
  * the bucket policy's encryption rule, Object Lock. Buckets come from common/definitions.ts.
  */
 
-import { BUCKETS } from '../common/definitions';
+import { BUCKETS, type BucketDefinition } from '../common/definitions';
 import type { Clock } from '../lambdas/kernel/clock';
 import { startS3Server } from './s3/server';
 
@@ -34,10 +34,11 @@ export const startS3 = async (opts: {
     kmsEndpoint: opts.kmsEndpoint,
     ...(opts.dir ? { dir: opts.dir } : {}),
     // As lib/secure-defaults.ts builds them: versioned, SSE-KMS by default with a bucket key.
-    buckets: Object.values(BUCKETS).map((b) => ({
+    buckets: Object.values(BUCKETS).map((b: BucketDefinition) => ({
       name: b.localName,
       versioning: 'Enabled' as const,
-      objectLock: false,
+      objectLock: b.objectLock !== undefined,
+      ...(b.objectLock ? { lockDefault: { mode: b.objectLock.mode, years: b.objectLock.years } } : {}),
       defaultKmsKeyId: opts.kmsKeyArn,
       requiredKmsKeyId: opts.kmsKeyArn,
       // The partner accounts' keys: any key ARN of this account and region, as the policy admits.

@@ -49,7 +49,9 @@ export type AuditAction =
   | 'export.status'
   | 'export.download'
   | 'export.order'
-  | 'export.file';
+  | 'export.file'
+  | 'audit.read'
+  | 'audit.digests';
 
 export interface AuditEvent {
   readonly eventId: string;

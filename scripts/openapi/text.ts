@@ -653,6 +653,103 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       'Public: anyone holding a certificate can verify it (caseline verify-certificate FILE --key KEY.pem, or openssl as docs/certificates.md shows).',
     responses: { '200': 'PEM public key, key id and algorithm.' },
   },
+  'GET /audit/public-key': {
+    summary: 'The public key that verifies audit digests',
+    description:
+      'Public: anyone holding audit digests can verify them (caseline verify-audit DIR --key KEY, or openssl as docs/audit.md shows).',
+    responses: { '200': 'PEM public key, key id and algorithm.' },
+  },
+  'GET /audit/events': {
+    summary: "Read any account's audit events, by account or by actor (auditors)",
+    description:
+      'Paged from the table key (accountId) or the byActor index (actor; with accountId too, only that account), never a scan; oldest first. Read-only, and the read is itself audited first.',
+    responses: {
+      '200': 'One page of events.',
+      '400': 'A query parameter is wrong (named), or the cursor is not one this route gave.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Auditors only.',
+      '503': 'The audit record of this read could not be written, so nothing was read. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'The owner account of the events.',
+      },
+      {
+        name: 'actor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: "The actor's sub.",
+      },
+      {
+        name: 'from',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Inclusive; default the beginning.',
+      },
+      {
+        name: 'to',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Inclusive; default now.',
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: 100 },
+        description: 'Default 50.',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'From the previous page.',
+      },
+    ],
+  },
+  'GET /audit/digests': {
+    summary: 'The signed digests that cover an account and a range (auditors)',
+    description:
+      'Global digests whose window meets [from, to] and the account digests of those runs: with the events, what caseline verify-audit checks (caseline audit-fetch writes both into a directory). The read is audited.',
+    responses: {
+      '200': 'The digests.',
+      '400': 'A query parameter is wrong (named), or the range holds more than 1,000 runs.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Auditors only.',
+      '503': 'The audit record of this read could not be written, so nothing was read. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'query',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The account.',
+      },
+      {
+        name: 'from',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Inclusive.',
+      },
+      {
+        name: 'to',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Inclusive; default now.',
+      },
+    ],
+  },
   'POST /accounts/{accountId}/terminate': {
     summary: 'Terminate a partner account: purge every order, sign one summary certificate',
     responses: {

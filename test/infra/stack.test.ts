@@ -244,6 +244,39 @@ describe('S3 buckets', () => {
       VersioningConfiguration: { Status: 'Enabled' },
     });
   });
+
+  it('the audit-digest bucket keeps every version 6 years under Object Lock in compliance mode; the case files have no lock', () => {
+    expect(resource(json, logicalIdOf(stack.storage.buckets.auditDigests)).Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 6 * 365 } },
+      },
+    });
+    expect(
+      resource(json, logicalIdOf(stack.storage.buckets.caseFiles)).Properties?.ObjectLockEnabled,
+    ).toBeUndefined();
+  });
+
+  it('only the sealer writes digests (PutObject, no delete) and only the auditor view reads them', () => {
+    const digestsId = logicalIdOf(stack.storage.buckets.auditDigests);
+    const touching = Object.fromEntries(
+      FUNCTIONS.map((f): [string, string[]] => [
+        f.id,
+        statementsOfFunction(json, functionId(f))
+          .filter(
+            (st) =>
+              st.Effect === 'Allow' && JSON.stringify(resourcesOfStatement(st)).includes(`"${digestsId}"`),
+          )
+          .flatMap(actionsOf)
+          .sort(),
+      ]).filter(([, actions]) => actions.length > 0),
+    );
+    expect(touching).toEqual({
+      sealAudit: ['s3:PutObject'],
+      auditTrail: ['s3:GetObject', 's3:ListBucket'],
+    });
+  });
 });
 
 describe('DynamoDB tables', () => {
@@ -383,29 +416,45 @@ describe('least privilege, from the catalogue', () => {
             .filter((a) => a.startsWith('dynamodb:')),
         );
         const level = definition.access.tables?.[table.id];
-        const expected =
-          level === undefined
-            ? []
-            : typeof level === 'string'
-              ? [...TABLE_ACTIONS[level]]
-              : level.actions.map((a) => `dynamodb:${a}`).sort();
+        // An append to a sequenced table (the audit log) also takes the next number of its counter.
+        const sequenced = Object.values(TABLES).some((t) => {
+          const onT = definition.access.tables?.[t.id];
+          const appends = onT === 'append' || (typeof onT === 'object' && onT.actions.includes('PutItem'));
+          return t.sequencedBy === table.id && appends;
+        });
+        const expected = [
+          ...new Set([
+            ...(level === undefined
+              ? []
+              : typeof level === 'string'
+                ? [...TABLE_ACTIONS[level]]
+                : level.actions.map((a) => `dynamodb:${a}`)),
+            ...(sequenced ? ['dynamodb:UpdateItem'] : []),
+          ]),
+        ].sort();
         expect([...granted].sort(), `${definition.id} on ${table.id}`).toEqual(expected);
       }
     },
   );
 
-  it('nothing anywhere may update or delete audit events: PutItem is the only action on the audit table', () => {
+  it('nothing anywhere may update or delete audit events: PutItem is the only write on the audit table', () => {
     const auditId = logicalIdOf(stack.data.tables.audit);
     const onAudit = allIdentityStatements(json).filter(
       ({ statement }) => statement.Effect === 'Allow' && tableArnRefs(statement, auditId),
     );
     expect(onAudit.length).toBeGreaterThan(0);
     for (const { owner, statement } of onAudit) {
-      expect(actionsOf(statement), owner).toEqual(['dynamodb:PutItem']);
+      const actions = actionsOf(statement);
+      // Reads are queries (the auditor's view, the sealer): on the table and its indexes.
+      if (actions.every((a) => a === 'dynamodb:Query')) continue;
+      expect(actions, owner).toEqual(['dynamodb:PutItem']);
       // Table ARN only: no index, no stream.
       expect(resourcesOfStatement(statement), owner).toEqual([{ 'Fn::GetAtt': [auditId, 'Arn'] }]);
     }
-    const appenders = FUNCTIONS.filter((f) => f.access.tables?.audit === 'append').map(functionId);
+    const appenders = FUNCTIONS.filter((f) => {
+      const level = f.access.tables?.audit;
+      return level !== undefined && (typeof level === 'string' || level.actions.length > 0);
+    }).map(functionId);
     const owners = new Set(onAudit.map(({ owner }) => owner));
     for (const fnId of appenders) {
       const statements = statementsOfFunction(json, fnId);
@@ -420,8 +469,11 @@ describe('least privilege, from the catalogue', () => {
   it.each(FUNCTIONS)(
     '$id: S3 access only when the catalogue grants it, on order keys (or narrower) but for listing',
     (definition) => {
-      const statements = statementsOfFunction(json, functionId(definition)).filter((s) =>
-        actionsOf(s).some((a) => a.startsWith('s3:')),
+      const caseFilesId = logicalIdOf(stack.storage.buckets.caseFiles);
+      const statements = statementsOfFunction(json, functionId(definition)).filter(
+        (s) =>
+          actionsOf(s).some((a) => a.startsWith('s3:')) &&
+          JSON.stringify(resourcesOfStatement(s)).includes(`"${caseFilesId}"`),
       );
       const level = definition.access.buckets?.caseFiles;
       if (!level) {

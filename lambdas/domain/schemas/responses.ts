@@ -451,6 +451,50 @@ export const PublicKey = named(
   }),
 );
 
+export const AuditEvent = named(
+  'AuditEvent',
+  z.object({
+    eventId: z.string(),
+    seq: doc(z.number(), {
+      description: 'Place in write order: what decides which digest seals it (docs/audit.md).',
+    }),
+    at: instant('The time the event claims.'),
+    accountId: doc(z.string(), { description: 'The account whose data was touched (the owner).' }),
+    actorSub: z.string(),
+    actorRole: z.string(),
+    actorAccountId: z.string(),
+    action: z.string(),
+    outcome: z.enum(['ALLOWED', 'DENIED']),
+    sourceIp: z.string(),
+    orderId: z.optional(z.string()),
+    fileId: z.optional(z.string()),
+    reason: z.optional(z.string()),
+    route: z.optional(z.string()),
+  }),
+);
+
+export const AuditEventPage = named(
+  'AuditEventPage',
+  z.object({
+    events: z.array(AuditEvent),
+    cursor: z.optional(
+      doc(z.string(), { description: 'Pass back unchanged for the next page; absent on the last.' }),
+    ),
+  }),
+);
+
+export const AuditDigests = named(
+  'AuditDigests',
+  z.object({
+    globals: doc(z.array(z.record(z.string(), z.unknown())), {
+      description: 'Signed global digests of the runs whose window meets the range (docs/audit.md).',
+    }),
+    accounts: doc(z.array(z.record(z.string(), z.unknown())), {
+      description: "The account's signed digests of those runs.",
+    }),
+  }),
+);
+
 export const Health = named('Health', z.object({ status: z.literal('ok'), service: z.literal('caseline') }));
 
 export const OrderSummary = named(
@@ -660,6 +704,9 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'DELETE /orders/{orderId}/deletion-request': { 200: DeletionWithdrawn },
   'GET /orders/{orderId}/certificate': { 200: SignedCertificate },
   'GET /certificates/public-key': { 200: PublicKey },
+  'GET /audit/public-key': { 200: PublicKey },
+  'GET /audit/events': { 200: AuditEventPage },
+  'GET /audit/digests': { 200: AuditDigests },
   'POST /accounts/{accountId}/terminate': { 200: SignedCertificate },
   'GET /accounts/{accountId}/policy': { 200: AccountPolicy },
   'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },

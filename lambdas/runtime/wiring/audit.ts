@@ -20,7 +20,9 @@ export const countingFailures = (log: AuditLog): AuditLog => ({
   },
 });
 
-/** The append-only audit log (audit table). */
+/** The append-only audit log (audit table), numbered in write order by the sequence table's counter. */
 export const audit = once(() =>
-  countingFailures(new DynamoAuditLog(documentClient(), config().tables.audit)),
+  countingFailures(
+    new DynamoAuditLog(documentClient(), config().tables.audit, config().tables.auditSequence),
+  ),
 );

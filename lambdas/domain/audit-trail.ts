@@ -1,0 +1,146 @@
+/**
+ * The auditor's view of the audit trail (docs/audit.md): any account's events by account or by
+ * actor, paged from the table's key or the byActor index (never a scan), and the signed digests
+ * that cover a range, so an auditor can take both away and check them offline (verify-audit).
+ * Read-only, and every read is itself audited first (fails closed).
+ */
+import { ValidationError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
+import { recordAudit } from './audit';
+import type { AccountDigest, AuditRecord, GlobalDigest } from './audit-digest';
+import type { Deps } from './ports';
+
+export interface TrailQuery {
+  readonly accountId?: string;
+  readonly actor?: string;
+  /** ISO instants, inclusive. */
+  readonly from: string;
+  readonly to: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface TrailPage {
+  readonly events: AuditRecord[];
+  readonly cursor?: string;
+}
+
+export interface AuditTrail {
+  page(query: TrailQuery): Promise<TrailPage>;
+}
+
+export interface DigestReader {
+  /** Keys under `prefix` after `startAfter`, in key order, at most `limit`. */
+  list(prefix: string, startAfter: string, limit: number): Promise<string[]>;
+  get(key: string): Promise<unknown>;
+}
+
+export type TrailDeps = Pick<Deps, 'audit' | 'clock' | 'ids'> & {
+  readonly ledger: AuditTrail;
+  readonly digests: DigestReader;
+};
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DEFAULT_FROM = '1970-01-01T00:00:00.000Z';
+/** A run's window is an hour on AWS; a day of slack finds the digest whose window holds `from`. */
+const WINDOW_SLACK_MS = 48 * 3_600_000;
+/** Digests one request returns at most: about six weeks of hourly runs. */
+const MAX_GLOBALS = 1_000;
+
+type Params = Readonly<Record<string, string | undefined>>;
+
+const instant = (params: Params, field: 'from' | 'to', fallback: string) => {
+  const value = params[field];
+  if (value === undefined || value === '') return fallback;
+  if (value.length > 24 || !ISO_INSTANT.test(value) || new Date(value).toISOString() !== value)
+    throw new ValidationError([
+      { field, message: 'must be an ISO 8601 UTC instant such as 2026-01-05T09:00:00.000Z' },
+    ]);
+  return value;
+};
+
+const id = (params: Params, field: 'accountId' | 'actor') => {
+  const value = params[field];
+  if (value === undefined || value === '') return undefined;
+  if (value.length > 128 || !ID.test(value))
+    throw new ValidationError([{ field, message: 'must be an id (letters, digits, . _ : -)' }]);
+  return value;
+};
+
+const range = (params: Params, now: Date) => {
+  const from = instant(params, 'from', DEFAULT_FROM);
+  const to = instant(params, 'to', now.toISOString());
+  if (to < from) throw new ValidationError([{ field: 'to', message: 'must not be before from' }]);
+  return { from, to };
+};
+
+export const listAuditEvents = async (
+  deps: TrailDeps,
+  actor: Actor,
+  params: Params,
+): Promise<{ events: AuditRecord[]; cursor?: string }> => {
+  const accountId = id(params, 'accountId');
+  const actorSub = id(params, 'actor');
+  if (accountId === undefined && actorSub === undefined)
+    throw new ValidationError([{ field: 'accountId', message: 'give accountId, actor or both' }]);
+  const { from, to } = range(params, deps.clock.now());
+  const limitText = params.limit ?? '50';
+  const limit = /^\d{1,3}$/.test(limitText) ? Number(limitText) : Number.NaN;
+  if (!(limit >= 1 && limit <= 100))
+    throw new ValidationError([{ field: 'limit', message: 'must be 1 to 100' }]);
+  const cursor = params.cursor;
+  if (cursor !== undefined && cursor.length > 400)
+    throw new ValidationError([
+      { field: 'cursor', message: 'Use the cursor value from the previous page, unchanged.' },
+    ]);
+  // Reading the trail is itself on the trail, against the account read (or the reader's own).
+  await recordAudit(deps, actor, {
+    accountId: accountId ?? actor.accountId,
+    action: 'audit.read',
+    outcome: 'ALLOWED',
+  });
+  return deps.ledger.page({
+    ...(accountId !== undefined ? { accountId } : {}),
+    ...(actorSub !== undefined ? { actor: actorSub } : {}),
+    from,
+    to,
+    limit,
+    ...(cursor ? { cursor } : {}),
+  });
+};
+
+const windowStartOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('_'));
+
+/**
+ * The global digests whose window meets [from, to], and the account's digests of those runs: what
+ * verify-audit needs besides the events. Listed by key (keys start with the window start).
+ */
+export const listAuditDigests = async (
+  deps: TrailDeps,
+  actor: Actor,
+  params: Params,
+): Promise<{ globals: GlobalDigest[]; accounts: AccountDigest[] }> => {
+  const accountId = id(params, 'accountId');
+  if (accountId === undefined) throw new ValidationError([{ field: 'accountId', message: 'is required' }]);
+  const { from, to } = range(params, deps.clock.now());
+  await recordAudit(deps, actor, { accountId, action: 'audit.digests', outcome: 'ALLOWED' });
+  const after = new Date(Math.max(0, Date.parse(from) - WINDOW_SLACK_MS)).toISOString();
+  const select = async <T extends { window: { from: string | null; to: string } }>(prefix: string) => {
+    const keys = (await deps.digests.list(prefix, `${prefix}${after}`, MAX_GLOBALS + 1)).filter(
+      (k) => windowStartOf(k) <= to,
+    );
+    if (keys.length > MAX_GLOBALS)
+      throw new ValidationError([
+        { field: 'to', message: `the range holds more than ${MAX_GLOBALS} digests: ask for less` },
+      ]);
+    const docs = (await Promise.all(keys.map((k) => deps.digests.get(k)))) as T[];
+    return docs.filter((d) => d && d.window.to >= from);
+  };
+  const globals = await select<GlobalDigest>('global/');
+  const runs = new Set(globals.map((g) => g.digestNo));
+  const accounts = (await select<AccountDigest>(`accounts/${accountId}/`)).filter((d) =>
+    runs.has(d.digestNo),
+  );
+  return { globals, accounts };
+};
