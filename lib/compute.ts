@@ -394,17 +394,20 @@ export const bindToResources = (
             conditions: viaService(fn, 's3'),
           }),
         );
-        // A partner account's objects are written under its own key (the upload names it), so
+        // A partner account's case files are written under its own key (the upload names it), so
         // S3 uses that key as the caller too: any key aliased as an account's, through S3 only.
-        allow(
-          new PolicyStatement({
-            sid: `${pascal(id)}AccountKeys`,
-            actions: keyActions,
-            resources: [accountKeyArns(fn).keys],
-            conditions: { ...viaService(fn, 's3'), ...ACCOUNT_KEY_BY_ALIAS },
-          }),
-        );
-        acknowledgeAccountKeys(target);
+        // Other buckets (the audit digests) hold staff data under their own key alone.
+        if (id === 'caseFiles') {
+          allow(
+            new PolicyStatement({
+              sid: `${pascal(id)}AccountKeys`,
+              actions: keyActions,
+              resources: [accountKeyArns(fn).keys],
+              conditions: { ...viaService(fn, 's3'), ...ACCOUNT_KEY_BY_ALIAS },
+            }),
+          );
+          acknowledgeAccountKeys(target);
+        }
       }
     }
   }
