@@ -12,7 +12,7 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SEQUENCE_KEY } from '../../common/definitions';
 import type { AuditEvent } from '../domain/audit';
-import { sequencePartition, sequenceSortKey } from '../domain/audit-digest';
+import { sequencePartition, sequenceSortKey } from '../domain/audit-sequence';
 import type { AuditLog } from '../domain/ports';
 
 export class DynamoAuditLog implements AuditLog {

@@ -13,10 +13,7 @@
 import { createHash, type KeyObject, verify } from 'node:crypto';
 import { type CertificateSigner, canonicalJson, publicKeySha256 } from './certificate';
 
-/** Events per partition of the write-order index: bounds a partition, keeps a range query to one or two. */
-export const SEQUENCE_PARTITION_SIZE = 100_000;
-export const sequencePartition = (seq: number): string => `SEQ#${Math.floor(seq / SEQUENCE_PARTITION_SIZE)}`;
-export const sequenceSortKey = (seq: number): string => String(seq).padStart(12, '0');
+export { SEQUENCE_PARTITION_SIZE, sequencePartition, sequenceSortKey } from './audit-sequence';
 
 /** Attributes of a stored audit item that are index keys, not the event: left out of its hash. */
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']);
