@@ -152,11 +152,35 @@ describe('sweeps', () => {
     await handIn(deps, orderId);
     await deliver(deps, orderId);
     deps.clock.advance(6 * 86_400_000);
-    expect(await sweepAutoAccept(deps)).toEqual({ autoAccepted: 0 });
+    expect(await sweepAutoAccept(deps)).toEqual({ autoAccepted: 0, failed: 0 });
     deps.clock.advance(2 * 86_400_000);
-    expect(await sweepAutoAccept(deps)).toEqual({ autoAccepted: 1 });
+    expect(await sweepAutoAccept(deps)).toEqual({ autoAccepted: 1, failed: 0 });
     expect(deps.orders.orders.get(orderId)).toMatchObject({ status: 'ACCEPTED', autoAccepted: true });
     expect(await acceptDelivery(deps, lab, orderId)).toEqual({ orderId, status: 'ACCEPTED' });
+  });
+
+  it('alerts operators when an auto-accept fails, and accepts on the next sweep', async () => {
+    // Prepare: a delivery past its window, and Step Functions unreachable for one call
+    const deps = setup();
+    const orderId = await queued(deps);
+    await claimNext(deps, priya);
+    await handIn(deps, orderId);
+    await deliver(deps, orderId);
+    deps.clock.advance(8 * 86_400_000);
+    deps.workflow.failNext.set(
+      'completeTask',
+      Object.assign(new Error('unreachable'), { name: 'ServiceUnavailable' }),
+    );
+    // Act
+    const first = await sweepAutoAccept(deps);
+    // Assess: counted, alerted with ids only, still DELIVERED and due
+    expect(first).toEqual({ autoAccepted: 0, failed: 1 });
+    expect(deps.notifier.sent).toContainEqual({
+      kind: 'alert:Auto-accept failed; the next sweep retries it',
+      facts: { orderId, errorName: expect.any(String) },
+    });
+    expect(deps.orders.orders.get(orderId)?.status).toBe('DELIVERED');
+    expect(await sweepAutoAccept(deps)).toEqual({ autoAccepted: 1, failed: 0 });
   });
 });
 

@@ -44,17 +44,28 @@ export const sweepLeases = async (deps: Pick<DesignDeps, 'orders' | 'clock' | 'n
   return { expiredLeases: expired, openedOffers: offers };
 };
 
-/** Deliveries neither accepted nor revised in time are accepted automatically. */
+/**
+ * Deliveries neither accepted nor revised in time are accepted automatically. One that fails stays
+ * due (the next sweep tries again) and is an operator alert, never silence: a delivery the lab
+ * never decided on must not wait on a fault nobody sees.
+ */
 export const sweepAutoAccept = async (deps: Omit<DecisionDeps, 'audit'>) => {
   let accepted = 0;
+  let failed = 0;
   for (const orderId of await deps.orders.pendingBefore('DECISION', deps.clock.now().toISOString(), 100)) {
-    // No actor: acceptDelivery audits only a person's decision, so the sweep needs no audit log.
-    const result = await acceptDelivery(deps as DecisionDeps, undefined, orderId, true).catch(
-      () => undefined,
-    );
-    if (result?.status === 'ACCEPTED') accepted++;
+    try {
+      // No actor: acceptDelivery audits only a person's decision, so the sweep needs no audit log.
+      const result = await acceptDelivery(deps as DecisionDeps, undefined, orderId, true);
+      if (result.status === 'ACCEPTED') accepted++;
+    } catch (error) {
+      failed++;
+      await deps.notifier.operatorAlert('Auto-accept failed; the next sweep retries it', {
+        orderId,
+        errorName: error instanceof Error ? error.name : 'Error',
+      });
+    }
   }
-  return { autoAccepted: accepted };
+  return { autoAccepted: accepted, failed };
 };
 
 /** The longest a turnaround runs in wall-clock time (rush or standard across a weekend), for the due query. */
