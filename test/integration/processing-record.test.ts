@@ -4,12 +4,21 @@
  * country appears in the account's transfers once the designer has claimed the account's order,
  * the record carries no PHI, and only the account's lab-admin or a staff auditor reads it.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUB_PROCESSORS } from '../../common/sub-processors';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api } from '../support/api';
 import { claim, queuedOrder } from '../support/lifecycle';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+const home = mkdtempSync(join(tmpdir(), 'caseline-record-'));
 let stack: LocalStack;
 let api: Api;
 
@@ -37,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  rmSync(home, { recursive: true, force: true });
 });
 
 describe('GET /accounts/{accountId}/processing-record', () => {
@@ -90,6 +100,30 @@ describe('GET /accounts/{accountId}/processing-record', () => {
     expect((await api.call('GET', PATH, { as: 'admin.bright' })).status).toBe(404);
     expect((await api.call('GET', PATH, { as: 'operator.omar' })).status).toBe(403);
     expect((await api.call('GET', PATH, { as: 'designer.priya' })).status).toBe(403);
+  });
+
+  it('is printed by `caseline accounts processing-record ID` for the account’s lab-admin', async () => {
+    const token = await api.token('admin.coast');
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(ROOT, 'cli', 'caseline.mjs'),
+        'accounts',
+        'processing-record',
+        'lab-coast',
+        '--to',
+        '2999-01-01T00:00:00.000Z',
+        '--from',
+        '2998-06-01T00:00:00.000Z',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CASELINE_API: stack.apiUrl, CASELINE_HOME: home, CASELINE_TOKEN: token },
+      },
+    );
+    const record = JSON.parse(stdout) as Record & { range: { from: string; to: string } };
+    expect(record.range).toEqual({ from: '2998-06-01T00:00:00.000Z', to: '2999-01-01T00:00:00.000Z' });
+    expect(record.subProcessors.map((s) => s.id)).toEqual(SUB_PROCESSORS.map((s) => s.id));
   });
 
   it('names a bad range field', async () => {
