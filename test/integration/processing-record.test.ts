@@ -10,11 +10,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localTableName } from '../../common/definitions';
 import { SUB_PROCESSORS } from '../../common/sub-processors';
+import { DynamoDesignerRegistry } from '../../lambdas/adapters/dynamo-designer-registry';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api } from '../support/api';
 import { claim, queuedOrder } from '../support/lifecycle';
+import { localDocumentClient } from '../support/local-clients';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -124,6 +128,31 @@ describe('GET /accounts/{accountId}/processing-record', () => {
     const record = JSON.parse(stdout) as Record & { range: { from: string; to: string } };
     expect(record.range).toEqual({ from: '2998-06-01T00:00:00.000Z', to: '2999-01-01T00:00:00.000Z' });
     expect(record.subProcessors.map((s) => s.id)).toEqual(SUB_PROCESSORS.map((s) => s.id));
+  });
+
+  it('reads a designer stored before countries were required as ZZ (unknown), until an operator sets it', async () => {
+    const ddb = localDocumentClient(stack.endpoints.dynamodb);
+    const table = localTableName('designers');
+    await ddb.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          designerId: 'legacy-designer',
+          username: 'designer.legacy',
+          displayName: 'Legacy',
+          skills: ['crown'],
+          capacity: 1,
+          activeJobs: 0,
+          enabled: true,
+          createdAt: '2025-01-01T00:00:00.000Z',
+          updatedAt: '2025-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const registry = new DynamoDesignerRegistry(ddb, table);
+    expect((await registry.get('legacy-designer'))?.country).toBe('ZZ');
+    await registry.update('legacy-designer', { country: 'PH' }, '2026-01-01T00:00:00.000Z');
+    expect((await registry.get('legacy-designer'))?.country).toBe('PH');
   });
 
   it('names a bad range field', async () => {
