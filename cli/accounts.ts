@@ -12,6 +12,7 @@
  *   caseline accounts users ACCOUNT_ID
  *   caseline accounts invite ACCOUNT_ID EMAIL [--role lab|lab-admin]
  *   caseline accounts remove-user ACCOUNT_ID USER_ID
+ *   caseline accounts processing-record ACCOUNT_ID [--from ISO] [--to ISO]   (its lab-admin, auditors)
  */
 import { parseArgs } from 'node:util';
 
@@ -22,7 +23,7 @@ export class AccountsUsageError extends Error {
 }
 
 const USAGE =
-  'Usage: caseline accounts list | show ID | create ID --name N --country CC [--state S] --contact "name,email,phone,kind+kind" [--baa-signed D --baa-version V --baa-effective D [--breach-hours H]] | update ID [--status S] [--contact …] [--baa-…] [--retention-days N] [--auto-accept-days N] [--deletion-grace-days N] | users ID | invite ID EMAIL [--role lab|lab-admin] | remove-user ID USER_ID';
+  'Usage: caseline accounts list | show ID | create ID --name N --country CC [--state S] --contact "name,email,phone,kind+kind" [--baa-signed D --baa-version V --baa-effective D [--breach-hours H]] | update ID [--status S] [--contact …] [--baa-…] [--retention-days N] [--auto-accept-days N] [--deletion-grace-days N] | users ID | invite ID EMAIL [--role lab|lab-admin] | remove-user ID USER_ID | processing-record ID [--from ISO] [--to ISO]';
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -38,6 +39,8 @@ const OPTIONS = {
   'auto-accept-days': { type: 'string' },
   'deletion-grace-days': { type: 'string' },
   role: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -108,6 +111,21 @@ export const runAccounts = async (rest: string[], call: Call, out: (line: string
         for (const a of page.accounts) out(line(a));
         cursor = page.nextCursor;
       } while (cursor);
+      return;
+    }
+    case 'processing-record': {
+      need(id !== undefined && extra === undefined);
+      const query = new URLSearchParams({
+        ...(values.from ? { from: values.from } : {}),
+        ...(values.to ? { to: values.to } : {}),
+      }).toString();
+      out(
+        JSON.stringify(
+          await call('GET', `/accounts/${id}/processing-record${query ? `?${query}` : ''}`),
+          null,
+          2,
+        ),
+      );
       return;
     }
     case 'show':

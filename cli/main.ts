@@ -35,7 +35,7 @@
  *                       (progress; then the manifest's signature and every file's SHA-256 are checked)
  *   npx caseline export verify FILE --key KEYFILE    (the same check offline; exits 1 if invalid)
  * Operators and lab-admins (cli/accounts.ts):
- *   npx caseline accounts list | show | create | update | users | invite | remove-user
+ *   npx caseline accounts list | show | create | update | users | invite | remove-user | processing-record
  *
  * Anyone (no token, no network):
  *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:

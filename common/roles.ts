@@ -63,4 +63,7 @@ export const ROUTE_ROLES = {
   accountUsers: ['operator', 'lab-admin'],
   // Staff auditors read any account's audit trail and digests, nothing else (docs/audit.md).
   auditTrail: ['auditor'],
+  // The account's record of processing (GDPR Art 30(2)): its own lab-admin, and staff auditors for
+  // any account. Not operators: it is drawn from the audit trail, which is the auditors' alone.
+  processingRecord: ['lab-admin', 'auditor'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -195,4 +195,13 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   },
   auditPublicKey: { auditSigner: ['publicKeyDer'] },
   auditTrail: { ...AUDITED, ledger: ['page'], digests: ['list', 'get'] },
+  // The account's events by key (transfers), its orders by index and their certificates.
+  processingRecord: {
+    ...AUDITED,
+    accounts: ['get'],
+    ledger: ['page'],
+    designers: ['get'],
+    orders: ['listByAccount'],
+    purgeStore: ['orderCertificate', 'accountCertificate'],
+  },
 };

@@ -797,6 +797,29 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // A digest request reads up to 1,000 digests from S3 (one GET each, in parallel).
     timeoutSeconds: 60,
   },
+  {
+    id: 'processingRecord',
+    entry: 'lambdas/handlers/processing-record.ts',
+    description:
+      "The account's record of processing (GDPR Art 30(2)): data, purposes, sub-processors, designers' countries, retention, deletion certificates.",
+    routes: [
+      {
+        method: 'GET',
+        path: '/accounts/{accountId}/processing-record',
+        roles: ROUTE_ROLES.processingRecord,
+      },
+    ],
+    access: {
+      tables: {
+        accounts: { actions: ['GetItem'] },
+        orders: { actions: ['GetItem', 'Query'] },
+        designers: { actions: ['GetItem'] },
+        audit: { actions: ['PutItem', 'Query'] },
+      },
+    },
+    // Up to 20,000 audit events and 20,000 orders, a page of 100 at a time.
+    timeoutSeconds: 60,
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

@@ -14,7 +14,12 @@
  * and on the local stand-in alike, with no transaction.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Designer, DesignerChanges, DesignerRegistry } from '../domain/designers';
+import {
+  type Designer,
+  type DesignerChanges,
+  type DesignerRegistry,
+  UNKNOWN_COUNTRY,
+} from '../domain/designers';
 import { ConflictError, NotFoundError } from '../kernel/errors';
 import { logger } from '../runtime/logger';
 import { isConditionFailure } from './dynamo-errors';
@@ -38,7 +43,9 @@ const toDesigner = (item: Record<string, unknown> | undefined): Designer | undef
     skills: Array.isArray(item.skills) ? item.skills.map(String) : [],
     capacity: Number(item.capacity),
     activeJobs: Number(item.activeJobs ?? 0),
-    country: String(item.country),
+    // Designers written before the country was required read as unknown (ZZ, ISO 3166 user-assigned)
+    // until an operator sets it (PATCH /designers/{id}); the record of processing flags them.
+    country: typeof item.country === 'string' && item.country !== '' ? item.country : UNKNOWN_COUNTRY,
     enabled: item.enabled === true,
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),

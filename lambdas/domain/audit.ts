@@ -51,7 +51,9 @@ export type AuditAction =
   | 'export.order'
   | 'export.file'
   | 'audit.read'
-  | 'audit.digests';
+  | 'audit.digests'
+  // GET /accounts/{accountId}/processing-record (processing-record.ts).
+  | 'account.processing-record';
 
 export interface AuditEvent {
   readonly eventId: string;

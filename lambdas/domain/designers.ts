@@ -32,6 +32,9 @@ export interface Designer {
   readonly updatedAt: string;
 }
 
+/** The country of a designer written before it was recorded (ISO 3166-1 user-assigned "ZZ"). */
+export const UNKNOWN_COUNTRY = 'ZZ';
+
 export type DesignerChanges = Partial<
   Pick<Designer, 'displayName' | 'skills' | 'capacity' | 'country' | 'enabled'>
 >;

@@ -659,6 +659,43 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       'Public: anyone holding audit digests can verify them (caseline verify-audit DIR --key KEY, or openssl as docs/audit.md shows).',
     responses: { '200': 'PEM public key, key id and algorithm.' },
   },
+  'GET /accounts/{accountId}/processing-record': {
+    summary: "The account's record of processing (GDPR Art 30(2))",
+    description:
+      "Categories of data and data subjects, purposes, the sub-processors and the region each runs in (common/sub-processors.ts), the countries of the designers who handled the account's orders in the range (transfers), the retention policy, every deletion certificate issued for the account, and incidents (none recorded yet). No PHI. The account's own lab-admin, or a staff auditor for any account; the read is audited first. The same record is in every audit export.",
+    responses: {
+      '200': 'The record.',
+      '400':
+        'from or to is not an ISO 8601 UTC instant, to is before from, the range is longer than 366 days, or it holds more than 20,000 audit events: ask for a shorter range.',
+      '401': 'Missing, invalid or expired token.',
+      '403': "The account's lab-admin or a staff auditor only (a lab user is refused).",
+      '404': "No such account, or another account than the lab-admin's own.",
+      '503': 'The audit record of this read could not be written, so nothing was read. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The lab account id.',
+      },
+      {
+        name: 'from',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Inclusive; default 365 days before to.',
+      },
+      {
+        name: 'to',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Inclusive; default now.',
+      },
+    ],
+  },
   'GET /audit/events': {
     summary: "Read any account's audit events, by account or by actor (auditors)",
     description:

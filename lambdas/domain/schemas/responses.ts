@@ -495,6 +495,62 @@ export const AuditDigests = named(
   }),
 );
 
+export const ProcessingRecord = named(
+  'ProcessingRecord',
+  z.object({
+    record: z.string(),
+    generatedAt: instant(),
+    range: z.object({ from: instant(), to: instant() }),
+    processor: z.object({ name: z.string(), role: z.string() }),
+    controller: doc(z.record(z.string(), z.unknown()), {
+      description: 'The account: id, legal name, country, state, status and BAA (no contacts).',
+    }),
+    dataSubjects: z.array(z.string()),
+    categoriesOfData: z.array(
+      z.object({ category: z.string(), items: z.array(z.string()), protection: z.string() }),
+    ),
+    purposes: z.array(z.string()),
+    subProcessors: doc(
+      z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          services: z.array(z.string()),
+          purpose: z.string(),
+          data: z.enum(['PHI', 'personal data', 'ids and codes only']),
+          region: z.string(),
+          countries: z.optional(z.array(z.string())),
+        }),
+      ),
+      { description: 'From common/sub-processors.ts; AWS services in the stack region.' },
+    ),
+    transfers: z.object({
+      description: z.string(),
+      countries: doc(
+        z.array(z.object({ country: z.string(), designers: z.int(), firstAt: instant(), lastAt: instant() })),
+        {
+          description:
+            "ISO 3166-1 alpha-2 countries of the designers who acted on the account's orders in the range (ZZ: not recorded).",
+        },
+      ),
+      unknownCountry: z.optional(z.string()),
+    }),
+    retention: z.record(z.string(), z.union([z.int(), z.string()])),
+    deletionCertificates: z.array(
+      z.object({
+        certificateId: z.string(),
+        kind: z.enum(['order', 'account-summary']),
+        orderId: z.optional(z.string()),
+        reason: z.string(),
+        deletedAt: instant(),
+        backupsClearBy: instant(),
+        href: z.optional(z.string()),
+      }),
+    ),
+    incidents: z.object({ recorded: z.array(z.record(z.string(), z.unknown())), note: z.string() }),
+  }),
+);
+
 export const Health = named('Health', z.object({ status: z.literal('ok'), service: z.literal('caseline') }));
 
 export const OrderSummary = named(
@@ -707,6 +763,7 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'GET /audit/public-key': { 200: PublicKey },
   'GET /audit/events': { 200: AuditEventPage },
   'GET /audit/digests': { 200: AuditDigests },
+  'GET /accounts/{accountId}/processing-record': { 200: ProcessingRecord },
   'POST /accounts/{accountId}/terminate': { 200: SignedCertificate },
   'GET /accounts/{accountId}/policy': { 200: AccountPolicy },
   'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },
