@@ -9,6 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../lambdas/domain/audit';
 import { sealAudit } from '../lambdas/domain/audit-seal';
 import { startLocalStack } from '../local/stack';
+import { countReads, runInChild } from './support';
 
 export interface SealReads {
   old: number;
@@ -52,24 +53,12 @@ export const measureSeal = async (old: number, fresh: number): Promise<SealReads
     await sealAudit(deps);
     await write(old, fresh);
 
-    const commands: Record<string, number> = {};
-    let itemsExamined = 0;
-    const client = (deps.ledger as unknown as { ddb: DynamoDBDocumentClient }).ddb;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        const name = context.commandName ?? 'unknown';
-        commands[name] = (commands[name] ?? 0) + 1;
-        const out = result.output as Record<string, unknown>;
-        itemsExamined += typeof out.ScannedCount === 'number' ? out.ScannedCount : out.Item ? 1 : 0;
-        return result;
-      },
-      { step: 'initialize', name: 'benchCountReads' },
-    );
+    const reads = countReads((deps.ledger as unknown as { ddb: DynamoDBDocumentClient }).ddb);
     const started = performance.now();
     const result = await sealAudit(deps);
     const ms = Math.round(performance.now() - started);
-    client.middlewareStack.remove('benchCountReads');
+    reads.stop();
+    const { commands, itemsExamined } = reads.counted;
     return { old, fresh, sealed: result.events, commands, itemsExamined, ms };
   } finally {
     await stack.stop();
@@ -78,24 +67,10 @@ export const measureSeal = async (old: number, fresh: number): Promise<SealReads
 
 /** Runs both sizes in child processes (one stack per process) and compares what the run read. */
 export const compareSeals = async () => {
-  const { execFileSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const self = fileURLToPath(import.meta.url);
   const run = (old: number, fresh: number) =>
-    JSON.parse(
-      execFileSync(
-        process.execPath,
-        ['--import', 'tsx', self, '--old', String(old), '--new', String(fresh)],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-          maxBuffer: 10 * 1024 * 1024,
-        },
-      )
-        .trim()
-        .split('\n')
-        .pop() ?? '{}',
-    ) as SealReads;
+    runInChild<SealReads>(self, ['--old', String(old), '--new', String(fresh)]);
   const small = run(100, 100);
   const large = run(10_000, 100);
   return { small, large, readsRatio: Number((large.itemsExamined / small.itemsExamined).toFixed(2)) };

@@ -10,6 +10,7 @@ import { sweepPurges } from '../lambdas/domain/purge';
 import { readConfig } from '../lambdas/runtime/config';
 import { makeDocumentClient } from '../lambdas/runtime/sdk/dynamodb';
 import { startLocalStack } from '../local/stack';
+import { countReads, runInChild } from './support';
 
 export interface SweepReads {
   archived: number;
@@ -72,20 +73,7 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
     await seed(seeder, String(archived), archived, due, adjustableClock.now());
     // The sweep's own wiring, with a client that counts what it reads.
     const { deps } = await import('../lambdas/handlers/purge-sweep');
-    const commands: Record<string, number> = {};
-    let itemsExamined = 0;
-    const client = (deps.orders as unknown as { ddb: DynamoDBDocumentClient }).ddb;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        const name = context.commandName ?? 'unknown';
-        commands[name] = (commands[name] ?? 0) + 1;
-        const out = result.output as Record<string, unknown>;
-        itemsExamined += typeof out.ScannedCount === 'number' ? out.ScannedCount : out.Item ? 1 : 0;
-        return result;
-      },
-      { step: 'initialize', name: 'benchCountReads' },
-    );
+    const reads = countReads((deps.orders as unknown as { ddb: DynamoDBDocumentClient }).ddb);
     const started = performance.now();
     let purged = 0;
     for (;;) {
@@ -94,7 +82,8 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
       if (r.due === 0) break;
     }
     const ms = Math.round(performance.now() - started);
-    client.middlewareStack.remove('benchCountReads');
+    reads.stop();
+    const { commands, itemsExamined } = reads.counted;
     return { archived, due, purged, commands, itemsExamined, ms };
   } finally {
     await stack.stop();
@@ -103,24 +92,10 @@ export const measureSweep = async (archived: number, due: number): Promise<Sweep
 
 /** Runs both sizes in child processes (one stack per process) and compares what the sweep read. */
 export const comparePurgeSweeps = async () => {
-  const { execFileSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const self = fileURLToPath(import.meta.url);
   const run = (archived: number, due: number) =>
-    JSON.parse(
-      execFileSync(
-        process.execPath,
-        ['--import', 'tsx', self, '--archived', String(archived), '--due', String(due)],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-          maxBuffer: 10 * 1024 * 1024,
-        },
-      )
-        .trim()
-        .split('\n')
-        .pop() ?? '{}',
-    ) as SweepReads;
+    runInChild<SweepReads>(self, ['--archived', String(archived), '--due', String(due)]);
   const small = run(100, 100);
   const large = run(10_000, 100);
   return { small, large, readsRatio: Number((large.itemsExamined / small.itemsExamined).toFixed(2)) };

@@ -2,6 +2,8 @@
  * What the benchmark parts share: a local stack of their own (one per process), tokens reused
  * as a client would reuse them, queueing an order, polling a status, and percentiles.
  */
+import { execFileSync } from 'node:child_process';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { type Api, putPresigned, sha256Hex } from '../test/support/api';
 
@@ -93,3 +95,36 @@ export const pool = async (count: number, concurrency: number, worker: (i: numbe
 
 /** The part's result, as the one JSON object on stdout that bench/run.ts collects. */
 export const emit = (result: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(result)}\n`);
+
+/**
+ * Counts what `client` reads from now on: commands by name, and the items DynamoDB examined
+ * (ScannedCount of a query, 1 for a get that found its item). `stop()` removes the counter.
+ */
+export const countReads = (client: DynamoDBDocumentClient) => {
+  const counted = { commands: {} as Record<string, number>, itemsExamined: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const name = context.commandName ?? 'unknown';
+      counted.commands[name] = (counted.commands[name] ?? 0) + 1;
+      const out = result.output as Record<string, unknown>;
+      counted.itemsExamined += typeof out.ScannedCount === 'number' ? out.ScannedCount : out.Item ? 1 : 0;
+      return result;
+    },
+    { step: 'initialize', name: 'benchCountReads' },
+  );
+  return { counted, stop: () => client.middlewareStack.remove('benchCountReads') };
+};
+
+/** Runs `script` (a bench file) with `args` in a child process (one stack per process); its last stdout line, parsed. */
+export const runInChild = <T>(script: string, args: readonly string[]): T =>
+  JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', script, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      maxBuffer: 10 * 1024 * 1024,
+    })
+      .trim()
+      .split('\n')
+      .pop() ?? '{}',
+  ) as T;

@@ -458,7 +458,8 @@ export const signCertificate = async (
 
 // ---------------------------------------------------------------- verification
 
-const readPublicKey = (publicKey: KeyObject | Uint8Array | string): KeyObject => {
+/** A P-256 public key from a KeyObject, DER SubjectPublicKeyInfo or PEM; throws with what it is instead. */
+export const readPublicKey = (publicKey: KeyObject | Uint8Array | string): KeyObject => {
   const key =
     typeof publicKey === 'string'
       ? createPublicKey(publicKey)

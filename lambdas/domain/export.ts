@@ -11,7 +11,7 @@
  * administrator who asked, and fails closed. Purged orders and orders the lab asked to delete are
  * not exported: the manifest names them by id, with the reason.
  */
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, type KeyObject, verify } from 'node:crypto';
 import { EXPORTS } from '../../common/definitions';
 import type { Role } from '../../common/roles';
 import type { Clock } from '../kernel/clock';
@@ -19,7 +19,13 @@ import { ConflictError, NotFoundError, ServiceUnavailableError } from '../kernel
 import type { Actor } from '../kernel/identity';
 import { uploadKeyOf } from './account-keys';
 import { recordAudit } from './audit';
-import { type CertificateSigner, canonicalJson, publicKeySha256, SIGNING_ALGORITHM } from './certificate';
+import {
+  type CertificateSigner,
+  canonicalJson,
+  publicKeySha256,
+  readPublicKey,
+  SIGNING_ALGORITHM,
+} from './certificate';
 import { fileNameContext, type Order, type OrderFile, type OrderPhi, phiContext } from './order';
 import { labTimeline } from './orders/read';
 import type { AccountKeys, AuditLog, FileStore, IdGenerator, OrderRepository, PhiCipher } from './ports';
@@ -403,13 +409,7 @@ export const verifyManifest = (
   }
   let key: KeyObject;
   try {
-    key =
-      typeof publicKey === 'string'
-        ? createPublicKey(publicKey)
-        : publicKey instanceof Uint8Array
-          ? createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' })
-          : publicKey;
-    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('not a P-256 key');
+    key = readPublicKey(publicKey);
   } catch (error) {
     return {
       valid: false,
