@@ -63,4 +63,7 @@ export const ROUTE_ROLES = {
   accountUsers: ['operator', 'lab-admin'],
   // Staff auditors read any account's audit trail and digests, nothing else (docs/audit.md).
   auditTrail: ['auditor'],
+  // Audit exports: an account's own administrator (the domain keeps it to its account), or an auditor.
+  requestAuditExport: ['lab-admin', 'auditor'],
+  auditExportStatus: ['lab-admin', 'auditor'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

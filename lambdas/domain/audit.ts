@@ -51,7 +51,11 @@ export type AuditAction =
   | 'export.order'
   | 'export.file'
   | 'audit.read'
-  | 'audit.digests';
+  | 'audit.digests'
+  // Audit exports: the request, its status and the download link (domain/audit-exports.ts).
+  | 'audit.export-request'
+  | 'audit.export-status'
+  | 'audit.export-download';
 
 export interface AuditEvent {
   readonly eventId: string;
