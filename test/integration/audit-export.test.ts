@@ -7,9 +7,13 @@
  * patient reference and notes of test/support/factories.ts) is anywhere in it. Its own stack: the
  * sealer is global, and the range must be covered by the runs this file makes.
  */
+
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
@@ -21,6 +25,8 @@ import { makeCreateOrderRequest } from '../support/factories';
 import { draftOrder } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
 const ACCOUNT = 'lab-bright';
 const ADMIN = 'admin.bright';
 const work = mkdtempSync(join(tmpdir(), 'caseline-audit-export-'));
@@ -103,6 +109,20 @@ const exportAs = async (as: string, into: string) => {
   mkdirSync(into, { recursive: true });
   await unzip(bytes, into);
   return { asked, ready };
+};
+
+const caselineAs = async (username: string | undefined, ...args: string[]) => {
+  const token = username ? await api.token(username) : '';
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'cli', 'caseline.mjs'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CASELINE_API: stack.apiUrl, CASELINE_HOME: work, CASELINE_TOKEN: token },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 };
 
 const accountEvents = async () =>
@@ -218,11 +238,34 @@ describe('audit exports', () => {
     });
   });
 
-  it('an auditor exports any account, and it verifies', async () => {
+  it('an auditor exports any account with the CLI, which unpacks and verifies it; verify names an edited line', async () => {
     // Act
     const dir = join(work, 'auditor');
-    await exportAs('auditor.ann', dir);
+    const exported = await caselineAs(
+      'auditor.ann',
+      'audit',
+      'export',
+      '--account',
+      ACCOUNT,
+      '--from',
+      from,
+      '--to',
+      to,
+      '--out',
+      dir,
+      '--key',
+      keyFile,
+    );
+    const path = join(dir, 'events.jsonl');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"ALLOWED"', '"DENIED"'));
+    const tampered = await caselineAs(undefined, 'audit', 'verify', dir, '--key', keyFile);
     // Assess
-    expect(await verifyAuditDir(dir, keyFile)).toMatchObject({ ok: true });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/^Audit export aex_\S+ of lab-bright: \d+ files in /);
+    expect(exported.stdout).toMatch(/OK: \d+ events of lab-bright/);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain(
+      'INVALID: events.jsonl does not match its SHA-256 in manifest.json (edited)',
+    );
   });
 });
