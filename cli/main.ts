@@ -45,6 +45,9 @@
  *
  * Auditors (staff):
  *   npx caseline audit-fetch --account ID --from ISO --to ISO --out DIR   (events and digests, for verify-audit)
+ *   npx caseline audit export [--account ID] --from ISO --to ISO --out DIR [--key KEYFILE]
+ *                       (lab-admins, auditors: a signed audit export, unpacked into DIR; verified with --key)
+ *   npx caseline audit verify DIR --key KEYFILE      (the same as verify-audit)
  *
  * CASELINE_API (default http://127.0.0.1:4000) and CASELINE_TOKEN (or the token `login` saved)
  * say where and who. Errors print the API's message, never a stack trace.
@@ -69,6 +72,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { AccountDigest, GlobalDigest } from '../lambdas/domain/audit-digest';
 import { AccountsUsageError, runAccounts } from './accounts';
+import { fetchAuditExport } from './audit-export';
 import { verifyExportArchive } from './export';
 import { type AuditDir, verifyAuditDir, writeAuditDir } from './verify-audit';
 import { publicKeyFrom, verifyCertificateFile } from './verify-certificate';
@@ -962,6 +966,54 @@ export const run = async (argv: string[]): Promise<void> => {
       out(result.message);
       return;
     }
+    case 'audit': {
+      // caseline audit export --account ID --from ISO --to ISO --out DIR [--key KEYFILE] | verify DIR --key KEYFILE
+      const [sub, ...args] = rest;
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          account: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          out: { type: 'string' },
+          key: { type: 'string' },
+        },
+      });
+      if (sub === 'export' && values.from && values.to && values.out && !positionals.length) {
+        const accountId = values.account ?? accountOfToken();
+        let fetched: Awaited<ReturnType<typeof fetchAuditExport>>;
+        try {
+          fetched = await fetchAuditExport((method, path, body) => call(method, path, body), {
+            accountId,
+            from: values.from,
+            to: values.to,
+            out: values.out,
+          });
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          throw new CliError(`audit export: ${error instanceof Error ? error.message : 'failed'}`);
+        }
+        out(
+          `Audit export ${fetched.view.exportId} of ${accountId}: ${fetched.files.length} files in ${values.out}.`,
+        );
+        if (values.key) {
+          const result = await verifyAuditDir(values.out, values.key);
+          if (!result.ok) throw new CliError(result.message);
+          out(result.message);
+        }
+        return;
+      }
+      if (sub === 'verify' && values.key && positionals.length === 1 && positionals[0]) {
+        const result = await verifyAuditDir(positionals[0], values.key);
+        if (!result.ok) throw new CliError(result.message);
+        out(result.message);
+        return;
+      }
+      throw new CliError(
+        'Usage: caseline audit export [--account ID] --from ISO --to ISO --out DIR [--key KEYFILE] | audit verify DIR --key KEYFILE  (lab-admins for their account, auditors for any)',
+      );
+    }
     case 'audit-fetch': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -987,7 +1039,7 @@ export const run = async (argv: string[]): Promise<void> => {
     }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); auditors: audit-fetch; anyone: verify-certificate, verify-audit. See cli/main.ts and cli/accounts.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); lab-admins and auditors: audit (export, verify); auditors: audit-fetch; anyone: verify-certificate, verify-audit. See cli/main.ts and cli/accounts.ts for options.',
       );
   }
 };

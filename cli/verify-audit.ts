@@ -8,12 +8,15 @@
  *   DIR/events.jsonl                   the account's events, one JSON object a line, as stored (keys left out)
  *   DIR/digests/global/<no>.json       the global digests of the runs that cover the range
  *   DIR/digests/accounts/<no>.json     the account's digests of those runs
+ *   DIR/manifest.json                  (an audit export) every file's SHA-256, signed with the audit key:
+ *                                      checked first, when present (domain/audit-export.ts)
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AccountDigest, GlobalDigest } from '../lambdas/domain/audit-digest';
 import { verifyAuditBundle } from '../lambdas/domain/audit-digest';
+import { AUDIT_MANIFEST_PATH, verifyAuditManifest } from '../lambdas/domain/audit-export';
 import { publicKeyFrom } from './verify-certificate';
 
 export interface AuditDir {
@@ -109,5 +112,43 @@ export const verifyAuditDir = async (
   const { accountId, from, to } = range;
   if (typeof accountId !== 'string' || typeof from !== 'string' || typeof to !== 'string')
     return { ok: false, message: 'INVALID: range.json must name accountId, from and to' };
+  const manifest = await manifestCheck(dir, key, { accountId, from, to });
+  if (manifest) return { ok: false, message: `INVALID: ${manifest}` };
   return verifyAuditBundle({ accountId, range: { from, to }, globals, accounts, events }, key);
+};
+
+/** An audit export's manifest, when the directory has one: signature, every file's hash, the range. */
+const manifestCheck = async (
+  dir: string,
+  key: KeyObject,
+  range: { accountId: string; from: string; to: string },
+): Promise<string | undefined> => {
+  let text: string;
+  try {
+    text = await readText(join(dir, AUDIT_MANIFEST_PATH));
+  } catch {
+    return undefined;
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    return 'manifest.json is not JSON (edited?)';
+  }
+  const bad = await verifyAuditManifest(manifest, key, async (path) => {
+    try {
+      return await readFile(join(dir, path));
+    } catch {
+      return undefined;
+    }
+  });
+  if (bad) return bad;
+  const signed = manifest as { accountId?: unknown; range?: { from?: unknown; to?: unknown } };
+  if (
+    signed.accountId !== range.accountId ||
+    signed.range?.from !== range.from ||
+    signed.range?.to !== range.to
+  )
+    return 'range.json does not match the range manifest.json was signed for';
+  return undefined;
 };

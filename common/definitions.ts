@@ -241,7 +241,7 @@ export const KMS_KEYS: Readonly<Record<KeyId, KmsKeyDefinition>> = {
   },
 };
 
-export type StateMachineId = 'orderWorkflow' | 'accountExport';
+export type StateMachineId = 'orderWorkflow' | 'accountExport' | 'auditExport';
 
 export interface StateMachineDefinition {
   readonly id: StateMachineId;
@@ -264,6 +264,13 @@ export const STATE_MACHINES: Readonly<Record<StateMachineId, StateMachineDefinit
     envVar: 'ACCOUNT_EXPORT_WORKFLOW_ARN',
     file: 'account-export.asl.json',
     localName: 'caseline-account-export',
+  },
+  // Audit exports (docs/audit.md): one execution per export, writing one archive.
+  auditExport: {
+    id: 'auditExport',
+    envVar: 'AUDIT_EXPORT_WORKFLOW_ARN',
+    file: 'audit-export.asl.json',
+    localName: 'caseline-audit-export',
   },
 };
 

@@ -66,4 +66,7 @@ export const ROUTE_ROLES = {
   // The account's record of processing (GDPR Art 30(2)): its own lab-admin, and staff auditors for
   // any account. Not operators: it is drawn from the audit trail, which is the auditors' alone.
   processingRecord: ['lab-admin', 'auditor'],
+  // Audit exports: an account's own administrator (the domain keeps it to its account), or an auditor.
+  requestAuditExport: ['lab-admin', 'auditor'],
+  auditExportStatus: ['lab-admin', 'auditor'],
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -359,6 +359,20 @@ export const ADAPTERS = {
       ],
     },
   },
+  auditExportWorkflow: {
+    // The export workflow's code with the audit-export state machine (wiring/export-workflow.ts).
+    file: 'lambdas/adapters/sfn-export-workflow.ts',
+    port: 'auditExportWorkflow',
+    methods: {
+      start: [
+        {
+          command: 'StartExecutionCommand',
+          on: 'stateMachine:auditExport',
+          actions: ['states:StartExecution'],
+        },
+      ],
+    },
+  },
   notifier: {
     file: 'lambdas/adapters/sns-notifier.ts',
     port: 'notifier',

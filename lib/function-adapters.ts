@@ -204,4 +204,16 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     orders: ['listByAccount'],
     purgeStore: ['orderCertificate', 'accountCertificate'],
   },
+  // Audit exports: the request and status touch export items only; the job reads the account's
+  // events and digests, writes the archive under the account's key and signs its manifest.
+  requestAuditExport: { ...AUDITED, exports: ['create', 'finish'], auditExportWorkflow: ['start'] },
+  auditExportStatus: { ...AUDITED, exports: ['get'], files: ['presignGet'] },
+  exportAuditTrail: {
+    exports: ['get', 'finish'],
+    archive: ['write'],
+    accountKeys: ['keyOf'],
+    ledger: ['page'],
+    digests: ['list', 'get'],
+    auditSigner: ['sign', 'publicKeyDer'],
+  },
 };

@@ -820,6 +820,69 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Up to 20,000 audit events and 20,000 orders, a page of 100 at a time.
     timeoutSeconds: 60,
   },
+  {
+    id: 'requestAuditExport',
+    entry: 'lambdas/handlers/request-audit-export.ts',
+    description:
+      "An account's lab-admin (or a staff auditor) asks for the account's audit events and digests of a range, as a signed archive.",
+    routes: [
+      { method: 'POST', path: '/accounts/{accountId}/audit-exports', roles: ROUTE_ROLES.requestAuditExport },
+    ],
+    access: {
+      tables: {
+        orders: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], leadingKeys: ['ACCOUNT#*'] },
+        audit: 'append',
+      },
+      stateMachines: { auditExport: 'start' },
+    },
+  },
+  {
+    id: 'auditExportStatus',
+    entry: 'lambdas/handlers/audit-export-status.ts',
+    description:
+      'Where an audit export stands; when ready, a 15-minute presigned GET of the archive (audited first).',
+    routes: [
+      {
+        method: 'GET',
+        path: '/accounts/{accountId}/audit-exports/{exportId}',
+        roles: ROUTE_ROLES.auditExportStatus,
+      },
+    ],
+    access: {
+      tables: { orders: { actions: ['GetItem'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
+      buckets: {
+        caseFiles: {
+          objects: ['s3:GetObject', 's3:GetObjectVersion'],
+          keys: BUCKETS.caseFiles.objectKeys.exports,
+        },
+      },
+    },
+  },
+  {
+    id: 'exportAuditTrail',
+    entry: 'lambdas/handlers/export-audit-trail.ts',
+    description:
+      "Workflow task: writes an audit export, a streamed zip of the account's events, their digests and a manifest signed with the audit key.",
+    task: true,
+    access: {
+      // Export records read and finished (UpdateItem, DeleteItem of the slot); the events by account.
+      tables: {
+        orders: { actions: ['GetItem', 'UpdateItem', 'DeleteItem'], leadingKeys: ['ACCOUNT#*'] },
+        audit: { actions: ['Query'] },
+      },
+      buckets: {
+        caseFiles: {
+          objects: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          keys: BUCKETS.caseFiles.objectKeys.exports,
+        },
+        auditDigests: { objects: ['s3:GetObject'], list: ['s3:ListBucket'], keys: '*' },
+      },
+      keys: { auditSigning: 'sign' },
+      accountKeys: ['describe'],
+    },
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

@@ -142,6 +142,27 @@ try {
         expect('POST /orders/{id}/accept', accepted.status === 200, accepted);
         await waitForStatus(api, orderId, ['ARCHIVED']);
         expect('archive (workflow) to ARCHIVED', true, orderId);
+        // An audit export of the lifecycle's account: the zip writer and the audit key in a task bundle.
+        const to = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
+        const sealed = await api.call('POST', '/local/jobs/sealAudit', { as: 'operator.omar' });
+        expect('sealAudit', sealed.status === 200, sealed);
+        const asked = await api.call<{ exportId: string }>('POST', '/accounts/lab-acme/audit-exports', {
+          as: 'admin.acme',
+          body: { from: new Date(Date.parse(to) - 3_600_000).toISOString(), to },
+        });
+        expect('POST /accounts/{id}/audit-exports', asked.status === 202, asked);
+        const deadline = Date.now() + 60_000;
+        let auditExport = '';
+        while (auditExport !== 'READY' && auditExport !== 'FAILED' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 250));
+          const status = await api.call<{ status: string }>(
+            'GET',
+            `/accounts/lab-acme/audit-exports/${asked.body.exportId}`,
+            { as: 'admin.acme' },
+          );
+          auditExport = status.body.status;
+        }
+        expect('audit export (workflow) to READY', auditExport === 'READY', auditExport);
         // Every function the lifecycle invoked ran from its bundle, not from its source.
         const loaded = [...stack.loadedFunctions()];
         const fromSource = loaded.filter(([, file]) => !file.startsWith(dir)).map(([id]) => id);

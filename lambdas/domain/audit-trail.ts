@@ -125,16 +125,29 @@ export const listAuditDigests = async (
   if (accountId === undefined) throw new ValidationError([{ field: 'accountId', message: 'is required' }]);
   const { from, to } = range(params, deps.clock.now());
   await recordAudit(deps, actor, { accountId, action: 'audit.digests', outcome: 'ALLOWED' });
+  return digestsCovering(deps.digests, accountId, from, to);
+};
+
+/**
+ * The global digests whose window meets [from, to] and the account's digests of those runs, read
+ * without an audit write of its own (callers audit: the route above, the audit export's request).
+ */
+export const digestsCovering = async (
+  digests: DigestReader,
+  accountId: string,
+  from: string,
+  to: string,
+): Promise<{ globals: GlobalDigest[]; accounts: AccountDigest[] }> => {
   const after = new Date(Math.max(0, Date.parse(from) - WINDOW_SLACK_MS)).toISOString();
   const select = async <T extends { window: { from: string | null; to: string } }>(prefix: string) => {
-    const keys = (await deps.digests.list(prefix, `${prefix}${after}`, MAX_GLOBALS + 1)).filter(
+    const keys = (await digests.list(prefix, `${prefix}${after}`, MAX_GLOBALS + 1)).filter(
       (k) => windowStartOf(k) <= to,
     );
     if (keys.length > MAX_GLOBALS)
       throw new ValidationError([
         { field: 'to', message: `the range holds more than ${MAX_GLOBALS} digests: ask for less` },
       ]);
-    const docs = (await Promise.all(keys.map((k) => deps.digests.get(k)))) as T[];
+    const docs = (await Promise.all(keys.map((k) => digests.get(k)))) as T[];
     return docs.filter((d) => d && d.window.to >= from);
   };
   const globals = await select<GlobalDigest>('global/');

@@ -53,7 +53,11 @@ export type AuditAction =
   | 'audit.read'
   | 'audit.digests'
   // GET /accounts/{accountId}/processing-record (processing-record.ts).
-  | 'account.processing-record';
+  | 'account.processing-record'
+  // Audit exports: the request, its status and the download link (domain/audit-exports.ts).
+  | 'audit.export-request'
+  | 'audit.export-status'
+  | 'audit.export-download';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -45,6 +45,10 @@ export type ExportStatus = 'RUNNING' | 'READY' | 'FAILED';
 
 export interface ExportRecord {
   readonly exportId: string;
+  /** An audit export (domain/audit-exports.ts) and its range; absent: a portability export. */
+  readonly kind?: 'audit';
+  readonly from?: string;
+  readonly to?: string;
   readonly accountId: string;
   readonly status: ExportStatus;
   readonly requestedAt: string;
@@ -246,7 +250,7 @@ export const exportStatus = async (
 ) => {
   await requireOwnAccount(deps, actor, accountId, 'export.status');
   const record = await deps.exports.get(accountId, exportId);
-  if (!record) {
+  if (!record || record.kind === 'audit') {
     await recordAudit(deps, actor, {
       accountId,
       action: 'export.status',

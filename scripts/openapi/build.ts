@@ -57,6 +57,12 @@ const REQUESTS: Readonly<Record<string, { id: string; schema: z.ZodMiniType; ext
   'POST /accounts': { id: 'CreateAccountRequest', schema: CreateAccountRequestSchema },
   'PATCH /accounts/{accountId}': { id: 'UpdateAccountRequest', schema: UpdateAccountRequestSchema },
   'POST /accounts/{accountId}/users': { id: 'InviteUserRequest', schema: InviteUserRequestSchema },
+  // Checked field by field in the domain (auditExportRange, domain/audit-export.ts).
+  'POST /accounts/{accountId}/audit-exports': {
+    id: 'AuditExportRequest',
+    schema: z.object({ from: z.string(), to: z.string() }),
+    extra: { additionalProperties: false },
+  },
 };
 
 const fail = (message: string): never => {

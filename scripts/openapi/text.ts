@@ -860,6 +860,64 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'POST /accounts/{accountId}/audit-exports': {
+    summary: "Ask for an export of an account's audit trail (signed, verifiable offline)",
+    description:
+      "A job writes one zip in the layout `caseline verify-audit DIR` reads: range.json, events.jsonl (the account's audit events in the range, as stored: what the digests hash), events.csv (the same for people: staff and designers by a stable pseudonym), the signed digests that cover the range (digests/global, digests/accounts), and manifest.json (range, counts, each file's SHA-256) signed with the audit key (GET /audit/public-key). No PHI: audit events hold ids and codes only. The account's lab-admin for its own account, or a staff auditor for any account; the request is audited. One open export per account: a second request while one runs answers that one.",
+    fields: {
+      from: 'ISO 8601 UTC instant (2026-01-05T09:00:00.000Z), inclusive.',
+      to: 'ISO 8601 UTC instant, inclusive; not before from, not in the future, at most 366 days after from. End it at or before the last sealed hour for the digests to cover it.',
+    },
+    responses: {
+      '202':
+        'The audit export, RUNNING (or the one already running: duplicate true). Follow it at the Location header.',
+      '400':
+        'from or to missing, malformed, reversed, in the future or more than 366 days apart (field-level).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Lab administrators and auditors only; the attempt is audited.',
+      '404': "Not your account (a lab-admin asking for another account's; audited against it).",
+      '409': 'EXPORT_PENDING: another request for this account is being recorded; ask again in a moment.',
+      '503':
+        'The audit record could not be written, or the export job could not be started (it is marked FAILED). Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The account whose audit trail to export.',
+      },
+    ],
+  },
+  'GET /accounts/{accountId}/audit-exports/{exportId}': {
+    summary: 'Where an audit export stands; when ready, a 15-minute download link',
+    responses: {
+      '200':
+        'The audit export; when READY, a presigned GET of the archive (audited before it is handed out).',
+      '400': 'The accountId or exportId is malformed.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Lab administrators and auditors only.',
+      '404': 'No such audit export of the account, or not your account.',
+      '503': 'The audit record could not be written, so no link was handed out. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The account id.',
+      },
+      {
+        name: 'exportId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'As POST returned it.',
+      },
+    ],
+  },
   'GET /accounts/{accountId}/policy': {
     summary: "An account's retention, auto-accept window and deletion grace period",
     responses: {

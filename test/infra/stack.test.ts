@@ -258,7 +258,7 @@ describe('S3 buckets', () => {
     ).toBeUndefined();
   });
 
-  it('only the sealer writes digests (PutObject, no delete) and only the auditor view reads them', () => {
+  it('only the sealer writes digests (PutObject, no delete) and only the auditor view and the audit export read them', () => {
     const digestsId = logicalIdOf(stack.storage.buckets.auditDigests);
     const touching = Object.fromEntries(
       FUNCTIONS.map((f): [string, string[]] => [
@@ -275,6 +275,8 @@ describe('S3 buckets', () => {
     expect(touching).toEqual({
       sealAudit: ['s3:PutObject'],
       auditTrail: ['s3:GetObject', 's3:ListBucket'],
+      // An audit export copies the digests that cover its range into the archive.
+      exportAuditTrail: ['s3:GetObject', 's3:ListBucket'],
     });
   });
 });

@@ -362,6 +362,50 @@ export const ExportStatus = named(
   }),
 );
 
+const auditExportFields = {
+  exportId: z.string(),
+  accountId: z.string(),
+  from: instant('Start of the range asked for (inclusive).'),
+  to: instant('End of the range asked for (inclusive).'),
+  status: exportFields.status,
+  requestedAt: instant(),
+  completedAt: z.optional(instant()),
+  expiresAt: z.optional(instant('When the archive is deleted (completedAt + 7 days).')),
+  sizeBytes: z.optional(z.int()),
+  manifestSha256: z.optional(sha256Hex()),
+  failure: z.optional(z.string()),
+};
+
+export const AuditExportRequested = named(
+  'AuditExportRequested',
+  z.object({
+    ...auditExportFields,
+    duplicate: doc(z.boolean(), {
+      description:
+        'true when an export of the account (of either kind) was already running: this is that one (one open export per account).',
+    }),
+  }),
+);
+
+export const AuditExportStatus = named(
+  'AuditExportStatus',
+  z.object({
+    ...auditExportFields,
+    download: z.optional(
+      doc(
+        z.object({
+          url: uri(
+            'A presigned GET of this one archive version, valid 15 minutes; handing it out is audited first.',
+          ),
+          fileName: z.string(),
+          expiresAt: instant(),
+        }),
+        { description: 'Present when READY. Unzip it and run `caseline verify-audit DIR --key KEY`.' },
+      ),
+    ),
+  }),
+);
+
 export const AcceptResult = named(
   'AcceptResult',
   z.object({
@@ -769,6 +813,8 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },
   'POST /accounts/{accountId}/exports': { 202: ExportRequested },
   'GET /accounts/{accountId}/exports/{exportId}': { 200: ExportStatus },
+  'POST /accounts/{accountId}/audit-exports': { 202: AuditExportRequested },
+  'GET /accounts/{accountId}/audit-exports/{exportId}': { 200: AuditExportStatus },
   'POST /accounts': { 201: Account },
   'GET /accounts': { 200: AccountList },
   'GET /accounts/{accountId}': { 200: Account },

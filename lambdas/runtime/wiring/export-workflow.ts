@@ -7,3 +7,8 @@ import { sfnClient } from '../sdk/sfn';
 export const exportWorkflow = once(
   () => new SfnExportWorkflow(sfnClient(), config().stateMachines.accountExport),
 );
+
+/** Starts audit-export executions: the same adapter, the audit-export state machine. */
+export const auditExportWorkflow = once(
+  () => new SfnExportWorkflow(sfnClient(), config().stateMachines.auditExport),
+);

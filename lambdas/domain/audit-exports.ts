@@ -1,0 +1,246 @@
+/**
+ * Self-serve audit exports, the routes and the job (docs/audit.md, "Audit exports"): an account's
+ * lab-admin (its own account; another account answers 404) or a staff auditor (any account) asks
+ * for `{from, to}`; a workflow task writes the archive (domain/audit-export.ts: verify-audit's
+ * layout, a manifest signed with the audit key) as a stream into the exports area, through the
+ * portability export's archive writer, and the status route hands it out by a 15-minute presigned
+ * GET, audited first. The records are export records (domain/export.ts) of kind `audit`, so one
+ * open export per account, of either kind: a double click answers the running one.
+ */
+import { createHash } from 'node:crypto';
+import { EXPORTS } from '../../common/definitions';
+import type { Clock } from '../kernel/clock';
+import { NotFoundError, ServiceUnavailableError } from '../kernel/errors';
+import type { Actor } from '../kernel/identity';
+import { uploadKeyOf } from './account-keys';
+import { recordAudit } from './audit';
+import { AUDIT_MANIFEST_PATH, auditExportEntries, auditExportRange } from './audit-export';
+import { type AuditTrail, type DigestReader, digestsCovering } from './audit-trail';
+import type { CertificateSigner } from './certificate';
+import {
+  ABANDONED_EXPORT_MS,
+  EXPORT_URL_TTL_SECONDS,
+  type ExportArchive,
+  type ExportRecord,
+  type ExportStore,
+  type ExportWorkflow,
+  STALE_EXPORT_GUARD_MS,
+} from './export';
+import type { AccountKeys, AuditLog, FileStore, IdGenerator } from './ports';
+
+export interface AuditExportRequestDeps {
+  readonly exports: Pick<ExportStore, 'create' | 'finish'>;
+  readonly auditExportWorkflow: ExportWorkflow;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export interface AuditExportStatusDeps {
+  readonly exports: Pick<ExportStore, 'get'>;
+  readonly files: Pick<FileStore, 'presignGet'>;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export interface AuditExportJobDeps {
+  readonly exports: ExportStore;
+  readonly archive: ExportArchive;
+  readonly accountKeys: AccountKeys;
+  readonly ledger: AuditTrail;
+  readonly digests: DigestReader;
+  readonly auditSigner: CertificateSigner;
+  readonly clock: Clock;
+}
+
+/** A lab-admin reads its own account only (404 otherwise, audited); an auditor any account. */
+const mayExport = async (
+  deps: Pick<AuditExportRequestDeps, 'audit' | 'clock' | 'ids'>,
+  actor: Actor,
+  accountId: string,
+  action: 'audit.export-request' | 'audit.export-status',
+) => {
+  if (actor.roles.includes('auditor') || (actor.roles.includes('lab-admin') && actor.accountId === accountId))
+    return;
+  await recordAudit(deps, actor, { accountId, action, outcome: 'DENIED', reason: 'NOT_OWNER' });
+  throw new NotFoundError(`Account ${accountId} was not found.`);
+};
+
+const view = (record: ExportRecord, now: Date) => ({
+  exportId: record.exportId,
+  accountId: record.accountId,
+  from: record.from,
+  to: record.to,
+  status:
+    record.status === 'READY' && record.expiresAt && now.toISOString() >= record.expiresAt
+      ? ('EXPIRED' as const)
+      : record.status,
+  requestedAt: record.requestedAt,
+  ...(record.completedAt ? { completedAt: record.completedAt } : {}),
+  ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+  ...(record.sizeBytes !== undefined ? { sizeBytes: record.sizeBytes } : {}),
+  ...(record.manifestSha256 ? { manifestSha256: record.manifestSha256 } : {}),
+  ...(record.failure ? { failure: record.failure } : {}),
+});
+
+/** POST /accounts/{accountId}/audit-exports {from, to}: audited first; a double click answers the open one. */
+export const requestAuditExport = async (
+  deps: AuditExportRequestDeps,
+  actor: Actor,
+  accountId: string,
+  body: unknown,
+) => {
+  await mayExport(deps, actor, accountId, 'audit.export-request');
+  const now = deps.clock.now();
+  const { from, to } = auditExportRange(body, now);
+  const record: ExportRecord = {
+    exportId: deps.ids.next('aex'),
+    kind: 'audit',
+    from,
+    to,
+    accountId,
+    status: 'RUNNING',
+    requestedAt: now.toISOString(),
+    requestedBy: actor.sub,
+    requestedByRole: actor.roles.includes('auditor') ? 'auditor' : 'lab-admin',
+    sourceIp: actor.sourceIp,
+  };
+  await recordAudit(deps, actor, { accountId, action: 'audit.export-request', outcome: 'ALLOWED' });
+  const staleBefore = new Date(now.getTime() - STALE_EXPORT_GUARD_MS).toISOString();
+  let created = await deps.exports.create(record, staleBefore);
+  if (
+    !created.created &&
+    created.existing.requestedAt < new Date(now.getTime() - ABANDONED_EXPORT_MS).toISOString()
+  ) {
+    await deps.exports.finish(accountId, created.existing.exportId, {
+      status: 'FAILED',
+      completedAt: now.toISOString(),
+      failure: 'ABANDONED',
+    });
+    created = await deps.exports.create(record, staleBefore);
+  }
+  if (!created.created) return { ...view(created.existing, now), duplicate: true };
+  try {
+    await deps.auditExportWorkflow.start(record.exportId, { exportId: record.exportId, accountId });
+  } catch (cause) {
+    await deps.exports.finish(accountId, record.exportId, {
+      status: 'FAILED',
+      completedAt: deps.clock.now().toISOString(),
+      failure: 'NOT_STARTED',
+    });
+    throw new ServiceUnavailableError({ cause });
+  }
+  return { ...view(record, now), duplicate: false };
+};
+
+export const auditExportFileName = (record: Pick<ExportRecord, 'accountId' | 'exportId'>) =>
+  `caseline-audit-${record.accountId}-${record.exportId}.zip`;
+
+/** GET /accounts/{accountId}/audit-exports/{exportId}: when ready, a 15-minute link, audited first. */
+export const auditExportStatus = async (
+  deps: AuditExportStatusDeps,
+  actor: Actor,
+  accountId: string,
+  exportId: string,
+) => {
+  await mayExport(deps, actor, accountId, 'audit.export-status');
+  const record = await deps.exports.get(accountId, exportId);
+  if (record?.kind !== 'audit') {
+    await recordAudit(deps, actor, {
+      accountId,
+      action: 'audit.export-status',
+      outcome: 'DENIED',
+      reason: 'NOT_FOUND',
+    });
+    throw new NotFoundError(`Audit export ${exportId} was not found.`);
+  }
+  const now = deps.clock.now();
+  const status = view(record, now);
+  const downloadable = status.status === 'READY' && record.objectKey !== undefined;
+  await recordAudit(deps, actor, {
+    accountId,
+    action: downloadable ? 'audit.export-download' : 'audit.export-status',
+    outcome: 'ALLOWED',
+    reason: exportId,
+  });
+  if (!downloadable || !record.objectKey) return status;
+  const fileName = auditExportFileName(record);
+  const url = await deps.files.presignGet({
+    key: record.objectKey,
+    ...(record.versionId ? { versionId: record.versionId } : {}),
+    expiresInSeconds: EXPORT_URL_TTL_SECONDS,
+    downloadName: fileName,
+  });
+  return {
+    ...status,
+    download: {
+      url,
+      fileName,
+      expiresAt: new Date(now.getTime() + EXPORT_URL_TTL_SECONDS * 1000).toISOString(),
+    },
+  };
+};
+
+const PAGE = 100;
+
+/** Workflow task: writes the archive and finishes the record. A finished export is left as it is. */
+export const runAuditExport = async (
+  deps: AuditExportJobDeps,
+  input: { exportId: string; accountId: string },
+) => {
+  const record = await deps.exports.get(input.accountId, input.exportId);
+  if (record?.kind !== 'audit' || !record.from || !record.to)
+    throw new NotFoundError('No such audit export.');
+  if (record.status !== 'RUNNING') return { status: record.status };
+  const { accountId, from, to } = { accountId: record.accountId, from: record.from, to: record.to };
+  const kmsKeyId = await uploadKeyOf(deps, accountId);
+  const covering = await digestsCovering(deps.digests, accountId, from, to);
+  const ledger = deps.ledger;
+  const events = (async function* () {
+    let cursor: string | undefined;
+    do {
+      const page = await ledger.page({ accountId, from, to, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      yield page.events;
+      cursor = page.cursor;
+    } while (cursor);
+  })();
+  let manifestSha256 = '';
+  const entries = (async function* () {
+    for await (const entry of auditExportEntries(
+      {
+        exportId: record.exportId,
+        accountId,
+        from,
+        to,
+        requestedAt: record.requestedAt,
+        requestedByRole: record.requestedByRole,
+        createdAt: deps.clock.now().toISOString(),
+        events,
+        globals: covering.globals,
+        accounts: covering.accounts,
+      },
+      deps.auditSigner,
+    )) {
+      if (entry.path === AUDIT_MANIFEST_PATH) {
+        const hash = createHash('sha256');
+        for await (const chunk of entry.body) hash.update(chunk);
+        manifestSha256 = hash.digest('hex');
+      }
+      yield entry;
+    }
+  })();
+  const key = `${EXPORTS.prefix}${record.exportId}.zip`;
+  const written = await deps.archive.write(key, entries, kmsKeyId);
+  const completedAt = deps.clock.now();
+  await deps.exports.finish(accountId, record.exportId, {
+    status: 'READY',
+    completedAt: completedAt.toISOString(),
+    objectKey: key,
+    ...(written.versionId ? { versionId: written.versionId } : {}),
+    sizeBytes: written.sizeBytes,
+    manifestSha256,
+    expiresAt: new Date(completedAt.getTime() + EXPORTS.expireDays * 86_400_000).toISOString(),
+  });
+  return { status: 'READY' as const };
+};

@@ -1,0 +1,24 @@
+import { ROUTE_ROLES } from '../../common/roles';
+import { auditExportStatus } from '../domain/audit-exports';
+import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
+import { audit } from '../runtime/wiring/audit';
+import { exportStore } from '../runtime/wiring/exports';
+import { files } from '../runtime/wiring/files';
+import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtime';
+
+/** Only the adapters this function is granted (lib/function-adapters.ts: auditExportStatus). */
+export const deps = granted<DepsOf<typeof auditExportStatus> & RefusalAudit>({
+  exports: exportStore(),
+  files: files(),
+  audit: audit(),
+  clock: clock(),
+  ids: randomIds,
+});
+
+export const handler = httpHandler(
+  async ({ actor, params }) => ({
+    statusCode: 200,
+    body: await auditExportStatus(deps, actor, pathParam(params, 'accountId'), pathParam(params, 'exportId')),
+  }),
+  { refusals: deps, roles: ROUTE_ROLES.auditExportStatus },
+);
