@@ -5,7 +5,8 @@
  * layout and the openssl-only check of each signature.
  *
  *   DIR/range.json                     { accountId, from, to }: what was fetched
- *   DIR/events.jsonl                   the account's events, one JSON object a line, as stored (keys left out)
+ *   DIR/events.jsonl                   the account's events, one JSON object a line, in their disclosed
+ *                                      form (what the digests hash: domain/audit-digest.ts)
  *   DIR/digests/global/<no>.json       the global digests of the runs that cover the range
  *   DIR/digests/accounts/<no>.json     the account's digests of those runs
  *   DIR/manifest.json                  (an audit export) every file's SHA-256, signed with the audit key:
@@ -15,7 +16,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AccountDigest, GlobalDigest } from '../lambdas/domain/audit-digest';
-import { verifyAuditBundle } from '../lambdas/domain/audit-digest';
+import { disclosedForm, verifyAuditBundle } from '../lambdas/domain/audit-digest';
 import { AUDIT_MANIFEST_PATH, verifyAuditManifest } from '../lambdas/domain/audit-export';
 import { publicKeyFrom } from './verify-certificate';
 
@@ -38,7 +39,10 @@ export const writeAuditDir = async (dir: string, bundle: AuditDir): Promise<void
     `${JSON.stringify({ accountId: bundle.accountId, from: bundle.from, to: bundle.to }, null, 2)}\n`,
   );
   const events = [...bundle.events].sort((a, b) => Number(a.seq) - Number(b.seq));
-  await writeFile(join(dir, 'events.jsonl'), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  await writeFile(
+    join(dir, 'events.jsonl'),
+    events.map((e) => `${JSON.stringify(disclosedForm(e))}\n`).join(''),
+  );
   for (const g of bundle.globals)
     await writeFile(
       join(dir, 'digests', 'global', `${pad(g.digestNo)}.json`),

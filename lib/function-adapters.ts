@@ -215,5 +215,6 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     ledger: ['page'],
     digests: ['list', 'get'],
     auditSigner: ['sign', 'publicKeyDer'],
+    designers: ['get'],
   },
 };

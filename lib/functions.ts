@@ -869,6 +869,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       tables: {
         orders: { actions: ['GetItem', 'UpdateItem', 'DeleteItem'], leadingKeys: ['ACCOUNT#*'] },
         audit: { actions: ['Query'] },
+        // A designer's country for the CSV.
+        designers: { actions: ['GetItem'] },
       },
       buckets: {
         caseFiles: {

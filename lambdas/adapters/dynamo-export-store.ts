@@ -1,7 +1,8 @@
 /**
  * Account exports in the orders table, beside the account's settings: the record
- * ACCOUNT#<id> / EXPORT#<exportId>, and the account's one open slot ACCOUNT#<id> / EXPORT#OPEN
- * naming the export that runs. Single-item conditional writes only: the slot is taken first (so
+ * ACCOUNT#<id> / EXPORT#<exportId>, and one open slot per kind naming the export that runs:
+ * ACCOUNT#<id> / EXPORT#OPEN for the portability export, EXPORT#OPEN#audit for the audit export
+ * (a running audit export never holds up a portability export, nor the other way round). Single-item conditional writes only: the slot is taken first (so
  * of two requests one wins and the other answers the winner), then the record is written; a
  * record that cannot be written gives the slot back. A slot whose record is missing (the
  * give-back failed too) or finished (the job's release failed) is taken over.
@@ -46,8 +47,8 @@ export class DynamoExportStore implements ExportStore {
     return { pk: `ACCOUNT#${accountId}`, sk: `EXPORT#${exportId}` };
   }
 
-  private slotKey(accountId: string) {
-    return { pk: `ACCOUNT#${accountId}`, sk: 'EXPORT#OPEN' };
+  private slotKey(accountId: string, kind: ExportRecord['kind']) {
+    return { pk: `ACCOUNT#${accountId}`, sk: kind ? `EXPORT#OPEN#${kind}` : 'EXPORT#OPEN' };
   }
 
   /** Takes the open slot; `replacing`: only from that holder. False when someone else holds it. */
@@ -57,7 +58,7 @@ export class DynamoExportStore implements ExportStore {
         new PutCommand({
           TableName: this.table,
           Item: {
-            ...this.slotKey(record.accountId),
+            ...this.slotKey(record.accountId, record.kind),
             entity: 'accountExportSlot',
             exportId: record.exportId,
             since: record.requestedAt,
@@ -84,7 +85,11 @@ export class DynamoExportStore implements ExportStore {
     let taken = await this.takeSlot(record);
     if (!taken) {
       const { Item: slot } = await this.ddb.send(
-        new GetCommand({ TableName: this.table, Key: this.slotKey(record.accountId), ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.table,
+          Key: this.slotKey(record.accountId, record.kind),
+          ConsistentRead: true,
+        }),
       );
       const holder = typeof slot?.exportId === 'string' ? slot.exportId : undefined;
       const existing = holder ? await this.get(record.accountId, holder) : undefined;
@@ -113,7 +118,7 @@ export class DynamoExportStore implements ExportStore {
         }),
       );
     } catch (error) {
-      await this.releaseSlot(record.accountId, record.exportId).catch(() => undefined);
+      await this.releaseSlot(record.accountId, record.exportId, record.kind).catch(() => undefined);
       throw error;
     }
     return { created: true };
@@ -136,8 +141,9 @@ export class DynamoExportStore implements ExportStore {
     outcome: Pick<ExportRecord, 'status' | 'completedAt'> & Partial<ExportRecord>,
   ): Promise<void> {
     const fields = RECORD_FIELDS.filter((f) => outcome[f] !== undefined);
+    let finished: ExportRecord | undefined;
     try {
-      await this.ddb.send(
+      const { Attributes } = await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.recordKey(accountId, exportId),
@@ -149,20 +155,24 @@ export class DynamoExportStore implements ExportStore {
             ...Object.fromEntries(fields.map((f) => [`:${f}`, outcome[f]])),
             ':running': 'RUNNING',
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      finished = recordFrom(Attributes);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+      // Finished before: its slot was given back then, unless that failed; which slot is the record's.
+      finished = await this.get(accountId, exportId);
     }
-    await this.releaseSlot(accountId, exportId);
+    if (finished) await this.releaseSlot(accountId, exportId, finished.kind);
   }
 
-  private async releaseSlot(accountId: string, exportId: string) {
+  private async releaseSlot(accountId: string, exportId: string, kind: ExportRecord['kind']) {
     try {
       await this.ddb.send(
         new DeleteCommand({
           TableName: this.table,
-          Key: this.slotKey(accountId),
+          Key: this.slotKey(accountId, kind),
           ConditionExpression: 'exportId = :id',
           ExpressionAttributeValues: { ':id': exportId },
         }),

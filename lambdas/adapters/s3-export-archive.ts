@@ -63,7 +63,11 @@ export class S3ExportArchive implements ExportArchive {
         const stream = Readable.from(entry.body, { objectMode: false });
         current = stream;
         const written = finished(stream);
-        zip.addReadStream(stream, entry.path, { size: entry.sizeBytes, compress: entry.compress, mtime });
+        zip.addReadStream(stream, entry.path, {
+          ...(entry.sizeBytes !== undefined ? { size: entry.sizeBytes } : {}),
+          compress: entry.compress,
+          mtime,
+        });
         await written;
       }
       zip.end();

@@ -31,9 +31,51 @@ export const recordOf = (item: Readonly<Record<string, unknown>>): Record<string
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** Hex SHA-256 of an event's canonical JSON (its stored attributes but the index keys). */
+const LAB_ROLES = new Set(['lab', 'lab-admin']);
+
+/**
+ * A stable pseudonym for someone outside the event's account (staff, a designer, another lab's
+ * user): the same person has the same one in every export and every digest, and it cannot be turned
+ * back into their login (subs are random; the prefix keeps this use apart). 128 bits: it commits
+ * to the sub as firmly as the event's hash commits to the rest.
+ */
+export const actorPseudonym = (role: string, sub: string): string =>
+  sub === ''
+    ? ''
+    : `${role === 'designer' ? 'designer' : LAB_ROLES.has(role) ? 'lab' : 'staff'}-${sha256Hex(`caseline-audit-actor:${sub}`).slice(0, 32)}`;
+
+/** Another lab's account, as an account's own trail names it: not its id (that would list a customer). */
+export const accountPseudonym = (accountId: string): string =>
+  `account-${sha256Hex(`caseline-audit-other-account:${accountId}`).slice(0, 32)}`;
+
+/**
+ * The **disclosed form** of an event: what its digest hashes and what an export or a fetch holds.
+ * The account's own users keep their `sub` (`actor`) and account (`actorAccount`); staff and
+ * designers are named by pseudonym with the staff account as it is; another lab's user (a refusal
+ * against this account's orders) by pseudonym, with its account by pseudonym too. Every stored
+ * attribute is still committed: each is kept or replaced by a hash of it. A form already disclosed
+ * (no `actorSub`) is returned as it is, so the verifier hashes a stored event and a disclosed line
+ * alike.
+ */
+export const disclosedForm = (stored: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const record = recordOf(stored);
+  if (!('actorSub' in record)) return record;
+  const { actorSub, actorAccountId, ...rest } = record;
+  const role = String(record.actorRole ?? 'none');
+  const sub = typeof actorSub === 'string' ? actorSub : '';
+  const account = typeof actorAccountId === 'string' ? actorAccountId : '';
+  const lab = LAB_ROLES.has(role);
+  const own = lab && account === record.accountId;
+  return {
+    ...rest,
+    actor: own ? sub : actorPseudonym(role, sub),
+    actorAccount: own || !lab ? account : accountPseudonym(account),
+  };
+};
+
+/** Hex SHA-256 of an event's disclosed form, as canonical JSON (index keys left out). */
 export const eventSha256 = (record: Readonly<Record<string, unknown>>): string =>
-  sha256Hex(canonicalJson(recordOf(record)));
+  sha256Hex(canonicalJson(disclosedForm(record)));
 
 /**
  * How a global digest names an account without listing the customer base in clear: the SHA-256

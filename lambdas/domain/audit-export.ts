@@ -1,11 +1,13 @@
 /**
- * Self-serve audit exports (issue 12 item 2; docs/audit.md): what an account's audit export holds
+ * Self-serve audit exports (docs/audit.md, "Audit exports"): what an account's audit export holds
  * and how its manifest is signed and checked. The archive's layout is the one `verify-audit DIR`
  * reads, so an unpacked export verifies offline as it is:
  *
  *   range.json                    { accountId, from, to }
- *   events.jsonl                  the account's events as stored (the digests hash exactly these)
- *   events.csv                    the same events for people: staff and designers by pseudonym
+ *   events.jsonl                  the account's events in their disclosed form (audit-digest.ts):
+ *                                 what the digests hash, line by line; staff, designers and other
+ *                                 labs' users by pseudonym
+ *   events.csv                    the same events for people, with the designers' countries
  *   digests/global/<no>.json      the global digests of the runs that cover the range
  *   digests/accounts/<no>.json    the account's digests of those runs
  *   manifest.json                 filters, range, counts, each file's SHA-256; signed with the audit key
@@ -15,7 +17,7 @@
  */
 import { createHash, type KeyObject, verify } from 'node:crypto';
 import { ValidationError } from '../kernel/errors';
-import { type AccountDigest, type AuditRecord, type GlobalDigest, signedBytes } from './audit-digest';
+import { type AuditRecord, disclosedForm, signedBytes } from './audit-digest';
 import { type CertificateSigner, publicKeySha256 } from './certificate';
 import type { ArchiveEntry } from './export';
 
@@ -61,15 +63,6 @@ export const auditExportRange = (body: unknown, now: Date): { from: string; to: 
 
 const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
-/**
- * A stable pseudonym for a member of staff or a designer: the same person has the same one in every
- * export, and it cannot be turned back into their login (subs are random; the prefix separates uses).
- */
-export const actorPseudonym = (role: string, sub: string): string =>
-  `${role === 'designer' ? 'designer' : 'staff'}-${sha256Hex(`caseline-audit-actor:${sub}`).slice(0, 16)}`;
-
-const LAB_ROLES = new Set(['lab', 'lab-admin']);
-
 export const CSV_COLUMNS = [
   'seq',
   'eventId',
@@ -85,6 +78,7 @@ export const CSV_COLUMNS = [
   'orderId',
   'fileId',
   'route',
+  'targetSub',
 ] as const;
 
 /** RFC 4180: quoted when it holds a comma, quote or line break; a leading = + - @ is defused. */
@@ -96,34 +90,12 @@ const csvField = (value: unknown): string => {
 };
 
 /**
- * One event as a CSV row. Who: the account's own users by their sub, staff and designers by
- * pseudonym, another account's users as `another-account` (refusals against this account's orders).
+ * One event as a CSV row: its disclosed form (audit-digest.ts: the account's own users by `sub`,
+ * staff, designers and other labs' users by pseudonym) and, for designers, the country the registry
+ * gives now (not part of the event, so not covered by its digest).
  */
-export const csvRow = (
-  accountId: string,
-  event: Readonly<Record<string, unknown>>,
-  countryOf: (sub: string) => string | undefined = () => undefined,
-): string => {
-  const role = String(event.actorRole ?? 'none');
-  const sub = typeof event.actorSub === 'string' ? event.actorSub : '';
-  const own = LAB_ROLES.has(role) && event.actorAccountId === accountId;
-  const actor = own ? sub : LAB_ROLES.has(role) ? 'another-account' : sub ? actorPseudonym(role, sub) : '';
-  const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    seq: event.seq,
-    eventId: event.eventId,
-    at: event.at,
-    action: event.action,
-    outcome: event.outcome,
-    reason: event.reason,
-    actorRole: role,
-    actor,
-    actorAccount: own ? 'this' : LAB_ROLES.has(role) ? 'other' : 'staff',
-    actorCountry: sub && !LAB_ROLES.has(role) ? countryOf(sub) : undefined,
-    sourceIp: event.sourceIp,
-    orderId: event.orderId,
-    fileId: event.fileId,
-    route: event.route,
-  };
+export const csvRow = (disclosed: Readonly<Record<string, unknown>>, country?: string): string => {
+  const row: Record<string, unknown> = { ...disclosed, actorCountry: country };
   return `${CSV_COLUMNS.map((c) => csvField(row[c])).join(',')}\r\n`;
 };
 
@@ -135,11 +107,15 @@ export interface AuditExportContent {
   readonly requestedAt: string;
   readonly requestedByRole: string;
   readonly createdAt: string;
-  /** The account's events with from ≤ at ≤ to, page by page. */
-  readonly events: AsyncIterable<readonly AuditRecord[]>;
-  readonly globals: readonly GlobalDigest[];
-  readonly accounts: readonly AccountDigest[];
-  readonly countryOf?: (sub: string) => string | undefined;
+  /**
+   * The account's stored events with from ≤ at ≤ to, a page at a time. Called twice (the JSONL,
+   * then the CSV): the second pass keeps only the events the first one wrote.
+   */
+  readonly events: () => AsyncIterable<readonly AuditRecord[]>;
+  /** The covering digests (global first, then the account's), each fetched as it is written. */
+  readonly digests: readonly { readonly path: string; readonly read: () => Promise<unknown> }[];
+  /** A designer's country in the registry now (for the CSV), by their sub. */
+  readonly countryOf?: (sub: string) => Promise<string | undefined>;
 }
 
 export interface AuditManifestBody {
@@ -160,7 +136,6 @@ export interface AuditManifestBody {
   readonly files: readonly { readonly path: string; readonly sizeBytes: number; readonly sha256: string }[];
 }
 
-const pad = (n: number) => String(n).padStart(10, '0');
 const once = (bytes: Uint8Array): AsyncIterable<Uint8Array> => ({
   async *[Symbol.asyncIterator]() {
     yield bytes;
@@ -169,33 +144,80 @@ const once = (bytes: Uint8Array): AsyncIterable<Uint8Array> => ({
 
 /**
  * The archive's entries, manifest last (signed with the audit key once every file is hashed).
- * The events are read a page at a time; the two event files are held until written (a year of an
- * account's events is a few MB; the zip itself streams out: adapters/s3-export-archive.ts).
+ * Nothing is held whole: each events file is written a page at a time as it is read (hashed and
+ * measured on the way), each digest is fetched when its turn comes. What stays in memory is the
+ * set of write-order numbers of the events written (8 bytes each), so that the CSV lists exactly
+ * the events of the JSONL even if a late write lands between the two passes.
  */
 export async function* auditExportEntries(
   content: AuditExportContent,
   signer: CertificateSigner,
 ): AsyncGenerator<ArchiveEntry> {
   const files: { path: string; sizeBytes: number; sha256: string }[] = [];
-  const file = (path: string, bytes: Buffer): ArchiveEntry => {
-    files.push({ path, sizeBytes: bytes.byteLength, sha256: sha256Hex(bytes) });
-    return { path, sizeBytes: bytes.byteLength, body: once(bytes), compress: true };
-  };
+  /** An entry whose bytes are hashed and counted as the archive pulls them. */
+  const streamed = (
+    path: string,
+    chunks: () => AsyncIterable<Uint8Array>,
+    compress = true,
+  ): ArchiveEntry => ({
+    path,
+    compress,
+    body: (async function* () {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of chunks()) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        yield chunk;
+      }
+      files.push({ path, sizeBytes: size, sha256: hash.digest('hex') });
+    })(),
+  });
   const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-  yield file('range.json', json({ accountId: content.accountId, from: content.from, to: content.to }));
-  const jsonl: string[] = [];
-  const csv: string[] = [`${CSV_COLUMNS.join(',')}\r\n`];
-  const seen: AuditRecord[] = [];
-  for await (const page of content.events) seen.push(...page);
-  seen.sort((a, b) => Number(a.seq ?? 0) - Number(b.seq ?? 0));
-  for (const event of seen) {
-    jsonl.push(`${JSON.stringify(event)}\n`);
-    csv.push(csvRow(content.accountId, event, content.countryOf));
+  const range = { accountId: content.accountId, from: content.from, to: content.to };
+  yield streamed('range.json', () => once(json(range)));
+
+  const written = new Set<number>();
+  yield streamed('events.jsonl', async function* () {
+    for await (const page of content.events()) {
+      const lines: string[] = [];
+      for (const event of page) {
+        if (written.has(event.seq)) continue;
+        written.add(event.seq);
+        lines.push(`${JSON.stringify(disclosedForm(event))}\n`);
+      }
+      if (lines.length > 0) yield Buffer.from(lines.join(''));
+    }
+  });
+  const countries = new Map<string, string | undefined>();
+  const countryOf = async (event: AuditRecord) => {
+    const sub = event.actorSub;
+    if (event.actorRole !== 'designer' || typeof sub !== 'string' || !content.countryOf) return undefined;
+    if (!countries.has(sub)) countries.set(sub, await content.countryOf(sub));
+    return countries.get(sub);
+  };
+  yield streamed('events.csv', async function* () {
+    yield Buffer.from(`${CSV_COLUMNS.join(',')}\r\n`);
+    const listed = new Set<number>();
+    for await (const page of content.events()) {
+      const rows: string[] = [];
+      for (const event of page) {
+        if (!written.has(event.seq) || listed.has(event.seq)) continue;
+        listed.add(event.seq);
+        rows.push(csvRow(disclosedForm(event), await countryOf(event)));
+      }
+      if (rows.length > 0) yield Buffer.from(rows.join(''));
+    }
+  });
+  let globalDigests = 0;
+  let accountDigests = 0;
+  for (const digest of content.digests) {
+    if (digest.path.startsWith('digests/global/')) globalDigests++;
+    else accountDigests++;
+    yield streamed(digest.path, async function* () {
+      yield json(await digest.read());
+    });
   }
-  yield file('events.jsonl', Buffer.from(jsonl.join('')));
-  yield file('events.csv', Buffer.from(csv.join('')));
-  for (const g of content.globals) yield file(`digests/global/${pad(g.digestNo)}.json`, json(g));
-  for (const a of content.accounts) yield file(`digests/accounts/${pad(a.digestNo)}.json`, json(a));
   const manifest = await signAuditManifest(signer, {
     kind: 'audit-export',
     version: 1,
@@ -206,11 +228,7 @@ export async function* auditExportEntries(
     requestedAt: content.requestedAt,
     requestedByRole: content.requestedByRole,
     createdAt: content.createdAt,
-    counts: {
-      events: seen.length,
-      globalDigests: content.globals.length,
-      accountDigests: content.accounts.length,
-    },
+    counts: { events: written.size, globalDigests, accountDigests },
     files: [...files],
   });
   const bytes = json(manifest);

@@ -4,19 +4,22 @@
  * for `{from, to}`; a workflow task writes the archive (domain/audit-export.ts: verify-audit's
  * layout, a manifest signed with the audit key) as a stream into the exports area, through the
  * portability export's archive writer, and the status route hands it out by a 15-minute presigned
- * GET, audited first. The records are export records (domain/export.ts) of kind `audit`, so one
- * open export per account, of either kind: a double click answers the running one.
+ * GET, audited first. The records are export records (domain/export.ts) of kind `audit`, with a
+ * slot of their own: one open audit export per account (a double click answers the running one),
+ * beside at most one portability export.
  */
 import { createHash } from 'node:crypto';
 import { EXPORTS } from '../../common/definitions';
 import type { Clock } from '../kernel/clock';
-import { NotFoundError, ServiceUnavailableError } from '../kernel/errors';
+import { NotFoundError, RangeNotSealedError, ServiceUnavailableError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
 import { uploadKeyOf } from './account-keys';
 import { recordAudit } from './audit';
+import type { AccountDigest, GlobalDigest } from './audit-digest';
 import { AUDIT_MANIFEST_PATH, auditExportEntries, auditExportRange } from './audit-export';
-import { type AuditTrail, type DigestReader, digestsCovering } from './audit-trail';
+import { type AuditTrail, type DigestReader, digestKeysCovering } from './audit-trail';
 import type { CertificateSigner } from './certificate';
+import type { DesignerRegistry } from './designers';
 import {
   ABANDONED_EXPORT_MS,
   EXPORT_URL_TTL_SECONDS,
@@ -51,6 +54,7 @@ export interface AuditExportJobDeps {
   readonly ledger: AuditTrail;
   readonly digests: DigestReader;
   readonly auditSigner: CertificateSigner;
+  readonly designers: Pick<DesignerRegistry, 'get'>;
   readonly clock: Clock;
 }
 
@@ -182,9 +186,16 @@ export const auditExportStatus = async (
   };
 };
 
-const PAGE = 100;
+/** Events a ledger query returns at most per page (the query's own 1 MB cap comes first). */
+const PAGE = 1_000;
+/** Account digests read at once when the job lists their events. */
+const DIGEST_READS = 16;
 
-/** Workflow task: writes the archive and finishes the record. A finished export is left as it is. */
+/**
+ * Workflow task: writes the archive and finishes the record. A finished export is left as it is.
+ * The range must be sealed first (RangeNotSealedError: the workflow waits for the next sealing run
+ * and tries again), so every event of the archive is in a digest of it.
+ */
 export const runAuditExport = async (
   deps: AuditExportJobDeps,
   input: { exportId: string; accountId: string },
@@ -194,17 +205,49 @@ export const runAuditExport = async (
     throw new NotFoundError('No such audit export.');
   if (record.status !== 'RUNNING') return { status: record.status };
   const { accountId, from, to } = { accountId: record.accountId, from: record.from, to: record.to };
+  const covering = await digestKeysCovering(deps.digests, accountId, from, to);
+  const lastKey = covering.globals[covering.globals.length - 1]?.key;
+  const last = lastKey ? ((await deps.digests.get(lastKey)) as GlobalDigest | undefined) : undefined;
+  if (!last || last.window.to < to)
+    throw new RangeNotSealedError(
+      `The audit trail is sealed through ${last?.window.to ?? 'nothing yet'}; the export waits for ${to}.`,
+    );
   const kmsKeyId = await uploadKeyOf(deps, accountId);
-  const covering = await digestsCovering(deps.digests, accountId, from, to);
+  // The archive holds the events of the range and every other event its digests list (a run's
+  // window may start before `from` or end after `to`): verify-audit checks each digest whole.
+  const listed = new Set<number>();
+  let first = from;
+  let through = to;
+  for (let i = 0; i < covering.accounts.length; i += DIGEST_READS) {
+    const docs = await Promise.all(
+      covering.accounts.slice(i, i + DIGEST_READS).map((a) => deps.digests.get(a.key)),
+    );
+    for (const doc of docs as (AccountDigest | undefined)[])
+      for (const leaf of doc?.events ?? []) {
+        listed.add(leaf.seq);
+        if (leaf.at < first) first = leaf.at;
+        if (leaf.at > through) through = leaf.at;
+      }
+  }
   const ledger = deps.ledger;
-  const events = (async function* () {
+  const events = async function* () {
     let cursor: string | undefined;
     do {
-      const page = await ledger.page({ accountId, from, to, limit: PAGE, ...(cursor ? { cursor } : {}) });
-      yield page.events;
+      const page = await ledger.page({
+        accountId,
+        from: first,
+        to: through,
+        limit: PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      yield page.events.filter((e) => (e.at >= from && e.at <= to) || listed.has(e.seq));
       cursor = page.cursor;
     } while (cursor);
-  })();
+  };
+  const digestFile = (kind: 'global' | 'accounts') => (d: { key: string; digestNo: number }) => ({
+    path: `digests/${kind}/${String(d.digestNo).padStart(10, '0')}.json`,
+    read: () => deps.digests.get(d.key),
+  });
   let manifestSha256 = '';
   const entries = (async function* () {
     for await (const entry of auditExportEntries(
@@ -217,8 +260,11 @@ export const runAuditExport = async (
         requestedByRole: record.requestedByRole,
         createdAt: deps.clock.now().toISOString(),
         events,
-        globals: covering.globals,
-        accounts: covering.accounts,
+        digests: [
+          ...covering.globals.map(digestFile('global')),
+          ...covering.accounts.map(digestFile('accounts')),
+        ],
+        countryOf: async (sub) => (await deps.designers.get(sub))?.country,
       },
       deps.auditSigner,
     )) {

@@ -157,3 +157,53 @@ export const digestsCovering = async (
   );
   return { globals, accounts };
 };
+
+const LIST_PAGE = 1_000;
+const digestNoOf = (key: string): number => Number(key.slice(key.lastIndexOf('_') + 1, -'.json'.length));
+
+/** Every key under `prefix` from `after` on whose window starts by `to`, a listing page at a time. */
+const keysThrough = async (digests: DigestReader, prefix: string, after: string, to: string) => {
+  const keys: string[] = [];
+  let start = `${prefix}${after}`;
+  for (;;) {
+    const page = await digests.list(prefix, start, LIST_PAGE);
+    for (const key of page) {
+      if (windowStartOf(key) > to) return keys;
+      keys.push(key);
+    }
+    const last = page[page.length - 1];
+    if (page.length < LIST_PAGE || last === undefined) return keys;
+    start = last;
+  }
+};
+
+/**
+ * The same selection as digestsCovering, from the keys alone and with no cap, for the audit
+ * export: a year of hourly runs is about 8,800 keys, and each digest is fetched only when it is
+ * written. Windows are joined (a run's window starts where the one before ended), so a global
+ * digest's window ends where the next key's starts: it meets [from, to] when it starts by `to`
+ * and the next starts at or after `from` (or there is no next yet).
+ */
+export const digestKeysCovering = async (
+  digests: DigestReader,
+  accountId: string,
+  from: string,
+  to: string,
+): Promise<{
+  globals: { key: string; digestNo: number }[];
+  accounts: { key: string; digestNo: number }[];
+}> => {
+  const after = new Date(Math.max(0, Date.parse(from) - WINDOW_SLACK_MS)).toISOString();
+  const globalKeys = await keysThrough(digests, 'global/', after, to);
+  const globals = globalKeys
+    .filter((key, i) => {
+      const next = globalKeys[i + 1];
+      return next === undefined || windowStartOf(next) >= from;
+    })
+    .map((key) => ({ key, digestNo: digestNoOf(key) }));
+  const runs = new Set(globals.map((g) => g.digestNo));
+  const accounts = (await keysThrough(digests, `accounts/${accountId}/`, after, to))
+    .map((key) => ({ key, digestNo: digestNoOf(key) }))
+    .filter((a) => runs.has(a.digestNo));
+  return { globals, accounts };
+};

@@ -90,10 +90,11 @@ export interface ExportStore {
   ): Promise<void>;
 }
 
-/** One file of the archive: its path, its exact length, its bytes (pulled only when written). */
+/** One file of the archive: its path, its length when known, its bytes (pulled only when written). */
 export interface ArchiveEntry {
   readonly path: string;
-  readonly sizeBytes: number;
+  /** Checked by the zip when given; a file written as it is read (audit events) has none. */
+  readonly sizeBytes?: number;
   readonly body: AsyncIterable<Uint8Array>;
   /** Deflate it (JSON); meshes are stored as they are (they are large, and compress poorly). */
   readonly compress: boolean;

@@ -4,6 +4,7 @@ import { taskHandler } from '../runtime/task';
 import { accountKeys } from '../runtime/wiring/account-keys';
 import { archive } from '../runtime/wiring/archive';
 import { auditSigner } from '../runtime/wiring/audit-signer';
+import { designers } from '../runtime/wiring/designers';
 import { digests } from '../runtime/wiring/digests';
 import { exportStore } from '../runtime/wiring/exports';
 import { ledger } from '../runtime/wiring/ledger';
@@ -17,6 +18,7 @@ export const deps = granted<DepsOf<typeof runAuditExport>>({
   ledger: ledger(),
   digests: digests(),
   auditSigner: auditSigner(),
+  designers: designers(),
   clock: clock(),
 });
 

@@ -811,7 +811,7 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
   'POST /accounts/{accountId}/exports': {
     summary: 'Ask for an export of your account (data portability, GDPR Art 20)',
     description:
-      'A job writes one zip: per order its prescription (order.json, PHI decrypted), its timeline (timeline.json), its input scans and the delivered design (current version) as uploaded, and manifest.json listing every file with its size and SHA-256, signed with the certificate key (verify with GET /certificates/public-key). Purged orders and orders asked to be deleted are left out (named in the manifest). One open export per account: a second request while one runs answers that one.',
+      'A job writes one zip: per order its prescription (order.json, PHI decrypted), its timeline (timeline.json), its input scans and the delivered design (current version) as uploaded, and manifest.json listing every file with its size and SHA-256, signed with the certificate key (verify with GET /certificates/public-key). Purged orders and orders asked to be deleted are left out (named in the manifest). The range must be sealed (the sealer runs hourly): the export waits for the run that covers `to`, for up to 3 hours. One open audit export per account (beside at most one portability export): a second request while one runs answers that one.',
     responses: {
       '202':
         'The export, RUNNING (or the one already running: duplicate true). Follow it at the Location header.',
@@ -863,10 +863,10 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
   'POST /accounts/{accountId}/audit-exports': {
     summary: "Ask for an export of an account's audit trail (signed, verifiable offline)",
     description:
-      "A job writes one zip in the layout `caseline verify-audit DIR` reads: range.json, events.jsonl (the account's audit events in the range, as stored: what the digests hash), events.csv (the same for people: staff and designers by a stable pseudonym), the signed digests that cover the range (digests/global, digests/accounts), and manifest.json (range, counts, each file's SHA-256) signed with the audit key (GET /audit/public-key). No PHI: audit events hold ids and codes only. The account's lab-admin for its own account, or a staff auditor for any account; the request is audited. One open export per account: a second request while one runs answers that one.",
+      "A job writes one zip in the layout `caseline verify-audit DIR` reads: range.json, events.jsonl (the account's audit events in the range in their disclosed form, what the digests hash: the account's own users by sub, staff, designers and other labs' users by a stable pseudonym), events.csv (the same for people, with designers' countries), the signed digests that cover the range (digests/global, digests/accounts), and manifest.json (range, counts, each file's SHA-256) signed with the audit key (GET /audit/public-key). No PHI: audit events hold ids and codes only. The account's lab-admin for its own account, or a staff auditor for any account; the request is audited. The range must be sealed (the sealer runs hourly): the export waits for the run that covers `to`, for up to 3 hours. One open audit export per account (beside at most one portability export): a second request while one runs answers that one.",
     fields: {
       from: 'ISO 8601 UTC instant (2026-01-05T09:00:00.000Z), inclusive.',
-      to: 'ISO 8601 UTC instant, inclusive; not before from, not in the future, at most 366 days after from. End it at or before the last sealed hour for the digests to cover it.',
+      to: 'ISO 8601 UTC instant, inclusive; not before from, not in the future, at most 366 days after from. The export is written once a sealing run covers it.',
     },
     responses: {
       '202':

@@ -14,11 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { verifyAuditDir } from '../../cli/verify-audit';
-import { localTableName } from '../../common/definitions';
+import { localTableName, STATE_MACHINES } from '../../common/definitions';
+import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
@@ -267,5 +269,100 @@ describe('audit exports', () => {
     expect(tampered.stderr).toContain(
       'INVALID: events.jsonl does not match its SHA-256 in manifest.json (edited)',
     );
+  });
+
+  it('names another lab’s user and account by pseudonym only: neither its sub nor its account id is in any file', async () => {
+    // Prepare: the refusal by Acme’s admin is stored with its sub and account (the auditor’s view).
+    const refusal = (await accountEvents()).find(
+      (e) => e.actorAccountId === 'lab-acme' && e.outcome === 'DENIED' && e.action === 'order.view',
+    );
+    expect(refusal?.actorSub).toEqual(expect.any(String));
+    const dir = join(work, 'pseudonyms');
+    // Act
+    await exportAs(ADMIN, dir);
+    // Assess
+    for (const path of filesUnder(dir)) {
+      const text = readFileSync(path, 'utf8');
+      expect(text, path).not.toContain(String(refusal?.actorSub));
+      expect(text, path).not.toContain('lab-acme');
+    }
+    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n');
+    const line = lines.map((l) => JSON.parse(l)).find((e) => e.eventId === refusal?.eventId);
+    expect(line).toMatchObject({ actor: expect.stringMatching(/^lab-[0-9a-f]{32}$/), outcome: 'DENIED' });
+    expect((await verifyAuditDir(dir, keyFile)).ok).toBe(true);
+  });
+
+  it('a range not sealed yet waits for the next run, beside a portability export of the same account', async () => {
+    // Prepare: a range ending now, after the last run.
+    const now = (await api.call<{ now: string }>('GET', '/local/clock')).body.now;
+    const asked = await api.call<AuditExportView>('POST', `/accounts/${ACCOUNT}/audit-exports`, {
+      as: ADMIN,
+      body: { from, to: now },
+    });
+    expect(asked.status).toBe(202);
+    const sfn = new SFNClient({
+      endpoint: stack.endpoints.sfn,
+      region: 'us-east-1',
+      credentials: { ...S3_CREDENTIALS },
+    });
+    const executionArn = `${stack.env[STATE_MACHINES.auditExport.envVar]?.replace(':stateMachine:', ':execution:')}:${asked.body.exportId}`;
+    // The first try found the range unsealed, and waits to try again.
+    await eventually(async () => {
+      const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn })).catch(() => undefined);
+      return history?.events?.some((e) => e.taskFailedEventDetails?.error === 'RangeNotSealedError')
+        ? true
+        : undefined;
+    }, 30_000);
+    // Act: a portability export is not held up by it; a sealing run, and the clock moves on to the retry.
+    const portability = await api.call<{ exportId: string; duplicate: boolean }>(
+      'POST',
+      `/accounts/${ACCOUNT}/exports`,
+      { as: ADMIN },
+    );
+    const running = await api.call<AuditExportView>(
+      'GET',
+      `/accounts/${ACCOUNT}/audit-exports/${asked.body.exportId}`,
+      { as: ADMIN },
+    );
+    await seal();
+    await api.call('POST', '/local/clock/advance', { as: 'operator.omar', body: { minutes: 11 } });
+    const ready = await waitReady(asked.body.exportId, ADMIN);
+    // Assess
+    expect(portability.status).toBe(202);
+    expect(portability.body.duplicate).toBe(false);
+    expect(portability.body.exportId).not.toBe(asked.body.exportId);
+    expect(running.body.status).toBe('RUNNING');
+    expect(ready.status).toBe('READY');
+    const dir = join(work, 'waited');
+    const got = await fetch(ready.download?.url ?? '');
+    mkdirSync(dir, { recursive: true });
+    await unzip(Buffer.from(await got.arrayBuffer()), dir);
+    const verified = await verifyAuditDir(dir, keyFile);
+    expect(verified, verified.message).toMatchObject({ ok: true });
+  });
+
+  it('an event edited in DynamoDB before the export (as an operator with table access could) fails verification, named', async () => {
+    // Prepare: the lab user's read of its order, turned into a refusal in the table itself.
+    const original = (await accountEvents()).find(
+      (e) => e.action === 'order.view' && e.outcome === 'ALLOWED' && e.actorAccountId === ACCOUNT,
+    );
+    expect(original).toBeDefined();
+    const table = localTableName('audit');
+    await ddb.send(new PutCommand({ TableName: table, Item: { ...original, outcome: 'DENIED' } }));
+    const dir = join(work, 'edited-in-table');
+    try {
+      // Act
+      await exportAs(ADMIN, dir);
+      const verified = await verifyAuditDir(dir, keyFile);
+      // Assess: the archive is whole (its manifest holds), the event is not the one sealed.
+      expect(verified.ok).toBe(false);
+      expect(verified.message).toMatch(
+        new RegExp(
+          `^INVALID: event ${String(original?.eventId)} \\(seq ${String(original?.seq)}\\) does not match its hash in account digest #\\d+: edited or swapped$`,
+        ),
+      );
+    } finally {
+      await ddb.send(new PutCommand({ TableName: table, Item: original }));
+    }
   });
 });

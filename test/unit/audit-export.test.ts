@@ -9,10 +9,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyAuditDir } from '../../cli/verify-audit';
-import type { AccountDigest, AuditRecord, GlobalDigest } from '../../lambdas/domain/audit-digest';
+import {
+  type AccountDigest,
+  type AuditRecord,
+  accountPseudonym,
+  actorPseudonym,
+  disclosedForm,
+  eventSha256,
+  type GlobalDigest,
+} from '../../lambdas/domain/audit-digest';
 import {
   type AuditExportContent,
-  actorPseudonym,
   auditExportEntries,
   auditExportRange,
   csvRow,
@@ -137,13 +144,25 @@ const exportDir = async () => {
     requestedAt: clock.now().toISOString(),
     requestedByRole: 'lab-admin',
     createdAt: clock.now().toISOString(),
-    events: (async function* () {
+    events: async function* () {
       yield events.slice(0, 2);
       yield events.slice(2);
-    })(),
-    globals: digests.current('global/') as GlobalDigest[],
-    accounts: digests.current('accounts/lab-acme/') as AccountDigest[],
-    countryOf: (sub) => (sub === DESIGNER_SUB ? 'PT' : undefined),
+    },
+    digests: [
+      ...[...digests.objects]
+        .filter(([k]) => k.startsWith('global/'))
+        .map(([, d]) => ({
+          path: `digests/global/${String(d.digestNo).padStart(10, '0')}.json`,
+          read: async () => d,
+        })),
+      ...[...digests.objects]
+        .filter(([k]) => k.startsWith('accounts/lab-acme/'))
+        .map(([, d]) => ({
+          path: `digests/accounts/${String(d.digestNo).padStart(10, '0')}.json`,
+          read: async () => d,
+        })),
+    ],
+    countryOf: async (sub) => (sub === DESIGNER_SUB ? 'PT' : undefined),
   };
   const dir = await mkdtemp(join(tmpdir(), 'audit-export-'));
   const paths: string[] = [];
@@ -151,7 +170,7 @@ const exportDir = async () => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of entry.body) chunks.push(chunk);
     const bytes = Buffer.concat(chunks);
-    expect(bytes.byteLength).toBe(entry.sizeBytes);
+    if (entry.sizeBytes !== undefined) expect(bytes.byteLength).toBe(entry.sizeBytes);
     await mkdir(dirname(join(dir, entry.path)), { recursive: true });
     await writeFile(join(dir, entry.path), bytes);
     paths.push(entry.path);
@@ -226,28 +245,60 @@ describe('audit export content', () => {
     expect(moved.message).toBe('INVALID: range.json does not match its SHA-256 in manifest.json (edited)');
   });
 
-  it('names staff and designers by a stable pseudonym, with the country, and another lab without its user', async () => {
+  it('names staff, designers and another lab by stable pseudonyms in both files, with the country', async () => {
     // Prepare
     const { dir } = await exportDir();
     // Act
     const csv = await readFile(join(dir, 'events.csv'), 'utf8');
+    const jsonl = await readFile(join(dir, 'events.jsonl'), 'utf8');
     // Assess
-    expect(csv).not.toContain(DESIGNER_SUB);
-    expect(csv).not.toContain(OPERATOR_SUB);
-    expect(csv).not.toContain('sub-other-lab');
+    for (const text of [csv, jsonl]) {
+      expect(text).not.toContain(DESIGNER_SUB);
+      expect(text).not.toContain(OPERATOR_SUB);
+      expect(text).not.toContain('sub-other-lab');
+      expect(text).not.toContain('lab-other');
+      expect(text).toContain('sub-lab-user');
+    }
     const rows = csv.trimEnd().split('\r\n');
     expect(rows[0]).toBe(
-      'seq,eventId,at,action,outcome,reason,actorRole,actor,actorAccount,actorCountry,sourceIp,orderId,fileId,route',
+      'seq,eventId,at,action,outcome,reason,actorRole,actor,actorAccount,actorCountry,sourceIp,orderId,fileId,route,targetSub',
     );
-    expect(rows[2]).toContain(`designer,${actorPseudonym('designer', DESIGNER_SUB)},staff,PT,203.0.113.9`);
-    expect(rows[3]).toContain('DENIED,NOT_OWNER,lab,another-account,other,');
+    expect(rows[1]).toContain('lab,sub-lab-user,lab-acme,,203.0.113.9');
+    expect(rows[2]).toContain(
+      `designer,${actorPseudonym('designer', DESIGNER_SUB)},designers,PT,203.0.113.9`,
+    );
+    expect(rows[3]).toContain(
+      `DENIED,NOT_OWNER,lab,${actorPseudonym('lab', 'sub-other-lab')},${accountPseudonym('lab-other')},`,
+    );
     expect(rows[4]).toContain(`operator,${actorPseudonym('operator', OPERATOR_SUB)},staff,`);
-    expect(actorPseudonym('designer', DESIGNER_SUB)).toMatch(/^designer-[0-9a-f]{16}$/);
+    expect(actorPseudonym('designer', DESIGNER_SUB)).toMatch(/^designer-[0-9a-f]{32}$/);
+  });
+
+  it('hashes the disclosed form: a stored event and its exported line have one hash; any edit changes it', () => {
+    // Prepare
+    const stored = {
+      ...event(4, { actorSub: OPERATOR_SUB, actorRole: 'operator', actorAccountId: 'staff' }),
+      seq: 4,
+    };
+    const line = JSON.parse(JSON.stringify(disclosedForm({ ...stored, pk: 'ACCOUNT#lab-acme', sk: 'x' })));
+    // Act
+    const hashes = {
+      stored: eventSha256(stored),
+      line: eventSha256(line),
+      otherSub: eventSha256({ ...stored, actorSub: 'sub-operator-other' }),
+      otherAccount: eventSha256({ ...stored, actorAccountId: 'lab-acme' }),
+      otherIp: eventSha256({ ...stored, sourceIp: '198.51.100.1' }),
+    };
+    // Assess
+    expect(line).not.toHaveProperty('actorSub');
+    expect(line).not.toHaveProperty('pk');
+    expect(hashes.line).toBe(hashes.stored);
+    expect(new Set(Object.values(hashes)).size).toBe(4);
   });
 
   it('defuses spreadsheet formulas and quotes separators in CSV fields', () => {
     // Act
-    const row = csvRow('lab-acme', { eventId: '=HYPERLINK("x")', route: 'a,b', actorRole: 'lab' });
+    const row = csvRow({ eventId: '=HYPERLINK("x")', route: 'a,b', actorRole: 'lab' });
     // Assess
     expect(row).toContain(`"'=HYPERLINK(""x"")"`);
     expect(row).toContain('"a,b"');
