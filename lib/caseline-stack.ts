@@ -40,7 +40,8 @@ export class CaselineStack extends Stack {
   public readonly api: Api;
 
   constructor(scope: Construct, id: string, props: CaselineStackProps = {}) {
-    super(scope, id, props);
+    // One line of JSON: the template stays well under CloudFormation's 1 MB with every function.
+    super(scope, id, { suppressTemplateIndentation: true, ...props });
     this.keys = new Keys(this, 'Keys');
     const phiKey = this.keys.keys.caseData;
     const logKey = this.keys.operations;

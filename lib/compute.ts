@@ -119,7 +119,7 @@ const acknowledged = new WeakSet<CaselineFunction>();
 const acknowledgeAccountKeys = (target: CaselineFunction) => {
   if (acknowledged.has(target)) return;
   acknowledged.add(target);
-  Validations.of(target.policy).acknowledge({
+  Validations.of(target.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${nagName(target.function, accountKeyArns(target.function).keys)}]`,
     reason:
       "Partner accounts' keys are created at onboarding, so their ARNs are unknown at deploy time: the grant names " +
@@ -169,7 +169,7 @@ const grantAccountKeys = (target: CaselineFunction, uses: readonly AccountKeyUse
       Null: { [`aws:RequestTag/${ACCOUNT_KEYS.tagKey}`]: 'false' },
     });
     allow('AccountKeysAlias', ['kms:CreateAlias'], [arns.aliases], {});
-    Validations.of(target.policy).acknowledge({
+    Validations.of(target.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagName(fn, arns.aliases)}]`,
       reason:
         "Onboarding names each new account's alias, unknown at deploy time: alias/caseline/account/* only.",
@@ -355,7 +355,7 @@ export const bindToResources = (
           resources: [bucket.arnForObjects(keys)],
         }),
       );
-      Validations.of(target.policy).acknowledge({
+      Validations.of(target.role).acknowledge({
         id: objectWildcardFinding(bucket, keys),
         reason:
           `S3 object permissions are granted on <bucket ARN>/${keys}: object keys hold per-order ids unknown at ` +
@@ -440,7 +440,7 @@ export const bindToResources = (
       }),
     );
     if (use === 'describe') {
-      Validations.of(target.policy).acknowledge({
+      Validations.of(target.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagName(fn, arn)}]`,
         reason:
           'DescribeExecution is authorised on execution ARNs, whose names (one per order) are unknown at deploy ' +

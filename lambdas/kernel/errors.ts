@@ -210,6 +210,16 @@ export class AccountNotActiveError extends DomainError {
   }
 }
 
+/**
+ * An audit export's range ends after the last sealing run: its events are not all in a signed
+ * digest yet. The export workflow waits and tries again (the sealer runs hourly), so the archive
+ * always verifies; after its last try the export fails with this name.
+ */
+export class RangeNotSealedError extends DomainError {
+  override readonly name = 'RangeNotSealedError';
+  readonly code = 'RANGE_NOT_SEALED';
+}
+
 /** Every domain error class: `runtime/http.ts` must give each a status, and the ASL tests read the names. */
 export const DOMAIN_ERRORS = [
   ValidationError,
@@ -228,16 +238,8 @@ export const DOMAIN_ERRORS = [
   PurgeConflictError,
   PurgeIncompleteError,
   AccountNotActiveError,
+  RangeNotSealedError,
 ] as const;
 
 export type DomainErrorName = InstanceType<(typeof DOMAIN_ERRORS)[number]>['name'];
 
-/**
- * An audit export's range ends after the last sealing run: its events are not all in a signed
- * digest yet. The export workflow waits and tries again (the sealer runs hourly), so the archive
- * always verifies; after its last try the export fails with this name.
- */
-export class RangeNotSealedError extends DomainError {
-  override readonly name = 'RangeNotSealedError';
-  readonly code = 'RANGE_NOT_SEALED';
-}

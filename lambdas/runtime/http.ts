@@ -127,6 +127,7 @@ const STATUS_OF: Readonly<
   UnauthorizedError: 401,
   ForbiddenError: 403,
   AccountNotActiveError: 403,
+  RangeNotSealedError: 409,
   NotFoundError: 404,
   OrderNotFoundError: 404,
   ConflictError: 409,

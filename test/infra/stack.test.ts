@@ -89,12 +89,12 @@ describe('KMS keys', () => {
       AliasName: KMS_KEYS.caseRefMac.alias,
       TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
     });
-    const macGrants = [
-      ...resourcesOfType(json, 'AWS::IAM::Policy'),
-      ...resourcesOfType(json, 'AWS::IAM::ManagedPolicy'),
-    ].filter(([, policy]) => JSON.stringify(policy.Properties?.PolicyDocument).includes('kms:GenerateMac'));
+    const macGrants = allIdentityStatements(json).filter(({ statement }) =>
+      JSON.stringify(statement.Action).includes('kms:GenerateMac'),
+    );
     expect(macGrants).toHaveLength(1);
-    expect(JSON.stringify(macGrants[0]?.[1].Properties?.PolicyDocument)).toContain(keyId);
+    expect(macGrants[0]?.owner).toBe(logicalIdOf(stack.compute.functions.createOrder?.role as never));
+    expect(JSON.stringify(macGrants[0]?.statement.Resource)).toContain(keyId);
   });
 
   it('retains every key when the stack is deleted (encrypted backups would become unreadable)', () => {
@@ -573,13 +573,21 @@ describe('least privilege, from the catalogue', () => {
     }
   });
 
-  it('function roles carry no inline policy and no AWS-managed policy', () => {
+  it('function roles carry one inline policy, their own, and no AWS-managed or attached policy', () => {
     for (const target of [...Object.values(stack.compute.functions), stack.api.preTokenGeneration]) {
       const role = resource(json, logicalIdOf(target.role));
-      expect(role.Properties).not.toHaveProperty('Policies');
+      const policies = role.Properties?.Policies as { PolicyName: string }[] | undefined;
+      expect(policies?.map((p) => p.PolicyName)).toEqual(['leastPrivilege']);
       expect(awsManagedPolicyArns(role)).toEqual([]);
+      expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
     }
+    // Nothing attaches a policy to a role from outside it (CDK's grants would do so).
     expect(resourcesOfType(json, 'AWS::IAM::Policy')).toEqual([]);
+  });
+
+  it('stays within CloudFormation’s limits: 500 resources and a 1 MB template', () => {
+    expect(Object.keys(json.Resources).length).toBeLessThanOrEqual(500);
+    expect(JSON.stringify(json).length).toBeLessThan(1_000_000);
   });
 });
 
