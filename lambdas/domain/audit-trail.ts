@@ -138,37 +138,38 @@ export const digestsCovering = async (
   from: string,
   to: string,
 ): Promise<{ globals: GlobalDigest[]; accounts: AccountDigest[] }> => {
-  const after = new Date(Math.max(0, Date.parse(from) - WINDOW_SLACK_MS)).toISOString();
-  const select = async <T extends { window: { from: string | null; to: string } }>(prefix: string) => {
-    const keys = (await digests.list(prefix, `${prefix}${after}`, MAX_GLOBALS + 1)).filter(
-      (k) => windowStartOf(k) <= to,
+  const keys = await digestKeysCovering(digests, accountId, from, to, MAX_GLOBALS);
+  if (keys.globals.length > MAX_GLOBALS)
+    throw new ValidationError([
+      { field: 'to', message: `the range holds more than ${MAX_GLOBALS} digests: ask for less` },
+    ]);
+  const read = async <T>(list: { key: string }[]) =>
+    ((await Promise.all(list.map((d) => digests.get(d.key)))) as (T | undefined)[]).filter(
+      (d): d is T => d !== undefined,
     );
-    if (keys.length > MAX_GLOBALS)
-      throw new ValidationError([
-        { field: 'to', message: `the range holds more than ${MAX_GLOBALS} digests: ask for less` },
-      ]);
-    const docs = (await Promise.all(keys.map((k) => digests.get(k)))) as T[];
-    return docs.filter((d) => d && d.window.to >= from);
+  return {
+    globals: await read<GlobalDigest>(keys.globals),
+    accounts: await read<AccountDigest>(keys.accounts),
   };
-  const globals = await select<GlobalDigest>('global/');
-  const runs = new Set(globals.map((g) => g.digestNo));
-  const accounts = (await select<AccountDigest>(`accounts/${accountId}/`)).filter((d) =>
-    runs.has(d.digestNo),
-  );
-  return { globals, accounts };
 };
 
 const LIST_PAGE = 1_000;
 const digestNoOf = (key: string): number => Number(key.slice(key.lastIndexOf('_') + 1, -'.json'.length));
 
 /** Every key under `prefix` from `after` on whose window starts by `to`, a listing page at a time. */
-const keysThrough = async (digests: DigestReader, prefix: string, after: string, to: string) => {
+const keysThrough = async (
+  digests: DigestReader,
+  prefix: string,
+  after: string,
+  to: string,
+  max = Number.POSITIVE_INFINITY,
+) => {
   const keys: string[] = [];
   let start = `${prefix}${after}`;
   for (;;) {
     const page = await digests.list(prefix, start, LIST_PAGE);
     for (const key of page) {
-      if (windowStartOf(key) > to) return keys;
+      if (windowStartOf(key) > to || keys.length > max) return keys;
       keys.push(key);
     }
     const last = page[page.length - 1];
@@ -189,20 +190,36 @@ export const digestKeysCovering = async (
   accountId: string,
   from: string,
   to: string,
+  /** Stop listing after this many global digests and one more (the caller refuses such a range). */
+  max?: number,
 ): Promise<{
   globals: { key: string; digestNo: number }[];
   accounts: { key: string; digestNo: number }[];
 }> => {
-  const after = new Date(Math.max(0, Date.parse(from) - WINDOW_SLACK_MS)).toISOString();
-  const globalKeys = await keysThrough(digests, 'global/', after, to);
+  let after = new Date(Math.max(0, Date.parse(from) - WINDOW_SLACK_MS)).toISOString();
+  let globalKeys = await keysThrough(digests, 'global/', after, to, max);
+  // The very first run (#1) covers all written before it, whatever time its window starts.
+  const firstListed = globalKeys[0];
+  if (firstListed === undefined || windowStartOf(firstListed) > from) {
+    const [firstEver] = await digests.list('global/', 'global/', 1);
+    const [second] = firstEver ? await digests.list('global/', firstEver, 1) : [];
+    if (firstEver && digestNoOf(firstEver) === 1 && second === firstListed) {
+      globalKeys = [firstEver, ...globalKeys];
+      after = '';
+    }
+  }
   const globals = globalKeys
-    .filter((key, i) => {
+    .filter((_key, i) => {
       const next = globalKeys[i + 1];
       return next === undefined || windowStartOf(next) >= from;
     })
     .map((key) => ({ key, digestNo: digestNoOf(key) }));
   const runs = new Set(globals.map((g) => g.digestNo));
-  const accounts = (await keysThrough(digests, `accounts/${accountId}/`, after, to))
+  // An account digest's key starts as its run's: list as far as the last run selected.
+  const lastStart = globals.length > 0 ? windowStartOf(globals[globals.length - 1]?.key ?? '') : to;
+  const accounts = (
+    await keysThrough(digests, `accounts/${accountId}/`, after, lastStart > to ? lastStart : to)
+  )
     .map((key) => ({ key, digestNo: digestNoOf(key) }))
     .filter((a) => runs.has(a.digestNo));
   return { globals, accounts };

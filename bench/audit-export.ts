@@ -1,0 +1,190 @@
+/**
+ * Benchmark part, audit-export: an account's audit export (lambdas/domain/audit-exports.ts) of
+ * 10,000 and of 100,000 events, each in a process of its own with its own local stack: the time the
+ * export task takes and its peak memory. The events are written straight into the audit table in
+ * the stored layout (write-order numbers taken, the counter set), sealed by the real sealer in one
+ * run, then the real task (the handler's wiring: DynamoDB, S3, KMS stand-ins over the wire) writes
+ * the zip. Memory is sampled every 10 ms and on every page the ledger returns: the peak of
+ * heapUsed + arrayBuffers above what the process held before the task, and the peak RSS. The stack
+ * runs in the same process, so the figures include the stand-ins' own work serving the queries.
+ * Run alone: `npx tsx bench/audit-export.ts`; `npm run bench -- --only audit-export`.
+ *   --events N   measure one size (in a child of the comparison, or by hand)
+ */
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { localTableName, SEQUENCE_KEY } from '../common/definitions';
+import { sealAudit } from '../lambdas/domain/audit-seal';
+import { sequencePartition, sequenceSortKey } from '../lambdas/domain/audit-sequence';
+import { startLocalStack } from '../local/stack';
+import { localDocumentClient } from '../test/support/local-clients';
+import { runInChild } from './support';
+
+export interface ExportRun {
+  events: number;
+  exported: number;
+  archiveKiB: number;
+  seconds: number;
+  eventsPerSecond: number;
+  peakHeapPlusBuffersMiB: number;
+  peakRssMiB: number;
+  seedSeconds: number;
+}
+
+const ACCOUNT = 'lab-acme';
+const MIB = 1024 * 1024;
+const ROLES = [
+  ['lab', ACCOUNT, 'sub-lab-bench'],
+  ['designer', 'staff', 'sub-designer-bench'],
+  ['operator', 'staff', 'sub-operator-bench'],
+] as const;
+
+export const measureExport = async (count: number): Promise<ExportRun> => {
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const stack = await startLocalStack({ port: 0 });
+  try {
+    const { adjustableClock } = await import('../lambdas/kernel/clock');
+    const ddb = localDocumentClient(stack.endpoints.dynamodb);
+    const now = adjustableClock.now();
+    const from = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+    const to = now.toISOString();
+    // Seed: `count` events over the 30 days before now, in write order, as the audit adapter stores them.
+    const seedStarted = performance.now();
+    const span = now.getTime() - Date.parse(from) - 1;
+    const items = (start: number, n: number) =>
+      Array.from({ length: n }, (_, k) => {
+        const seq = start + k;
+        const at = new Date(Date.parse(from) + Math.floor((span * seq) / (count + 1))).toISOString();
+        const eventId = `aud_bench_${String(seq).padStart(8, '0')}`;
+        const [role, account, sub] = ROLES[seq % ROLES.length] as (typeof ROLES)[number];
+        return {
+          PutRequest: {
+            Item: {
+              pk: `ACCOUNT#${ACCOUNT}`,
+              sk: `${at}#${eventId}`,
+              gsi1pk: `ACTOR#${sub}`,
+              gsi1sk: `${at}#${eventId}`,
+              gsi2pk: sequencePartition(seq),
+              gsi2sk: sequenceSortKey(seq),
+              eventId,
+              at,
+              accountId: ACCOUNT,
+              actorSub: sub,
+              actorRole: role,
+              actorAccountId: account,
+              action: 'order.view',
+              outcome: 'ALLOWED',
+              sourceIp: '203.0.113.7',
+              orderId: `ord_bench_${seq % 5_000}`,
+              seq,
+            },
+          },
+        };
+      });
+    const table = localTableName('audit');
+    const batches: number[] = [];
+    for (let seq = 1; seq <= count; seq += 25) batches.push(seq);
+    for (let i = 0; i < batches.length; i += 8) {
+      await Promise.all(
+        batches.slice(i, i + 8).map(async (start) => {
+          let request: Record<string, unknown[]> | undefined = {
+            [table]: items(start, Math.min(25, count - start + 1)),
+          };
+          while (request && Object.keys(request).length > 0) {
+            const out = await ddb.send(new BatchWriteCommand({ RequestItems: request as never }));
+            request = out.UnprocessedItems as Record<string, unknown[]> | undefined;
+          }
+        }),
+      );
+    }
+    await ddb.send(
+      new PutCommand({
+        TableName: localTableName('auditSequence'),
+        Item: { pk: SEQUENCE_KEY, next: count },
+      }),
+    );
+    const { deps: sealDeps } = await import('../lambdas/handlers/seal-audit');
+    await sealAudit(sealDeps);
+    const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+    const { deps } = await import('../lambdas/handlers/export-audit-trail');
+    const { runAuditExport } = await import('../lambdas/domain/audit-exports');
+    const exportId = `aex_bench_${count}`;
+    await deps.exports.create(
+      {
+        exportId,
+        kind: 'audit',
+        from,
+        to,
+        accountId: ACCOUNT,
+        status: 'RUNNING',
+        requestedAt: to,
+        requestedBy: 'sub-admin-bench',
+        requestedByRole: 'lab-admin',
+        sourceIp: '203.0.113.7',
+      },
+      from,
+    );
+    global.gc?.();
+    const base = process.memoryUsage();
+    let peak = 0;
+    let peakRss = 0;
+    const sample = () => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.arrayBuffers);
+      peakRss = Math.max(peakRss, m.rss);
+    };
+    const ledger = deps.ledger;
+    let exported = 0;
+    const sampled = {
+      ...deps,
+      ledger: {
+        page: async (query: Parameters<typeof ledger.page>[0]) => {
+          const page = await ledger.page(query);
+          sample();
+          return page;
+        },
+      },
+    };
+    const timer = setInterval(sample, 10);
+    const started = performance.now();
+    await runAuditExport(sampled as typeof deps, { exportId, accountId: ACCOUNT });
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(timer);
+    const record = await deps.exports.get(ACCOUNT, exportId);
+    if (record?.status !== 'READY') throw new Error(`export ended ${record?.status}`);
+    exported = count;
+    return {
+      events: count,
+      exported,
+      archiveKiB: Math.round((record.sizeBytes ?? 0) / 1024),
+      seconds: Number(seconds.toFixed(1)),
+      eventsPerSecond: Math.round(count / seconds),
+      peakHeapPlusBuffersMiB: Math.round((peak - (base.heapUsed + base.arrayBuffers)) / MIB),
+      peakRssMiB: Math.round(peakRss / MIB),
+      seedSeconds: Number(seedSeconds.toFixed(1)),
+    };
+  } finally {
+    await stack.stop();
+  }
+};
+
+/** Both sizes, each in a child process (one stack per process). */
+export const compareExports = async () => {
+  const { fileURLToPath } = await import('node:url');
+  const self = fileURLToPath(import.meta.url);
+  const small = runInChild<ExportRun>(self, ['--events', '10000']);
+  const large = runInChild<ExportRun>(self, ['--events', '100000']);
+  return {
+    small,
+    large,
+    growth: `events ×${(large.events / small.events).toFixed(0)}, time ×${(large.seconds / small.seconds).toFixed(1)}, peak heap+buffers ×${(
+      large.peakHeapPlusBuffersMiB / Math.max(1, small.peakHeapPlusBuffersMiB)
+    ).toFixed(2)}`,
+  };
+};
+
+if (process.argv[1]?.endsWith('audit-export.ts')) {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({ options: { events: { type: 'string' } } });
+  const result = values.events ? await measureExport(Number(values.events)) : await compareExports();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
