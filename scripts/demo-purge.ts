@@ -21,7 +21,7 @@ import { call, type Demo, say, step, view } from './demo-support';
 
 export const runPurge = async (demo: Demo, orders: readonly DemoOrder[], first: number): Promise<number> => {
   let n = first;
-  say('\n== Part 4: deletion with proof ==');
+  say('\n== Part 5: deletion with proof ==');
   let archived: DemoOrder | undefined;
   for (const o of orders.filter((x) => x.lab === 'lab.acme')) {
     if ((await view(demo, o.lab, o.orderId)).status === 'ARCHIVED') {

@@ -12,7 +12,10 @@
  *   Part 3, onboarding (scripts/demo-onboarding.ts): a fourth lab is onboarded without a BAA, its
  *   lab-admin invited, contacts and a technician added; the technician's order is refused (403
  *   BAA_REQUIRED) until the BAA is recorded and the account ACTIVE, then goes through.
- *   Part 4, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
+ *   Part 4, an audit (scripts/demo-audit.ts): Acme's lab-admin exports the account's audit trail
+ *   with the CLI, which verifies it offline against the audit public key; a line edited after the
+ *   download, and an event edited in DynamoDB before an export, are each refused with the reason.
+ *   Part 5, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
  *   the grace period, its certificate verified offline (and a tampered copy refused), and an
  *   account termination with one summary certificate.
  *
@@ -49,6 +52,7 @@ try {
   const { printReport } = await import('./demo-report');
   const { runPurge } = await import('./demo-purge');
   const { runOnboarding } = await import('./demo-onboarding');
+  const { runAudit } = await import('./demo-audit');
   const demo: Demo = {
     apiUrl: stack.apiUrl,
     api: new Api(stack.apiUrl),
@@ -67,7 +71,8 @@ try {
     next,
   );
   const afterOnboarding = await runOnboarding(demo, next + 2);
-  await runPurge(demo, orders, afterOnboarding);
+  const afterAudit = await runAudit(demo, afterOnboarding);
+  await runPurge(demo, orders, afterAudit);
   say(`\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 } catch (error) {
   process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
