@@ -13,6 +13,8 @@
  *                                    with 10,000 archived / 100 due: they must be the same
  *   audit-seal (bench/audit-seal.ts) the audit sealer's DynamoDB reads with 100 old / 100 new events and
  *                                    with 10,000 old / 100 new: they must be the same
+ *   audit-export (bench/audit-export.ts) an account's audit export of 10,000 and 100,000 events (sealed
+ *                                    hourly): time and peak memory of the task; each archive verified
  *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
  *                                    and 100x it (linear growth), and a 9 MB notes through create-order
  *   start      (bench/start.ts)      `npm start -- --memory --port 0` N times: median ms from spawn until
@@ -23,7 +25,7 @@
  *   export     (bench/export.ts)     an account export's zip streamed into a multipart upload to the S3
  *                                    stand-in: peak memory for a small and a 1 GiB archive (flat)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -32,7 +34,7 @@
  *   start:     --start-runs N (10)
  *   functions: --import-runs N (20)
  *   export:    --export-files N (4) --export-mb N (256 MiB each)
- *   --only intake,claims,lifecycle,purge,audit-seal,phi-screen,start,functions,export
+ *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -59,7 +61,7 @@ const { values } = parseArgs({
     'export-mb': { type: 'string', default: '256' },
     only: {
       type: 'string',
-      default: 'intake,claims,lifecycle,purge,audit-seal,phi-screen,start,functions,export',
+      default: 'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export',
     },
   },
 });
@@ -84,6 +86,7 @@ const parts = {
   ],
   purge: [],
   'audit-seal': [],
+  'audit-export': [],
   'phi-screen': [
     ['--repeat', values['screen-repeat']],
     ['--budget-ms', values['screen-budget-ms']],
