@@ -151,11 +151,14 @@ export const measureExport = async (count: number): Promise<ExportRun> => {
     };
     const ledger = deps.ledger;
     let exported = 0;
+    const pageMs: number[] = [];
     const sampled = {
       ...deps,
       ledger: {
         page: async (query: Parameters<typeof ledger.page>[0]) => {
+          const t = performance.now();
           const page = await ledger.page(query);
+          pageMs.push(performance.now() - t);
           sample();
           return page;
         },
@@ -163,9 +166,10 @@ export const measureExport = async (count: number): Promise<ExportRun> => {
     };
     const timer = setInterval(sample, 10);
     const started = performance.now();
-    await runAuditExport(sampled as typeof deps, { exportId, accountId: ACCOUNT });
+    await runAuditExport(sampled as typeof deps, { exportId, accountId: ACCOUNT }, { region: 'us-east-1' });
     const seconds = (performance.now() - started) / 1000;
     clearInterval(timer);
+    if (process.env.BENCH_DEBUG) console.error(pageMs.length, pageMs.slice(0, 3).map(Math.round), pageMs.slice(-3).map(Math.round), Math.round(pageMs.reduce((a, b) => a + b, 0)));
     const record = await deps.exports.get(ACCOUNT, exportId);
     if (record?.status !== 'READY' || !record.objectKey) throw new Error(`export ended ${record?.status}`);
     // Download, unpack and verify it as a partner would.

@@ -248,6 +248,7 @@ export const bindToResources = (
     const conditions = grant.leadingKeys
       ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] } }
       : undefined;
+    const readConditions = grant.readsAnyKey ? undefined : conditions;
     if (reads.length > 0) {
       allow(
         new PolicyStatement({
@@ -255,8 +256,8 @@ export const bindToResources = (
           actions: reads.map((a) => `dynamodb:${a}`),
           // Indexes only for Query, and only without a key condition (index keys are not the table's).
           resources:
-            reads.includes('Query') && !conditions ? [table.tableArn, ...indexArns] : [table.tableArn],
-          ...(conditions ? { conditions } : {}),
+            reads.includes('Query') && !readConditions ? [table.tableArn, ...indexArns] : [table.tableArn],
+          ...(readConditions ? { conditions: readConditions } : {}),
         }),
       );
     }

@@ -216,5 +216,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     digests: ['list', 'get'],
     auditSigner: ['sign', 'publicKeyDer'],
     designers: ['get'],
+    accounts: ['get'],
+    orders: ['listByAccount'],
+    purgeStore: ['orderCertificate', 'accountCertificate'],
   },
 };

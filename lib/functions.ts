@@ -50,6 +50,11 @@ export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'Dele
 export interface TableGrant {
   readonly actions: readonly TableAction[];
   readonly leadingKeys?: readonly string[];
+  /**
+   * Reads (GetItem, Query) on any key and the table's indexes, while writes keep `leadingKeys`:
+   * for a job that reads across key families but writes only its own items.
+   */
+  readonly readsAnyKey?: true;
 }
 
 export type ObjectAction =
@@ -865,11 +870,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       "Workflow task: writes an audit export, a streamed zip of the account's events, their digests and a manifest signed with the audit key.",
     task: true,
     access: {
-      // Export records read and finished (UpdateItem, DeleteItem of the slot); the events by account.
       tables: {
-        orders: { actions: ['GetItem', 'UpdateItem', 'DeleteItem'], leadingKeys: ['ACCOUNT#*'] },
+        // Export records read and finished, the slot given back (ACCOUNT# items only); for the
+        // record of processing, the account's orders by index and their deletion certificates.
+        orders: {
+          actions: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'],
+          leadingKeys: ['ACCOUNT#*'],
+          readsAnyKey: true,
+        },
+        accounts: { actions: ['GetItem'] },
         audit: { actions: ['Query'] },
-        // A designer's country for the CSV.
+        // A designer's country (the CSV, the record's transfers).
         designers: { actions: ['GetItem'] },
       },
       buckets: {

@@ -8,6 +8,7 @@
  *                                 what the digests hash, line by line; staff, designers and other
  *                                 labs' users by pseudonym
  *   events.csv                    the same events for people, with the designers' countries
+ *   processing-record.json        the account's record of processing for the range (GDPR Art 30(2))
  *   digests/global/<no>.json      the global digests of the runs that cover the range
  *   digests/accounts/<no>.json    the account's digests of those runs
  *   manifest.json                 filters, range, counts, each file's SHA-256; signed with the audit key
@@ -24,6 +25,7 @@ import type { ArchiveEntry } from './export';
 /** The longest range one export covers. */
 export const AUDIT_EXPORT_MAX_DAYS = 366;
 export const AUDIT_MANIFEST_PATH = 'manifest.json';
+export const AUDIT_RECORD_PATH = 'processing-record.json';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -116,6 +118,8 @@ export interface AuditExportContent {
   readonly digests: readonly { readonly path: string; readonly read: () => Promise<unknown> }[];
   /** A designer's country in the registry now (for the CSV), by their sub. */
   readonly countryOf?: (sub: string) => Promise<string | undefined>;
+  /** The account's record of processing for the range (GDPR Art 30(2)), read when its turn comes. */
+  readonly processingRecord?: () => Promise<unknown>;
 }
 
 export interface AuditManifestBody {
@@ -209,6 +213,11 @@ export async function* auditExportEntries(
       if (rows.length > 0) yield Buffer.from(rows.join(''));
     }
   });
+  const record = content.processingRecord;
+  if (record)
+    yield streamed(AUDIT_RECORD_PATH, async function* () {
+      yield json(await record());
+    });
   let globalDigests = 0;
   let accountDigests = 0;
   for (const digest of content.digests) {

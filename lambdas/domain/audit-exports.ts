@@ -30,6 +30,7 @@ import {
   STALE_EXPORT_GUARD_MS,
 } from './export';
 import type { AccountKeys, AuditLog, FileStore, IdGenerator } from './ports';
+import { type ProcessingRecordDeps, processingRecord, type RecordContext } from './processing-record';
 
 export interface AuditExportRequestDeps {
   readonly exports: Pick<ExportStore, 'create' | 'finish'>;
@@ -55,6 +56,10 @@ export interface AuditExportJobDeps {
   readonly digests: DigestReader;
   readonly auditSigner: CertificateSigner;
   readonly designers: Pick<DesignerRegistry, 'get'>;
+  /** For the record of processing (processing-record.ts). */
+  readonly accounts: ProcessingRecordDeps['accounts'];
+  readonly orders: ProcessingRecordDeps['orders'];
+  readonly purgeStore: ProcessingRecordDeps['purgeStore'];
   readonly clock: Clock;
 }
 
@@ -199,6 +204,7 @@ const DIGEST_READS = 16;
 export const runAuditExport = async (
   deps: AuditExportJobDeps,
   input: { exportId: string; accountId: string },
+  context: RecordContext,
 ) => {
   const record = await deps.exports.get(input.accountId, input.exportId);
   if (record?.kind !== 'audit' || !record.from || !record.to)
@@ -265,6 +271,8 @@ export const runAuditExport = async (
           ...covering.accounts.map(digestFile('accounts')),
         ],
         countryOf: async (sub) => (await deps.designers.get(sub))?.country,
+        processingRecord: () =>
+          processingRecord(deps, accountId, { from, to }, context, Number.POSITIVE_INFINITY),
       },
       deps.auditSigner,
     )) {

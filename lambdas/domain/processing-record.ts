@@ -128,7 +128,12 @@ interface CountryTransfer {
 }
 
 /** The countries the designers who acted on the account's orders in the range work from. */
-const transfersIn = async (deps: ProcessingRecordDeps, accountId: string, range: RecordRange) => {
+const transfersIn = async (
+  deps: ProcessingRecordDeps,
+  accountId: string,
+  range: RecordRange,
+  maxEvents: number,
+) => {
   const seen = new Map<string, { firstAt: string; lastAt: string }>();
   let cursor: string | undefined;
   let read = 0;
@@ -141,8 +146,8 @@ const transfersIn = async (deps: ProcessingRecordDeps, accountId: string, range:
       ...(cursor ? { cursor } : {}),
     });
     read += page.events.length;
-    if (read > MAX_EVENTS)
-      throw bad('from', `the range holds more than ${MAX_EVENTS} audit events: ask for a shorter range`);
+    if (read > maxEvents)
+      throw bad('from', `the range holds more than ${maxEvents} audit events: ask for a shorter range`);
     for (const event of page.events) {
       // A designer's allowed act on an order (claim, inputs, upload, hand-in) is a transfer to
       // where the designer works; a refusal handed nothing over.
@@ -243,11 +248,13 @@ export const processingRecord = async (
   accountId: string,
   range: RecordRange,
   context: RecordContext,
+  /** Audit events read at most: the route's bound; the audit export job reads its whole range. */
+  maxEvents = MAX_EVENTS,
 ) => {
   const account = await deps.accounts.get(accountId);
   if (!account) throw noAccount(accountId);
   const [countries, deletionCertificates] = await Promise.all([
-    transfersIn(deps, accountId, range),
+    transfersIn(deps, accountId, range, maxEvents),
     certificatesOf(deps, accountId, account.certificateId),
   ]);
   const countryList = countries.map((c) => c.country);

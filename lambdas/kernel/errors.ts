@@ -242,4 +242,3 @@ export const DOMAIN_ERRORS = [
 ] as const;
 
 export type DomainErrorName = InstanceType<(typeof DOMAIN_ERRORS)[number]>['name'];
-

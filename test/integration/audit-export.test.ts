@@ -220,6 +220,12 @@ describe('audit exports', () => {
     const jsonl = readFileSync(join(dir, 'events.jsonl'), 'utf8');
     expect(jsonl).toContain('"action":"order.view"');
     expect(readFileSync(join(dir, 'events.csv'), 'utf8')).toContain('DENIED');
+    // The record of processing for the range rides along, listed (and so signed) in the manifest.
+    const record = JSON.parse(readFileSync(join(dir, 'processing-record.json'), 'utf8'));
+    expect(record).toMatchObject({ controller: { accountId: ACCOUNT }, range: { from, to } });
+    expect(record.subProcessors.length).toBeGreaterThan(0);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.files.map((f: { path: string }) => f.path)).toContain('processing-record.json');
     expect(CANARIES.length).toBeGreaterThanOrEqual(2);
     for (const path of filesUnder(dir)) {
       const text = readFileSync(path, 'utf8');
