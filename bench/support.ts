@@ -117,9 +117,13 @@ export const countReads = (client: DynamoDBDocumentClient) => {
 };
 
 /** Runs `script` (a bench file) with `args` in a child process (one stack per process); its last stdout line, parsed. */
-export const runInChild = <T>(script: string, args: readonly string[]): T =>
+export const runInChild = <T>(
+  script: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): T =>
   JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], {
       encoding: 'utf8',
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
       maxBuffer: 10 * 1024 * 1024,
