@@ -66,4 +66,13 @@ export const ROUTE_ROLES = {
   // The account's record of processing (GDPR Art 30(2)): its own lab-admin, and staff auditors for
   // any account. Not operators: it is drawn from the audit trail, which is the auditors' alone.
   processingRecord: ['lab-admin', 'auditor'],
+  // Security incidents (issue 13): anyone signed in may report one; privacy officers run them; staff
+  // auditors read them and the breach register; labs read and acknowledge the notices they were sent.
+  reportIncident: ROLES,
+  triageIncident: ['privacy-officer'],
+  incidentNotices: ['privacy-officer'],
+  containIncident: ['privacy-officer'],
+  closeIncident: ['privacy-officer'],
+  readIncidents: ['privacy-officer', 'auditor'],
+  labNotices: LAB,
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -204,4 +204,28 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     orders: ['listByAccount'],
     purgeStore: ['orderCertificate', 'accountCertificate'],
   },
+  // Security incidents: a report is a signal (domain/incidents/raise-signal.ts).
+  reportIncident: {
+    ...AUDITED,
+    incidents: [
+      'recordSignal',
+      'assignSignal',
+      'takeJoinKey',
+      'releaseJoinKey',
+      'create',
+      'get',
+      'update',
+      'addSignal',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['start'],
+  },
+  // Page, scope (the actor's events by index, the orders named), the waits' tokens, the failure alert.
+  incidentStep: {
+    incidents: ['get', 'update', 'signals', 'addTimeline', 'createNotice'],
+    ledger: ['page'],
+    orders: ['get', 'files'],
+    accounts: ['get'],
+    notifier: ['notify', 'operatorAlert'],
+  },
 };

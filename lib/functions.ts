@@ -820,6 +820,35 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Up to 20,000 audit events and 20,000 orders, a page of 100 at a time.
     timeoutSeconds: 60,
   },
+  {
+    id: 'reportIncident',
+    entry: 'lambdas/handlers/report-incident.ts',
+    description:
+      'Anyone signed in reports a suspected breach: a report signal that opens an incident or joins the open one.',
+    routes: [{ method: 'POST', path: '/incidents/reports', roles: ROUTE_ROLES.reportIncident }],
+    access: {
+      tables: { incidents: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] }, audit: 'append' },
+      stateMachines: { incidentWorkflow: 'start' },
+    },
+  },
+  {
+    id: 'incidentStep',
+    entry: 'lambdas/handlers/incident-step.ts',
+    description:
+      "Workflow task of the incident workflow: pages privacy officers, scopes the incident from the audit trail, keeps its waits' tokens, alerts on failure.",
+    task: true,
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        audit: { actions: ['Query'] },
+        orders: { actions: ['GetItem', 'Query'] },
+        accounts: { actions: ['GetItem'] },
+      },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+    // Up to 20,000 audit events, a page of 100 at a time.
+    timeoutSeconds: 120,
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

@@ -53,7 +53,21 @@ export type AuditAction =
   | 'audit.read'
   | 'audit.digests'
   // GET /accounts/{accountId}/processing-record (processing-record.ts).
-  | 'account.processing-record';
+  | 'account.processing-record'
+  // Security incidents (domain/incidents/): a report, the officer's and auditor's reads and acts,
+  // and a lab's reads of its notices (the notice view decrypts patient references: audited first).
+  | 'incident.report'
+  | 'incident.list'
+  | 'incident.view'
+  | 'incident.register'
+  | 'incident.triage'
+  | 'incident.notice-edit'
+  | 'incident.notice-send'
+  | 'incident.containment'
+  | 'incident.close'
+  | 'notice.list'
+  | 'notice.view'
+  | 'notice.acknowledge';
 
 export interface AuditEvent {
   readonly eventId: string;
