@@ -71,8 +71,6 @@ export const ROUTE_ROLES = {
   reportIncident: ROLES,
   triageIncident: ['privacy-officer'],
   incidentNotices: ['privacy-officer'],
-  containIncident: ['privacy-officer'],
   closeIncident: ['privacy-officer'],
-  readIncidents: ['privacy-officer', 'auditor'],
   labNotices: LAB,
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -228,4 +228,39 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     accounts: ['get'],
     notifier: ['notify', 'operatorAlert'],
   },
+  // The wait answered (wait.ts); a dismissal withdraws the notices and gives the join keys back.
+  triageIncident: {
+    ...AUDITED,
+    incidents: ['get', 'update', 'notices', 'updateNotice', 'releaseJoinKey', 'addTimeline'],
+    incidentWorkflow: ['completeTask'],
+    notifier: ['notify', 'operatorAlert'],
+  },
+  incidentNotices: {
+    ...AUDITED,
+    incidents: ['get', 'update', 'notice', 'notices', 'updateNotice', 'addTimeline'],
+    accounts: ['get'],
+    notifier: ['notify', 'operatorAlert'],
+  },
+  // The view decrypts the patient references of the lab's own orders named in its notice.
+  labNotices: {
+    ...AUDITED,
+    incidents: [
+      'get',
+      'update',
+      'notice',
+      'notices',
+      'updateNotice',
+      'noticesForAccount',
+      'noticeOfAccount',
+      'addTimeline',
+    ],
+    orders: ['get'],
+    phi: ['decrypt'],
+  },
+  closeIncident: {
+    ...AUDITED,
+    incidents: ['get', 'update', 'notices', 'updateNotice', 'releaseJoinKey', 'addTimeline'],
+    incidentWorkflow: ['completeTask'],
+    notifier: ['notify', 'operatorAlert'],
+  },
 };

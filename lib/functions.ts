@@ -849,6 +849,82 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Up to 20,000 audit events, a page of 100 at a time.
     timeoutSeconds: 120,
   },
+  {
+    id: 'triageIncident',
+    entry: 'lambdas/handlers/triage-incident.ts',
+    description:
+      "The privacy officer's triage: confirmed, or not a breach with the four-factor assessment; answers the workflow's wait.",
+    routes: [{ method: 'POST', path: '/incidents/{incidentId}/triage', roles: ROUTE_ROLES.triageIncident }],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+        audit: 'append',
+      },
+      stateMachines: { incidentWorkflow: 'taskResponse' },
+      // A refused task token is an alert to operators and officers.
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+  },
+  {
+    id: 'incidentNotices',
+    entry: 'lambdas/handlers/incident-notices.ts',
+    description:
+      "The privacy officer edits an affected account's notice, and sends it to the account's security contacts (ids and a link only).",
+    routes: [
+      {
+        method: 'PUT',
+        path: '/incidents/{incidentId}/notices/{accountId}',
+        roles: ROUTE_ROLES.incidentNotices,
+      },
+      {
+        method: 'POST',
+        path: '/incidents/{incidentId}/notices/{accountId}',
+        roles: ROUTE_ROLES.incidentNotices,
+      },
+    ],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        accounts: { actions: ['GetItem'] },
+        audit: 'append',
+      },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+  },
+  {
+    id: 'labNotices',
+    entry: 'lambdas/handlers/lab-notices.ts',
+    description:
+      "A lab's notices: the list, one notice with its orders' patient references (decrypted for that lab only, audited first), the acknowledgement.",
+    routes: [
+      { method: 'GET', path: '/notices', roles: ROUTE_ROLES.labNotices },
+      { method: 'GET', path: '/notices/{noticeId}', roles: ROUTE_ROLES.labNotices },
+      { method: 'POST', path: '/notices/{noticeId}/acknowledge', roles: ROUTE_ROLES.labNotices },
+    ],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        orders: { actions: ['GetItem'] },
+        audit: 'append',
+      },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
+    },
+  },
+  {
+    id: 'closeIncident',
+    entry: 'lambdas/handlers/close-incident.ts',
+    description: 'The privacy officer closes an incident with a summary; the register keeps it 6 years.',
+    routes: [{ method: 'POST', path: '/incidents/{incidentId}/close', roles: ROUTE_ROLES.closeIncident }],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem'] },
+        audit: 'append',
+      },
+      stateMachines: { incidentWorkflow: 'taskResponse' },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

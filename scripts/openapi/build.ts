@@ -9,7 +9,12 @@
  * not have, a success code without a schema) throws rather than being left out.
  */
 import * as z from 'zod/mini';
-import { ReportIncidentRequestSchema } from '../../lambdas/domain/incidents/schemas';
+import {
+  CloseIncidentRequestSchema,
+  EditNoticeRequestSchema,
+  ReportIncidentRequestSchema,
+  TriageRequestSchema,
+} from '../../lambdas/domain/incidents/schemas';
 import { CreateOrderRequestSchema } from '../../lambdas/domain/order-input';
 import {
   CreateAccountRequestSchema,
@@ -65,6 +70,13 @@ const REQUESTS: Readonly<Record<string, { id: string; schema: z.ZodMiniType; ext
   'PATCH /accounts/{accountId}': { id: 'UpdateAccountRequest', schema: UpdateAccountRequestSchema },
   'POST /accounts/{accountId}/users': { id: 'InviteUserRequest', schema: InviteUserRequestSchema },
   'POST /incidents/reports': { id: 'ReportIncidentRequest', schema: ReportIncidentRequestSchema },
+  'POST /incidents/{incidentId}/triage': { id: 'TriageRequest', schema: TriageRequestSchema },
+  'PUT /incidents/{incidentId}/notices/{accountId}': {
+    id: 'EditNoticeRequest',
+    schema: EditNoticeRequestSchema,
+    extra: { minProperties: 1 },
+  },
+  'POST /incidents/{incidentId}/close': { id: 'CloseIncidentRequest', schema: CloseIncidentRequestSchema },
 };
 
 const fail = (message: string): never => {

@@ -25,6 +25,8 @@ let store: DynamoIncidentStore;
 let sfn: SFNClient;
 let intake: RaiseSignalDeps;
 let workflowArn: string;
+/** The designer's incident of the scope test, triaged and notified by the tests after it. */
+let designerIncident: { incidentId: string; acme: string[]; bright: string[] };
 
 const PATIENT_CANARIES = ['PT-77341', 'PT-77342', 'PT-77343'];
 const NOTE_CANARY = 'Canary occlusion note 4417, light contacts.';
@@ -242,5 +244,150 @@ describe('the incident workflow scopes from the audit trail', () => {
     ]);
     for (const canary of [...PATIENT_CANARIES, NOTE_CANARY, CASE_CANARY])
       expect(everything).not.toContain(canary);
+    designerIncident = {
+      incidentId: raised.incidentId,
+      acme: byLab('lab-acme'),
+      bright: byLab('lab-bright'),
+    };
+  });
+});
+
+describe('triage, notices, acknowledgement and closing over the wire', () => {
+  const path = () => `/incidents/${designerIncident.incidentId}`;
+  const waitingFor = (phase: 'TRIAGE' | 'CLOSE') =>
+    eventually(async () => {
+      const incident = await store.get(designerIncident.incidentId);
+      return incident?.awaiting === phase ? incident : undefined;
+    });
+
+  it('only a privacy officer triages; confirmed, the workflow moves on', async () => {
+    // Prepare
+    await waitingFor('TRIAGE');
+    // Act
+    const byLab = await api.call('POST', `${path()}/triage`, {
+      as: 'lab.acme',
+      body: { decision: 'confirmed' },
+    });
+    const byOperator = await api.call('POST', `${path()}/triage`, {
+      as: 'operator.omar',
+      body: { decision: 'confirmed' },
+    });
+    const incomplete = await api.call<{ fields: { field: string }[] }>('POST', `${path()}/triage`, {
+      as: 'officer.olivia',
+      body: { decision: 'not-a-breach' },
+    });
+    const confirmed = await api.call<{ status: string }>('POST', `${path()}/triage`, {
+      as: 'officer.olivia',
+      body: { decision: 'confirmed' },
+    });
+    // Assess
+    expect([byLab.status, byOperator.status]).toEqual([403, 403]);
+    expect(incomplete.status).toBe(400);
+    expect(incomplete.body.fields).toHaveLength(5);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.status).toBe('CONFIRMED');
+    await waitingFor('CLOSE');
+  });
+
+  it('the officer edits and sends each notice; the SNS message carries ids and a link only', async () => {
+    // Act
+    const edited = await api.call<{ measuresTaken: string }>('PUT', `${path()}/notices/lab-acme`, {
+      as: 'officer.olivia',
+      body: { measuresTaken: 'Designer deactivated and signed out; links expired.' },
+    });
+    const sent = await api.call<{ noticeId: string; status: string }>('POST', `${path()}/notices/lab-acme`, {
+      as: 'officer.olivia',
+    });
+    const other = await api.call('POST', `${path()}/notices/lab-bright`, { as: 'officer.olivia' });
+    // Assess
+    expect(edited.status).toBe(200);
+    expect(edited.body.measuresTaken).toBe('Designer deactivated and signed out; links expired.');
+    expect(sent.body.status).toBe('SENT');
+    expect(other.status).toBe(200);
+    const message = await eventually(async () =>
+      (await outboxMessages(api, 'caseline-notifications'))
+        .map((m) => JSON.parse(m) as Record<string, string>)
+        .find((m) => m.kind === 'incident.notice' && m.noticeId === sent.body.noticeId),
+    );
+    expect(Object.keys(message).sort()).toEqual([
+      'accountId',
+      'dueAt',
+      'incidentId',
+      'kind',
+      'link',
+      'noticeId',
+      'to',
+    ]);
+    expect(message.to).toBe('security@lab-acme.example.com');
+    expect((await store.get(designerIncident.incidentId))?.status).toBe('NOTIFIED');
+  });
+
+  it("each lab reads its own notice with its own patients' references, and acknowledges it", async () => {
+    // Prepare
+    const list = await api.call<{ notices: { noticeId: string; orderIds: string[] }[] }>('GET', '/notices', {
+      as: 'lab.acme',
+    });
+    const acmeNotice = list.body.notices.find((n) => n.orderIds.includes(designerIncident.acme[0] ?? ''));
+    if (!acmeNotice) throw new Error('no notice for lab-acme');
+    // Act
+    const view = await api.call<{ patients: { orderId: string; patientReference: string }[] }>(
+      'GET',
+      `/notices/${acmeNotice.noticeId}`,
+      { as: 'lab.acme' },
+    );
+    const stranger = await api.call('GET', `/notices/${acmeNotice.noticeId}`, { as: 'lab.bright' });
+    const designer = await api.call('GET', '/notices', { as: 'designer.priya' });
+    const ack = await api.call<{ status: string; acknowledgedAt: string }>(
+      'POST',
+      `/notices/${acmeNotice.noticeId}/acknowledge`,
+      { as: 'admin.acme' },
+    );
+    // Assess
+    expect(view.status).toBe(200);
+    expect(view.body.patients.map((p) => p.patientReference).sort()).toEqual(PATIENT_CANARIES.slice(0, 2));
+    expect(view.body.patients.map((p) => p.orderId).sort()).toEqual(designerIncident.acme);
+    expect(stranger.status).toBe(404);
+    expect(designer.status).toBe(403);
+    expect(ack.body.status).toBe('ACKNOWLEDGED');
+    expect(ack.body.acknowledgedAt).toBe(
+      (await store.notice(designerIncident.incidentId, 'lab-acme'))?.acknowledgedAt,
+    );
+  });
+
+  it('closes with a summary, ends the workflow, and no PHI went into SNS or the history', async () => {
+    // Prepare
+    const brightNotice = (
+      await api.call<{ notices: { noticeId: string }[] }>('GET', '/notices', { as: 'lab.bright' })
+    ).body.notices[0];
+    await api.call('POST', `/notices/${brightNotice?.noticeId}/acknowledge`, { as: 'lab.bright' });
+    // Act
+    const closed = await api.call<{ status: string }>('POST', `${path()}/close`, {
+      as: 'officer.olivia',
+      body: { summary: 'Designer access revoked; both labs notified and acknowledged.' },
+    });
+    // Assess
+    expect(closed.body.status).toBe('CLOSED');
+    const done = await eventually(async () => {
+      const e = await sfn.send(
+        new DescribeExecutionCommand({ executionArn: executionArn(designerIncident.incidentId) }),
+      );
+      return e.status === 'SUCCEEDED' ? e : undefined;
+    });
+    expect(JSON.parse(done.output ?? '{}')).toEqual({
+      incidentId: designerIncident.incidentId,
+      triage: { decision: 'confirmed' },
+      close: { closed: 'true' },
+    });
+    const history = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn: executionArn(designerIncident.incidentId),
+        maxResults: 1000,
+      }),
+    );
+    const outbox = JSON.stringify((await api.call('GET', '/local/outbox', {})).body);
+    for (const canary of [...PATIENT_CANARIES, NOTE_CANARY, CASE_CANARY]) {
+      expect(outbox).not.toContain(canary);
+      expect(JSON.stringify(history.events)).not.toContain(canary);
+    }
   });
 });

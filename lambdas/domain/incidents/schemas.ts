@@ -185,14 +185,12 @@ export const parseClose = (body: unknown): { summary: string } => {
 };
 
 export const ContainmentRequestSchema = z.strictObject({
-  actorSub: z
-    .string({ error: "The actor's id (sub) as the incident names it." })
-    .check(
-      z.maxLength(128, { error: "The actor's id (sub) as the incident names it.", abort: true }),
-      z.regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,127}$/, {
-        error: "The actor's id (sub) as the incident names it.",
-      }),
-    ),
+  actorSub: z.string({ error: "The actor's id (sub) as the incident names it." }).check(
+    z.maxLength(128, { error: "The actor's id (sub) as the incident names it.", abort: true }),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,127}$/, {
+      error: "The actor's id (sub) as the incident names it.",
+    }),
+  ),
 });
 
 export const parseContainment = (body: unknown): { actorSub: string } => {

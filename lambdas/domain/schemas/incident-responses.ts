@@ -141,4 +141,11 @@ export const ContainmentResult = named(
 /** The success responses of each incident route, by status code (joined with SUCCESS by build.ts). */
 export const INCIDENT_SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniType | null>>>> = {
   'POST /incidents/reports': { 202: IncidentReported },
+  'POST /incidents/{incidentId}/triage': { 200: IncidentSummary },
+  'PUT /incidents/{incidentId}/notices/{accountId}': { 200: NoticeView },
+  'POST /incidents/{incidentId}/notices/{accountId}': { 200: NoticeView },
+  'POST /incidents/{incidentId}/close': { 200: IncidentSummary },
+  'GET /notices': { 200: LabNoticeList },
+  'GET /notices/{noticeId}': { 200: LabNotice },
+  'POST /notices/{noticeId}/acknowledge': { 200: LabNotice },
 };
