@@ -257,6 +257,12 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     orders: ['get'],
     phi: ['decrypt'],
   },
+  // Notices whose check fell due (byTimer), their incident, the account's contacts.
+  incidentDeadlineSweep: {
+    incidents: ['noticesDue', 'notice', 'get', 'updateNotice', 'addTimeline'],
+    accounts: ['get'],
+    notifier: ['notify', 'operatorAlert'],
+  },
   closeIncident: {
     ...AUDITED,
     incidents: ['get', 'update', 'notices', 'updateNotice', 'releaseJoinKey', 'addTimeline'],

@@ -925,6 +925,21 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       topics: { notifications: 'publish', operatorAlerts: 'publish' },
     },
   },
+  {
+    id: 'incidentDeadlineSweep',
+    entry: 'lambdas/handlers/incident-deadline-sweep.ts',
+    description:
+      "Scheduled: breach-notice deadlines enforced: officers and operators alerted at 50% and 80% of an account's window, a preliminary notice before it closes, unacknowledged notices re-sent to the next contact.",
+    schedule: { everyMinutes: 5 },
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        accounts: { actions: ['GetItem'] },
+      },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+    timeoutSeconds: 60,
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

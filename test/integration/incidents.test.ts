@@ -391,3 +391,53 @@ describe('triage, notices, acknowledgement and closing over the wire', () => {
     }
   });
 });
+
+describe('deadlines on the local clock, with the officer idle', () => {
+  it('alerts at 50% and 80% once each, and the preliminary notice reaches the lab before its window closes', async () => {
+    // Prepare
+    const res = await api.call<{ incidentId: string }>('POST', '/incidents/reports', {
+      as: 'lab.echo',
+      body: {
+        category: 'credentials-exposed',
+        description: 'A technician password was shown on a shared screen.',
+      },
+    });
+    const { incidentId } = res.body;
+    await incidentIn(incidentId, ['SCOPED']);
+    const notice = await store.notice(incidentId, 'lab-echo');
+    if (!notice) throw new Error('no notice for lab-echo');
+    // Act: 26 hours, an hour at a time (each advance runs the scheduled jobs, the deadline sweep too).
+    for (let hour = 0; hour < 26; hour++) {
+      const moved = await api.call('POST', '/local/clock/advance', {
+        as: 'operator.omar',
+        body: { hours: 1 },
+      });
+      expect(moved.status).toBe(200);
+    }
+    // Assess
+    const published = (
+      await api.call<{ topic: string; message: string; at: string }[]>('GET', '/local/outbox', {})
+    ).body
+      .map((m) => ({ ...m, body: JSON.parse(m.message) as Record<string, string> }))
+      .filter((m) => m.body.incidentId === incidentId);
+    const alerts = published.filter((m) => m.body.kind === 'incident.deadline').map((m) => m.body.percent);
+    expect(alerts).toEqual(['50', '80']);
+    expect(published.filter((m) => m.topic === 'caseline-operator-alerts')).toHaveLength(2);
+    const preliminary = published.filter((m) => m.body.kind === 'incident.notice-preliminary');
+    expect(preliminary).toHaveLength(1);
+    expect(preliminary[0]?.body.to).toBe('security@lab-echo.example.com');
+    expect((preliminary[0]?.at ?? '') < notice.dueAt).toBe(true);
+    const list = await api.call<{ notices: { noticeId: string; preliminary: boolean; nature: string }[] }>(
+      'GET',
+      '/notices',
+      { as: 'admin.echo' },
+    );
+    expect(list.body.notices).toEqual([
+      expect.objectContaining({
+        noticeId: notice.noticeId,
+        preliminary: true,
+        nature: expect.stringMatching(/^PRELIMINARY/),
+      }),
+    ]);
+  });
+});
