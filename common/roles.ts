@@ -71,6 +71,7 @@ export const ROUTE_ROLES = {
   reportIncident: ROLES,
   triageIncident: ['privacy-officer'],
   incidentNotices: ['privacy-officer'],
+  containIncident: ['privacy-officer'],
   closeIncident: ['privacy-officer'],
   labNotices: LAB,
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

@@ -263,6 +263,16 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     accounts: ['get'],
     notifier: ['notify', 'operatorAlert'],
   },
+  // Deactivate (the registry's own), sign out everywhere, requeue what it holds (design/assignments.ts).
+  containIncident: {
+    ...AUDITED,
+    incidents: ['get', 'update', 'signals', 'addTimeline'],
+    designers: ['get', 'update', 'releaseSlot'],
+    identity: ['signOut'],
+    accounts: ['users'],
+    orders: ['assignedTo', 'get', 'transition', 'addTimeline'],
+    notifier: ['operatorAlert'],
+  },
   closeIncident: {
     ...AUDITED,
     incidents: ['get', 'update', 'notices', 'updateNotice', 'releaseJoinKey', 'addTimeline'],

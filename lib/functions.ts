@@ -940,6 +940,27 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
     timeoutSeconds: 60,
   },
+  {
+    id: 'containIncident',
+    entry: 'lambdas/handlers/contain-incident.ts',
+    description:
+      "The privacy officer suspends an incident's actor in one step: designer deactivated, sessions revoked, leases released to the queue.",
+    routes: [
+      { method: 'POST', path: '/incidents/{incidentId}/containment', roles: ROUTE_ROLES.containIncident },
+    ],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        designers: { actions: ['GetItem', 'UpdateItem'] },
+        accounts: { actions: ['Query'] },
+        orders: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'] },
+        audit: 'append',
+      },
+      userPool: ['cognito-idp:AdminUserGlobalSignOut'],
+      // A requeue whose slot cannot be given back is undone with an operator alert.
+      topics: { operatorAlerts: 'publish' },
+    },
+  },
 ];
 
 export const routesOf = (fns: readonly FunctionDefinition[] = FUNCTIONS) =>

@@ -11,6 +11,7 @@
 import * as z from 'zod/mini';
 import {
   CloseIncidentRequestSchema,
+  ContainmentRequestSchema,
   EditNoticeRequestSchema,
   ReportIncidentRequestSchema,
   TriageRequestSchema,
@@ -77,6 +78,7 @@ const REQUESTS: Readonly<Record<string, { id: string; schema: z.ZodMiniType; ext
     extra: { minProperties: 1 },
   },
   'POST /incidents/{incidentId}/close': { id: 'CloseIncidentRequest', schema: CloseIncidentRequestSchema },
+  'POST /incidents/{incidentId}/containment': { id: 'ContainmentRequest', schema: ContainmentRequestSchema },
 };
 
 const fail = (message: string): never => {

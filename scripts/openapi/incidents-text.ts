@@ -92,6 +92,18 @@ export const INCIDENT_OPERATIONS: Readonly<Record<string, OperationText>> = {
       '409': 'INCIDENT_NOT_CONFIRMED: triage it first. NO_CONTACT: the account has no security contact.',
     },
   },
+  'POST /incidents/{incidentId}/containment': {
+    summary: "Suspend an incident's actor in one step (privacy officers)",
+    description:
+      'The actor (one of the incident’s actorSubs): a designer is deactivated (kept on file), every session of the user revoked (AdminUserGlobalSignOut), every order it holds returned to the queue with its slot. Audited, on the timeline; repeating it changes nothing more.',
+    parameters: [incidentId],
+    responses: {
+      '200': 'What was done.',
+      '400': 'actorSub is not an id, or not an actor of this incident.',
+      ...OFFICER,
+      '409': 'INCIDENT_CLOSED: the incident is closed.',
+    },
+  },
   'POST /incidents/{incidentId}/close': {
     summary: 'Close an incident with a summary (privacy officers)',
     description:

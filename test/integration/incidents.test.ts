@@ -16,7 +16,7 @@ import { adjustableClock } from '../../lambdas/kernel/clock';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually, outboxMessages } from '../support/api';
-import { claim, queuedOrder } from '../support/lifecycle';
+import { claim, queuedOrder, viewOf } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
 
 let stack: LocalStack;
@@ -439,5 +439,66 @@ describe('deadlines on the local clock, with the officer idle', () => {
         nature: expect.stringMatching(/^PRELIMINARY/),
       }),
     ]);
+  });
+});
+
+describe('POST /incidents/{incidentId}/containment', () => {
+  it('deactivates the designer, revokes its live token and returns what it held to the queue', async () => {
+    // Prepare: marco holds an order and has a live token; a signal about him opens (or joins) an incident.
+    await queuedOrder(api, 'lab.acme');
+    await claim(api, 'designer.marco');
+    const held = (
+      await api.call<{ assignments: { orderId: string }[] }>('GET', '/assignments', { as: 'designer.marco' })
+    ).body.assignments.map((a) => a.orderId);
+    const liveToken = await api.token('designer.marco');
+    const { incidentId } = await raiseSignal(intake, {
+      signalId: `it-contain-${Date.now()}`,
+      kind: 'removed-user-access',
+      at: adjustableClock.now().toISOString(),
+      actor: { sub: 'u-des-marco', role: 'designer', accountId: 'caseline' },
+      accountIds: [],
+      orderIds: [],
+    });
+    // Act
+    const byLab = await api.call('POST', `/incidents/${incidentId}/containment`, {
+      as: 'lab.acme',
+      body: { actorSub: 'u-des-marco' },
+    });
+    const wrongActor = await api.call('POST', `/incidents/${incidentId}/containment`, {
+      as: 'officer.olivia',
+      body: { actorSub: 'u-des-priya' },
+    });
+    const contained = await api.call<{
+      designerDeactivated: boolean;
+      sessionsRevoked: boolean;
+      leasesReleased: string[];
+    }>('POST', `/incidents/${incidentId}/containment`, {
+      as: 'officer.olivia',
+      body: { actorSub: 'u-des-marco' },
+    });
+    // Assess
+    expect(byLab.status).toBe(403);
+    expect(wrongActor.status).toBe(400);
+    expect(contained.status).toBe(200);
+    expect(contained.body).toMatchObject({ designerDeactivated: true, sessionsRevoked: true });
+    expect(contained.body.leasesReleased.sort()).toEqual(held.sort());
+    expect((await api.call('GET', '/assignments', { token: liveToken })).status).toBe(401);
+    const designers = await api.call<{ designers: { designerId: string; enabled: boolean }[] }>(
+      'GET',
+      '/designers',
+      {
+        as: 'operator.omar',
+      },
+    );
+    expect(designers.body.designers.find((d) => d.designerId === 'u-des-marco')?.enabled).toBe(false);
+    const claimAfter = await api.call<{ code: string }>('POST', '/queue/claim', { as: 'designer.marco' });
+    expect([claimAfter.status, claimAfter.body.code]).toEqual([409, 'DESIGNER_INACTIVE']);
+    for (const orderId of held) {
+      const views = await Promise.all(
+        ['lab.acme', 'lab.bright', 'lab.coast'].map((lab) => viewOf<{ status?: string }>(api, orderId, lab)),
+      );
+      expect(views.map((v) => v.status).filter(Boolean)).toEqual(['QUEUED']);
+    }
+    expect((await store.timeline(incidentId)).map((e) => e.type)).toContain('contained');
   });
 });

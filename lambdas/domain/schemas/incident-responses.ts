@@ -145,6 +145,7 @@ export const INCIDENT_SUCCESS: Readonly<Record<string, Readonly<Record<string, z
   'PUT /incidents/{incidentId}/notices/{accountId}': { 200: NoticeView },
   'POST /incidents/{incidentId}/notices/{accountId}': { 200: NoticeView },
   'POST /incidents/{incidentId}/close': { 200: IncidentSummary },
+  'POST /incidents/{incidentId}/containment': { 200: ContainmentResult },
   'GET /notices': { 200: LabNoticeList },
   'GET /notices/{noticeId}': { 200: LabNotice },
   'POST /notices/{noticeId}/acknowledge': { 200: LabNotice },
