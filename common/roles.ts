@@ -69,9 +69,7 @@ export const ROUTE_ROLES = {
   // Security incidents (issue 13): anyone signed in may report one; privacy officers run them; staff
   // auditors read them and the breach register; labs read and acknowledge the notices they were sent.
   reportIncident: ROLES,
-  triageIncident: ['privacy-officer'],
-  incidentNotices: ['privacy-officer'],
-  containIncident: ['privacy-officer'],
-  closeIncident: ['privacy-officer'],
+  incidentOfficer: ['privacy-officer'],
+  readIncidents: ['privacy-officer', 'auditor'],
   labNotices: LAB,
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

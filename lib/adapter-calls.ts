@@ -379,9 +379,8 @@ export const ADAPTERS = {
       createNotice: [ddb('Put', 'incidents')],
       notice: [ddb('Get', 'incidents')],
       notices: [ddb('Query', 'incidents')],
-      // Reads the notice for its id when it first becomes the lab's (the account index).
-      updateNotice: [ddb('Update', 'incidents'), ddb('Get', 'incidents')],
-      noticesForAccount: [ddb('Query', 'incidents')],
+      updateNotice: [ddb('Update', 'incidents')],
+      noticesByAccount: [ddb('Query', 'incidents')],
       noticeOfAccount: [ddb('Query', 'incidents'), ddb('Get', 'incidents')],
       noticesDue: [ddb('Query', 'incidents')],
     },

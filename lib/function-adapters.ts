@@ -203,6 +203,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     designers: ['get'],
     orders: ['listByAccount'],
     purgeStore: ['orderCertificate', 'accountCertificate'],
+    // The incidents that touched the account: its notices by index, each incident's record.
+    incidents: ['noticesByAccount', 'get'],
   },
   // Security incidents: a report is a signal (domain/incidents/raise-signal.ts).
   reportIncident: {
@@ -220,24 +222,21 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     ],
     incidentWorkflow: ['start'],
   },
-  // Page, scope (the actor's events by index, the orders named), the waits' tokens, the failure alert.
+  // Page, scope (the actor's events by index, the orders named), the waits' tokens, the failure alert;
+  // scheduled, the deadline sweep (notices whose check fell due, by the byTimer index).
   incidentStep: {
-    incidents: ['get', 'update', 'signals', 'addTimeline', 'createNotice'],
+    incidents: [
+      'get',
+      'update',
+      'signals',
+      'addTimeline',
+      'createNotice',
+      'noticesDue',
+      'notice',
+      'updateNotice',
+    ],
     ledger: ['page'],
     orders: ['get', 'files'],
-    accounts: ['get'],
-    notifier: ['notify', 'operatorAlert'],
-  },
-  // The wait answered (wait.ts); a dismissal withdraws the notices and gives the join keys back.
-  triageIncident: {
-    ...AUDITED,
-    incidents: ['get', 'update', 'notices', 'updateNotice', 'releaseJoinKey', 'addTimeline'],
-    incidentWorkflow: ['completeTask'],
-    notifier: ['notify', 'operatorAlert'],
-  },
-  incidentNotices: {
-    ...AUDITED,
-    incidents: ['get', 'update', 'notice', 'notices', 'updateNotice', 'addTimeline'],
     accounts: ['get'],
     notifier: ['notify', 'operatorAlert'],
   },
@@ -250,33 +249,33 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
       'notice',
       'notices',
       'updateNotice',
-      'noticesForAccount',
+      'noticesByAccount',
       'noticeOfAccount',
       'addTimeline',
     ],
     orders: ['get'],
     phi: ['decrypt'],
   },
-  // Notices whose check fell due (byTimer), their incident, the account's contacts.
-  incidentDeadlineSweep: {
-    incidents: ['noticesDue', 'notice', 'get', 'updateNotice', 'addTimeline'],
-    accounts: ['get'],
-    notifier: ['notify', 'operatorAlert'],
-  },
-  // Deactivate (the registry's own), sign out everywhere, requeue what it holds (design/assignments.ts).
-  containIncident: {
+  // Triage and close answer the workflow's waits (wait.ts); a dismissal withdraws the notices; notices
+  // go to the account's contacts; containment deactivates (the registry's own), signs out, requeues.
+  incidentOfficer: {
     ...AUDITED,
-    incidents: ['get', 'update', 'signals', 'addTimeline'],
+    incidents: [
+      'get',
+      'update',
+      'signals',
+      'notice',
+      'notices',
+      'updateNotice',
+      'releaseJoinKey',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['completeTask'],
+    accounts: ['get', 'users'],
     designers: ['get', 'update', 'releaseSlot'],
     identity: ['signOut'],
-    accounts: ['users'],
     orders: ['assignedTo', 'get', 'transition', 'addTimeline'],
-    notifier: ['operatorAlert'],
-  },
-  closeIncident: {
-    ...AUDITED,
-    incidents: ['get', 'update', 'notices', 'updateNotice', 'releaseJoinKey', 'addTimeline'],
-    incidentWorkflow: ['completeTask'],
     notifier: ['notify', 'operatorAlert'],
   },
+  readIncidents: { ...AUDITED, incidents: ['get', 'list', 'signals', 'timeline', 'notices'] },
 };

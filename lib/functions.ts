@@ -815,6 +815,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         orders: { actions: ['GetItem', 'Query'] },
         designers: { actions: ['GetItem'] },
         audit: { actions: ['PutItem', 'Query'] },
+        incidents: { actions: ['GetItem', 'Query'] },
       },
     },
     // Up to 20,000 audit events and 20,000 orders, a page of 100 at a time.
@@ -835,8 +836,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'incidentStep',
     entry: 'lambdas/handlers/incident-step.ts',
     description:
-      "Workflow task of the incident workflow: pages privacy officers, scopes the incident from the audit trail, keeps its waits' tokens, alerts on failure.",
+      "The incident workflow's tasks (page, scope from the audit trail, the waits' tokens, the failure alert) and, scheduled, the breach-notice deadline sweep: alerts at 50% and 80%, preliminary notices, re-sends.",
     task: true,
+    // The deadline sweep: one function with the workflow's tasks (the stack is near CloudFormation's 500 resources).
+    schedule: { everyMinutes: 5 },
     access: {
       tables: {
         incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
@@ -848,48 +851,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
     // Up to 20,000 audit events, a page of 100 at a time.
     timeoutSeconds: 120,
-  },
-  {
-    id: 'triageIncident',
-    entry: 'lambdas/handlers/triage-incident.ts',
-    description:
-      "The privacy officer's triage: confirmed, or not a breach with the four-factor assessment; answers the workflow's wait.",
-    routes: [{ method: 'POST', path: '/incidents/{incidentId}/triage', roles: ROUTE_ROLES.triageIncident }],
-    access: {
-      tables: {
-        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
-        audit: 'append',
-      },
-      stateMachines: { incidentWorkflow: 'taskResponse' },
-      // A refused task token is an alert to operators and officers.
-      topics: { notifications: 'publish', operatorAlerts: 'publish' },
-    },
-  },
-  {
-    id: 'incidentNotices',
-    entry: 'lambdas/handlers/incident-notices.ts',
-    description:
-      "The privacy officer edits an affected account's notice, and sends it to the account's security contacts (ids and a link only).",
-    routes: [
-      {
-        method: 'PUT',
-        path: '/incidents/{incidentId}/notices/{accountId}',
-        roles: ROUTE_ROLES.incidentNotices,
-      },
-      {
-        method: 'POST',
-        path: '/incidents/{incidentId}/notices/{accountId}',
-        roles: ROUTE_ROLES.incidentNotices,
-      },
-    ],
-    access: {
-      tables: {
-        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
-        accounts: { actions: ['GetItem'] },
-        audit: 'append',
-      },
-      topics: { notifications: 'publish', operatorAlerts: 'publish' },
-    },
   },
   {
     id: 'labNotices',
@@ -912,53 +873,51 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
   },
   {
-    id: 'closeIncident',
-    entry: 'lambdas/handlers/close-incident.ts',
-    description: 'The privacy officer closes an incident with a summary; the register keeps it 6 years.',
-    routes: [{ method: 'POST', path: '/incidents/{incidentId}/close', roles: ROUTE_ROLES.closeIncident }],
-    access: {
-      tables: {
-        incidents: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem'] },
-        audit: 'append',
-      },
-      stateMachines: { incidentWorkflow: 'taskResponse' },
-      topics: { notifications: 'publish', operatorAlerts: 'publish' },
-    },
-  },
-  {
-    id: 'incidentDeadlineSweep',
-    entry: 'lambdas/handlers/incident-deadline-sweep.ts',
+    id: 'readIncidents',
+    entry: 'lambdas/handlers/read-incidents.ts',
     description:
-      "Scheduled: breach-notice deadlines enforced: officers and operators alerted at 50% and 80% of an account's window, a preliminary notice before it closes, unacknowledged notices re-sent to the next contact.",
-    schedule: { everyMinutes: 5 },
-    access: {
-      tables: {
-        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
-        accounts: { actions: ['GetItem'] },
-      },
-      topics: { notifications: 'publish', operatorAlerts: 'publish' },
-    },
-    timeoutSeconds: 60,
-  },
-  {
-    id: 'containIncident',
-    entry: 'lambdas/handlers/contain-incident.ts',
-    description:
-      "The privacy officer suspends an incident's actor in one step: designer deactivated, sessions revoked, leases released to the queue.",
+      'Privacy officers and auditors read incidents (timeline, signals, scope, time left per account) and the breach register; every read audited.',
+    // The register first: on the local stack the first matching route wins (API Gateway prefers the literal).
     routes: [
-      { method: 'POST', path: '/incidents/{incidentId}/containment', roles: ROUTE_ROLES.containIncident },
+      { method: 'GET', path: '/incidents/register', roles: ROUTE_ROLES.readIncidents },
+      { method: 'GET', path: '/incidents', roles: ROUTE_ROLES.readIncidents },
+      { method: 'GET', path: '/incidents/{incidentId}', roles: ROUTE_ROLES.readIncidents },
+    ],
+    access: { tables: { incidents: { actions: ['GetItem', 'Query'] }, audit: 'append' } },
+  },
+  {
+    id: 'incidentOfficer',
+    entry: 'lambdas/handlers/incident-officer.ts',
+    description:
+      "The privacy officer's acts on an incident: triage, notices (edit, send), containment, close; answers the workflow's waits.",
+    routes: [
+      { method: 'POST', path: '/incidents/{incidentId}/triage', roles: ROUTE_ROLES.incidentOfficer },
+      {
+        method: 'PUT',
+        path: '/incidents/{incidentId}/notices/{accountId}',
+        roles: ROUTE_ROLES.incidentOfficer,
+      },
+      {
+        method: 'POST',
+        path: '/incidents/{incidentId}/notices/{accountId}',
+        roles: ROUTE_ROLES.incidentOfficer,
+      },
+      { method: 'POST', path: '/incidents/{incidentId}/containment', roles: ROUTE_ROLES.incidentOfficer },
+      { method: 'POST', path: '/incidents/{incidentId}/close', roles: ROUTE_ROLES.incidentOfficer },
     ],
     access: {
       tables: {
-        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+        // Containment: the designer deactivated, its orders requeued; a lab user found in its account.
         designers: { actions: ['GetItem', 'UpdateItem'] },
-        accounts: { actions: ['Query'] },
+        accounts: { actions: ['GetItem', 'Query'] },
         orders: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'] },
         audit: 'append',
       },
       userPool: ['cognito-idp:AdminUserGlobalSignOut'],
-      // A requeue whose slot cannot be given back is undone with an operator alert.
-      topics: { operatorAlerts: 'publish' },
+      stateMachines: { incidentWorkflow: 'taskResponse' },
+      // Notices to the labs' contacts; a refused task token is an alert to operators and officers.
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
     },
   },
 ];

@@ -4,7 +4,7 @@
  *   INCIDENT#<id> / SIGNAL#<signalId>      each signal it took
  *   INCIDENT#<id> / TL#<at>#<uuid>         its timeline
  *   INCIDENT#<id> / NOTICE#<accountId>     one notice per affected account (byTimer while watched,
- *                                          byAccount once the lab was sent it)
+ *                                          byAccount: ACCOUNT#<accountId> / <noticeId>)
  *   SIGNAL#<signalId> / SIGNAL             a signal's idempotency key and where it went
  *   JOIN#<ACTOR#sub | RESOURCE#r> / JOIN   the open incident about an actor or a resource, until
  * Single-item conditional writes and queries on a key or an index only; never a Scan.
@@ -326,6 +326,10 @@ export class DynamoIncidentStore implements IncidentStore {
                   gsi2sk: timerSk(notice.nextCheckAt, notice.incidentId, notice.accountId),
                 }
               : {}),
+            // Every notice of the account, drafts too (the record of processing lists them; a lab
+            // sees only what was sent to it: lab-notices.ts).
+            gsi3pk: `ACCOUNT#${notice.accountId}`,
+            gsi3sk: notice.noticeId,
             ...notice,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -358,19 +362,12 @@ export class DynamoIncidentStore implements IncidentStore {
   ): Promise<Notice | undefined> {
     const extra: Record<string, unknown> = {};
     const remove: string[] = [...(options.remove ?? [])];
-    // The timer index follows nextCheckAt; the account index holds a notice once the lab was sent it.
+    // The timer index follows nextCheckAt.
     if (changes.nextCheckAt !== undefined) {
       extra.gsi2pk = 'NOTICE#TIMER';
       extra.gsi2sk = timerSk(changes.nextCheckAt, incidentId, accountId);
     }
     if (remove.includes('nextCheckAt')) remove.push('gsi2pk', 'gsi2sk');
-    if (changes.sentAt !== undefined || changes.preliminarySentAt !== undefined) {
-      const current = await this.notice(incidentId, accountId);
-      if (current) {
-        extra.gsi3pk = `ACCOUNT#${accountId}`;
-        extra.gsi3sk = current.noticeId;
-      }
-    }
     try {
       const { Attributes } = await this.ddb.send(
         new UpdateCommand({
@@ -387,7 +384,7 @@ export class DynamoIncidentStore implements IncidentStore {
     }
   }
 
-  async noticesForAccount(accountId: string, limit: number): Promise<Notice[]> {
+  async noticesByAccount(accountId: string, limit: number): Promise<Notice[]> {
     const page = await this.ddb.send(
       new QueryCommand({
         TableName: this.table,
@@ -398,7 +395,7 @@ export class DynamoIncidentStore implements IncidentStore {
         Limit: limit,
       }),
     );
-    return (page.Items ?? []).map((i) => strip<Notice>(i)).filter((n) => n.status !== 'WITHDRAWN');
+    return (page.Items ?? []).map((i) => strip<Notice>(i));
   }
 
   async noticeOfAccount(accountId: string, noticeId: string): Promise<Notice | undefined> {

@@ -1,8 +1,10 @@
 import { awaitPhase } from '../domain/incidents/await-phase';
+import { sweepIncidentDeadlines } from '../domain/incidents/deadlines';
 import type { IncidentPhase } from '../domain/incidents/model';
 import { pageOfficers } from '../domain/incidents/page';
 import { scopeIncident } from '../domain/incidents/scope';
 import { incidentWorkflowFailed } from '../domain/incidents/workflow-failed';
+import { logger } from '../runtime/logger';
 import { taskHandler } from '../runtime/task';
 import { accounts } from '../runtime/wiring/accounts';
 import { incidents } from '../runtime/wiring/incidents';
@@ -16,7 +18,8 @@ export const deps = granted<
   DepsOf<typeof pageOfficers> &
     DepsOf<typeof scopeIncident> &
     DepsOf<typeof awaitPhase> &
-    DepsOf<typeof incidentWorkflowFailed>
+    DepsOf<typeof incidentWorkflowFailed> &
+    DepsOf<typeof sweepIncidentDeadlines>
 >({
   incidents: incidents(),
   ledger: ledger(),
@@ -29,15 +32,24 @@ export const deps = granted<
 
 type StepEvent = {
   incidentId: string;
-  step: 'page' | 'scope' | 'await' | 'fail';
+  /** Absent on a scheduled run (EventBridge Scheduler's event, or the local scheduler's). */
+  step?: 'page' | 'scope' | 'await' | 'fail';
   phase?: IncidentPhase;
   taskToken?: string;
   errorName?: string;
 };
 
-/** Workflow tasks of the incident workflow: ids in, codes out (statemachines/incident-workflow.asl.json). */
+/**
+ * Workflow tasks of the incident workflow: ids in, codes out (statemachines/incident-workflow.asl.json);
+ * and, every 5 minutes, the deadline sweep (domain/incidents/deadlines.ts).
+ */
 export const handler = taskHandler<StepEvent, Record<string, unknown>>(async (event) => {
   switch (event.step) {
+    case undefined: {
+      const result = await sweepIncidentDeadlines(deps);
+      logger.info('incident deadline sweep finished', { ...result });
+      return { ...result };
+    }
     case 'page':
       return pageOfficers(deps, event.incidentId);
     case 'scope':
@@ -48,7 +60,7 @@ export const handler = taskHandler<StepEvent, Record<string, unknown>>(async (ev
         phase: event.phase === 'CLOSE' ? 'CLOSE' : 'TRIAGE',
         taskToken: event.taskToken ?? '',
       });
-    default:
+    case 'fail':
       return incidentWorkflowFailed(deps, {
         incidentId: event.incidentId,
         ...(event.errorName ? { errorName: event.errorName } : {}),

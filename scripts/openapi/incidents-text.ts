@@ -56,6 +56,62 @@ export const INCIDENT_OPERATIONS: Readonly<Record<string, OperationText>> = {
       orderIds: 'The orders involved, if known (at most 50).',
     },
   },
+  'GET /incidents': {
+    summary: 'List incidents, newest first (privacy officers, auditors)',
+    description: 'Paged by discovery time; audited.',
+    parameters: [
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'From the previous page.',
+      },
+    ],
+    responses: {
+      '200': 'A page of incidents.',
+      '400': 'limit is not 1 to 100, or cursor is not one this route gave.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Privacy officers and auditors only.',
+      '503': 'The audit record could not be written, so nothing was read. Retry.',
+    },
+  },
+  'GET /incidents/register': {
+    summary: 'The breach register (privacy officers, auditors)',
+    description:
+      'Every incident, notified or not (GDPR Art 33(5)): dates, kinds, affected accounts and counts, the decision, the four-factor reasons of a dismissal, containment, closing summary, and until when it is kept (6 years after it closes). Paged; audited.',
+    parameters: [
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100 } },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'From the previous page.',
+      },
+    ],
+    responses: {
+      '200': 'A page of the register.',
+      '400': 'limit is not 1 to 100, or cursor is not one this route gave.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Privacy officers and auditors only.',
+      '503': 'The audit record could not be written, so nothing was read. Retry.',
+    },
+  },
+  'GET /incidents/{incidentId}': {
+    summary: 'One incident: timeline, signals, scope, notices and time left per account',
+    description:
+      'Ids, codes, counts and dates: no patient reference. The read is audited against the staff account and each affected account before anything is returned.',
+    parameters: [incidentId],
+    responses: {
+      '200': 'The incident.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Privacy officers and auditors only.',
+      '404': 'No such incident.',
+      '503': 'The audit record could not be written, so nothing was read. Retry.',
+    },
+  },
   'POST /incidents/{incidentId}/triage': {
     summary: 'Triage an incident (privacy officers)',
     description:

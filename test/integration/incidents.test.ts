@@ -5,6 +5,12 @@
  * scoping from the audit trail (a designer who fetched the inputs of 3 orders of 2 labs), and the
  * PHI canaries of the orders never in SNS messages, the workflow's input and history.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTableName, STATE_MACHINES } from '../../common/definitions';
@@ -19,6 +25,9 @@ import { Api, eventually, outboxMessages } from '../support/api';
 import { claim, queuedOrder, viewOf } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+const home = mkdtempSync(join(tmpdir(), 'caseline-incidents-'));
 let stack: LocalStack;
 let api: Api;
 let store: DynamoIncidentStore;
@@ -56,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sfn?.destroy();
   await stack?.stop();
+  rmSync(home, { recursive: true, force: true });
 });
 
 const pages = async (incidentId: string) =>
@@ -500,5 +510,122 @@ describe('POST /incidents/{incidentId}/containment', () => {
       expect(views.map((v) => v.status).filter(Boolean)).toEqual(['QUEUED']);
     }
     expect((await store.timeline(incidentId)).map((e) => e.type)).toContain('contained');
+  });
+});
+
+describe('reading incidents, the register, the record of processing and the CLI', () => {
+  it('officers and auditors read incidents, every scope read audited against the labs it touched; labs may not', async () => {
+    // Act
+    const list = await api.call<{ incidents: { incidentId: string }[] }>('GET', '/incidents?limit=100', {
+      as: 'officer.olivia',
+    });
+    const one = await api.call<{
+      scope: { accounts: { accountId: string }[] };
+      timeline: { type: string }[];
+    }>('GET', `/incidents/${designerIncident.incidentId}`, { as: 'auditor.ann' });
+    const byLab = await api.call('GET', '/incidents', { as: 'lab.acme' });
+    const byOperator = await api.call('GET', `/incidents/${designerIncident.incidentId}`, {
+      as: 'operator.omar',
+    });
+    // Assess
+    expect(list.body.incidents.map((i) => i.incidentId)).toContain(designerIncident.incidentId);
+    expect(one.body.scope.accounts.map((a) => a.accountId)).toEqual(['lab-acme', 'lab-bright']);
+    expect(one.body.timeline.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'detected',
+        'paged',
+        'scoped',
+        'triaged',
+        'notice-sent',
+        'notified',
+        'acknowledged',
+        'closed',
+      ]),
+    );
+    expect([byLab.status, byOperator.status]).toEqual([403, 403]);
+    const trail = await api.call<{ events: { action: string; actorSub: string; reason?: string }[] }>(
+      'GET',
+      '/audit/events?accountId=lab-bright&limit=100',
+      { as: 'auditor.ann' },
+    );
+    expect(
+      trail.body.events.filter(
+        (e) =>
+          e.action === 'incident.view' &&
+          e.actorSub === 'u-aud-ann' &&
+          e.reason === designerIncident.incidentId,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('the register keeps the closed incident with its summary and the date it is kept until', async () => {
+    // Act
+    const register = await api.call<{ incidents: Record<string, unknown>[] }>('GET', '/incidents/register', {
+      as: 'auditor.ann',
+    });
+    // Assess
+    const entry = register.body.incidents.find((i) => i.incidentId === designerIncident.incidentId);
+    expect(entry).toMatchObject({
+      status: 'CLOSED',
+      decision: 'confirmed',
+      accounts: ['lab-acme', 'lab-bright'],
+      orderCount: 3,
+      summary: 'Designer access revoked; both labs notified and acknowledged.',
+    });
+    expect(String(entry?.keptUntil).slice(0, 4)).toBe(
+      String(new Date(String(entry?.closedAt)).getUTCFullYear() + 6),
+    );
+  });
+
+  it("the account's record of processing lists the incident that touched it", async () => {
+    // Act
+    const record = await api.call<{ incidents: { recorded: { incidentId: string; decision: string }[] } }>(
+      'GET',
+      '/accounts/lab-bright/processing-record',
+      { as: 'admin.bright' },
+    );
+    // Assess
+    expect(record.status).toBe(200);
+    expect(record.body.incidents.recorded).toEqual([
+      expect.objectContaining({ incidentId: designerIncident.incidentId, decision: 'confirmed' }),
+    ]);
+  });
+
+  it('caseline incidents and caseline notices, as an officer and a lab would', async () => {
+    // Prepare
+    const cli = async (username: string, ...args: string[]) => {
+      const token = await api.token(username);
+      try {
+        const { stdout } = await run(process.execPath, [join(ROOT, 'cli', 'caseline.mjs'), ...args], {
+          cwd: ROOT,
+          env: { ...process.env, CASELINE_API: stack.apiUrl, CASELINE_HOME: home, CASELINE_TOKEN: token },
+        });
+        return { code: 0, stdout };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: `${e.stdout}${e.stderr}` };
+      }
+    };
+    // Act
+    const reported = await cli(
+      'lab.bright',
+      'incidents',
+      'report',
+      '--category',
+      'sent-to-wrong-recipient',
+      '--description',
+      'A design file was e-mailed to the wrong clinic by mistake.',
+    );
+    const listed = await cli('officer.olivia', 'incidents', 'list');
+    const shown = await cli('officer.olivia', 'incidents', 'show', designerIncident.incidentId);
+    const notices = await cli('lab.acme', 'notices', 'list');
+    const refused = await cli('lab.acme', 'incidents', 'list');
+    // Assess
+    expect(reported.code).toBe(0);
+    expect(reported.stdout).toMatch(/^Opened incident inc_[0-9a-f]{28}: the privacy office was paged\./);
+    expect(listed.stdout).toContain(`${designerIncident.incidentId}  CLOSED`);
+    expect(JSON.parse(shown.stdout).incidentId).toBe(designerIncident.incidentId);
+    expect(notices.stdout).toMatch(/ACKNOWLEDGED +1 order\(s\)|ACKNOWLEDGED +2 order\(s\)/);
+    expect(refused.code).toBe(1);
   });
 });

@@ -133,22 +133,14 @@ export class MemoryIncidents implements IncidentStore {
     this.noticeItems.set(key, next);
     return next;
   }
-  private visible(n: Notice) {
-    return (n.sentAt !== undefined || n.preliminarySentAt !== undefined) && n.status !== 'WITHDRAWN';
-  }
-  async noticesForAccount(accountId: string, limit: number) {
+  async noticesByAccount(accountId: string, limit: number) {
     return [...this.noticeItems.values()]
-      .filter((n) => n.accountId === accountId && this.visible(n))
+      .filter((n) => n.accountId === accountId)
       .sort((a, b) => b.noticeId.localeCompare(a.noticeId))
       .slice(0, limit);
   }
   async noticeOfAccount(accountId: string, noticeId: string) {
-    return [...this.noticeItems.values()].find(
-      (n) =>
-        n.accountId === accountId &&
-        n.noticeId === noticeId &&
-        (n.sentAt !== undefined || n.preliminarySentAt !== undefined),
-    );
+    return [...this.noticeItems.values()].find((n) => n.accountId === accountId && n.noticeId === noticeId);
   }
   async noticesDue(cutoff: string, limit: number) {
     return [...this.noticeItems.values()]

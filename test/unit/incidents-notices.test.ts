@@ -15,10 +15,12 @@ import {
 } from '../../lambdas/domain/incidents/lab-notices';
 import { editNotice, sendNotice } from '../../lambdas/domain/incidents/officer-notice';
 import { raiseSignal } from '../../lambdas/domain/incidents/raise-signal';
+import { getIncident, incidentRegister } from '../../lambdas/domain/incidents/read';
 import { scopeIncident } from '../../lambdas/domain/incidents/scope';
 import { triageIncident } from '../../lambdas/domain/incidents/triage';
 import { phiContext } from '../../lambdas/domain/order';
-import { makeActor, makeDeps } from '../support/fakes';
+import { processingRecord } from '../../lambdas/domain/processing-record';
+import { MemoryDesigners, makeActor, makeDeps } from '../support/fakes';
 import { MemoryIncidents, MemoryIncidentWorkflow, MemoryTrail } from '../support/incident-fakes';
 import { makeOrder } from '../support/order-repository-contract';
 
@@ -303,5 +305,85 @@ describe('notices', () => {
       expect.arrayContaining(['notified', 'acknowledged', 'closed']),
     );
     expect(deps.incidents.joinKeys.size).toBe(0);
+  });
+});
+
+describe('the record of processing', () => {
+  it('lists the incidents that touched the account in the range, and only those', async () => {
+    // Prepare
+    await triageIncident(deps, officer, incidentId, { decision: 'confirmed' });
+    await sendNotice(deps, officer, incidentId, 'lab-acme');
+    const recordDeps = {
+      ...deps,
+      designers: new MemoryDesigners(),
+      purgeStore: { orderCertificate: async () => undefined, accountCertificate: async () => undefined },
+    };
+    const range = { from: '2026-01-01T00:00:00.000Z', to: '2026-01-31T00:00:00.000Z' };
+    // Act
+    const acme = await processingRecord(recordDeps, 'lab-acme', range, { region: 'us-east-1' });
+    const coast = await processingRecord(recordDeps, 'lab-coast', range, { region: 'us-east-1' });
+    const before = await processingRecord(
+      recordDeps,
+      'lab-acme',
+      { from: '2025-12-01T00:00:00.000Z', to: '2025-12-31T00:00:00.000Z' },
+      { region: 'us-east-1' },
+    );
+    // Assess
+    expect(acme.incidents.recorded).toEqual([
+      expect.objectContaining({
+        incidentId,
+        status: 'CONFIRMED',
+        decision: 'confirmed',
+        orders: 1,
+        notice: expect.objectContaining({ status: 'SENT' }),
+      }),
+    ]);
+    expect(coast.incidents.recorded).toEqual([]);
+    expect(before.incidents.recorded).toEqual([]);
+  });
+});
+
+describe('reading incidents', () => {
+  it('one incident: its scope read audited against each affected account first, no task token shown', async () => {
+    // Act
+    const view = await getIncident(deps, officer, incidentId);
+    // Assess
+    expect(deps.audit.events.map((e) => [e.action, e.accountId])).toEqual([
+      ['incident.view', 'caseline'],
+      ['incident.view', 'lab-acme'],
+      ['incident.view', 'lab-bright'],
+    ]);
+    expect(view.notices.map((n) => [n.accountId, n.msLeft])).toEqual([
+      ['lab-acme', 24 * 3_600_000 - 5 * 60_000],
+      ['lab-bright', 24 * 3_600_000 - 5 * 60_000],
+    ]);
+    expect(JSON.stringify(view)).not.toContain('tok-triage');
+  });
+
+  it('a view that cannot be audited returns nothing', async () => {
+    // Prepare
+    deps.audit.failing = true;
+    // Act
+    const failed = getIncident(deps, officer, incidentId);
+    // Assess
+    await expect(failed).rejects.toMatchObject({ name: 'AuditUnavailableError' });
+  });
+
+  it('the register keeps a dismissed incident with its four-factor reasons', async () => {
+    // Prepare
+    await triageIncident(deps, officer, incidentId, { decision: 'not-a-breach', ...FACTORS });
+    const auditor = makeActor({ sub: 'u-aud-ann', roles: ['auditor'], accountId: 'caseline' });
+    // Act
+    const register = await incidentRegister(deps, auditor, {});
+    // Assess
+    expect(register.incidents).toEqual([
+      expect.objectContaining({
+        incidentId,
+        status: 'DISMISSED',
+        decision: 'not-a-breach',
+        reasons: FACTORS,
+        accounts: ['lab-acme', 'lab-bright'],
+      }),
+    ]);
   });
 });

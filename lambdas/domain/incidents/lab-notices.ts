@@ -20,6 +20,10 @@ export type LabNoticeViewDeps = LabNoticeDeps & {
 
 const LIST_LIMIT = 100;
 
+/** What a lab sees: a notice sent to it (in full, or the automatic preliminary), not withdrawn. */
+const sentToLab = (n: Notice) =>
+  n.status !== 'WITHDRAWN' && (n.sentAt !== undefined || n.preliminarySentAt !== undefined);
+
 const labView = (n: Notice) => ({
   noticeId: n.noticeId,
   status: n.status,
@@ -48,7 +52,8 @@ const labView = (n: Notice) => ({
 
 export const listLabNotices = async (deps: LabNoticeDeps, actor: Actor) => {
   await recordAudit(deps, actor, { accountId: actor.accountId, action: 'notice.list', outcome: 'ALLOWED' });
-  return { notices: (await deps.incidents.noticesForAccount(actor.accountId, LIST_LIMIT)).map(labView) };
+  const notices = await deps.incidents.noticesByAccount(actor.accountId, LIST_LIMIT);
+  return { notices: notices.filter(sentToLab).map(labView) };
 };
 
 const loadOwn = async (
@@ -58,7 +63,7 @@ const loadOwn = async (
   action: 'notice.view' | 'notice.acknowledge',
 ) => {
   const notice = await deps.incidents.noticeOfAccount(actor.accountId, noticeId);
-  if (notice && notice.status !== 'WITHDRAWN') return notice;
+  if (notice && sentToLab(notice)) return notice;
   await recordAudit(deps, actor, {
     accountId: actor.accountId,
     action,

@@ -279,9 +279,9 @@ export interface IncidentStore {
       expect?: Readonly<Record<string, string | null>>;
     },
   ): Promise<Notice | undefined>;
-  /** The notices an account was sent (any status but DRAFT and WITHDRAWN), newest first. */
-  noticesForAccount(accountId: string, limit: number): Promise<Notice[]>;
-  /** One of the account's notices by id; undefined for another account's. */
+  /** Every notice of the account (drafts and withdrawn ones too), newest first. */
+  noticesByAccount(accountId: string, limit: number): Promise<Notice[]>;
+  /** One of the account's notices by id (any status); undefined for another account's. */
   noticeOfAccount(accountId: string, noticeId: string): Promise<Notice | undefined>;
   /** Notices whose next check fell due at or before `cutoff`: [incidentId, accountId]. */
   noticesDue(cutoff: string, limit: number): Promise<{ incidentId: string; accountId: string }[]>;

@@ -141,6 +141,9 @@ export const ContainmentResult = named(
 /** The success responses of each incident route, by status code (joined with SUCCESS by build.ts). */
 export const INCIDENT_SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniType | null>>>> = {
   'POST /incidents/reports': { 202: IncidentReported },
+  'GET /incidents': { 200: IncidentList },
+  'GET /incidents/register': { 200: IncidentRegister },
+  'GET /incidents/{incidentId}': { 200: IncidentDetail },
   'POST /incidents/{incidentId}/triage': { 200: IncidentSummary },
   'PUT /incidents/{incidentId}/notices/{accountId}': { 200: NoticeView },
   'POST /incidents/{incidentId}/notices/{accountId}': { 200: NoticeView },
