@@ -36,6 +36,9 @@
  *   npx caseline export verify FILE --key KEYFILE    (the same check offline; exits 1 if invalid)
  * Operators and lab-admins (cli/accounts.ts):
  *   npx caseline accounts list | show | create | update | users | invite | remove-user | processing-record
+ * Security incidents (cli/incidents.ts): anyone reports; privacy officers run them; auditors read them:
+ *   npx caseline incidents report | list | register | show | triage | notice | contain | close
+ *   npx caseline notices list | show | acknowledge                 (labs and lab-admins)
  *
  * Anyone (no token, no network):
  *   npx caseline verify-certificate FILE --key KEYFILE   (a deletion certificate against the public key:
@@ -74,6 +77,7 @@ import type { AccountDigest, GlobalDigest } from '../lambdas/domain/audit-digest
 import { AccountsUsageError, runAccounts } from './accounts';
 import { fetchAuditExport } from './audit-export';
 import { verifyExportArchive } from './export';
+import { IncidentsUsageError, runIncidents, runNotices } from './incidents';
 import { type AuditDir, verifyAuditDir, writeAuditDir } from './verify-audit';
 import { publicKeyFrom, verifyCertificateFile } from './verify-certificate';
 
@@ -930,6 +934,14 @@ export const run = async (argv: string[]): Promise<void> => {
         return await runAccounts(rest, call, out);
       } catch (error) {
         if (error instanceof AccountsUsageError) throw new CliError(error.message);
+        throw error;
+      }
+    case 'incidents':
+    case 'notices':
+      try {
+        return await (command === 'incidents' ? runIncidents : runNotices)(rest, call, out);
+      } catch (error) {
+        if (error instanceof IncidentsUsageError) throw new CliError(error.message);
         throw error;
       }
     case 'verify-certificate': {

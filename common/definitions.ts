@@ -47,13 +47,18 @@ export interface TableDefinition {
    * (lib/compute.ts). The audit log's write order (docs/audit.md).
    */
   readonly sequencedBy?: TableId;
+  /**
+   * DynamoDB TTL: an item whose attribute of this name (epoch seconds) has passed is deleted by
+   * DynamoDB (within days, at no cost). Records kept for a fixed period (the breach register) set it.
+   */
+  readonly timeToLiveAttribute?: string;
 }
 
 /** The partition key of the counter item in a `sequencedBy` table; the sealer's item is SEALER_KEY. */
 export const SEQUENCE_KEY = 'SEQUENCE';
 export const SEALER_KEY = 'SEALER';
 
-export type TableId = 'orders' | 'audit' | 'designers' | 'accounts' | 'auditSequence';
+export type TableId = 'orders' | 'audit' | 'designers' | 'accounts' | 'auditSequence' | 'incidents';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 
@@ -136,6 +141,30 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     ],
     purpose:
       'The account registry: each BAA partner, its agreement, security contacts, policy and status; its lab users.',
+  },
+  incidents: {
+    id: 'incidents',
+    envVar: 'INCIDENTS_TABLE',
+    // One partition per incident (pk = INCIDENT#<id>): the record (sk = INCIDENT), its signals
+    // (SIGNAL#<at>#<signalId>), timeline (TL#<at>#<n>) and one notice per affected account
+    // (NOTICE#<accountId>). Beside them, single items: a signal's idempotency key (pk = SIGNAL#<id>)
+    // and the open incident about an actor or a resource (pk = JOIN#<key>). Ids, codes and counts
+    // only: no PHI (patient references are decrypted only into a lab's view of its notice).
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    globalIndexes: [
+      // The register, newest first (gsi1pk = INCIDENTS, gsi1sk = <discoveredAt>#<incidentId>).
+      { indexName: 'byDiscovery', partitionKey: S('gsi1pk'), sortKey: S('gsi1sk'), projection: 'ALL' },
+      // Notice deadlines (gsi2pk = NOTICE#TIMER, gsi2sk = <next check>#<incidentId>#<accountId>): the
+      // deadline sweep reads what fell due, never the table.
+      { indexName: 'byTimer', partitionKey: S('gsi2pk'), sortKey: S('gsi2sk'), projection: 'KEYS_ONLY' },
+      // A lab's notices (gsi3pk = ACCOUNT#<accountId>, gsi3sk = <noticeId>, time-ordered ids).
+      { indexName: 'byAccount', partitionKey: S('gsi3pk'), sortKey: S('gsi3sk'), projection: 'ALL' },
+    ],
+    purpose:
+      'Security incidents and the breach register: signals, timeline, scope (ids and counts), notices per affected account.',
+    // HIPAA 164.316(b)(2) and GDPR Art 33(5): kept 6 years after the incident closes, then expired.
+    timeToLiveAttribute: 'expiresAt',
   },
 };
 
@@ -241,7 +270,7 @@ export const KMS_KEYS: Readonly<Record<KeyId, KmsKeyDefinition>> = {
   },
 };
 
-export type StateMachineId = 'orderWorkflow' | 'accountExport' | 'auditExport';
+export type StateMachineId = 'orderWorkflow' | 'accountExport' | 'auditExport' | 'incidentWorkflow';
 
 export interface StateMachineDefinition {
   readonly id: StateMachineId;
@@ -271,6 +300,13 @@ export const STATE_MACHINES: Readonly<Record<StateMachineId, StateMachineDefinit
     envVar: 'AUDIT_EXPORT_WORKFLOW_ARN',
     file: 'audit-export.asl.json',
     localName: 'caseline-audit-export',
+  },
+  // Security incidents (issue 13): one execution per incident (named by its id), ids only.
+  incidentWorkflow: {
+    id: 'incidentWorkflow',
+    envVar: 'INCIDENT_WORKFLOW_ARN',
+    file: 'incident-workflow.asl.json',
+    localName: 'caseline-incident-workflow',
   },
 };
 

@@ -69,4 +69,10 @@ export const ROUTE_ROLES = {
   // Audit exports: an account's own administrator (the domain keeps it to its account), or an auditor.
   requestAuditExport: ['lab-admin', 'auditor'],
   auditExportStatus: ['lab-admin', 'auditor'],
+  // Security incidents (issue 13): anyone signed in may report one; privacy officers run them; staff
+  // auditors read them and the breach register; labs read and acknowledge the notices they were sent.
+  reportIncident: ROLES,
+  incidentOfficer: ['privacy-officer'],
+  readIncidents: ['privacy-officer', 'auditor'],
+  labNotices: LAB,
 } as const satisfies Readonly<Record<string, readonly Role[]>>;

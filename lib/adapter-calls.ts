@@ -373,6 +373,52 @@ export const ADAPTERS = {
       ],
     },
   },
+  incidents: {
+    file: 'lambdas/adapters/dynamo-incident-store.ts',
+    port: 'incidents',
+    methods: {
+      // A signal's idempotency key: a conditional put, read back when it exists.
+      recordSignal: [ddb('Put', 'incidents'), ddb('Get', 'incidents')],
+      assignSignal: [ddb('Update', 'incidents')],
+      takeJoinKey: [ddb('Put', 'incidents'), ddb('Get', 'incidents')],
+      releaseJoinKey: [ddb('Delete', 'incidents')],
+      create: [ddb('Put', 'incidents')],
+      get: [ddb('Get', 'incidents')],
+      update: [ddb('Update', 'incidents')],
+      addSignal: [ddb('Put', 'incidents')],
+      signals: [ddb('Query', 'incidents')],
+      addTimeline: [ddb('Put', 'incidents')],
+      timeline: [ddb('Query', 'incidents')],
+      list: [ddb('Query', 'incidents')],
+      createNotice: [ddb('Put', 'incidents')],
+      notice: [ddb('Get', 'incidents')],
+      notices: [ddb('Query', 'incidents')],
+      updateNotice: [ddb('Update', 'incidents')],
+      noticesByAccount: [ddb('Query', 'incidents')],
+      noticeOfAccount: [ddb('Query', 'incidents'), ddb('Get', 'incidents')],
+      noticesDue: [ddb('Query', 'incidents')],
+    },
+  },
+  incidentWorkflow: {
+    file: 'lambdas/adapters/sfn-incident-workflow.ts',
+    port: 'incidentWorkflow',
+    methods: {
+      start: [
+        {
+          command: 'StartExecutionCommand',
+          on: 'stateMachine:incidentWorkflow',
+          actions: ['states:StartExecution'],
+        },
+      ],
+      completeTask: [
+        {
+          command: 'SendTaskSuccessCommand',
+          on: 'stateMachine:incidentWorkflow',
+          actions: ['states:SendTaskSuccess'],
+        },
+      ],
+    },
+  },
   notifier: {
     file: 'lambdas/adapters/sns-notifier.ts',
     port: 'notifier',

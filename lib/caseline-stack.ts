@@ -40,7 +40,8 @@ export class CaselineStack extends Stack {
   public readonly api: Api;
 
   constructor(scope: Construct, id: string, props: CaselineStackProps = {}) {
-    // One line of JSON: the template stays well under CloudFormation's 1 MB with every function.
+    // The template nears CloudFormation's 1 MB (about 850 KB indented with the incident functions):
+    // written without indentation it is a third smaller, and nothing reads it by eye.
     super(scope, id, { suppressTemplateIndentation: true, ...props });
     this.keys = new Keys(this, 'Keys');
     const phiKey = this.keys.keys.caseData;

@@ -40,6 +40,7 @@ const tableFor = (scope: Construct, definition: TableDefinition, encryptionKey: 
     ...(definition.appendOnly ? { resourcePolicy: appendOnlyPolicy() } : {}),
     partitionKey: tableKey(definition.partitionKey),
     ...(definition.sortKey ? { sortKey: tableKey(definition.sortKey) } : {}),
+    ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
   });
   for (const index of definition.globalIndexes) {
     table.addGlobalSecondaryIndex({

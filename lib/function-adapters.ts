@@ -203,6 +203,8 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     designers: ['get'],
     orders: ['listByAccount'],
     purgeStore: ['orderCertificate', 'accountCertificate'],
+    // The incidents that touched the account: its notices by index, each incident's record.
+    incidents: ['noticesByAccount', 'get'],
   },
   // Audit exports: the request and status touch export items only; the job reads the account's
   // events and digests, writes the archive under the account's key and signs its manifest.
@@ -219,5 +221,78 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     accounts: ['get'],
     orders: ['listByAccount'],
     purgeStore: ['orderCertificate', 'accountCertificate'],
+    incidents: ['noticesByAccount', 'get'],
   },
+  // Security incidents: a report is a signal (domain/incidents/raise-signal.ts).
+  reportIncident: {
+    ...AUDITED,
+    incidents: [
+      'recordSignal',
+      'assignSignal',
+      'takeJoinKey',
+      'releaseJoinKey',
+      'create',
+      'get',
+      'update',
+      'addSignal',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['start'],
+  },
+  // Page, scope (the actor's events by index, the orders named), the waits' tokens, the failure alert;
+  // scheduled, the deadline sweep (notices whose check fell due, by the byTimer index).
+  incidentStep: {
+    incidents: [
+      'get',
+      'update',
+      'signals',
+      'addTimeline',
+      'createNotice',
+      'noticesDue',
+      'notice',
+      'updateNotice',
+    ],
+    ledger: ['page'],
+    orders: ['get', 'files'],
+    accounts: ['get'],
+    notifier: ['notify', 'operatorAlert'],
+  },
+  // The view decrypts the patient references of the lab's own orders named in its notice.
+  labNotices: {
+    ...AUDITED,
+    incidents: [
+      'get',
+      'update',
+      'notice',
+      'notices',
+      'updateNotice',
+      'noticesByAccount',
+      'noticeOfAccount',
+      'addTimeline',
+    ],
+    orders: ['get'],
+    phi: ['decrypt'],
+  },
+  // Triage and close answer the workflow's waits (wait.ts); a dismissal withdraws the notices; notices
+  // go to the account's contacts; containment deactivates (the registry's own), signs out, requeues.
+  incidentOfficer: {
+    ...AUDITED,
+    incidents: [
+      'get',
+      'update',
+      'signals',
+      'notice',
+      'notices',
+      'updateNotice',
+      'releaseJoinKey',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['completeTask'],
+    accounts: ['get', 'users'],
+    designers: ['get', 'update', 'releaseSlot'],
+    identity: ['signOut'],
+    orders: ['assignedTo', 'get', 'transition', 'addTimeline'],
+    notifier: ['notify', 'operatorAlert'],
+  },
+  readIncidents: { ...AUDITED, incidents: ['get', 'list', 'signals', 'timeline', 'notices'] },
 };

@@ -820,6 +820,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         orders: { actions: ['GetItem', 'Query'] },
         designers: { actions: ['GetItem'] },
         audit: { actions: ['PutItem', 'Query'] },
+        incidents: { actions: ['GetItem', 'Query'] },
       },
     },
     // Up to 20,000 audit events and 20,000 orders, a page of 100 at a time.
@@ -882,6 +883,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
         audit: { actions: ['Query'] },
         // A designer's country (the CSV, the record's transfers).
         designers: { actions: ['GetItem'] },
+        // The incidents that touched the account (the record of processing).
+        incidents: { actions: ['GetItem', 'Query'] },
       },
       buckets: {
         caseFiles: {
@@ -895,6 +898,105 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     },
     timeoutSeconds: 900,
     memoryMb: 1024,
+  },
+  {
+    id: 'reportIncident',
+    entry: 'lambdas/handlers/report-incident.ts',
+    description:
+      'Anyone signed in reports a suspected breach: a report signal that opens an incident or joins the open one.',
+    routes: [{ method: 'POST', path: '/incidents/reports', roles: ROUTE_ROLES.reportIncident }],
+    access: {
+      tables: { incidents: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] }, audit: 'append' },
+      stateMachines: { incidentWorkflow: 'start' },
+    },
+  },
+  {
+    id: 'incidentStep',
+    entry: 'lambdas/handlers/incident-step.ts',
+    description:
+      "The incident workflow's tasks (page, scope from the audit trail, the waits' tokens, the failure alert) and, scheduled, the breach-notice deadline sweep: alerts at 50% and 80%, preliminary notices, re-sends.",
+    task: true,
+    // The deadline sweep: one function with the workflow's tasks (the stack is near CloudFormation's 500 resources).
+    schedule: { everyMinutes: 5 },
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        audit: { actions: ['Query'] },
+        orders: { actions: ['GetItem', 'Query'] },
+        accounts: { actions: ['GetItem'] },
+      },
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
+    // Up to 20,000 audit events, a page of 100 at a time.
+    timeoutSeconds: 120,
+  },
+  {
+    id: 'labNotices',
+    entry: 'lambdas/handlers/lab-notices.ts',
+    description:
+      "A lab's notices: the list, one notice with its orders' patient references (decrypted for that lab only, audited first), the acknowledgement.",
+    routes: [
+      { method: 'GET', path: '/notices', roles: ROUTE_ROLES.labNotices },
+      { method: 'GET', path: '/notices/{noticeId}', roles: ROUTE_ROLES.labNotices },
+      { method: 'POST', path: '/notices/{noticeId}/acknowledge', roles: ROUTE_ROLES.labNotices },
+    ],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+        orders: { actions: ['GetItem'] },
+        audit: 'append',
+      },
+      keys: { caseData: 'decrypt' },
+      accountKeys: ['decrypt'],
+    },
+  },
+  {
+    id: 'readIncidents',
+    entry: 'lambdas/handlers/read-incidents.ts',
+    description:
+      'Privacy officers and auditors read incidents (timeline, signals, scope, time left per account) and the breach register; every read audited.',
+    // The register first: on the local stack the first matching route wins (API Gateway prefers the literal).
+    routes: [
+      { method: 'GET', path: '/incidents/register', roles: ROUTE_ROLES.readIncidents },
+      { method: 'GET', path: '/incidents', roles: ROUTE_ROLES.readIncidents },
+      { method: 'GET', path: '/incidents/{incidentId}', roles: ROUTE_ROLES.readIncidents },
+    ],
+    access: { tables: { incidents: { actions: ['GetItem', 'Query'] }, audit: 'append' } },
+  },
+  {
+    id: 'incidentOfficer',
+    entry: 'lambdas/handlers/incident-officer.ts',
+    description:
+      "The privacy officer's acts on an incident: triage, notices (edit, send), containment, close; answers the workflow's waits.",
+    routes: [
+      { method: 'POST', path: '/incidents/{incidentId}/triage', roles: ROUTE_ROLES.incidentOfficer },
+      {
+        method: 'PUT',
+        path: '/incidents/{incidentId}/notices/{accountId}',
+        roles: ROUTE_ROLES.incidentOfficer,
+      },
+      {
+        method: 'POST',
+        path: '/incidents/{incidentId}/notices/{accountId}',
+        roles: ROUTE_ROLES.incidentOfficer,
+      },
+      { method: 'POST', path: '/incidents/{incidentId}/containment', roles: ROUTE_ROLES.incidentOfficer },
+      { method: 'POST', path: '/incidents/{incidentId}/close', roles: ROUTE_ROLES.incidentOfficer },
+    ],
+    access: {
+      tables: {
+        incidents: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+        // Containment: the designer deactivated, its orders requeued; a lab user found in its account.
+        designers: { actions: ['GetItem', 'UpdateItem'] },
+        accounts: { actions: ['GetItem', 'Query'] },
+        orders: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'] },
+        audit: 'append',
+      },
+      userPool: ['cognito-idp:AdminUserGlobalSignOut'],
+      stateMachines: { incidentWorkflow: 'taskResponse' },
+      // Notices to the labs' contacts; a refused task token is an alert to operators and officers.
+      topics: { notifications: 'publish', operatorAlerts: 'publish' },
+    },
   },
 ];
 

@@ -60,6 +60,7 @@ export interface AuditExportJobDeps {
   readonly accounts: ProcessingRecordDeps['accounts'];
   readonly orders: ProcessingRecordDeps['orders'];
   readonly purgeStore: ProcessingRecordDeps['purgeStore'];
+  readonly incidents: ProcessingRecordDeps['incidents'];
   readonly clock: Clock;
 }
 

@@ -57,7 +57,21 @@ export type AuditAction =
   // Audit exports: the request, its status and the download link (domain/audit-exports.ts).
   | 'audit.export-request'
   | 'audit.export-status'
-  | 'audit.export-download';
+  | 'audit.export-download'
+  // Security incidents (domain/incidents/): a report, the officer's and auditor's reads and acts,
+  // and a lab's reads of its notices (the notice view decrypts patient references: audited first).
+  | 'incident.report'
+  | 'incident.list'
+  | 'incident.view'
+  | 'incident.register'
+  | 'incident.triage'
+  | 'incident.notice-edit'
+  | 'incident.notice-send'
+  | 'incident.containment'
+  | 'incident.close'
+  | 'notice.list'
+  | 'notice.view'
+  | 'notice.acknowledge';
 
 export interface AuditEvent {
   readonly eventId: string;

@@ -9,6 +9,7 @@ import { auditSigner } from '../runtime/wiring/audit-signer';
 import { designers } from '../runtime/wiring/designers';
 import { digests } from '../runtime/wiring/digests';
 import { exportStore } from '../runtime/wiring/exports';
+import { incidents } from '../runtime/wiring/incidents';
 import { ledger } from '../runtime/wiring/ledger';
 import { orders } from '../runtime/wiring/orders';
 import { purgeStore } from '../runtime/wiring/purge-store';
@@ -26,6 +27,7 @@ export const deps = granted<DepsOf<typeof runAuditExport>>({
   accounts: accounts(),
   orders: orders(),
   purgeStore: purgeStore(),
+  incidents: incidents(),
   clock: clock(),
 });
 

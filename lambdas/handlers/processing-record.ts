@@ -5,6 +5,7 @@ import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { accounts } from '../runtime/wiring/accounts';
 import { audit } from '../runtime/wiring/audit';
 import { designers } from '../runtime/wiring/designers';
+import { incidents } from '../runtime/wiring/incidents';
 import { ledger } from '../runtime/wiring/ledger';
 import { orders } from '../runtime/wiring/orders';
 import { purgeStore } from '../runtime/wiring/purge-store';
@@ -18,6 +19,7 @@ export const deps = granted<DepsOf<typeof getProcessingRecord> & RefusalAudit>({
   ledger: ledger(),
   designers: designers(),
   purgeStore: purgeStore(),
+  incidents: incidents(),
   clock: clock(),
   ids: randomIds,
 });

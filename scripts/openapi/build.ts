@@ -9,6 +9,13 @@
  * not have, a success code without a schema) throws rather than being left out.
  */
 import * as z from 'zod/mini';
+import {
+  CloseIncidentRequestSchema,
+  ContainmentRequestSchema,
+  EditNoticeRequestSchema,
+  ReportIncidentRequestSchema,
+  TriageRequestSchema,
+} from '../../lambdas/domain/incidents/schemas';
 import { CreateOrderRequestSchema } from '../../lambdas/domain/order-input';
 import {
   CreateAccountRequestSchema,
@@ -26,9 +33,15 @@ import {
   DeclareUploadRequestSchema,
   PresignPartsRequestSchema,
 } from '../../lambdas/domain/schemas/files';
+import { INCIDENT_SUCCESS } from '../../lambdas/domain/schemas/incident-responses';
 import { docs, SUCCESS } from '../../lambdas/domain/schemas/responses';
 import { routesOf } from '../../lib/functions';
-import { DOCUMENT, OPERATIONS, SECURITY_SCHEMES } from './text';
+import { INCIDENT_OPERATIONS } from './incidents-text';
+import { OPERATIONS as BASE_OPERATIONS, DOCUMENT, SECURITY_SCHEMES } from './text';
+
+// The incident routes keep their text and schemas in files of their own (issue 13).
+const OPERATIONS = { ...BASE_OPERATIONS, ...INCIDENT_OPERATIONS };
+const ALL_SUCCESS = { ...SUCCESS, ...INCIDENT_SUCCESS };
 
 type Json = Record<string, unknown>;
 
@@ -63,6 +76,15 @@ const REQUESTS: Readonly<Record<string, { id: string; schema: z.ZodMiniType; ext
     schema: z.object({ from: z.string(), to: z.string() }),
     extra: { additionalProperties: false },
   },
+  'POST /incidents/reports': { id: 'ReportIncidentRequest', schema: ReportIncidentRequestSchema },
+  'POST /incidents/{incidentId}/triage': { id: 'TriageRequest', schema: TriageRequestSchema },
+  'PUT /incidents/{incidentId}/notices/{accountId}': {
+    id: 'EditNoticeRequest',
+    schema: EditNoticeRequestSchema,
+    extra: { minProperties: 1 },
+  },
+  'POST /incidents/{incidentId}/close': { id: 'CloseIncidentRequest', schema: CloseIncidentRequestSchema },
+  'POST /incidents/{incidentId}/containment': { id: 'ContainmentRequest', schema: ContainmentRequestSchema },
 };
 
 const fail = (message: string): never => {
@@ -130,7 +152,7 @@ export function buildOpenApi(): Json {
   for (const route of routes) {
     const key = `${route.method} ${route.path}`;
     const text = OPERATIONS[key] ?? fail(`no text for ${key} in scripts/openapi/text.ts`);
-    const success = SUCCESS[key] ?? fail(`no success response for ${key} in responses.ts`);
+    const success = ALL_SUCCESS[key] ?? fail(`no success response for ${key} in responses.ts`);
 
     for (const name of route.path.matchAll(/\{([^}]+)\}/g)) {
       if (!text.parameters?.some((p) => p.in === 'path' && p.name === name[1]))

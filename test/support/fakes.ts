@@ -577,8 +577,12 @@ export class MemoryDesigners implements DesignerRegistry {
   async create(): Promise<Designer> {
     throw new Error('unused');
   }
-  async update(): Promise<Designer> {
-    throw new Error('unused');
+  async update(id: string, changes: Partial<Designer>, now: string): Promise<Designer> {
+    const d = this.all.get(id);
+    if (!d) throw new Error(`no designer ${id}`);
+    const next = { ...d, ...changes, updatedAt: now };
+    this.all.set(id, next);
+    return next;
   }
   async acquireSlot(id: string) {
     const d = this.all.get(id);

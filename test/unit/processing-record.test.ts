@@ -10,6 +10,7 @@ import { getProcessingRecord, processingRecord } from '../../lambdas/domain/proc
 import type { PurgeStore } from '../../lambdas/domain/purge';
 import { AuditUnavailableError, NotFoundError, ValidationError } from '../../lambdas/kernel/errors';
 import { type MemoryAudit, MemoryDesigners, makeActor, makeDeps } from '../support/fakes';
+import { MemoryIncidents } from '../support/incident-fakes';
 
 /** The audit table's key read over the events MemoryAudit holds: by account, [from, to], in time order. */
 class MemoryTrail implements Pick<AuditTrail, 'page'> {
@@ -67,7 +68,7 @@ const setup = async () => {
   designers.all.set('des-vn', { ...(designers.all.get('des-vn') as Designer), country: 'VN' });
   const ledger = new MemoryTrail(base.audit);
   const purgeStore = new Certificates();
-  const deps = { ...base, designers, ledger, purgeStore };
+  const deps = { ...base, designers, ledger, purgeStore, incidents: new MemoryIncidents() };
   const event = (e: Partial<AuditEvent> & Pick<AuditEvent, 'at' | 'actorSub'>) =>
     base.audit.events.push({
       eventId: `aud_${base.audit.events.length}`,
@@ -159,7 +160,7 @@ describe('processingRecord (content)', () => {
     expect(record.controller).toMatchObject({ accountId: 'lab-acme' });
     expect(record.controller).not.toHaveProperty('contacts');
     expect(record.incidents.recorded).toEqual([]);
-    expect(record.incidents.note).toMatch(/No incidents are recorded yet/);
+    expect(record.incidents.note).toMatch(/Every security incident whose scope included the account/);
     expect(record.categoriesOfData.length).toBeGreaterThan(0);
     expect(record.purposes.length).toBeGreaterThan(0);
   });
