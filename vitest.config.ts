@@ -28,6 +28,8 @@ export default defineConfig({
           environment: 'node',
           // Builds web/dist, then one local stack in its own process serving it (random ports).
           globalSetup: ['test/browser/global-setup.ts'],
+          // One file at a time: they share that stack, and one moves its clock by a month.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -22,19 +22,22 @@ const REVISION_REASONS: Readonly<Record<Schemas['RevisionRequest']['reason'], st
 const MOVING = new Set(['SUBMITTED', 'QA', 'ACCEPTED', 'PURGING']);
 const DELETABLE = new Set(['DRAFT', 'DELIVERED', 'ACCEPTED', 'ARCHIVED', 'REJECTED', 'CANCELLED', 'STUCK']);
 const messageOf = (e: unknown, fallback: string) => (e instanceof Error ? e.message : fallback);
+/** Deletions asked for in this tab: the order is hidden from then on, but can still be withdrawn here. */
+const requestedDeletions = new Map<string, Schemas['DeletionRequest']>();
 
 export const OrderPage = ({ orderId }: { orderId: string }) => {
   const [order, setOrder] = useState<Order | undefined>();
-  const [missing, setMissing] = useState(false);
+  const [missing, setMissing] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [deletion, setDeletion] = useState<Schemas['DeletionRequest'] | undefined>();
+  const [deletion, setDeletion] = useState(requestedDeletions.get(orderId));
 
   const load = useCallback(async () => {
     try {
       setOrder(await get<Order>(`/orders/${encodeURIComponent(orderId)}`));
-      setMissing(false);
+      setMissing(undefined);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) setMissing(true);
+      // The API's own words: another account's order and a missing one read the same.
+      if (e instanceof ApiError && e.status === 404) setMissing(e.message);
       else setError(messageOf(e, 'The order could not be loaded.'));
     }
   }, [orderId]);
@@ -57,17 +60,22 @@ export const OrderPage = ({ orderId }: { orderId: string }) => {
   if (missing)
     return (
       <section>
-        <h1>Order not found</h1>
-        {deletion ? (
+        <h1>Order not available</h1>
+        <p data-testid="not-found">
+          {missing} <a href="#/orders">Back to the orders</a>
+        </p>
+        {deletion && (
           <DeletionNotice
             deletion={deletion}
-            onWithdrawn={() => void load().then(() => setDeletion(undefined))}
+            onWithdrawn={() => {
+              requestedDeletions.delete(orderId);
+              setDeletion(undefined);
+              void load();
+            }}
           />
-        ) : (
-          <p data-testid="not-found">
-            There is no order {orderId} in your account. <a href="#/orders">Back to the orders</a>
-          </p>
         )}
+        {/* A purged order keeps only its certificate. */}
+        <Certificate orderId={orderId} optional />
       </section>
     );
   if (!order)
@@ -120,11 +128,11 @@ export const OrderPage = ({ orderId }: { orderId: string }) => {
       {order.status === 'DRAFT' && <Submit order={order} onSubmitted={() => void load()} />}
       {order.deliveredVersion !== undefined && <Deliverables order={order} onDecided={() => void load()} />}
       <Timeline order={order} />
-      {order.status === 'PURGED' && <Certificate orderId={order.orderId} />}
       {DELETABLE.has(order.status) && (
         <Deletion
           order={order}
           onRequested={(d) => {
+            requestedDeletions.set(orderId, d);
             setDeletion(d);
             void load();
           }}
@@ -503,15 +511,20 @@ const Deletion = ({
   );
 };
 
-const Certificate = ({ orderId }: { orderId: string }) => {
+const Certificate = ({ orderId, optional }: { orderId: string; optional?: boolean }) => {
   const [cert, setCert] = useState<Schemas['SignedCertificate'] | undefined>();
   const [verdict, setVerdict] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const [absent, setAbsent] = useState(false);
   useEffect(() => {
-    get<Schemas['SignedCertificate']>(`/orders/${orderId}/certificate`)
+    get<Schemas['SignedCertificate']>(`/orders/${encodeURIComponent(orderId)}/certificate`)
       .then(setCert)
-      .catch((e: unknown) => setError(messageOf(e, 'The certificate could not be loaded.')));
-  }, [orderId]);
+      .catch((e: unknown) => {
+        if (optional && e instanceof ApiError && (e.status === 404 || e.status === 409)) setAbsent(true);
+        else setError(messageOf(e, 'The certificate could not be loaded.'));
+      });
+  }, [orderId, optional]);
+  if (absent) return null;
   const verify = async (doc: SignedDocument) => {
     setVerdict(undefined);
     try {
