@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meshBytes } from '../support/mesh-factory';
 import { launch, newPage, screenshot, seriousViolations, signIn } from './browser';
-import { call, queuedOrder, waitForStatus } from './stack-api';
+import { call, deliveredOrder, queuedOrder, waitForStatus } from './stack-api';
 
 const consoleUrl = inject('consoleUrl');
 
@@ -61,6 +61,64 @@ const openViewer = async (page: Page) => {
 };
 
 describe('designer and lab', () => {
+  it('the lab asks for a revision with a reason code; the designer claims it again and releases it', async () => {
+    // Prepare: a delivered veneer (rush, so it is claimed before any standard order waiting; a
+    // veneer, which designer.priya has no skill for, so the next test's claim cannot take it).
+    const orderId = await deliveredOrder(consoleUrl, 'lab.echo', 'designer.marco', {
+      turnaround: 'rush',
+      items: [{ type: 'veneer', teeth: [11], material: 'lithium-disilicate', shade: 'A1' }],
+    });
+
+    // Act (lab): revise with a reason and a comment.
+    const lab = await newPage(browser);
+    await signIn(lab.page, consoleUrl, 'lab.echo');
+    await lab.page.goto(`${consoleUrl}/#/orders/${orderId}`);
+    await expect.poll(() => lab.page.getByTestId('status').first().textContent()).toBe('DELIVERED');
+    await lab.page.getByLabel('Reason').selectOption('contacts');
+    await lab.page.getByLabel('Comment').fill('open the distal contact');
+    await lab.page.getByRole('button', { name: 'Request revision' }).click();
+
+    // Assess: back in the queue, the revision and its reason on the timeline.
+    await expect.poll(() => lab.page.getByTestId('status').first().textContent()).toBe('QUEUED');
+    await lab.page
+      .getByTestId('timeline')
+      .getByText(/contacts/)
+      .waitFor();
+    await lab.context.close();
+
+    // Act (designer): the revision is offered first to the designer who made it; claimed, then released.
+    const designer = await newPage(browser);
+    const d = designer.page;
+    await signIn(d, consoleUrl, 'designer.marco');
+    // Until the workflow has put it back on offer: a claim before that answers "nothing fits".
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      await d.getByTestId('claim-next').click();
+      const outcome = await Promise.race([
+        d
+          .waitForURL(/#\/designer\/.+/, { timeout: 5000 })
+          .then(() => 'claimed')
+          .catch(() => 'timeout'),
+        d
+          .getByText(/Nothing in the queue fits/)
+          .waitFor({ timeout: 5000 })
+          .then(() => 'none')
+          .catch(() => 'timeout'),
+      ]);
+      if (outcome === 'claimed' || Date.now() > deadline) break;
+    }
+    await d.getByRole('heading', { name: new RegExp(`Order ${orderId}`) }).waitFor();
+    expect(await d.getByText('Revision', { exact: true }).count()).toBe(1);
+    await d.getByRole('button', { name: 'Release the order' }).click();
+    await d.getByText('Released: the order is back in the queue.').waitFor();
+    await waitForStatus(consoleUrl, orderId, 'lab.echo', ['QUEUED']);
+    await d.getByRole('link', { name: 'My work', exact: true }).click();
+    await d.getByRole('heading', { name: 'My work' }).waitFor();
+    expect(await d.getByRole('link', { name: orderId }).count()).toBe(0);
+    expect(designer.errors).toEqual([]);
+    await designer.context.close();
+  });
+
   it('claims, views the scan in 3D, hands in; the lab views the design, accepts, deletes and verifies the certificate', async () => {
     // Prepare: a rush order of lab.echo queued (rush is claimed first).
     const orderId = await queuedOrder(consoleUrl, 'lab.echo', {
@@ -96,7 +154,7 @@ describe('designer and lab', () => {
     await d.getByText('Handed in: QA checks it next.').waitFor();
     // Back on the list: the order leaves the designer's hands once QA delivers it.
     await waitForStatus(consoleUrl, orderId, 'lab.echo', ['DELIVERED']);
-    await d.getByRole('link', { name: 'My work' }).click();
+    await d.getByRole('link', { name: 'My work', exact: true }).click();
     await d.getByRole('heading', { name: 'My work' }).waitFor();
     await designer.context.close();
 

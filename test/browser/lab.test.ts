@@ -4,9 +4,12 @@
  * uploaded straight to S3 with the progress bar reaching 100%, submit, QUEUED; another lab's
  * order refused by URL; the idle sign-out driven on the browser's clock. axe-core on each screen.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { meshBytes } from '../support/mesh-factory';
+import { meshBytes, writeMeshFile } from '../support/mesh-factory';
 import { launch, newPage, screenshot, seriousViolations, signIn } from './browser';
 
 const consoleUrl = inject('consoleUrl');
@@ -111,6 +114,47 @@ describe('a lab in the console', () => {
     await screenshot(page, 'order-list');
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('uploads a large scan in parts, and resumes after the connection drops on a part', async () => {
+    // Prepare: a 70 MB scan (the API asks for multipart above 64 MiB, in 16 MiB parts).
+    const dir = mkdtempSync(join(tmpdir(), 'caseline-large-scan-'));
+    const path = join(dir, 'full-arch.stl');
+    const { sizeBytes } = await writeMeshFile(path, 'stl-binary', { targetBytes: 70 * 1024 * 1024, seed: 5 });
+    expect(sizeBytes).toBeGreaterThan(64 * 1024 * 1024);
+    const { context, page } = await newPage(browser);
+    await signIn(page, consoleUrl, 'lab.acme2');
+    await createOrder(page, `L-${Date.now().toString(36)}`);
+
+    // Act: part 2 never arrives (every retry dropped), then the connection is back and the lab resumes.
+    let dropped = 0;
+    await page.route(/[?&]partNumber=2(&|$)/, async (route) => {
+      dropped++;
+      await route.abort('connectionreset');
+    });
+    await page.getByTestId('scan-input').setInputFiles(path);
+    const resume = page.getByRole('button', { name: 'Resume the upload of full-arch.stl' });
+    await resume.waitFor({ timeout: 60_000 });
+    expect(dropped).toBe(3);
+    // Part 1 went through before the drop, so the bar stopped between one and two parts' worth.
+    const stoppedAt = Number((await page.getByTestId('progress-pct').textContent())?.replace('%', ''));
+    expect(stoppedAt).toBeGreaterThanOrEqual(22);
+    expect(stoppedAt).toBeLessThan(50);
+    await page.unrouteAll();
+    await resume.click();
+
+    // Assess: the upload finishes, the scan is recorded whole, and the order can be submitted.
+    await expect.poll(() => page.getByTestId('progress-pct').textContent(), { timeout: 60_000 }).toBe('100%');
+    // Completing assembles the parts in storage, which takes a moment for 70 MB.
+    await expect
+      .poll(() => page.getByRole('row', { name: /full-arch\.stl/ }).textContent(), { timeout: 60_000 })
+      .toContain('70.0 MByes');
+    await page.getByRole('button', { name: 'Submit order' }).click();
+    await expect
+      .poll(() => page.getByTestId('status').first().textContent(), { timeout: 60_000 })
+      .toBe('QUEUED');
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('cannot open another lab’s order by its URL', async () => {

@@ -48,6 +48,8 @@ export const waitForStatus = async (
   }
 };
 
+let scans = 0;
+
 /** A lab's order with one valid scan, submitted and queued. */
 export const queuedOrder = async (baseUrl: string, as: string, overrides: Record<string, unknown> = {}) => {
   const created = await call<{ orderId: string }>(baseUrl, 'POST', '/orders', as, {
@@ -60,7 +62,10 @@ export const queuedOrder = async (baseUrl: string, as: string, overrides: Record
   });
   if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
   const { orderId } = created.body;
-  const scan = new Uint8Array(meshBytes('stl-binary', { triangles: 800, seed: 11 }));
+  // A scan of its own: the same bytes in two open orders would be refused as an unconfirmed remake.
+  const scan = new Uint8Array(
+    meshBytes('stl-binary', { triangles: 800, seed: ++scans + (Date.now() % 100_000) }),
+  );
   const declared = await call<{ upload: { url: string; headers: Record<string, string> } }>(
     baseUrl,
     'POST',
@@ -80,5 +85,52 @@ export const queuedOrder = async (baseUrl: string, as: string, overrides: Record
   );
   await call(baseUrl, 'POST', `/orders/${orderId}/submit`, as);
   await waitForStatus(baseUrl, orderId, as, ['QUEUED']);
+  return orderId;
+};
+
+const putPresigned = async (upload: { url: string; headers: Record<string, string> }, body: Uint8Array) => {
+  const { 'content-length': _length, ...headers } = upload.headers;
+  const res = await fetch(upload.url, { method: 'PUT', headers, body: new Uint8Array(body) });
+  if (!res.ok) throw new Error(`upload failed: ${res.status}`);
+};
+
+/** Claims until the queue hands `designer` this order (the wait task may still be storing its token). */
+export const claimOrder = async (baseUrl: string, designer: string, orderId: string, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await call<{ orderId?: string }>(baseUrl, 'POST', '/queue/claim', designer);
+    if (res.status === 200 && res.body.orderId === orderId) return;
+    if (res.status === 200) throw new Error(`${designer} was handed ${res.body.orderId}, not ${orderId}`);
+    if (Date.now() > deadline) throw new Error(`${designer} could not claim ${orderId}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
+/** A queued order claimed by `designer`, a design handed in through the API, QA passed: DELIVERED. */
+export const deliveredOrder = async (
+  baseUrl: string,
+  lab: string,
+  designer: string,
+  overrides: Record<string, unknown> = {},
+) => {
+  const orderId = await queuedOrder(baseUrl, lab, overrides);
+  await claimOrder(baseUrl, designer, orderId);
+  const design = new Uint8Array(meshBytes('stl-binary', { triangles: 500, seed: 2 }));
+  const declared = await call<{ upload: { url: string; headers: Record<string, string> } }>(
+    baseUrl,
+    'POST',
+    `/assignments/${orderId}/uploads`,
+    designer,
+    {
+      name: 'crown-36.stl',
+      sizeBytes: design.length,
+      sha256: createHash('sha256').update(design).digest('hex'),
+    },
+  );
+  await putPresigned(declared.body.upload, design);
+  const submitted = await call(baseUrl, 'POST', `/assignments/${orderId}/submit`, designer);
+  if (submitted.status !== 202 && submitted.status !== 200)
+    throw new Error(`hand-in failed: ${JSON.stringify(submitted.body)}`);
+  await waitForStatus(baseUrl, orderId, lab, ['DELIVERED']);
   return orderId;
 };
