@@ -37,7 +37,7 @@ export const Section = ({ title, children }: { title: string; children: Componen
 );
 
 export const when = (iso: string | undefined) =>
-  iso ? new Date(iso).toLocaleString('en-US', { timeZone: 'UTC' }) + ' UTC' : '–';
+  iso ? `${new Date(iso).toLocaleString('en-US', { timeZone: 'UTC' })} UTC` : '–';
 
 export const size = (bytes: number) =>
   bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
