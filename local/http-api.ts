@@ -11,10 +11,11 @@
  * CloudFront adds on AWS (common/console.ts). No API route uses these paths.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import type { Clock } from '../lambdas/kernel/clock';
@@ -138,12 +139,25 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** An asset name as Vite writes it (name-hash.ext): no separators, so no path leaves assets/. */
 const ASSET_NAME = /^\/assets\/([A-Za-z0-9_-]{1,128}\.[a-z0-9]{1,8})$/;
 
+/** Compressed once per file version, as CloudFront compresses for the browser on AWS. */
+const gzipped = new Map<string, { mtimeMs: number; body: Buffer }>();
+const COMPRESSIBLE = new Set(['js', 'css', 'html', 'svg', 'json']);
+const gzipOf = (file: string, body: Buffer): Buffer => {
+  const { mtimeMs } = statSync(file);
+  const cached = gzipped.get(file);
+  if (cached?.mtimeMs === mtimeMs) return cached.body;
+  const compressed = gzipSync(body, { level: 9 });
+  gzipped.set(file, { mtimeMs, body: compressed });
+  return compressed;
+};
+
 /** Answers the console's paths (true), or leaves the request to the API (false). */
 const serveConsole = (
   site: ConsoleSite,
   apiUrl: string,
   method: string,
   pathname: string,
+  req: IncomingMessage,
   res: ServerResponse,
 ): boolean => {
   if (method !== 'GET' && method !== 'HEAD') return false;
@@ -170,13 +184,17 @@ const serveConsole = (
     );
     return true;
   }
-  const body = readFileSync(file);
+  const raw = readFileSync(file);
   const ext = file.slice(file.lastIndexOf('.') + 1);
+  const gzip = COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? gzipOf(file, raw) : raw;
   res.writeHead(200, {
     ...headers,
     'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
     'content-length': String(body.length),
     'cache-control': cache,
+    vary: 'accept-encoding',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
   });
   res.end(method === 'HEAD' ? undefined : body);
   return true;
@@ -209,7 +227,7 @@ export const startHttpApi = async (opts: {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
-    if (opts.console && serveConsole(opts.console, apiUrl, method, url.pathname, res)) return;
+    if (opts.console && serveConsole(opts.console, apiUrl, method, url.pathname, req, res)) return;
     const raw = await readBody(req);
     if (raw === 'too-large') return refuseTooLarge(req, res);
 

@@ -39,6 +39,11 @@ describe('the console served by the local stack', () => {
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(js.headers.get('cache-control')).toContain('immutable');
+    // Compressed for a browser that asks (as CloudFront does on AWS), the same bytes once inflated.
+    expect(js.headers.get('content-encoding')).toBe('gzip');
+    const plain = await fetch(`${consoleUrl}${asset}`, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(await js.text());
   });
 
   it('keeps the API routes: /health, 401 on /orders without a token, /local routes, 404 for unknown paths', async () => {
