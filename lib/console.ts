@@ -207,14 +207,13 @@ export class Console extends Construct {
         scopes: ['openid', 'email', 'aws.cognito.signin.user.admin'],
       },
     });
-    new CfnOutput(this, 'ConsoleUrl', { value: `${this.url}/`, description: 'Open the web console here' });
-    new CfnOutput(this, 'ConsoleBucket', {
-      value: this.site.bucketName,
-      description: 'aws s3 sync web/dist here (npm run build:web first)',
-    });
-    new CfnOutput(this, 'ConsoleConfig', {
-      value: this.config,
-      description: 'Write this as config.json into the console bucket',
-    });
+    // Stable output names (no construct-path hash): the README's deploy steps read them by name.
+    const outputs: [string, string, string][] = [
+      ['ConsoleUrl', `${this.url}/`, 'Open the web console here'],
+      ['ConsoleBucket', this.site.bucketName, 'aws s3 sync web/dist here (npm run build:web first)'],
+      ['ConsoleConfig', this.config, 'Write this as config.json into the console bucket'],
+    ];
+    for (const [name, value, description] of outputs)
+      new CfnOutput(this, name, { value, description }).overrideLogicalId(name);
   }
 }

@@ -166,6 +166,15 @@ describe('the distribution', () => {
   });
 });
 
+describe('outputs', () => {
+  it('names the console URL, its bucket and its config.json under stable keys the deploy steps read', () => {
+    const outputs = (json as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    expect(text(outputs.ConsoleUrl?.Value)).toBe('https://<ref>/');
+    expect(outputs.ConsoleBucket?.Value).toEqual({ Ref: logicalIdOf(stack.console.site) });
+    expect(JSON.stringify(outputs.ConsoleConfig?.Value)).toContain('cognito');
+  });
+});
+
 describe('what the browser reaches', () => {
   it('the case-files bucket admits PUT/GET/HEAD from the console origin, exposing ETag for multipart', () => {
     const cors = props<{ CorsConfiguration: { CorsRules: Record<string, unknown>[] } }>(

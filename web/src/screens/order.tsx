@@ -20,7 +20,8 @@ const REVISION_REASONS: Readonly<Record<Schemas['RevisionRequest']['reason'], st
 };
 /** Statuses the workflow is still moving: the page polls until it leaves them. */
 const MOVING = new Set(['SUBMITTED', 'QA', 'ACCEPTED', 'PURGING']);
-const DELETABLE = new Set(['DRAFT', 'DELIVERED', 'ACCEPTED', 'ARCHIVED', 'REJECTED', 'CANCELLED', 'STUCK']);
+/** Where the API takes a deletion request (a delivered design must be accepted or revised first). */
+const DELETABLE = new Set(['DRAFT', 'ACCEPTED', 'ARCHIVED', 'REJECTED', 'CANCELLED', 'STUCK']);
 const messageOf = (e: unknown, fallback: string) => (e instanceof Error ? e.message : fallback);
 /** Deletions asked for in this tab: the order is hidden from then on, but can still be withdrawn here. */
 const requestedDeletions = new Map<string, Schemas['DeletionRequest']>();
