@@ -24,8 +24,10 @@
  *                                    time of a fresh process vs a hello-world bundle (median ratio)
  *   export     (bench/export.ts)     an account export's zip streamed into a multipart upload to the S3
  *                                    stand-in: peak memory for a small and a 1 GiB archive (flat)
+ *   console    (bench/console.ts)    the web console in Chromium: initial JS (gzip, built and as
+ *                                    transferred) and time to an interactive order list (median)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', 'phi-screen', start, functions, export, console }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -34,7 +36,8 @@
  *   start:     --start-runs N (10)
  *   functions: --import-runs N (20)
  *   export:    --export-files N (4) --export-mb N (256 MiB each)
- *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export
+ *   console:   --console-runs N (7)
+ *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export,console
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -59,9 +62,10 @@ const { values } = parseArgs({
     'import-runs': { type: 'string', default: '20' },
     'export-files': { type: 'string', default: '4' },
     'export-mb': { type: 'string', default: '256' },
+    'console-runs': { type: 'string', default: '7' },
     only: {
       type: 'string',
-      default: 'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export',
+      default: 'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export,console',
     },
   },
 });
@@ -97,6 +101,7 @@ const parts = {
     ['--files', values['export-files']],
     ['--mb', values['export-mb']],
   ],
+  console: [['--runs', values['console-runs']]],
 } as const;
 type Part = keyof typeof parts;
 

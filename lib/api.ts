@@ -2,7 +2,7 @@
  * The HTTP API and who may call it: a Cognito user pool (MFA required, no self sign-up, one group
  * per role), a JWT authorizer on every route that names roles, and the routes of the catalogue.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -19,10 +19,12 @@ import {
   FeaturePlan,
   LambdaVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  type UserPoolDomain,
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -126,6 +128,11 @@ export interface ApiProps {
 export class Api extends Construct {
   public readonly userPool: UserPool;
   public readonly client: UserPoolClient;
+  /** The web console's client: hosted UI, authorization code grant with PKCE, no secret (lib/console.ts). */
+  public readonly consoleClient: UserPoolClient;
+  /** The hosted UI (sign-in with password and TOTP MFA) the console sends users to. */
+  public readonly hostedUi: UserPoolDomain;
+  private consoleUrl: string | undefined;
   public readonly preTokenGeneration: CaselineFunction;
   public readonly httpApi: HttpApi;
   public readonly stage: HttpStage;
@@ -196,6 +203,37 @@ export class Api extends Construct {
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
     });
 
+    // The web console signs in on the hosted UI (password + TOTP), then exchanges the code with
+    // PKCE: a browser app cannot keep a secret either. Its callback is the console's CloudFront
+    // address, known once lib/console.ts has built it (setConsoleUrl).
+    this.hostedUi = this.userPool.addDomain('hostedUi', {
+      cognitoDomain: { domainPrefix: `caseline-${Stack.of(this).account}` },
+    });
+    const consoleCallback = Lazy.string({
+      produce: () => {
+        if (!this.consoleUrl)
+          throw new Error('Api.setConsoleUrl was never called: the console has no callback URL');
+        return this.consoleUrl;
+      },
+    });
+    this.consoleClient = this.userPool.addClient('console', {
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        // COGNITO_ADMIN is the API_SCOPE the authorizer requires of every access token.
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.COGNITO_ADMIN],
+        callbackUrls: [consoleCallback],
+        logoutUrls: [consoleCallback],
+      },
+      accessTokenValidity: TOKEN_VALIDITY,
+      idTokenValidity: TOKEN_VALIDITY,
+      refreshTokenValidity: refreshTokenValidity(this, props.refreshTokenValidity),
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
+
     this.accessLogs = new LogGroup(this, 'accessLogs', secureLogGroupProps(props.logKey));
     this.httpApi = new HttpApi(this, 'http', {
       description: 'Caseline order API',
@@ -212,7 +250,7 @@ export class Api extends Construct {
     });
 
     const authorizer = new HttpUserPoolAuthorizer('cognito', this.userPool, {
-      userPoolClients: [this.client],
+      userPoolClients: [this.client, this.consoleClient],
       identitySource: ['$request.header.Authorization'],
     });
     const integrations = new Map<string, HttpLambdaIntegration>();
@@ -245,5 +283,10 @@ export class Api extends Construct {
         });
       }
     }
+  }
+
+  /** The console's https origin: the hosted UI sends users back there (callback and sign-out). */
+  setConsoleUrl(url: string) {
+    this.consoleUrl = url;
   }
 }

@@ -8,6 +8,7 @@ import { Alerts } from './alerts';
 import { Api } from './api';
 import { Backup } from './backup';
 import { Compute } from './compute';
+import { Console } from './console';
 import { Data } from './data';
 import { type FunctionDefinition, routesOf } from './functions';
 import { Keys } from './keys';
@@ -38,6 +39,7 @@ export class CaselineStack extends Stack {
   public readonly workflow: Workflow;
   public readonly schedules: Schedules;
   public readonly api: Api;
+  public readonly console: Console;
 
   constructor(scope: Construct, id: string, props: CaselineStackProps = {}) {
     // The template nears CloudFormation's 1 MB (about 850 KB indented with the incident functions):
@@ -90,5 +92,13 @@ export class CaselineStack extends Stack {
       ...(props.catalogue ? { routes: routesOf(props.catalogue) } : {}),
     });
     this.compute.bindUserPool(this.api.userPool);
+    this.console = new Console(this, 'Console', {
+      httpApi: this.api.httpApi,
+      caseFiles: this.storage.buckets.caseFiles,
+      accessLogs: this.storage.accessLogs,
+      hostedUi: this.api.hostedUi,
+      client: this.api.consoleClient,
+    });
+    this.api.setConsoleUrl(`${this.console.url}/`);
   }
 }

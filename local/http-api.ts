@@ -5,10 +5,17 @@
  * handler flattened to strings, as API Gateway passes them.
  *
  * Local-only routes live under /local: tokens for seeded users, the outbox, the clock, jobs.
+ *
+ * The web console (web/, built into web/dist by `npm run build:web`) is served at `/`, its files
+ * under `/assets/`, and `/config.json` tells it where it runs, with the same security headers
+ * CloudFront adds on AWS (common/console.ts). No API route uses these paths.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
 import type { Clock } from '../lambdas/kernel/clock';
@@ -113,6 +120,86 @@ const sendJson = (
   res.end(body === undefined ? undefined : JSON.stringify(body));
 };
 
+/** The built console: where it is, the headers its pages carry, and the config it reads. */
+export interface ConsoleSite {
+  readonly dir: string;
+  readonly headers: (apiUrl: string) => Readonly<Record<string, string>>;
+  readonly config: (apiUrl: string) => unknown;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  woff2: 'font/woff2',
+  json: 'application/json',
+};
+/** An asset name as Vite writes it (name-hash.ext): no separators, so no path leaves assets/. */
+const ASSET_NAME = /^\/assets\/([A-Za-z0-9_-]{1,128}\.[a-z0-9]{1,8})$/;
+
+/** Compressed once per file version, as CloudFront compresses for the browser on AWS. */
+const gzipped = new Map<string, { mtimeMs: number; body: Buffer }>();
+const COMPRESSIBLE = new Set(['js', 'css', 'html', 'svg', 'json']);
+const gzipOf = (file: string, body: Buffer): Buffer => {
+  const { mtimeMs } = statSync(file);
+  const cached = gzipped.get(file);
+  if (cached?.mtimeMs === mtimeMs) return cached.body;
+  const compressed = gzipSync(body, { level: 9 });
+  gzipped.set(file, { mtimeMs, body: compressed });
+  return compressed;
+};
+
+/** Answers the console's paths (true), or leaves the request to the API (false). */
+const serveConsole = (
+  site: ConsoleSite,
+  apiUrl: string,
+  method: string,
+  pathname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean => {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const headers = site.headers(apiUrl);
+  if (pathname === '/config.json') {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(method === 'HEAD' ? undefined : JSON.stringify(site.config(apiUrl)));
+    return true;
+  }
+  let file: string | undefined;
+  let cache = 'no-store';
+  if (pathname === '/' || pathname === '/index.html') file = join(site.dir, 'index.html');
+  else {
+    const asset = ASSET_NAME.exec(pathname)?.[1];
+    if (!asset) return false;
+    file = join(site.dir, 'assets', asset);
+    // Vite puts a content hash in every asset's name: a changed file is a new name.
+    cache = 'public, max-age=31536000, immutable';
+  }
+  if (!existsSync(file)) {
+    res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
+    res.end(
+      pathname.startsWith('/assets/') ? 'Not Found' : 'The console is not built: run `npm run build:web`.',
+    );
+    return true;
+  }
+  const raw = readFileSync(file);
+  const ext = file.slice(file.lastIndexOf('.') + 1);
+  const gzip = COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? gzipOf(file, raw) : raw;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+    'content-length': String(body.length),
+    'cache-control': cache,
+    vary: 'accept-encoding',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+  });
+  res.end(method === 'HEAD' ? undefined : body);
+  return true;
+};
+
 export interface HttpApi {
   readonly url: string;
   close(): Promise<void>;
@@ -125,7 +212,10 @@ export const startHttpApi = async (opts: {
   functions: FunctionsHost;
   clock: Clock;
   localRoutes: Readonly<Record<string, LocalRoute>>;
+  /** The built web console, served at `/`; omitted: no console. */
+  console?: ConsoleSite;
 }): Promise<HttpApi> => {
+  let apiUrl = '';
   const routes = routesOf().map(({ fn, ...route }) => compile(route, fn));
 
   const bearerClaims = async (req: IncomingMessage): Promise<JWTPayload | undefined> => {
@@ -137,6 +227,7 @@ export const startHttpApi = async (opts: {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
+    if (opts.console && serveConsole(opts.console, apiUrl, method, url.pathname, req, res)) return;
     const raw = await readBody(req);
     if (raw === 'too-large') return refuseTooLarge(req, res);
 
@@ -250,8 +341,9 @@ export const startHttpApi = async (opts: {
   });
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
+  apiUrl = `http://${opts.host}:${port}`;
   return {
-    url: `http://${opts.host}:${port}`,
+    url: apiUrl,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -2,7 +2,8 @@
  * `npm start`: boots the local stack and prints how to use it. Ctrl-C stops it cleanly.
  * Options: see USAGE below (`npm start -- --help`).
  */
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SEED_USERS } from './seed';
@@ -61,6 +62,7 @@ const lines = [
   '',
   `Caseline local stack ready in ${readyMs} ms from process start (${values.memory ? 'in memory' : `data in ${values.data ?? '.data/'}`})`,
   '',
+  `  Console         ${stack.apiUrl}/           ${existsSync(join(ROOT, 'web/dist/index.html')) ? 'sign in as any seeded user below' : 'not built yet: npm run build:web'}`,
   `  HTTP API        ${stack.apiUrl}            health: ${stack.apiUrl}/health`,
   `  DynamoDB        ${stack.endpoints.dynamodb}`,
   `  S3              ${stack.endpoints.s3}`,

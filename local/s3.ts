@@ -4,6 +4,7 @@
  * the bucket policy's encryption rule, Object Lock. Buckets come from common/definitions.ts.
  */
 
+import type { CorsRule } from '../common/console';
 import { BUCKETS, type BucketDefinition } from '../common/definitions';
 import type { Clock } from '../lambdas/kernel/clock';
 import { startS3Server } from './s3/server';
@@ -12,6 +13,8 @@ export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER'
 
 export interface LocalS3 {
   readonly endpoint: string;
+  /** CORS rules of a bucket, as PutBucketCors sets them (the console's rule: common/console.ts). */
+  setCors(bucketName: string, rules: readonly CorsRule[]): void;
   close(): Promise<void>;
 }
 

@@ -7,9 +7,11 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CONSOLE_HEADERS, consoleCorsRule, consoleCsp } from '../common/console';
 import {
   ACCOUNT_KEYS,
   BUCKETS,
@@ -60,7 +62,11 @@ export interface LocalStackOptions {
    * by scripts/bundles.ts as `cdk synth` builds them) instead of the TypeScript sources.
    */
   readonly bundleDir?: string;
+  /** The built web console served at `/` (default web/dist, built by `npm run build:web`). */
+  readonly consoleDir?: string;
 }
+
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 export interface LocalStack {
   readonly apiUrl: string;
@@ -354,7 +360,27 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
 
   let api: HttpApi;
   try {
-    api = await startHttpApi({ host, port: base, idp, functions, clock: adjustableClock, localRoutes });
+    api = await startHttpApi({
+      host,
+      port: base,
+      idp,
+      functions,
+      clock: adjustableClock,
+      localRoutes,
+      console: {
+        dir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
+        // The API serves the app, so the API's origin is the page's own ('self').
+        headers: () => ({
+          'content-security-policy': consoleCsp({ api: "'self'", bucket: s3.endpoint }),
+          ...CONSOLE_HEADERS,
+        }),
+        config: () => ({ stage: 'local', apiUrl: '', auth: { kind: 'local' } }),
+      },
+    });
+    // The case-files bucket admits the console's origin only, as its CORS rule does on AWS
+    // (lib/console.ts); the audit-digests bucket has no rule, so no browser reads it.
+    const consoleOrigins = [api.url, api.url.replace('//127.0.0.1:', '//localhost:')];
+    s3.setCors(BUCKETS.caseFiles.localName, [consoleCorsRule(consoleOrigins)]);
   } catch (error) {
     await Promise.allSettled([
       dynamo.close(),

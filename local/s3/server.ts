@@ -13,7 +13,12 @@
  *   read, so a disabled key or one pending deletion makes the object unreadable, as on AWS.
  * - The bucket policy's encryption rule: a PUT asking for another key or another algorithm is denied.
  *
- * Not evaluated: IAM policies (asserted on the CDK template instead), ACLs, CORS, lifecycle rules,
+ * - CORS as S3 evaluates a bucket's rules (common/console.ts): a preflight (OPTIONS, unsigned) is
+ *   answered 403 unless a rule allows its origin, method and every requested header; an actual
+ *   request from an allowed origin gets Access-Control-Allow-Origin and the exposed headers, one
+ *   from any other origin gets none (the browser then withholds the answer).
+ *
+ * Not evaluated: IAM policies (asserted on the CDK template instead), ACLs, lifecycle rules,
  * replication, CopyObject, virtual-hosted-style addressing.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -21,6 +26,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PassThrough, pipeline, Transform } from 'node:stream';
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { CorsRule } from '../../common/console';
 import type { Clock } from '../../lambdas/kernel/clock';
 import { type BodyStream, bodyStream, readAll } from './body';
 import {
@@ -75,8 +81,29 @@ export interface S3ServerOptions {
 
 export interface S3Server {
   readonly endpoint: string;
+  /** A bucket's CORS rules (PutBucketCors); none means S3's default: every cross-origin request refused. */
+  setCors(bucketName: string, rules: readonly CorsRule[]): void;
   close(): Promise<void>;
 }
+
+/** The rule S3 applies: the first whose origin, method and (for a preflight) every header match. */
+export const matchCors = (
+  rules: readonly CorsRule[],
+  origin: string,
+  method: string,
+  requestHeaders: readonly string[],
+): CorsRule | undefined =>
+  rules.find(
+    (rule) =>
+      (rule.allowedOrigins.includes(origin) || rule.allowedOrigins.includes('*')) &&
+      (rule.allowedMethods as readonly string[]).includes(method) &&
+      requestHeaders.every(
+        (h) => rule.allowedHeaders.includes('*') || rule.allowedHeaders.includes(h.toLowerCase()),
+      ),
+  );
+
+/** At most this many headers in one preflight: the list is bounded before it is split. */
+const MAX_CORS_REQUEST_HEADERS = 2048;
 
 const MAX_SINGLE_PUT = 5 * 1024 ** 3;
 const MIN_PART = 5 * 1024 ** 2;
@@ -1626,6 +1653,70 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
     throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.');
   };
 
+  const corsRules = new Map<string, readonly CorsRule[]>();
+
+  /**
+   * CORS first, as S3 does: a preflight is answered here without SigV4; an actual request from
+   * an allowed origin carries the rule's headers on whatever answer follows.
+   */
+  const cors = (req: IncomingMessage, res: ServerResponse, rawPath: string): boolean => {
+    const origin = header(req.headers, 'origin');
+    if (origin === undefined) return false;
+    let bucketName: string;
+    try {
+      bucketName = decodeURIComponent(rawPath.slice(1).split('/')[0] ?? '');
+    } catch {
+      return false;
+    }
+    const rules = corsRules.get(bucketName) ?? [];
+    if (req.method === 'OPTIONS') {
+      const method = header(req.headers, 'access-control-request-method') ?? '';
+      const list = (header(req.headers, 'access-control-request-headers') ?? '').slice(
+        0,
+        MAX_CORS_REQUEST_HEADERS,
+      );
+      const requested = list
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean);
+      const rule = rules.length ? matchCors(rules, origin, method, requested) : undefined;
+      req.resume();
+      if (!rule) {
+        const message = rules.length
+          ? "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."
+          : 'CORSResponse: CORS is not enabled for this bucket.';
+        const body = xmlDocument('Error', [
+          ['Code', 'AccessForbidden'],
+          ['Message', message],
+          ['Method', method],
+          ['ResourceType', 'BUCKET'],
+        ]).replace(' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"', '');
+        res.writeHead(403, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+        return true;
+      }
+      res.writeHead(200, {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': rule.allowedMethods.join(', '),
+        ...(requested.length ? { 'access-control-allow-headers': requested.join(', ') } : {}),
+        'access-control-expose-headers': rule.exposedHeaders.join(', '),
+        'access-control-max-age': String(rule.maxAgeSeconds),
+        vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+        'content-length': '0',
+      });
+      res.end();
+      return true;
+    }
+    const rule = matchCors(rules, origin, req.method ?? 'GET', []);
+    if (rule) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-allow-methods', rule.allowedMethods.join(', '));
+      res.setHeader('access-control-expose-headers', rule.exposedHeaders.join(', '));
+      res.setHeader('vary', 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method');
+    }
+    return false;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
     const now = opts.clock.now();
@@ -1633,6 +1724,7 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    if (cors(req, res, rawPath)) return;
     const ctx: Context = {
       req,
       res,
@@ -1712,6 +1804,9 @@ export const startS3Server = async (opts: S3ServerOptions): Promise<S3Server> =>
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://${opts.host}:${port}`,
+    setCors: (bucketName, rules) => {
+      corsRules.set(bucketName, rules);
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         kms.destroy();

@@ -699,7 +699,10 @@ describe('sign-in and API', () => {
     expect(authorizer?.Properties).toMatchObject({
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Audience: [{ Ref: logicalIdOf(stack.api.client) }] },
+      // The CLI's client and the web console's (hosted UI, code + PKCE).
+      JwtConfiguration: {
+        Audience: [{ Ref: logicalIdOf(stack.api.client) }, { Ref: logicalIdOf(stack.api.consoleClient) }],
+      },
     });
     const routes = resourcesOfType(json, 'AWS::ApiGatewayV2::Route');
     expect(routes).toHaveLength(routesOf().length);

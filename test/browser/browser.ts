@@ -1,0 +1,90 @@
+/**
+ * Debian's Chromium driven by playwright-core (the registry's browser download is not reachable
+ * here: `.ci/run` installs chromium with apt-get when /usr/bin/chromium is missing). The flags
+ * keep it off the network it cannot reach; each launch gets a fresh, empty profile (Playwright
+ * makes one in a temp dir and removes it on close).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const launch = async (): Promise<{ browser: Browser; close: () => Promise<void> }> => {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // WebGL in software (no GPU here): the 3D viewer renders through SwiftShader.
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+  return {
+    browser,
+    close: () => browser.close(),
+  };
+};
+
+/** A page that fails the test on any uncaught page error (CSP violations are collected, not thrown). */
+export const newPage = async (
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+};
+
+export const signIn = async (page: Page, consoleUrl: string, username: string) => {
+  await page.goto(consoleUrl);
+  await page.getByTestId(`sign-in-${username}`).click();
+  await page.getByText(`${username} ·`).waitFor();
+};
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * axe-core on the page as it is (WCAG 2 A and AA rules and best practices); returns the serious
+ * and critical violations. Evaluated over CDP, which the page's CSP does not govern.
+ */
+export const seriousViolations = async (page: Page): Promise<AxeViolation[]> => {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }
+    ).axe;
+    return (await axe.run(document)).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
+};
+
+/** Screenshots go to docs/screens with CASELINE_SCREENS=docs/screens (`npm run screens`), else a temp dir. */
+export const SCREENS_DIR = resolve(process.env.CASELINE_SCREENS ?? join(tmpdir(), 'caseline-screens'));
+mkdirSync(SCREENS_DIR, { recursive: true });
+export const screenshot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true });

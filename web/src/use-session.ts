@@ -1,0 +1,24 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type SessionState, session } from './session';
+
+/** Re-renders on every session change and every second (the idle countdown). */
+export const useSession = (): SessionState | undefined => {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const bump = () => setTick((n) => n + 1);
+    const unsubscribe = session.subscribe(bump);
+    const timer = setInterval(() => {
+      session.tick();
+      bump();
+    }, 1000);
+    const onActivity = () => session.activity();
+    const events = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+    for (const e of events) window.addEventListener(e, onActivity, { passive: true });
+    return () => {
+      unsubscribe();
+      clearInterval(timer);
+      for (const e of events) window.removeEventListener(e, onActivity);
+    };
+  }, []);
+  return session.state();
+};

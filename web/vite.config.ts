@@ -1,0 +1,25 @@
+/**
+ * The console's build: one entry (src/main.tsx), the 3D viewer (three.js) split into a chunk
+ * loaded on first use, no module-preload polyfill (it would be inline script, which the CSP
+ * refuses), hashed asset names (served immutable). `npm run build:web` (scripts/build-web.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  logLevel: 'warn',
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    reportCompressedSize: false,
+    // three.js alone is ~580 KB: it is the lazily loaded viewer chunk, never part of the first load.
+    chunkSizeWarningLimit: 700,
+  },
+});
