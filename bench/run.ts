@@ -65,7 +65,8 @@ const { values } = parseArgs({
     'console-runs': { type: 'string', default: '7' },
     only: {
       type: 'string',
-      default: 'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export,console',
+      default:
+        'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export,console',
     },
   },
 });
