@@ -41,10 +41,10 @@ const CLIENT_OF: Readonly<Record<string, string>> = {
 
 /**
  * The functions that screen free text for bare names (order notes and references; a revision's
- * comment). Every other bundle must leave the name lists (~70 KB) out: lambdas/domain/phi-screen.ts
+ * comment; an incident report's description, the officer's assessment and notice text). Every other bundle must leave the name lists (~70 KB) out: lambdas/domain/phi-screen.ts
  * runs nothing at import, so a module that imports the screen without calling it costs nothing.
  */
-const SCREENS_NAMES = new Set(['createOrder', 'requestRevision']);
+const SCREENS_NAMES = new Set(['createOrder', 'requestRevision', 'reportIncident', 'incidentOfficer']);
 
 /** The SDK client packages a function's declared adapters send commands through. */
 const clientsNeeded = (id: string): Set<string> => {
