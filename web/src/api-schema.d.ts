@@ -3083,7 +3083,7 @@ export interface paths {
         put?: never;
         /**
          * Ask for an export of your account (data portability, GDPR Art 20)
-         * @description A job writes one zip: per order its prescription (order.json, PHI decrypted), its timeline (timeline.json), its input scans and the delivered design (current version) as uploaded, and manifest.json listing every file with its size and SHA-256, signed with the certificate key (verify with GET /certificates/public-key). Purged orders and orders asked to be deleted are left out (named in the manifest). One open export per account: a second request while one runs answers that one.
+         * @description A job writes one zip: per order its prescription (order.json, PHI decrypted), its timeline (timeline.json), its input scans and the delivered design (current version) as uploaded, and manifest.json listing every file with its size and SHA-256, signed with the certificate key (verify with GET /certificates/public-key). Purged orders and orders asked to be deleted are left out (named in the manifest). The range must be sealed (the sealer runs hourly): the export waits for the run that covers `to`, for up to 3 hours. One open audit export per account (beside at most one portability export): a second request while one runs answers that one.
          */
         post: {
             parameters: {
@@ -3545,6 +3545,1176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/{accountId}/audit-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for an export of an account's audit trail (signed, verifiable offline)
+         * @description A job writes one zip in the layout `caseline verify-audit DIR` reads: range.json, events.jsonl (the account's audit events in the range in their disclosed form, what the digests hash: the account's own users by sub, staff, designers and other labs' users by a stable pseudonym), events.csv (the same for people, with designers' countries), the signed digests that cover the range (digests/global, digests/accounts), and manifest.json (range, counts, each file's SHA-256) signed with the audit key (GET /audit/public-key). No PHI: audit events hold ids and codes only. The account's lab-admin for its own account, or a staff auditor for any account; the request is audited. The range must be sealed (the sealer runs hourly): the export waits for the run that covers `to`, for up to 3 hours. One open audit export per account (beside at most one portability export): a second request while one runs answers that one.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The account whose audit trail to export. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AuditExportRequest"];
+                };
+            };
+            responses: {
+                /** @description The audit export, RUNNING (or the one already running: duplicate true). Follow it at the Location header. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditExportRequested"];
+                    };
+                };
+                /** @description from or to missing, malformed, reversed, in the future or more than 366 days apart (field-level). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Lab administrators and auditors only; the attempt is audited. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not your account (a lab-admin asking for another account's; audited against it). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description EXPORT_PENDING: another request for this account is being recorded; ask again in a moment. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, or the export job could not be started (it is marked FAILED). Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/accounts/{accountId}/audit-exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where an audit export stands; when ready, a 15-minute download link */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The account id. */
+                    accountId: string;
+                    /** @description As POST returned it. */
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The audit export; when READY, a presigned GET of the archive (audited before it is handed out). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditExportStatus"];
+                    };
+                };
+                /** @description The accountId or exportId is malformed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Lab administrators and auditors only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such audit export of the account, or not your account. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so no link was handed out. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a suspected breach (anyone signed in)
+         * @description A designer who downloaded the wrong case, a lab whose laptop was stolen: the report becomes a signal that opens an incident (privacy officers paged at once) or joins the reporter's open one. The description is screened for PHI like order notes; the page carries ids only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReportIncidentRequest"];
+                };
+            };
+            responses: {
+                /** @description The incident the report opened or joined. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentReported"];
+                    };
+                };
+                /** @description A field is wrong: category not in the list, description empty, too long or naming a patient, more than 50 order ids. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The audit record could not be written, so nothing was recorded. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your account's breach notices (labs)
+         * @description Every notice sent to the account, the automatic preliminary ones included (preliminary: true). Audited.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The notices, newest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LabNoticeList"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Labs and lab-admins only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so nothing was read. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notices/{noticeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One notice, with the patient references of your orders involved (labs)
+         * @description Every GDPR Art 33(3) and HIPAA 164.410(c) field, and for each order involved its patient reference, decrypted only here, for the lab that owns the order, after the read was audited (it fails closed).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The notice id (ntc_…). */
+                    noticeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The notice and its patients. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LabNotice"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Labs and lab-admins only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such notice for the caller's account. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so nothing was read. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notices/{noticeId}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge receipt of a notice (labs)
+         * @description Records the receipt time; acknowledging again answers the same.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The notice id (ntc_…). */
+                    noticeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The notice, ACKNOWLEDGED. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LabNotice"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Labs and lab-admins only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such notice for the caller's account. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description NOTICE_PRELIMINARY: only the preliminary notice went out; the full one follows. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so nothing was read. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The breach register (privacy officers, auditors)
+         * @description Every incident, notified or not (GDPR Art 33(5)): dates, kinds, affected accounts and counts, the decision, the four-factor reasons of a dismissal, containment, closing summary, and until when it is kept (6 years after it closes). Paged; audited.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description From the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the register. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentRegister"];
+                    };
+                };
+                /** @description limit is not 1 to 100, or cursor is not one this route gave. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers and auditors only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so nothing was read. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List incidents, newest first (privacy officers, auditors)
+         * @description Paged by discovery time; audited.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description From the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of incidents. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentList"];
+                    };
+                };
+                /** @description limit is not 1 to 100, or cursor is not one this route gave. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers and auditors only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so nothing was read. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One incident: timeline, signals, scope, notices and time left per account
+         * @description Ids, codes, counts and dates: no patient reference. The read is audited against the staff account and each affected account before anything is returned.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The incident id (inc_…). */
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The incident. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Incident"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers and auditors only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such incident. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so nothing was read. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Triage an incident (privacy officers)
+         * @description confirmed: a breach, the notices go out. not-a-breach: only with the four-factor risk assessment of HIPAA 164.402(2) (natureAndExtent, unauthorizedPerson, acquiredOrViewed, mitigation) and safeHarbour; the incident is dismissed, its notices withdrawn, and it stays in the register with its reasons. Once, after the scope.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The incident id (inc_…). */
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TriageRequest"];
+                };
+            };
+            responses: {
+                /** @description The incident, CONFIRMED (NOTIFIED when no account is affected) or DISMISSED. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentSummary"];
+                    };
+                };
+                /** @description A field is wrong: each is named (an assessment factor missing for not-a-breach, a patient named in one). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such incident (or no notice for that account). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INCIDENT_NOT_READY: still being scoped. ALREADY_TRIAGED: decided before. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, or the workflow did not answer: nothing was changed. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/notices/{accountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Edit an affected account's notice (privacy officers)
+         * @description Any of nature, likelyConsequences, measuresTaken, measuresProposed, whatTheLabShouldDo; each screened for PHI like order notes. After it was sent, an edit sent again is a supplement (GDPR Art 33(4)).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The incident id (inc_…). */
+                    incidentId: string;
+                    /** @description The affected lab account. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["EditNoticeRequest"];
+                };
+            };
+            responses: {
+                /** @description The notice as it stands. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentNotice"];
+                    };
+                };
+                /** @description A field is wrong, empty, too long or names a patient: each is named. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such incident (or no notice for that account). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description CONCURRENT_UPDATE: the notice changed meanwhile, or was withdrawn. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, or the workflow did not answer: nothing was changed. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Send an affected account's notice to its security contacts (privacy officers)
+         * @description One message per breach contact of the account registry (all contacts when none is marked), carrying the notice id and a link, never PHI; the lab's users read it signed in. Not acknowledged within 12 hours: sent again to the next contact.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The incident id (inc_…). */
+                    incidentId: string;
+                    /** @description The affected lab account. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The notice, SENT. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentNotice"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such incident (or no notice for that account). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INCIDENT_NOT_CONFIRMED: triage it first. NO_CONTACT: the account has no security contact. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, or the workflow did not answer: nothing was changed. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/containment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend an incident's actor in one step (privacy officers)
+         * @description The actor (one of the incident’s actorSubs): a designer is deactivated (kept on file), every session of the user revoked (AdminUserGlobalSignOut), every order it holds returned to the queue with its slot. Audited, on the timeline; repeating it changes nothing more.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The incident id (inc_…). */
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ContainmentRequest"];
+                };
+            };
+            responses: {
+                /** @description What was done. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ContainmentResult"];
+                    };
+                };
+                /** @description actorSub is not an id, or not an actor of this incident. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such incident (or no notice for that account). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INCIDENT_CLOSED: the incident is closed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, or the workflow did not answer: nothing was changed. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/incidents/{incidentId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an incident with a summary (privacy officers)
+         * @description A dismissed incident, or a confirmed one whose notices all went out. The register keeps it 6 years after it closes.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The incident id (inc_…). */
+                    incidentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CloseIncidentRequest"];
+                };
+            };
+            responses: {
+                /** @description The incident, CLOSED. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IncidentSummary"];
+                    };
+                };
+                /** @description summary is missing, too long or names a patient. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Privacy officers only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such incident (or no notice for that account). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INCIDENT_NOT_CLOSABLE: not dismissed, or a notice has not gone out yet. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, or the workflow did not answer: nothing was changed. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3833,6 +5003,81 @@ export interface components {
             manifestSha256?: string;
             failure?: string;
             /** @description Present when READY. */
+            download?: {
+                /**
+                 * Format: uri
+                 * @description A presigned GET of this one archive version, valid 15 minutes; handing it out is audited first.
+                 */
+                url: string;
+                fileName: string;
+                /** Format: date-time */
+                expiresAt: string;
+            };
+        };
+        AuditExportRequested: {
+            exportId: string;
+            accountId: string;
+            /**
+             * Format: date-time
+             * @description Start of the range asked for (inclusive).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the range asked for (inclusive).
+             */
+            to: string;
+            /**
+             * @description RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).
+             * @enum {string}
+             */
+            status: "RUNNING" | "READY" | "FAILED" | "EXPIRED";
+            /** Format: date-time */
+            requestedAt: string;
+            /** Format: date-time */
+            completedAt?: string;
+            /**
+             * Format: date-time
+             * @description When the archive is deleted (completedAt + 7 days).
+             */
+            expiresAt?: string;
+            sizeBytes?: number;
+            manifestSha256?: string;
+            failure?: string;
+            /** @description true when an export of the account (of either kind) was already running: this is that one (one open export per account). */
+            duplicate: boolean;
+        };
+        AuditExportStatus: {
+            exportId: string;
+            accountId: string;
+            /**
+             * Format: date-time
+             * @description Start of the range asked for (inclusive).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the range asked for (inclusive).
+             */
+            to: string;
+            /**
+             * @description RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).
+             * @enum {string}
+             */
+            status: "RUNNING" | "READY" | "FAILED" | "EXPIRED";
+            /** Format: date-time */
+            requestedAt: string;
+            /** Format: date-time */
+            completedAt?: string;
+            /**
+             * Format: date-time
+             * @description When the archive is deleted (completedAt + 7 days).
+             */
+            expiresAt?: string;
+            sizeBytes?: number;
+            manifestSha256?: string;
+            failure?: string;
+            /** @description Present when READY. Unzip it and run `caseline verify-audit DIR --key KEY`. */
             download?: {
                 /**
                  * Format: uri
@@ -4245,6 +5490,121 @@ export interface components {
             /** @description true when the order had already been submitted. */
             duplicate: boolean;
         };
+        IncidentReported: {
+            incidentId: string;
+            signalId: string;
+            opened: boolean;
+        };
+        IncidentSummary: {
+            incidentId: string;
+            /** @enum {string} */
+            status: "DETECTED" | "SCOPED" | "CONFIRMED" | "DISMISSED" | "NOTIFIED" | "ACKNOWLEDGED" | "CLOSED";
+            /** Format: date-time */
+            discoveredAt: string;
+            kinds: string[];
+            signalCount: number;
+            /** Format: date-time */
+            pagedAt?: string;
+            /** Format: date-time */
+            closedAt?: string;
+        };
+        IncidentList: {
+            incidents: components["schemas"]["IncidentSummary"][];
+            cursor?: string;
+        };
+        /** @description A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. */
+        IncidentNotice: {
+            noticeId: string;
+            incidentId: string;
+            accountId: string;
+            /** @enum {string} */
+            status: "DRAFT" | "SENT" | "ACKNOWLEDGED" | "WITHDRAWN";
+            /** Format: date-time */
+            discoveredAt: string;
+            /** Format: date-time */
+            dueAt: string;
+            nature: string;
+            categories: string[];
+            approximatePatients: number;
+            approximateRecords: number;
+            orderIds: string[];
+            contactPoint: {
+                role: string;
+                email: string;
+                phone: string;
+            };
+            likelyConsequences: string;
+            measuresTaken: string;
+            measuresProposed: string;
+            whatTheLabShouldDo: string;
+        };
+        Incident: {
+            incidentId: string;
+            /** @enum {string} */
+            status: "DETECTED" | "SCOPED" | "CONFIRMED" | "DISMISSED" | "NOTIFIED" | "ACKNOWLEDGED" | "CLOSED";
+            /** Format: date-time */
+            discoveredAt: string;
+            kinds: string[];
+            signalCount: number;
+            /** Format: date-time */
+            pagedAt?: string;
+            /** Format: date-time */
+            closedAt?: string;
+            /** @description Affected accounts (orders, file counts, categories, first and last event): ids only. */
+            scope?: {
+                [key: string]: unknown;
+            };
+            /** @description The decision, who and when; the four-factor assessment when not a breach. */
+            triage?: {
+                [key: string]: unknown;
+            };
+            signals: {
+                [key: string]: unknown;
+            }[];
+            timeline: {
+                /** Format: date-time */
+                at: string;
+                type: string;
+                by: string;
+            }[];
+            notices: {
+                [key: string]: unknown;
+            }[];
+        };
+        IncidentRegister: {
+            incidents: {
+                [key: string]: unknown;
+            }[];
+            cursor?: string;
+        };
+        LabNotice: {
+            noticeId: string;
+            /** @enum {string} */
+            status: "DRAFT" | "SENT" | "ACKNOWLEDGED" | "WITHDRAWN";
+            preliminary: boolean;
+            /** Format: date-time */
+            dueAt: string;
+            /** Format: date-time */
+            sentAt?: string;
+            /** Format: date-time */
+            acknowledgedAt?: string;
+            nature: string;
+            orderIds: string[];
+            patients?: {
+                orderId: string;
+                patientReference?: string;
+            }[];
+        };
+        LabNoticeList: {
+            notices: components["schemas"]["LabNotice"][];
+        };
+        ContainmentResult: {
+            incidentId: string;
+            actorSub: string;
+            designerDeactivated: boolean;
+            sessionsRevoked: boolean;
+            leasesReleased: string[];
+        };
         CreateOrderRequest: {
             /** @description The lab's case number. An identifier: stored encrypted with the other PHI, checked for duplicates by a keyed hash. */
             caseRef: string;
@@ -4402,6 +5762,42 @@ export interface components {
              * @enum {string}
              */
             role: "lab" | "lab-admin";
+        };
+        AuditExportRequest: {
+            /** @description ISO 8601 UTC instant (2026-01-05T09:00:00.000Z), inclusive. */
+            from: string;
+            /** @description ISO 8601 UTC instant, inclusive; not before from, not in the future, at most 366 days after from. The export is written once a sealing run covers it. */
+            to: string;
+        };
+        ReportIncidentRequest: {
+            /** @enum {string} */
+            category: "wrong-case-downloaded" | "device-lost-or-stolen" | "sent-to-wrong-recipient" | "unauthorized-access" | "credentials-exposed" | "other";
+            /** @description What happened, up to 2,000 characters; no patient names, dates of birth or contact details. */
+            description: string;
+            /** @description The orders involved, if known (at most 50). */
+            orderIds?: string[];
+        };
+        TriageRequest: {
+            /** @enum {string} */
+            decision: "confirmed" | "not-a-breach";
+            natureAndExtent?: string;
+            unauthorizedPerson?: string;
+            acquiredOrViewed?: string;
+            mitigation?: string;
+            safeHarbour?: string;
+        };
+        EditNoticeRequest: {
+            nature?: string;
+            likelyConsequences?: string;
+            measuresTaken?: string;
+            measuresProposed?: string;
+            whatTheLabShouldDo?: string;
+        };
+        CloseIncidentRequest: {
+            summary: string;
+        };
+        ContainmentRequest: {
+            actorSub: string;
         };
     };
     responses: never;
