@@ -49,6 +49,7 @@ try {
   const { printReport } = await import('./demo-report');
   const { runPurge } = await import('./demo-purge');
   const { runOnboarding } = await import('./demo-onboarding');
+  const { runIncidents } = await import('./demo-incidents');
   const demo: Demo = {
     apiUrl: stack.apiUrl,
     api: new Api(stack.apiUrl),
@@ -67,7 +68,8 @@ try {
     next,
   );
   const afterOnboarding = await runOnboarding(demo, next + 2);
-  await runPurge(demo, orders, afterOnboarding);
+  const afterPurge = await runPurge(demo, orders, afterOnboarding);
+  await runIncidents(demo, afterPurge);
   say(`\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 } catch (error) {
   process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
