@@ -18,6 +18,10 @@
  *   Part 5, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
  *   the grace period, its certificate verified offline (and a tampered copy refused), and an
  *   account termination with one summary certificate.
+ *   Part 6, a breach (scripts/demo-incidents.ts): a designer reports downloading two labs' scans;
+ *   the officer is paged, reads the scope, confirms, suspends the designer, sends each lab its
+ *   notice, Acme acknowledges; a second incident left alone sends its preliminary notice by itself
+ *   before the 24-hour window closes. Timelines printed against the window.
  *
  *   --mb N     size of the generated scan in MB (default 80; at most 64 is one presigned PUT)
  *
@@ -53,6 +57,7 @@ try {
   const { runPurge } = await import('./demo-purge');
   const { runOnboarding } = await import('./demo-onboarding');
   const { runAudit } = await import('./demo-audit');
+  const { runIncidents } = await import('./demo-incidents');
   const demo: Demo = {
     apiUrl: stack.apiUrl,
     api: new Api(stack.apiUrl),
@@ -72,7 +77,8 @@ try {
   );
   const afterOnboarding = await runOnboarding(demo, next + 2);
   const afterAudit = await runAudit(demo, afterOnboarding);
-  await runPurge(demo, orders, afterAudit);
+  const afterPurge = await runPurge(demo, orders, afterAudit);
+  await runIncidents(demo, afterPurge);
   say(`\nDemo finished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 } catch (error) {
   process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -160,10 +160,21 @@ export const computeScope = async (
 
 const list = (items: readonly string[]) => (items.length ? items.join(', ') : 'to be confirmed');
 
+/** What each kind of signal is, in a lab's words. */
+const KIND_TEXT: Readonly<Record<Incident['kinds'][number], string>> = {
+  report: 'a report by a user',
+  probing: "attempts on other labs' orders",
+  'bulk-access': 'access to far more case files than usual',
+  'removed-user-access': 'access by a removed or deactivated user',
+  'audit-write-failures': 'failures of the audit trail',
+  guardduty: 'a threat finding on the case-file storage',
+  'protection-weakened': 'a change that weakened the protection of case data',
+};
+
 /** The notice's text as the officer finds it: every Art 33(3) / 164.410(c) fact that is words. */
 export const draftText = (incident: Incident, scope: AccountScope) => ({
   nature:
-    `Caseline found ${incident.kinds.join(' and ')} involving case data of your lab: ` +
+    `Caseline found ${incident.kinds.map((k) => KIND_TEXT[k]).join(' and ')} involving case data of your lab: ` +
     `${scope.orderIds.length} order(s) and ${scope.fileCount} file(s)` +
     (scope.firstEventAt ? ` between ${scope.firstEventAt} and ${scope.lastEventAt}` : '') +
     `, discovered ${incident.discoveredAt}. Categories of data: ${list(scope.categories)}.`,

@@ -1,0 +1,189 @@
+/**
+ * The demo's incident part (issue 13): hour zero of a breach. A designer who downloaded two labs'
+ * scans reports it; the privacy officer is paged at once, reads the scope the audit trail gave,
+ * confirms, suspends the designer in one step, sends each lab its pre-filled notice; Acme reads
+ * its patients' references and acknowledges, and the incident closes. A second incident (a lab's
+ * lost laptop) is left alone: the clock moves an hour at a time and its preliminary notice goes
+ * out by itself before the 24-hour window closes. Each incident's timeline is printed with the
+ * hours each step took against the window. (Detection rules are another issue: here people report.)
+ */
+import { queuedOrder } from '../test/support/lifecycle';
+import { as, call, type Demo, say, sleep, step } from './demo-support';
+
+interface Detail {
+  status: string;
+  discoveredAt: string;
+  awaiting?: string;
+  scope?: { accounts: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[] };
+  timeline: { at: string; type: string; detail?: Record<string, string | number> }[];
+  notices: { accountId: string; noticeId: string; msLeft: number; dueAt: string }[];
+}
+
+const HOUR = 3_600_000;
+
+const incident = (demo: Demo, id: string) => call<Detail>(demo, 'officer.olivia', 'GET', `/incidents/${id}`);
+
+const waitUntil = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+};
+
+const outbox = async (demo: Demo) =>
+  (await call<{ message: string; at: string; topic: string }[]>(demo, undefined, 'GET', '/local/outbox')).map(
+    (m) => ({ ...m, body: JSON.parse(m.message) as Record<string, string> }),
+  );
+
+/** The incident's id from the CLI's "Opened incident inc_…" line. */
+const reported = async (demo: Demo, username: string, args: string[]) => {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    lines.push(String(chunk));
+    return write(chunk);
+  }) as typeof process.stdout.write;
+  try {
+    await as(demo, username, () => demo.cli.run(['incidents', 'report', ...args]));
+  } finally {
+    process.stdout.write = write;
+  }
+  const id = /inc_[0-9a-f]{28}/.exec(lines.join(''))?.[0];
+  if (!id) throw new Error('the report opened no incident');
+  return id;
+};
+
+const printTimeline = (title: string, d: Detail) => {
+  say(`   ${title} (discovered ${d.discoveredAt}; each account's notice due 24 h later)`);
+  const start = Date.parse(d.discoveredAt);
+  for (const e of [...d.timeline].sort((a, b) => a.at.localeCompare(b.at))) {
+    const hours = (Date.parse(e.at) - start) / HOUR;
+    const facts = e.detail
+      ? ` ${Object.entries(e.detail)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : '';
+    say(`     +${hours.toFixed(2).padStart(6)} h of 24  ${e.type}${facts}`);
+  }
+};
+
+export const runIncidents = async (demo: Demo, first: number): Promise<number> => {
+  let n = first;
+  const cli = (username: string, ...args: string[]) => as(demo, username, () => demo.cli.run(args));
+  say('\n== Part 6: a breach, from hour zero to the labs’ acknowledgement ==');
+
+  step(n++, 'designer.lin takes an Acme and a Coast Prosthetics case and downloads their scans');
+  const model = { items: [{ type: 'model', arch: 'upper', material: 'print-resin' }] };
+  const acme = await queuedOrder(demo.api, 'lab.acme', { ...model, patientRef: 'PT-40117' });
+  const coast = await queuedOrder(demo.api, 'lab.coast', { ...model, patientRef: 'PT-52208' });
+  const held: string[] = [];
+  for (const _ of [acme, coast]) {
+    const claimed = await waitUntil('a claim', async () => {
+      const res = await demo.api.call<{ orderId: string }>('POST', '/queue/claim', { as: 'designer.lin' });
+      return res.status === 200 ? res.body.orderId : undefined;
+    });
+    held.push(claimed);
+    await call(demo, 'designer.lin', 'GET', `/assignments/${claimed}/inputs`);
+  }
+  say(`   held and downloaded: ${held.join(', ')}`);
+
+  step(n++, 'She realises they were not hers to open and reports it (caseline incidents report)');
+  const started = Date.now();
+  const first1 = await reported(demo, 'designer.lin', [
+    '--category',
+    'wrong-case-downloaded',
+    '--description',
+    'Downloaded the scans of two cases that were not assigned to my skills; deleted them.',
+    ...held.flatMap((o) => ['--order', o]),
+  ]);
+  const page = await waitUntil('the page', async () =>
+    (await outbox(demo)).find((m) => m.body.kind === 'incident.page' && m.body.incidentId === first1),
+  );
+  say(`   the privacy officer was paged ${Date.now() - started} ms later: ${page.message}`);
+
+  step(n++, 'The officer reads the scope the audit trail gave (patient references are not in it)');
+  const scoped = await waitUntil('the scope', async () => {
+    const d = await incident(demo, first1);
+    return d.awaiting === 'TRIAGE' ? d : undefined;
+  });
+  for (const a of scoped.scope?.accounts ?? [])
+    say(
+      `   ${a.accountId}: ${a.orderIds.length} order(s), ${a.fileCount} file(s), ${a.categories.join(', ')}`,
+    );
+  for (const notice of scoped.notices)
+    say(`   ${notice.accountId}: notice due ${notice.dueAt}, ${(notice.msLeft / HOUR).toFixed(1)} h left`);
+
+  step(n++, 'Confirmed a breach; the designer suspended in one step; each lab sent its notice');
+  await cli('officer.olivia', 'incidents', 'triage', first1, 'confirmed');
+  await cli('officer.olivia', 'incidents', 'contain', first1, 'u-des-lin');
+  for (const notice of scoped.notices) {
+    await cli(
+      'officer.olivia',
+      'incidents',
+      'notice',
+      first1,
+      notice.accountId,
+      '--measures-taken',
+      'The designer was suspended, signed out everywhere and the cases returned to the queue.',
+      '--send',
+    );
+  }
+  say('   (each notice printed above: every GDPR Art 33(3) / HIPAA 164.410(c) field, order ids, no patient)');
+
+  step(
+    n++,
+    'Acme opens its notice (its own patients’ references, audited first) and acknowledges; so does Coast',
+  );
+  const acmeNotice = scoped.notices.find((x) => x.accountId === 'lab-acme');
+  const coastNotice = scoped.notices.find((x) => x.accountId === 'lab-coast');
+  if (!acmeNotice || !coastNotice) throw new Error('a lab has no notice');
+  const view = await call<{ patients: { orderId: string; patientReference?: string }[] }>(
+    demo,
+    'admin.acme',
+    'GET',
+    `/notices/${acmeNotice.noticeId}`,
+  );
+  for (const p of view.patients) say(`   ${p.orderId}: patient ${p.patientReference}`);
+  await cli('admin.acme', 'notices', 'acknowledge', acmeNotice.noticeId);
+  await cli('admin.coast', 'notices', 'acknowledge', coastNotice.noticeId);
+  await waitUntil('the close wait', async () =>
+    (await incident(demo, first1)).awaiting === 'CLOSE' ? true : undefined,
+  );
+  await cli(
+    'officer.olivia',
+    'incidents',
+    'close',
+    first1,
+    '--summary',
+    'Designer suspended; both labs notified and acknowledged.',
+  );
+
+  step(
+    n++,
+    'A second incident nobody attends to: Echo Dental Studio reports a lost laptop, the clock runs on an hour at a time',
+  );
+  const second = await reported(demo, 'lab.echo', [
+    '--category',
+    'device-lost-or-stolen',
+    '--description',
+    'A lab laptop with access to Caseline was left on a train.',
+  ]);
+  await waitUntil('the scope', async () =>
+    (await incident(demo, second)).awaiting === 'TRIAGE' ? true : undefined,
+  );
+  for (let hour = 1; hour <= 23; hour++)
+    await call(demo, 'operator.omar', 'POST', '/local/clock/advance', { hours: 1 });
+  const sent = (await outbox(demo)).filter((m) => m.body.incidentId === second);
+  for (const m of sent.filter((x) => x.body.kind !== 'incident.page'))
+    say(
+      `   ${m.at}  ${m.topic}: ${m.body.kind ?? m.body.subject} ${m.body.percent ? `${m.body.percent}%` : ''}`,
+    );
+
+  step(n++, 'Both timelines, hours against the 24-hour window');
+  printTimeline(first1, await incident(demo, first1));
+  printTimeline(second, await incident(demo, second));
+  return n;
+};
