@@ -35,7 +35,10 @@ export const launch = async (): Promise<{ browser: Browser; close: () => Promise
   };
 };
 
-/** A page that fails the test on any uncaught page error (CSP violations are collected, not thrown). */
+/**
+ * A page whose uncaught errors and Content-Security-Policy refusals are collected in `errors`:
+ * a screen that works only because something the CSP blocks was not needed still shows up here.
+ */
 export const newPage = async (
   browser: Browser,
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
@@ -43,6 +46,9 @@ export const newPage = async (
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   return { context, page, errors };
 };
 

@@ -122,7 +122,7 @@ describe('a lab in the console', () => {
     const path = join(dir, 'full-arch.stl');
     const { sizeBytes } = await writeMeshFile(path, 'stl-binary', { targetBytes: 70 * 1024 * 1024, seed: 5 });
     expect(sizeBytes).toBeGreaterThan(64 * 1024 * 1024);
-    const { context, page } = await newPage(browser);
+    const { context, page, errors } = await newPage(browser);
     await signIn(page, consoleUrl, 'lab.acme2');
     await createOrder(page, `L-${Date.now().toString(36)}`);
 
@@ -153,8 +153,33 @@ describe('a lab in the console', () => {
     await expect
       .poll(() => page.getByTestId('status').first().textContent(), { timeout: 60_000 })
       .toBe('QUEUED');
+    // The dropped requests fail the upload (shown on the page); nothing else went wrong.
+    expect(errors.filter((e) => !/ERR_CONNECTION_RESET|net::/.test(e))).toEqual([]);
     await context.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes a scan dropped on the drop zone', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await signIn(page, consoleUrl, 'lab.acme');
+    await createOrder(page, `D-${Date.now().toString(36)}`);
+    const scan = [...meshBytes('stl-binary', { triangles: 300, seed: 21 })];
+
+    // Act: drag a file over the zone and drop it, as the browser does from the desktop.
+    await page.evaluate((bytes) => {
+      const zone = document.querySelector('section[aria-label="Drop scans here"]');
+      if (!zone) throw new Error('no drop zone');
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'dropped.stl', { type: 'model/stl' }));
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, scan);
+
+    // Assess
+    await expect.poll(() => page.getByTestId('progress-pct').textContent(), { timeout: 30_000 }).toBe('100%');
+    await expect.poll(() => page.getByRole('row', { name: /dropped\.stl/ }).textContent()).toContain('yes');
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   it('cannot open another lab’s order by its URL', async () => {
@@ -174,11 +199,12 @@ describe('a lab in the console', () => {
     await other.page.getByTestId('not-found').waitFor();
     expect(await other.page.content()).not.toContain(caseRef);
     await expectAccessible(other.page, 'order not found');
+    expect(other.errors).toEqual([]);
     await other.context.close();
   });
 
   it('pages the order list with the API cursor', async () => {
-    const { context, page } = await newPage(browser);
+    const { context, page, errors } = await newPage(browser);
     await signIn(page, consoleUrl, 'lab.coast');
     // Prepare: 12 drafts through the form's API (the list shows 10 a page).
     const made = await page.evaluate(async () => {
@@ -215,13 +241,14 @@ describe('a lab in the console', () => {
     expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Previous' }).click();
     await expect.poll(() => page.getByTestId('order-list').locator('tbody tr').count()).toBe(10);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });
 
 describe('the session', () => {
   it('warns a minute before the idle limit, counts down, and signs out after 15 minutes idle', async () => {
-    const { context, page } = await newPage(browser);
+    const { context, page, errors } = await newPage(browser);
     await page.clock.install();
     await signIn(page, consoleUrl, 'lab.acme');
     await page.getByRole('heading', { name: 'Orders' }).waitFor();
@@ -256,6 +283,7 @@ describe('the session', () => {
     // Back to an order URL: the sign-in page, not the order.
     await page.goto(`${consoleUrl}/#/orders`);
     await page.getByRole('heading', { name: 'Sign in to Caseline' }).waitFor();
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

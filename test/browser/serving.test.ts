@@ -93,7 +93,7 @@ describe('the CSP in Chromium', () => {
   });
 
   it('blocks an injected inline script and reports the violation', async () => {
-    const { context, page } = await newPage(browser);
+    const { context, page, errors } = await newPage(browser);
     await page.goto(consoleUrl);
     await page.getByRole('heading', { name: 'Sign in to Caseline' }).waitFor();
     const result = await page.evaluate(async () => {
@@ -111,6 +111,10 @@ describe('the CSP in Chromium', () => {
     expect(result.ran).toBe(false);
     expect(result.violations).toContain('script-src-elem');
     expect(result.violations).toContain('img-src');
+    // The console reports what the CSP refused (what newPage collects for every other test).
+    await expect
+      .poll(() => errors.filter((e) => e.includes('Content Security Policy')).length)
+      .toBeGreaterThan(0);
     await context.close();
   });
 });

@@ -166,6 +166,8 @@ export const download = (
         return;
       }
       const body = xhr.response as ArrayBuffer;
+      // Chromium may coalesce the last progress event into load: the bar ends at the real total.
+      onProgress({ sent: body.byteLength, total: expected?.sizeBytes ?? body.byteLength });
       if (expected && (await sha256Hex(new Blob([body]))) !== expected.sha256) {
         reject(new UploadFailedError('The download does not match its SHA-256, so it was not used.'));
         return;
