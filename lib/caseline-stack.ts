@@ -9,9 +9,10 @@ import { Api } from './api';
 import { Backup } from './backup';
 import { Compute } from './compute';
 import { Data } from './data';
-import { type FunctionDefinition, routesOf } from './functions';
+import { FUNCTIONS, type FunctionDefinition, routesOf } from './functions';
 import { Keys } from './keys';
 import { Schedules } from './schedules';
+import { SecuritySignals } from './security-signals';
 import { Storage } from './storage';
 import { stateMachineArns, Workflow } from './workflow';
 
@@ -38,6 +39,8 @@ export class CaselineStack extends Stack {
   public readonly workflow: Workflow;
   public readonly schedules: Schedules;
   public readonly api: Api;
+  /** Absent when the catalogue has no `securitySignal` function. */
+  public readonly securitySignals?: SecuritySignals;
 
   constructor(scope: Construct, id: string, props: CaselineStackProps = {}) {
     // The template nears CloudFormation's 1 MB (about 850 KB indented with the incident functions):
@@ -90,5 +93,21 @@ export class CaselineStack extends Stack {
       ...(props.catalogue ? { routes: routesOf(props.catalogue) } : {}),
     });
     this.compute.bindUserPool(this.api.userPool);
+
+    const signalFunction = this.compute.functions.securitySignal;
+    if (signalFunction) {
+      this.securitySignals = new SecuritySignals(this, 'SecuritySignals', {
+        target: signalFunction.function,
+        caseFiles: this.storage.buckets.caseFiles,
+        buckets: [...Object.values(this.storage.buckets), this.storage.accessLogs],
+        // Whoever may shred an account's key (termination, the purge sweep finishing one).
+        keyShredderRoles: (props.catalogue ?? FUNCTIONS)
+          .filter((f) => f.access.accountKeys?.includes('shred'))
+          .flatMap((f) => {
+            const made = this.compute.functions[f.id];
+            return made ? [made.role] : [];
+          }),
+      });
+    }
   }
 }

@@ -243,6 +243,21 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     ],
     incidentWorkflow: ['start'],
   },
+  // AWS security signals (EventBridge rules): the intake only.
+  securitySignal: {
+    incidents: [
+      'recordSignal',
+      'assignSignal',
+      'takeJoinKey',
+      'releaseJoinKey',
+      'create',
+      'get',
+      'update',
+      'addSignal',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['start'],
+  },
   reportIncident: {
     ...AUDITED,
     incidents: [

@@ -919,6 +919,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 60,
   },
   {
+    id: 'securitySignal',
+    entry: 'lambdas/handlers/security-signal.ts',
+    description:
+      'AWS security signals: GuardDuty findings on the case-files bucket and CloudTrail records of a bucket or key protection weakened (EventBridge rules, lib/security-signals.ts) open or join an incident.',
+    access: {
+      tables: { incidents: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] } },
+      stateMachines: { incidentWorkflow: 'start' },
+    },
+  },
+  {
     id: 'reportIncident',
     entry: 'lambdas/handlers/report-incident.ts',
     description:
