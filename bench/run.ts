@@ -15,6 +15,9 @@
  *                                    with 10,000 old / 100 new: they must be the same
  *   audit-export (bench/audit-export.ts) an account's audit export of 10,000 and 100,000 events (sealed
  *                                    hourly): time and peak memory of the task; each archive verified
+ *   incidents  (bench/incidents.ts)  signal → incident → page: one breach-detector run after a designer's
+ *                                    probing, and a GuardDuty finding through PutEvents; scoping an actor
+ *                                    with 10,000 audit events (by index: what it read, by command)
  *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
  *                                    and 100x it (linear growth), and a 9 MB notes through create-order
  *   start      (bench/start.ts)      `npm start -- --memory --port 0` N times: median ms from spawn until
@@ -25,7 +28,7 @@
  *   export     (bench/export.ts)     an account export's zip streamed into a multipart upload to the S3
  *                                    stand-in: peak memory for a small and a 1 GiB archive (flat)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', incidents, 'phi-screen', start, functions, export }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -34,7 +37,7 @@
  *   start:     --start-runs N (10)
  *   functions: --import-runs N (20)
  *   export:    --export-files N (4) --export-mb N (256 MiB each)
- *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export
+ *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,incidents,phi-screen,start,functions,export
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -61,7 +64,8 @@ const { values } = parseArgs({
     'export-mb': { type: 'string', default: '256' },
     only: {
       type: 'string',
-      default: 'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export',
+      default:
+        'intake,claims,lifecycle,purge,audit-seal,audit-export,incidents,phi-screen,start,functions,export',
     },
   },
 });
@@ -87,6 +91,7 @@ const parts = {
   purge: [],
   'audit-seal': [],
   'audit-export': [],
+  incidents: [],
   'phi-screen': [
     ['--repeat', values['screen-repeat']],
     ['--budget-ms', values['screen-budget-ms']],
