@@ -11,6 +11,7 @@ import {
   BULK_CAPACITY_FACTOR,
   BULK_WINDOW_MS,
   DETECT_LEASE_MS,
+  DETECT_MAX_EVENT_AGE_MS,
   PROBING_THRESHOLD,
   PROBING_WINDOW_MS,
 } from '../../lambdas/domain/detection/thresholds';
@@ -134,6 +135,17 @@ describe('probing', () => {
     // Assess
     expect(under.raised).toEqual([]);
     expect(spread.raised).toEqual([]);
+  });
+
+  it('a pattern long past, read by a first run over an old trail, opens nothing', async () => {
+    // Prepare
+    const { deps, write, raised } = setup();
+    for (let i = 0; i < PROBING_THRESHOLD * 2; i++) write(refusal(i), -DETECT_MAX_EVENT_AGE_MS - 60_000 + i);
+    // Act
+    const result = await detectBreaches(deps);
+    // Assess
+    expect(result.stale).toBe(PROBING_THRESHOLD * 2);
+    expect(raised).toEqual([]);
   });
 
   it('refusals of other kinds (wrong state, wrong role) are not probing', async () => {

@@ -26,6 +26,7 @@ import {
   BULK_WINDOW_MS,
   DETECT_HOLE_PATIENCE_MS,
   DETECT_LEASE_MS,
+  DETECT_MAX_EVENT_AGE_MS,
   DETECT_MAX_HOLES,
   DETECT_MAX_PER_RUN,
   type DetectionRule,
@@ -95,6 +96,8 @@ export interface DetectResult {
   readonly through: number;
   readonly holesOpen: number;
   readonly holesGivenUp: number;
+  /** Events read but older than DETECT_MAX_EVENT_AGE_MS: not judged. */
+  readonly stale: number;
   /** Signals raised, by rule (a repeated one counts again: the intake dedupes by id). */
   readonly signals: Readonly<Partial<Record<DetectionRule, number>>>;
 }
@@ -377,6 +380,7 @@ export const detectBreaches = async (deps: DetectDeps): Promise<DetectResult> =>
       through: 0,
       holesOpen: 0,
       holesGivenUp: 0,
+      stale: 0,
       signals: {},
     };
   }
@@ -408,9 +412,14 @@ export const detectBreaches = async (deps: DetectDeps): Promise<DetectResult> =>
     found.events.push(e);
     map.set(actor.sub, found);
   };
+  let stale = 0;
   for (const event of events) {
     const actor = actorOf(event);
     if (!actor || !Number.isFinite(ms(event.at))) continue;
+    if (now - ms(event.at) > DETECT_MAX_EVENT_AGE_MS) {
+      stale++;
+      continue;
+    }
     // A removal is noted before the events after it are judged (write order).
     if (event.action === 'account.user-remove' && event.outcome === 'ALLOWED' && text(event.targetSub))
       await run.noteRemoval(String(event.targetSub), ms(event.at));
@@ -432,6 +441,7 @@ export const detectBreaches = async (deps: DetectDeps): Promise<DetectResult> =>
     through,
     holesOpen: holes.length,
     holesGivenUp: givenUp,
+    stale,
     signals: run.signals,
   };
 };

@@ -16,6 +16,13 @@ export const DETECT_MAX_PER_RUN = 5_000;
  * index) is looked up again on each run for this long, then given up (listed in the run's result).
  */
 export const DETECT_HOLE_PATIENCE_MS = 15 * 60_000;
+/**
+ * Events that claim a time older than this when a run reads them are not judged: the first runs
+ * on a stack with a trail read its history (from number 1, 5,000 a run) and must not open
+ * incidents about patterns long past (their deadlines would already have run out). A detector
+ * stopped for longer leaves the events of its outage unjudged (the run's result counts them).
+ */
+export const DETECT_MAX_EVENT_AGE_MS = 24 * 3_600_000;
 /** Open holes kept at most (each costs one query a run). */
 export const DETECT_MAX_HOLES = 200;
 
