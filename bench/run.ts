@@ -15,6 +15,9 @@
  *                                    with 10,000 old / 100 new: they must be the same
  *   audit-export (bench/audit-export.ts) an account's audit export of 10,000 and 100,000 events (sealed
  *                                    hourly): time and peak memory of the task; each archive verified
+ *   incidents  (bench/incidents.ts)  signal → incident → page: one breach-detector run after a designer's
+ *                                    probing, and a GuardDuty finding through PutEvents; scoping an actor
+ *                                    with 10,000 audit events (by index: what it read, by command)
  *   phi-screen (bench/phi-screen.ts) the PHI screen on worst-case input at the notes limit and at 10x
  *                                    and 100x it (linear growth), and a 9 MB notes through create-order
  *   start      (bench/start.ts)      `npm start -- --memory --port 0` N times: median ms from spawn until
@@ -27,7 +30,7 @@
  *   console    (bench/console.ts)    the web console in Chromium: initial JS (gzip, built and as
  *                                    transferred) and time to an interactive order list (median)
  *
- * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', 'phi-screen', start, functions, export, console }; exits 1 if a part failed or found a problem.
+ * Prints one JSON object { intake, claims, lifecycle, purge, 'audit-seal', 'audit-export', incidents, 'phi-screen', start, functions, export, console }; exits 1 if a part failed or found a problem.
  *
  *   intake:    --orders N (120) --labs N (3) --concurrency N (4) --triangles N (20000 ≈ 1 MB)
  *   claims:    --claim-orders N (60) --claimers N (4 per designer) --claim-rounds N (3)
@@ -37,7 +40,7 @@
  *   functions: --import-runs N (20)
  *   export:    --export-files N (4) --export-mb N (256 MiB each)
  *   console:   --console-runs N (7)
- *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export,console
+ *   --only intake,claims,lifecycle,purge,audit-seal,audit-export,incidents,phi-screen,start,functions,export,console
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -66,7 +69,7 @@ const { values } = parseArgs({
     only: {
       type: 'string',
       default:
-        'intake,claims,lifecycle,purge,audit-seal,audit-export,phi-screen,start,functions,export,console',
+        'intake,claims,lifecycle,purge,audit-seal,audit-export,incidents,phi-screen,start,functions,export,console',
     },
   },
 });
@@ -92,6 +95,7 @@ const parts = {
   purge: [],
   'audit-seal': [],
   'audit-export': [],
+  incidents: [],
   'phi-screen': [
     ['--repeat', values['screen-repeat']],
     ['--budget-ms', values['screen-budget-ms']],

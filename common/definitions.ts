@@ -57,6 +57,8 @@ export interface TableDefinition {
 /** The partition key of the counter item in a `sequencedBy` table; the sealer's item is SEALER_KEY. */
 export const SEQUENCE_KEY = 'SEQUENCE';
 export const SEALER_KEY = 'SEALER';
+/** The breach detector's position and lease (lambdas/domain/detection/); its per-actor windows are DETECT#<rule>#<sub>. */
+export const DETECTOR_KEY = 'DETECTOR';
 
 export type TableId = 'orders' | 'audit' | 'designers' | 'accounts' | 'auditSequence' | 'incidents';
 
@@ -116,7 +118,8 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
     partitionKey: S('pk'),
     globalIndexes: [],
     purpose:
-      "The audit log's write-order counter (SEQUENCE) and the sealer's position, open holes and chain heads (SEALER).",
+      "The audit log's write-order counter (SEQUENCE, with the failed appends' count), the sealer's position, open holes and chain heads (SEALER), the breach detector's position (DETECTOR) and its per-actor windows (DETECT#<rule>#<sub>, expired by TTL).",
+    timeToLiveAttribute: 'expiresAt',
   },
   designers: {
     id: 'designers',

@@ -106,7 +106,25 @@ export const ADAPTERS = {
     port: 'audit',
     // The next write-order number (the counter item only), then a PutItem conditioned on
     // attribute_not_exists(pk): see AUDIT_WRITE_DENY in lib/compute.ts.
-    methods: { append: [ddb('Update', 'auditSequence'), ddb('Put', 'audit')] },
+    // countFailure: `ADD failed 1` on the same counter item, best-effort, when an append failed.
+    methods: {
+      append: [ddb('Update', 'auditSequence'), ddb('Put', 'audit')],
+      countFailure: [ddb('Update', 'auditSequence')],
+    },
+  },
+  detector: {
+    file: 'lambdas/adapters/dynamo-detector-store.ts',
+    // The breach detector's position, lease and per-actor windows (audit sequence table), and the
+    // counter item's count of failed appends.
+    port: 'detector',
+    methods: {
+      takeLease: [ddb('Update', 'auditSequence')],
+      position: [ddb('Get', 'auditSequence')],
+      commit: [ddb('Update', 'auditSequence')],
+      failedAppends: [ddb('Get', 'auditSequence')],
+      window: [ddb('Get', 'auditSequence')],
+      saveWindow: [ddb('Put', 'auditSequence')],
+    },
   },
   ledger: {
     file: 'lambdas/adapters/dynamo-audit-ledger.ts',

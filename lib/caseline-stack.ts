@@ -10,9 +10,10 @@ import { Backup } from './backup';
 import { Compute } from './compute';
 import { Console } from './console';
 import { Data } from './data';
-import { type FunctionDefinition, routesOf } from './functions';
+import { FUNCTIONS, type FunctionDefinition, routesOf } from './functions';
 import { Keys } from './keys';
 import { Schedules } from './schedules';
+import { SecuritySignals } from './security-signals';
 import { Storage } from './storage';
 import { stateMachineArns, Workflow } from './workflow';
 
@@ -40,6 +41,8 @@ export class CaselineStack extends Stack {
   public readonly schedules: Schedules;
   public readonly api: Api;
   public readonly console: Console;
+  /** Absent when the catalogue has no `securitySignal` function. */
+  public readonly securitySignals?: SecuritySignals;
 
   constructor(scope: Construct, id: string, props: CaselineStackProps = {}) {
     // The template nears CloudFormation's 1 MB (about 850 KB indented with the incident functions):
@@ -100,5 +103,21 @@ export class CaselineStack extends Stack {
       client: this.api.consoleClient,
     });
     this.api.setConsoleUrl(`${this.console.url}/`);
+
+    const signalFunction = this.compute.functions.securitySignal;
+    if (signalFunction) {
+      this.securitySignals = new SecuritySignals(this, 'SecuritySignals', {
+        target: signalFunction.function,
+        caseFiles: this.storage.buckets.caseFiles,
+        buckets: [...Object.values(this.storage.buckets), this.storage.accessLogs],
+        // Whoever may shred an account's key (termination, the purge sweep finishing one).
+        keyShredderRoles: (props.catalogue ?? FUNCTIONS)
+          .filter((f) => f.access.accountKeys?.includes('shred'))
+          .flatMap((f) => {
+            const made = this.compute.functions[f.id];
+            return made ? [made.role] : [];
+          }),
+      });
+    }
   }
 }

@@ -9,7 +9,7 @@
  */
 import { type AdapterUses, ORDER_ALL, ORDER_READS } from './adapter-calls';
 
-const AUDITED = { audit: ['append'] } as const satisfies AdapterUses;
+const AUDITED = { audit: ['append', 'countFailure'] } as const satisfies AdapterUses;
 
 export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   health: {},
@@ -224,6 +224,40 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     incidents: ['noticesByAccount', 'get'],
   },
   // Security incidents: a report is a signal (domain/incidents/raise-signal.ts).
+  // Breach detection (domain/detection/): the audit events since its position, its own windows, the
+  // designers' registry (capacity, active flag), and the intake (raiseSignal) for what fires.
+  detectBreaches: {
+    ledger: ['counter', 'inSequence', 'atSequence'],
+    detector: ['takeLease', 'position', 'commit', 'failedAppends', 'window', 'saveWindow'],
+    designers: ['get'],
+    incidents: [
+      'recordSignal',
+      'assignSignal',
+      'takeJoinKey',
+      'releaseJoinKey',
+      'create',
+      'get',
+      'update',
+      'addSignal',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['start'],
+  },
+  // AWS security signals (EventBridge rules): the intake only.
+  securitySignal: {
+    incidents: [
+      'recordSignal',
+      'assignSignal',
+      'takeJoinKey',
+      'releaseJoinKey',
+      'create',
+      'get',
+      'update',
+      'addSignal',
+      'addTimeline',
+    ],
+    incidentWorkflow: ['start'],
+  },
   reportIncident: {
     ...AUDITED,
     incidents: [

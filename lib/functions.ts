@@ -900,6 +900,35 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 1024,
   },
   {
+    id: 'detectBreaches',
+    entry: 'lambdas/handlers/detect-breaches.ts',
+    description:
+      'Scheduled: breach detection from the audit events written since its last run (probing, bulk access, a removed user, audit writes failing); what fires opens or joins an incident.',
+    schedule: { everyMinutes: 1 },
+    access: {
+      tables: {
+        // The write-order index only (never a scan); its own items and the counter in the sequence table.
+        audit: { actions: ['Query'] },
+        auditSequence: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+        designers: { actions: ['GetItem'] },
+        incidents: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      },
+      stateMachines: { incidentWorkflow: 'start' },
+    },
+    // Up to 5,000 events a run; the lease (2 minutes) outlasts it.
+    timeoutSeconds: 60,
+  },
+  {
+    id: 'securitySignal',
+    entry: 'lambdas/handlers/security-signal.ts',
+    description:
+      'AWS security signals: GuardDuty findings on the case-files bucket and CloudTrail records of a bucket or key protection weakened (EventBridge rules, lib/security-signals.ts) open or join an incident.',
+    access: {
+      tables: { incidents: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] } },
+      stateMachines: { incidentWorkflow: 'start' },
+    },
+  },
+  {
     id: 'reportIncident',
     entry: 'lambdas/handlers/report-incident.ts',
     description:

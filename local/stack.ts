@@ -23,12 +23,14 @@ import {
   TOPICS,
   USER_POOL,
 } from '../common/definitions';
+import { securityRules } from '../common/security-events';
 import { KmsAccountKeys } from '../lambdas/adapters/kms-account-keys';
 import { adjustableClock } from '../lambdas/kernel/clock';
 import { FUNCTIONS, functionArnPlaceholder } from '../lib/functions';
 import { loadDefinition } from './asl';
 import { startCognito, UserDirectory } from './cognito';
 import { startDynamo } from './dynamo';
+import { startEventBridge } from './eventbridge';
 import { FunctionsHost, localFunctionArn } from './functions-host';
 import { type HttpApi, type LocalRoute, startHttpApi } from './http-api';
 import { createIdp } from './idp';
@@ -70,7 +72,9 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url
 
 export interface LocalStack {
   readonly apiUrl: string;
-  readonly endpoints: Readonly<Record<'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns' | 'cognito', string>>;
+  readonly endpoints: Readonly<
+    Record<'dynamodb' | 's3' | 'kms' | 'sfn' | 'sns' | 'cognito' | 'eventbridge', string>
+  >;
   readonly env: Readonly<Record<string, string>>;
   readonly outbox: Outbox;
   readonly scheduler: Scheduler;
@@ -201,7 +205,24 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
   });
 
   const cognito = await startCognito({ host, port: portFor(6), directory });
+  // The security rules of the CDK app, on local names, invoking the same handler (common/security-events.ts).
+  const eventBridge = await startEventBridge({
+    host,
+    port: portFor(7),
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
+    clock: adjustableClock,
+    rules: securityRules({
+      caseFilesBucket: BUCKETS.caseFiles.localName,
+      buckets: Object.values(BUCKETS).map((b) => b.localName),
+      keyShredderRoles: FUNCTIONS.filter((f) => f.access.accountKeys?.includes('shred')).map(
+        (f) => `arn:aws:iam::${LOCAL_ACCOUNT}:role/caseline-${f.id}`,
+      ),
+    }),
+    invoke: (_rule, event) => functions.invoke('securitySignal', event),
+  });
   const endpoints = {
+    eventbridge: eventBridge.endpoint,
     cognito: cognito.endpoint,
     dynamodb: dynamo.endpoint,
     s3: s3.endpoint,
@@ -389,6 +410,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
       sfn.close(),
       outbox.close(),
       cognito.close(),
+      eventBridge.close(),
     ]);
     throw error;
   }
@@ -405,6 +427,7 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
     stop: async () => {
       await scheduler.stop();
       await api.close();
+      await eventBridge.close();
       await sfn.close();
       await Promise.allSettled([dynamo.close(), s3.close(), kms.close(), outbox.close(), cognito.close()]);
     },

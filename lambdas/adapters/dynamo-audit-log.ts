@@ -53,4 +53,21 @@ export class DynamoAuditLog implements AuditLog {
       }),
     );
   }
+
+  /**
+   * Counts an append that failed, on the counter item (the one item of the sequence table an
+   * appender may write): the breach detector's audit-write-failures rule reads it, since a failed
+   * event is in the audit table by definition never (lambdas/domain/detection/thresholds.ts).
+   */
+  async countFailure(): Promise<void> {
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.sequenceTable,
+        Key: { pk: SEQUENCE_KEY },
+        UpdateExpression: 'ADD #failed :one',
+        ExpressionAttributeNames: { '#failed': 'failed' },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
 }

@@ -8,7 +8,7 @@ import type { LocalStack } from '../../local/stack';
 declare module 'vitest' {
   export interface ProvidedContext {
     apiUrl: string;
-    endpoints: { dynamodb: string; s3: string; kms: string; sfn: string; sns: string };
+    endpoints: { dynamodb: string; s3: string; kms: string; sfn: string; sns: string; eventbridge: string };
     stackEnv: Record<string, string>;
   }
 }
