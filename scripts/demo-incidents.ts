@@ -1,11 +1,12 @@
 /**
- * The demo's incident part (issue 13): hour zero of a breach. A designer who downloaded two labs'
- * scans reports it; the privacy officer is paged at once, reads the scope the audit trail gave,
+ * The demo's incident part: hour zero of a breach. A designer downloads two labs' scans, then her
+ * token is used to probe other labs' orders; the breach detector opens an incident within the
+ * 5 minutes the clock moves, and her own report joins it; the privacy officer is paged at once, reads the scope the audit trail gave,
  * confirms, suspends the designer in one step, sends each lab its pre-filled notice; Acme reads
  * its patients' references and acknowledges, and the incident closes. A second incident (a lab's
  * lost laptop) is left alone: the clock moves an hour at a time and its preliminary notice goes
  * out by itself before the 24-hour window closes. Each incident's timeline is printed with the
- * hours each step took against the window. (Detection rules are another issue: here people report.)
+ * hours each step took against the window.
  */
 import { queuedOrder } from '../test/support/lifecycle';
 import { as, call, type Demo, say, sleep, step } from './demo-support';
@@ -74,6 +75,10 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   let n = first;
   const cli = (username: string, ...args: string[]) => as(demo, username, () => demo.cli.run(args));
   say('\n== Part 6: a breach, from hour zero to the labs’ acknowledgement ==');
+  // The breach detector has read every audit event of parts 1 to 5 (it runs on each clock advance).
+  const quiet = await call<{ incidents: unknown[] }>(demo, 'officer.olivia', 'GET', '/incidents');
+  if (quiet.incidents.length > 0) throw new Error(`normal work raised ${quiet.incidents.length} incident(s)`);
+  say('   parts 1 to 5 raised no incident: the detector read all their audit events and found nothing');
 
   step(n++, 'designer.lin takes an Acme and a Coast Prosthetics case and downloads their scans');
   const model = { items: [{ type: 'model', arch: 'upper', material: 'print-resin' }] };
@@ -90,19 +95,52 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   }
   say(`   held and downloaded: ${held.join(', ')}`);
 
-  step(n++, 'She realises they were not hers to open and reports it (caseline incidents report)');
+  step(
+    n++,
+    'Then her token is used to probe other labs’ orders: six refused asks, real orders and guessed ids',
+  );
+  const others = [
+    (await queuedOrder(demo.api, 'lab.acme', { ...model, patientRef: 'PT-61180' })).orderId,
+    (await queuedOrder(demo.api, 'lab.coast', { ...model, patientRef: 'PT-61181' })).orderId,
+  ];
+  const targets = [...others, ...others, 'ord_guess00000001', 'ord_guess00000002'];
+  for (const orderId of targets)
+    await call(demo, 'designer.lin', 'GET', `/assignments/${orderId}/inputs`, undefined, [404]);
+  const before = await call<{ incidents: { incidentId: string }[] }>(
+    demo,
+    'officer.olivia',
+    'GET',
+    '/incidents',
+  );
+  const known = new Set(before.incidents.map((i) => i.incidentId));
   const started = Date.now();
-  const first1 = await reported(demo, 'designer.lin', [
+  await call(demo, 'operator.omar', 'POST', '/local/clock/advance', { minutes: 5 });
+  const detected = await waitUntil('the probing incident', async () => {
+    const list = await call<{ incidents: { incidentId: string; kinds: string[] }[] }>(
+      demo,
+      'officer.olivia',
+      'GET',
+      '/incidents',
+    );
+    return list.incidents.find((i) => !known.has(i.incidentId) && i.kinds.includes('probing'));
+  });
+  const first1 = detected.incidentId;
+  const page = await waitUntil('the page', async () =>
+    (await outbox(demo)).find((m) => m.body.kind === 'incident.page' && m.body.incidentId === first1),
+  );
+  say(
+    `   the breach detector (every minute; here, the clock moved 5 minutes) opened ${first1}; the privacy officer was paged ${Date.now() - started} ms of wall time later: ${page.message}`,
+  );
+
+  step(n++, 'She reports the two downloads herself (caseline incidents report): it joins the same incident');
+  const joined = await reported(demo, 'designer.lin', [
     '--category',
     'wrong-case-downloaded',
     '--description',
     'Downloaded the scans of two cases that were not assigned to my skills; deleted them.',
     ...held.flatMap((o) => ['--order', o]),
   ]);
-  const page = await waitUntil('the page', async () =>
-    (await outbox(demo)).find((m) => m.body.kind === 'incident.page' && m.body.incidentId === first1),
-  );
-  say(`   the privacy officer was paged ${Date.now() - started} ms later: ${page.message}`);
+  if (joined !== first1) throw new Error(`the report opened ${joined}, not joined ${first1}`);
 
   step(n++, 'The officer reads the scope the audit trail gave (patient references are not in it)');
   const scoped = await waitUntil('the scope', async () => {
