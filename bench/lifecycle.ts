@@ -158,6 +158,21 @@ await Promise.all([
   ...designers.flatMap((d) => Array.from({ length: workers }, (_, n) => designerSession(d, n))),
 ]);
 const elapsedMs = performance.now() - started;
+// No false alarms: the breach detector reads every audit event of the run (a 5-minute clock
+// advance runs it at once) and must open no incident on normal work, however fast.
+const operator = await tokens.of('operator.omar');
+const advanced = await api.call<{ jobs: { job: string; ok: boolean; result?: { events?: number } }[] }>(
+  'POST',
+  '/local/clock/advance',
+  { token: operator, body: { minutes: 5 } },
+);
+const detector = advanced.body.jobs?.find((j) => j.job === 'detectBreaches');
+if (!detector?.ok) failures.push('the breach detector did not run');
+const opened = await api.call<{ incidents: unknown[] }>('GET', '/incidents', {
+  token: await tokens.of('officer.olivia'),
+});
+const incidents = opened.body.incidents?.length ?? -1;
+if (incidents !== 0) failures.push(`normal work opened ${incidents} incident(s)`);
 await stack.stop();
 
 emit({
@@ -168,6 +183,8 @@ emit({
   designerSessions: designers.length * workers,
   scanBytes: 84 + 50 * Number(values.triangles),
   ordersPerMinute: Math.round((createToArchived.length / elapsedMs) * 60_000),
+  detectorEvents: detector?.result?.events,
+  incidents,
   createToArchivedMs: spread(createToArchived),
   submitToDeliveredMs: spread(submitToDelivered),
   deliveredToArchivedMs: spread(deliveredToArchived),

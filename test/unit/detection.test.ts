@@ -85,6 +85,12 @@ const handOut = (orderId: string): Partial<AuditEvent> => ({
   fileId: 'f1',
 });
 
+const handIn = (orderId: string): Partial<AuditEvent> => ({
+  ...handOut(orderId),
+  action: 'assignment.submit',
+  fileId: undefined,
+});
+
 describe('findBurst', () => {
   it('counts distinct keys within the window, after the last firing', () => {
     const entries = [
@@ -221,6 +227,39 @@ describe('bulk access', () => {
       orderIds: [],
       detail: { rule: 'bulk-access', orders: limit + 1, capacity: 2, limit },
     });
+  });
+
+  it('stays silent for a fast designer who hands a design in for every order it fetched', async () => {
+    // Prepare: three times the limit fetched and delivered within minutes, across two runs.
+    const { deps, write, raised, clock } = setup();
+    for (let i = 0; i < 3 * limit; i++) {
+      write(handOut(`ord_${i}`), i * 10_000);
+      if (i % 2 === 0) write(handIn(`ord_${i}`), i * 10_000 + 5_000);
+      if (i === limit) {
+        await detectBreaches(deps);
+        clock.advance(60_000);
+      }
+    }
+    for (let i = 1; i < 3 * limit; i += 2) write(handIn(`ord_${i}`), 1_000);
+    // Act
+    await detectBreaches(deps);
+    // Assess
+    expect(raised).toEqual([]);
+  });
+
+  it('fires when the orders fetched beyond the limit were not handed in (fetched and let go)', async () => {
+    // Prepare: the limit delivered, then limit + 1 fetched and not delivered.
+    const { deps, write, raised } = setup();
+    for (let i = 0; i < limit; i++) {
+      write(handOut(`ord_done${i}`), i * 1_000);
+      write(handIn(`ord_done${i}`), i * 1_000 + 500);
+    }
+    for (let i = 0; i <= limit; i++) write(handOut(`ord_${i}`), 60_000 + i * 1_000);
+    // Act
+    await detectBreaches(deps);
+    // Assess
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ kind: 'bulk-access', detail: { orders: limit + 1 } });
   });
 
   it('stays silent at the limit, however often the same orders are fetched', async () => {

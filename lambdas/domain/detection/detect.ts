@@ -22,6 +22,7 @@ import {
   AUDIT_FAILURE_WINDOW_MS,
   BULK_ACTIONS,
   BULK_CAPACITY_FACTOR,
+  BULK_DELIVERED_ACTIONS,
   BULK_UNKNOWN_CAPACITY,
   BULK_WINDOW_MS,
   DETECT_HOLE_PATIENCE_MS,
@@ -235,6 +236,13 @@ const isHandOut = (e: AuditRecord) =>
   BULK_ACTIONS.includes(String(e.action)) &&
   typeof e.orderId === 'string';
 
+/** bulk-access: a designer handed its design in for an order: that order's inputs were work done. */
+const isHandIn = (e: AuditRecord) =>
+  e.outcome === 'ALLOWED' &&
+  e.actorRole === 'designer' &&
+  BULK_DELIVERED_ACTIONS.includes(String(e.action)) &&
+  typeof e.orderId === 'string';
+
 const probing = async (run: Run, deps: DetectDeps, actor: Actor, events: readonly AuditRecord[]) => {
   const stored = (await deps.detector.window('probing', actor.sub)) ?? { entries: [] };
   // The key is the refused account (or '' for the actor's own, an id that does not exist); every
@@ -271,13 +279,23 @@ const probing = async (run: Run, deps: DetectDeps, actor: Actor, events: readonl
   await deps.detector.saveWindow('probing', actor.sub, window, run.expiresAt(last));
 };
 
-const bulk = async (run: Run, deps: DetectDeps, actor: Actor, events: readonly AuditRecord[]) => {
+const bulk = async (
+  run: Run,
+  deps: DetectDeps,
+  actor: Actor,
+  events: readonly AuditRecord[],
+  delivered: ReadonlySet<string>,
+) => {
   const designer = await run.designer(actor.sub);
   const capacity = designer?.capacity ?? BULK_UNKNOWN_CAPACITY;
   const limit = capacity * BULK_CAPACITY_FACTOR;
   const stored = (await deps.detector.window('bulk-access', actor.sub)) ?? { entries: [] };
+  if (events.length === 0 && stored.entries.length === 0) return;
   const add = events.map((e): WindowEntry => [e.seq, ms(e.at), String(e.orderId)]);
   let window = merge(stored, add, BULK_WINDOW_MS);
+  // An order whose design the designer handed in was work, not harvest: its fetches leave the window.
+  if (delivered.size > 0)
+    window = { ...window, entries: window.entries.filter((en) => !delivered.has(en[2])) };
   for (;;) {
     const burst = findBurst(window.entries, BULK_WINDOW_MS, limit + 1, window.firedUntil);
     if (!burst) break;
@@ -407,6 +425,7 @@ export const detectBreaches = async (deps: DetectDeps): Promise<DetectResult> =>
   const run = new Run(deps, now);
   const refusals = new Map<string, { actor: Actor; events: AuditRecord[] }>();
   const handOuts = new Map<string, { actor: Actor; events: AuditRecord[] }>();
+  const handIns = new Map<string, { actor: Actor; orders: Set<string> }>();
   const add = (map: typeof refusals, actor: Actor, e: AuditRecord) => {
     const found = map.get(actor.sub) ?? { actor, events: [] };
     found.events.push(e);
@@ -426,9 +445,18 @@ export const detectBreaches = async (deps: DetectDeps): Promise<DetectResult> =>
     await removedAccess(run, actor, event);
     if (isRefusal(event)) add(refusals, actor, event);
     if (isHandOut(event)) add(handOuts, actor, event);
+    if (isHandIn(event)) {
+      const known = handIns.get(actor.sub) ?? { actor, orders: new Set<string>() };
+      known.orders.add(String(event.orderId));
+      handIns.set(actor.sub, known);
+    }
   }
   for (const { actor, events: list } of refusals.values()) await probing(run, deps, actor, list);
-  for (const { actor, events: list } of handOuts.values()) await bulk(run, deps, actor, list);
+  for (const sub of new Set([...handOuts.keys(), ...handIns.keys()])) {
+    const actor = handOuts.get(sub)?.actor ?? handIns.get(sub)?.actor;
+    if (actor)
+      await bulk(run, deps, actor, handOuts.get(sub)?.events ?? [], handIns.get(sub)?.orders ?? new Set());
+  }
   const failures = await auditFailures(run, deps, position, now);
 
   const next: DetectorPosition = { through, holes, ...failures };

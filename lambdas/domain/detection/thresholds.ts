@@ -38,14 +38,17 @@ export const PROBING_REASONS: readonly string[] = ['NOT_OWNER', 'NOT_FOUND', 'NO
 
 /**
  * bulk-access: a designer handed the inputs (assignment.inputs) of more distinct orders within
- * BULK_WINDOW_MS than BULK_CAPACITY_FACTOR times its capacity (concurrent jobs, designer registry).
- * A design takes longer than half an hour, so turning over a full capacity twice in an hour is more
- * than the work allows; a designer the registry does not know counts with BULK_UNKNOWN_CAPACITY.
+ * BULK_WINDOW_MS than BULK_CAPACITY_FACTOR times its capacity (concurrent jobs, designer registry),
+ * counting only the orders it has not handed a design in for (BULK_DELIVERED_ACTIONS): fetching
+ * inputs and delivering is the work, however fast; fetching and letting go (release, a lapsed
+ * lease) again and again is harvesting. A designer the registry does not know counts with
+ * BULK_UNKNOWN_CAPACITY.
  */
 export const BULK_WINDOW_MS = 60 * 60_000;
 export const BULK_CAPACITY_FACTOR = 2;
 export const BULK_UNKNOWN_CAPACITY = 1;
 export const BULK_ACTIONS: readonly string[] = ['assignment.inputs'];
+export const BULK_DELIVERED_ACTIONS: readonly string[] = ['assignment.submit'];
 
 /**
  * removed-user-access: an ALLOWED event by a designer the registry marks inactive (after it was
