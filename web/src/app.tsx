@@ -24,6 +24,7 @@ const homeOf = (roles: readonly string[]) =>
 // Screens for a few users each, loaded on first use: never part of the first load.
 const privacyScreens = () => import('./staff/privacy');
 const noticeScreens = () => import('./staff/notices');
+const adminScreens = () => import('./staff/admin');
 
 export const App = () => {
   const [config, setConfig] = useState<ConsoleConfig | undefined>();
@@ -60,6 +61,7 @@ export const App = () => {
   const isLab = identity.roles.some((r) => r === 'lab' || r === 'lab-admin');
   const isDesigner = identity.roles.includes('designer');
   const isOfficer = identity.roles.includes('privacy-officer');
+  const isLabAdmin = identity.roles.includes('lab-admin');
   const [first, second] = route.segments;
   let screen: ComponentChildren;
   if (isLab && first === 'orders' && second === 'new') screen = <NewOrder />;
@@ -68,6 +70,8 @@ export const App = () => {
   else if (isLab && first === 'notices' && second)
     screen = <Lazy load={noticeScreens} render={(m) => <m.NoticePage noticeId={second} />} />;
   else if (isLab && first === 'notices') screen = <Lazy load={noticeScreens} render={(m) => <m.Notices />} />;
+  else if (isLabAdmin && first === 'account')
+    screen = <Lazy load={adminScreens} render={(m) => <m.AccountAdmin />} />;
   else if (isOfficer && first === 'incidents' && second)
     screen = <Lazy load={privacyScreens} render={(m) => <m.IncidentPage incidentId={second} />} />;
   else if (isOfficer && first === 'incidents')
@@ -98,6 +102,7 @@ export const App = () => {
           {isLab && <a href="#/orders">Orders</a>}
           {isLab && <a href="#/orders/new">New order</a>}
           {isLab && <a href="#/notices">Breach notices</a>}
+          {isLabAdmin && <a href="#/account">Account</a>}
           {isDesigner && <a href="#/designer">My work</a>}
           {isOfficer && <a href="#/incidents">Incidents</a>}
         </nav>
