@@ -25,6 +25,7 @@ const homeOf = (roles: readonly string[]) =>
 const privacyScreens = () => import('./staff/privacy');
 const noticeScreens = () => import('./staff/notices');
 const adminScreens = () => import('./staff/admin');
+const operatorScreens = () => import('./staff/operator');
 
 export const App = () => {
   const [config, setConfig] = useState<ConsoleConfig | undefined>();
@@ -62,6 +63,7 @@ export const App = () => {
   const isDesigner = identity.roles.includes('designer');
   const isOfficer = identity.roles.includes('privacy-officer');
   const isLabAdmin = identity.roles.includes('lab-admin');
+  const isOperator = identity.roles.includes('operator');
   const [first, second] = route.segments;
   let screen: ComponentChildren;
   if (isLab && first === 'orders' && second === 'new') screen = <NewOrder />;
@@ -72,13 +74,23 @@ export const App = () => {
   else if (isLab && first === 'notices') screen = <Lazy load={noticeScreens} render={(m) => <m.Notices />} />;
   else if (isLabAdmin && first === 'account')
     screen = <Lazy load={adminScreens} render={(m) => <m.AccountAdmin />} />;
+  else if (isOperator && first === 'operator' && second === 'accounts' && route.segments[2]) {
+    const accountId = route.segments[2];
+    screen = <Lazy load={operatorScreens} render={(m) => <m.AccountView accountId={accountId} />} />;
+  } else if (isOperator && first === 'operator')
+    screen = (
+      <Lazy
+        load={operatorScreens}
+        render={(m) => <m.OperatorHome local={config.auth.kind === 'local'} query={route.query} />}
+      />
+    );
   else if (isOfficer && first === 'incidents' && second)
     screen = <Lazy load={privacyScreens} render={(m) => <m.IncidentPage incidentId={second} />} />;
   else if (isOfficer && first === 'incidents')
     screen = <Lazy load={privacyScreens} render={(m) => <m.Incidents />} />;
   else if (isDesigner && first === 'designer' && second) screen = <AssignmentPage orderId={second} />;
   else if (isDesigner && first === 'designer') screen = <DesignerHome />;
-  else if (!isLab && !isDesigner && !isOfficer)
+  else if (!isLab && !isDesigner && !isOfficer && !isOperator)
     screen = (
       <section>
         <h1>Nothing here yet for {identity.roles.join(', ') || 'this role'}</h1>
@@ -105,6 +117,7 @@ export const App = () => {
           {isLabAdmin && <a href="#/account">Account</a>}
           {isDesigner && <a href="#/designer">My work</a>}
           {isOfficer && <a href="#/incidents">Incidents</a>}
+          {isOperator && <a href="#/operator">Operations</a>}
         </nav>
         <span class="who">
           {identity.username} · {identity.roles.join(', ')} · {identity.accountId}
