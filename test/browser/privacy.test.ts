@@ -102,7 +102,12 @@ describe('privacy officer and lab notices', () => {
       .getByLabel('What the lab should do')
       .fill('Tell the patient their case was opened by another designer.');
     await card.getByRole('button', { name: 'Send the notice' }).click();
-    await card.getByText('Sent to the account’s breach contacts.').waitFor();
+    // The outcome, or the API's refusal shown on the card (so a failure says why).
+    await expect
+      .poll(async () =>
+        (await card.getByRole('status').or(card.getByRole('alert')).allTextContents()).join(' '),
+      )
+      .toBe('Sent to the account’s breach contacts.');
     await expect.poll(() => o.getByTestId('status').first().textContent()).toBe('NOTIFIED');
     await o
       .getByTestId('timeline')

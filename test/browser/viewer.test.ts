@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meshBytes } from '../support/mesh-factory';
 import { launch, newPage, screenshot, seriousViolations, signIn } from './browser';
-import { call, claimOrder, queuedOrder } from './stack-api';
+import { call, claimOrder, queuedOrder, waitForStatus } from './stack-api';
 
 const consoleUrl = inject('consoleUrl');
 
@@ -72,14 +72,15 @@ const drawn = (page: Page) =>
 
 describe('3D viewer tools', () => {
   it('measures a distance on the scan and overlays the design on it', async () => {
-    // Prepare: a rush order of lab.bright held by designer.marco.
+    // Prepare: a rush crown of lab.bright held by designer.priya (crowns; no veneer another file
+    // leaves in the queue).
     const orderId = await queuedOrder(consoleUrl, 'lab.bright', {
       turnaround: 'rush',
       caseRef: `V-${Date.now()}`,
     });
-    await claimOrder(consoleUrl, 'designer.marco', orderId);
+    await claimOrder(consoleUrl, 'designer.priya', orderId);
     const { page, context, errors } = await newPage(browser);
-    await signIn(page, consoleUrl, 'designer.marco');
+    await signIn(page, consoleUrl, 'designer.priya');
     await page.goto(`${consoleUrl}/#/designer/${orderId}`);
     await page.getByRole('button', { name: /Get the input links/ }).click();
     await page.getByRole('button', { name: 'View in 3D' }).click();
@@ -116,9 +117,10 @@ describe('3D viewer tools', () => {
     expect(await seriousViolations(page), 'axe on the viewer tools').toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
-    // The order goes back to the queue: nothing of this file is left in a designer's hands.
-    expect((await call(consoleUrl, 'POST', `/assignments/${orderId}/release`, 'designer.marco')).status).toBe(
-      200,
-    );
+    // Handed in (the design uploaded above): nothing of this file is left in the queue or in hand
+    // for the other files' claims to meet.
+    const handIn = await call(consoleUrl, 'POST', `/assignments/${orderId}/submit`, 'designer.priya');
+    expect([200, 202]).toContain(handIn.status);
+    await waitForStatus(consoleUrl, orderId, 'lab.bright', ['DELIVERED']);
   });
 });

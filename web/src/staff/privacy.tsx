@@ -517,7 +517,7 @@ export const IncidentPage = ({ incidentId }: { incidentId: string }) => {
         {notices.length === 0 && incident.status !== 'DETECTED' && <p>No account is affected.</p>}
         {notices.map((n) => (
           <NoticeEditor
-            key={`${n.accountId}-${n.status}-${n.sentAt ?? ''}`}
+            key={n.accountId}
             incidentId={incident.incidentId}
             notice={n}
             canSend={confirmed}
