@@ -2,8 +2,9 @@
  * The privacy officer and a lab's administrator in Chromium: a designer reports a suspected
  * breach through the API naming a lab's order; the officer sees the incident in the list with the
  * time left to the account's deadline counting down, opens it, triages it confirmed, edits and
- * sends the account's notice; the lab's administrator reads the notice (with the patient reference
- * of its own order) and acknowledges it. axe-core on each screen.
+ * sends the account's notice, contains the actor; the lab's administrator reads the notice (with the
+ * patient reference of its own order) and acknowledges it; the officer closes the incident.
+ * axe-core on each screen.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -42,7 +43,7 @@ const incidentIn = async (incidentId: string, status: string, timeoutMs = 30_000
 };
 
 describe('privacy officer and lab notices', () => {
-  it('a reported incident is triaged, its notice sent, and the lab acknowledges it', async () => {
+  it('a reported incident is triaged, its notice sent, its actor contained, acknowledged by the lab, and closed', async () => {
     // Prepare: an order of lab-acme, and a designer's report naming it.
     const order = await call<{ orderId: string }>(consoleUrl, 'POST', '/orders', 'lab.acme', {
       caseRef: `INC-${Date.now().toString(36)}`,
@@ -114,10 +115,20 @@ describe('privacy officer and lab notices', () => {
       .getByText(/notice/i)
       .first()
       .waitFor();
+    // Containment of the actor (designer.lin, whom no other file uses): deactivated, signed out.
+    await o.getByRole('button', { name: 'Contain u-des-lin' }).click();
+    await o
+      .getByText(/^u-des-lin: designer deactivated, sessions revoked, \d+ order\(s\) back in the queue\.$/)
+      .waitFor();
+    const registry = await call<{ designers: { username: string; enabled: boolean }[] }>(
+      consoleUrl,
+      'GET',
+      '/designers',
+      'operator.omar',
+    );
+    expect(registry.body.designers.find((d) => d.username === 'designer.lin')?.enabled).toBe(false);
     await expectAccessible(o, 'incident page (notified)');
     await screenshot(o, 'officer-incident-notified');
-    expect(officer.errors).toEqual([]);
-    await officer.context.close();
 
     // Act (lab-admin): the notice in the account's list; open it; acknowledge.
     const admin = await newPage(browser);
@@ -138,5 +149,17 @@ describe('privacy officer and lab notices', () => {
     expect(admin.errors).toEqual([]);
     await admin.context.close();
     await incidentIn(incidentId, 'ACKNOWLEDGED');
+
+    // Act (officer): close it with a summary.
+    await o.reload();
+    await signIn(o, consoleUrl, 'officer.olivia');
+    await o.goto(`${consoleUrl}/#/incidents/${incidentId}`);
+    await o
+      .getByLabel('Closing summary')
+      .fill('Wrong case opened by a designer; access revoked, lab notified.');
+    await o.getByRole('button', { name: 'Close the incident' }).click();
+    await expect.poll(() => o.getByTestId('status').first().textContent()).toBe('CLOSED');
+    expect(officer.errors).toEqual([]);
+    await officer.context.close();
   });
 });
