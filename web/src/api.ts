@@ -75,6 +75,8 @@ export const request = async <T>(
 export const get = <T>(path: string) => request<T>('GET', path).then((r) => r.body);
 export const post = <T>(path: string, body?: unknown) =>
   request<T>('POST', path, body ?? {}).then((r) => r.body);
+export const put = <T>(path: string, body: unknown) => request<T>('PUT', path, body).then((r) => r.body);
+export const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body).then((r) => r.body);
 export const del = <T>(path: string) => request<T>('DELETE', path).then((r) => r.body);
 
 /** Unauthenticated reads (the public key, the local IdP's user list). */

@@ -9,9 +9,23 @@ import { OrderPage } from './screens/order';
 import { Orders } from './screens/orders';
 import { SignIn } from './screens/sign-in';
 import { formatCountdown, session } from './session';
+import { Lazy } from './staff/kit';
 import { useSession } from './use-session';
 
-const homeOf = (roles: readonly string[]) => (roles.includes('designer') ? '/designer' : '/orders');
+const homeOf = (roles: readonly string[]) =>
+  roles.includes('designer')
+    ? '/designer'
+    : roles.includes('privacy-officer')
+      ? '/incidents'
+      : roles.includes('operator')
+        ? '/operator'
+        : '/orders';
+
+// Screens for a few users each, loaded on first use: never part of the first load.
+const privacyScreens = () => import('./staff/privacy');
+const noticeScreens = () => import('./staff/notices');
+const adminScreens = () => import('./staff/admin');
+const operatorScreens = () => import('./staff/operator');
 
 export const App = () => {
   const [config, setConfig] = useState<ConsoleConfig | undefined>();
@@ -47,14 +61,36 @@ export const App = () => {
   const { identity } = state;
   const isLab = identity.roles.some((r) => r === 'lab' || r === 'lab-admin');
   const isDesigner = identity.roles.includes('designer');
+  const isOfficer = identity.roles.includes('privacy-officer');
+  const isLabAdmin = identity.roles.includes('lab-admin');
+  const isOperator = identity.roles.includes('operator');
   const [first, second] = route.segments;
   let screen: ComponentChildren;
   if (isLab && first === 'orders' && second === 'new') screen = <NewOrder />;
   else if (isLab && first === 'orders' && second) screen = <OrderPage orderId={second} />;
   else if (isLab && first === 'orders') screen = <Orders query={route.query} />;
+  else if (isLab && first === 'notices' && second)
+    screen = <Lazy load={noticeScreens} render={(m) => <m.NoticePage noticeId={second} />} />;
+  else if (isLab && first === 'notices') screen = <Lazy load={noticeScreens} render={(m) => <m.Notices />} />;
+  else if (isLabAdmin && first === 'account')
+    screen = <Lazy load={adminScreens} render={(m) => <m.AccountAdmin />} />;
+  else if (isOperator && first === 'operator' && second === 'accounts' && route.segments[2]) {
+    const accountId = route.segments[2];
+    screen = <Lazy load={operatorScreens} render={(m) => <m.AccountView accountId={accountId} />} />;
+  } else if (isOperator && first === 'operator')
+    screen = (
+      <Lazy
+        load={operatorScreens}
+        render={(m) => <m.OperatorHome local={config.auth.kind === 'local'} query={route.query} />}
+      />
+    );
+  else if (isOfficer && first === 'incidents' && second)
+    screen = <Lazy load={privacyScreens} render={(m) => <m.IncidentPage incidentId={second} />} />;
+  else if (isOfficer && first === 'incidents')
+    screen = <Lazy load={privacyScreens} render={(m) => <m.Incidents />} />;
   else if (isDesigner && first === 'designer' && second) screen = <AssignmentPage orderId={second} />;
   else if (isDesigner && first === 'designer') screen = <DesignerHome />;
-  else if (!isLab && !isDesigner)
+  else if (!isLab && !isDesigner && !isOfficer && !isOperator)
     screen = (
       <section>
         <h1>Nothing here yet for {identity.roles.join(', ') || 'this role'}</h1>
@@ -77,7 +113,11 @@ export const App = () => {
         <nav aria-label="Main">
           {isLab && <a href="#/orders">Orders</a>}
           {isLab && <a href="#/orders/new">New order</a>}
+          {isLab && <a href="#/notices">Breach notices</a>}
+          {isLabAdmin && <a href="#/account">Account</a>}
           {isDesigner && <a href="#/designer">My work</a>}
+          {isOfficer && <a href="#/incidents">Incidents</a>}
+          {isOperator && <a href="#/operator">Operations</a>}
         </nav>
         <span class="who">
           {identity.username} · {identity.roles.join(', ')} · {identity.accountId}

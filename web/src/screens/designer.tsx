@@ -121,6 +121,8 @@ export const AssignmentPage = ({ orderId }: { orderId: string }) => {
   const [missing, setMissing] = useState(false);
   const [progress, setProgress] = useState<Progress | undefined>();
   const [handedIn, setHandedIn] = useState<string[]>([]);
+  /** The design files uploaded from this page, drawn over the scans in the viewer. */
+  const [designs, setDesigns] = useState<File[]>([]);
   const [done, setDone] = useState<string | undefined>();
   const now = useNow();
   const id = encodeURIComponent(orderId);
@@ -235,7 +237,11 @@ export const AssignmentPage = ({ orderId }: { orderId: string }) => {
                 </li>
               ))}
             </ul>
-            <ViewerPanel files={inputs.files.filter((f) => f.format !== 'pdf')} title="Inputs" />
+            <ViewerPanel
+              files={inputs.files.filter((f) => f.format !== 'pdf')}
+              title="Inputs"
+              overlay={designs}
+            />
           </>
         )}
       </Section>
@@ -256,6 +262,7 @@ export const AssignmentPage = ({ orderId }: { orderId: string }) => {
                   try {
                     await uploadDesignFile(a.orderId, file, setProgress);
                     setHandedIn((h) => [...h, file.name]);
+                    setDesigns((d) => [...d, file]);
                   } catch (err) {
                     setError(messageOf(err, 'The upload failed.'));
                     return;
