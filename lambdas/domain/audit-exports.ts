@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { EXPORTS } from '../../common/definitions';
 import type { Clock } from '../kernel/clock';
-import { NotFoundError, RangeNotSealedError, ServiceUnavailableError } from '../kernel/errors';
+import { NotFoundError, RangeNotSealedError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
 import { uploadKeyOf } from './account-keys';
 import { recordAudit } from './audit';
@@ -21,13 +21,12 @@ import { type AuditTrail, type DigestReader, digestKeysCovering } from './audit-
 import type { CertificateSigner } from './certificate';
 import type { DesignerRegistry } from './designers';
 import {
-  ABANDONED_EXPORT_MS,
   EXPORT_URL_TTL_SECONDS,
   type ExportArchive,
   type ExportRecord,
   type ExportStore,
   type ExportWorkflow,
-  STALE_EXPORT_GUARD_MS,
+  openExport,
 } from './export';
 import type { AccountKeys, AuditLog, FileStore, IdGenerator } from './ports';
 import { type ProcessingRecordDeps, processingRecord, type RecordContext } from './processing-record';
@@ -117,30 +116,8 @@ export const requestAuditExport = async (
     sourceIp: actor.sourceIp,
   };
   await recordAudit(deps, actor, { accountId, action: 'audit.export-request', outcome: 'ALLOWED' });
-  const staleBefore = new Date(now.getTime() - STALE_EXPORT_GUARD_MS).toISOString();
-  let created = await deps.exports.create(record, staleBefore);
-  if (
-    !created.created &&
-    created.existing.requestedAt < new Date(now.getTime() - ABANDONED_EXPORT_MS).toISOString()
-  ) {
-    await deps.exports.finish(accountId, created.existing.exportId, {
-      status: 'FAILED',
-      completedAt: now.toISOString(),
-      failure: 'ABANDONED',
-    });
-    created = await deps.exports.create(record, staleBefore);
-  }
-  if (!created.created) return { ...view(created.existing, now), duplicate: true };
-  try {
-    await deps.auditExportWorkflow.start(record.exportId, { exportId: record.exportId, accountId });
-  } catch (cause) {
-    await deps.exports.finish(accountId, record.exportId, {
-      status: 'FAILED',
-      completedAt: deps.clock.now().toISOString(),
-      failure: 'NOT_STARTED',
-    });
-    throw new ServiceUnavailableError({ cause });
-  }
+  const existing = await openExport(deps, deps.auditExportWorkflow, record, now);
+  if (existing) return { ...view(existing, now), duplicate: true };
   return { ...view(record, now), duplicate: false };
 };
 

@@ -190,6 +190,46 @@ const statusView = (record: ExportRecord, now: Date) => ({
 });
 
 /**
+ * Records `record` as the account's open export of its kind and starts its workflow; answers the
+ * export already open instead (a double click), after giving up one older than any run can take
+ * (its job never started, or its workflow was lost). A workflow that cannot be started leaves the
+ * export FAILED and the slot free. Undefined when `record` was opened.
+ */
+export const openExport = async (
+  deps: { readonly exports: Pick<ExportStore, 'create' | 'finish'>; readonly clock: Clock },
+  workflow: ExportWorkflow,
+  record: ExportRecord,
+  now: Date,
+): Promise<ExportRecord | undefined> => {
+  const { accountId, exportId } = record;
+  const staleBefore = new Date(now.getTime() - STALE_EXPORT_GUARD_MS).toISOString();
+  let created = await deps.exports.create(record, staleBefore);
+  if (
+    !created.created &&
+    created.existing.requestedAt < new Date(now.getTime() - ABANDONED_EXPORT_MS).toISOString()
+  ) {
+    await deps.exports.finish(accountId, created.existing.exportId, {
+      status: 'FAILED',
+      completedAt: now.toISOString(),
+      failure: 'ABANDONED',
+    });
+    created = await deps.exports.create(record, staleBefore);
+  }
+  if (!created.created) return created.existing;
+  try {
+    await workflow.start(exportId, { exportId, accountId });
+  } catch (cause) {
+    await deps.exports.finish(accountId, exportId, {
+      status: 'FAILED',
+      completedAt: deps.clock.now().toISOString(),
+      failure: 'NOT_STARTED',
+    });
+    throw new ServiceUnavailableError({ cause });
+  }
+  return undefined;
+};
+
+/**
  * POST /accounts/{accountId}/exports. One open export per account: a second request while one
  * runs (a double click, a retry) answers that one with `duplicate: true`. The record is written
  * before the job starts; a job that cannot be started leaves the export FAILED and the slot free.
@@ -208,33 +248,8 @@ export const requestExport = async (deps: ExportRequestDeps, actor: Actor, accou
   };
   // Audit first: a request that cannot be audited changes nothing.
   await recordAudit(deps, actor, { accountId, action: 'export.request', outcome: 'ALLOWED' });
-  const staleBefore = new Date(now.getTime() - STALE_EXPORT_GUARD_MS).toISOString();
-  let created = await deps.exports.create(record, staleBefore);
-  if (
-    !created.created &&
-    created.existing.requestedAt < new Date(now.getTime() - ABANDONED_EXPORT_MS).toISOString()
-  ) {
-    // Longer than any run with its retries can take: its job never started, or its workflow was lost.
-    await deps.exports.finish(accountId, created.existing.exportId, {
-      status: 'FAILED',
-      completedAt: now.toISOString(),
-      failure: 'ABANDONED',
-    });
-    created = await deps.exports.create(record, staleBefore);
-  }
-  if (!created.created) {
-    return { ...statusView(created.existing, now), duplicate: true };
-  }
-  try {
-    await deps.exportWorkflow.start(record.exportId, { exportId: record.exportId, accountId });
-  } catch (cause) {
-    await deps.exports.finish(accountId, record.exportId, {
-      status: 'FAILED',
-      completedAt: deps.clock.now().toISOString(),
-      failure: 'NOT_STARTED',
-    });
-    throw new ServiceUnavailableError({ cause });
-  }
+  const existing = await openExport(deps, deps.exportWorkflow, record, now);
+  if (existing) return { ...statusView(existing, now), duplicate: true };
   return { ...statusView(record, now), duplicate: false };
 };
 

@@ -3,20 +3,18 @@
  * reads and passes; one edited line, an edited manifest or another key fail it, each named. The
  * range is checked field by field; the CSV names staff and designers by pseudonym only.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyAuditDir } from '../../cli/verify-audit';
 import {
-  type AccountDigest,
   type AuditRecord,
   accountPseudonym,
   actorPseudonym,
   disclosedForm,
   eventSha256,
-  type GlobalDigest,
 } from '../../lambdas/domain/audit-digest';
 import {
   type AuditExportContent,
@@ -24,70 +22,12 @@ import {
   auditExportRange,
   csvRow,
 } from '../../lambdas/domain/audit-export';
-import {
-  type AuditLedger,
-  type DigestStore,
-  type SealerState,
-  sealAudit,
-} from '../../lambdas/domain/audit-seal';
-import type { CertificateSigner } from '../../lambdas/domain/certificate';
+import { sealAudit } from '../../lambdas/domain/audit-seal';
 import { FakeClock } from '../../lambdas/kernel/clock';
+import { auditPublicKey, auditSigner, MemoryDigests, MemoryLedger } from '../support/audit-fakes';
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const signer: CertificateSigner = {
-  keyId: () => 'test-audit-key',
-  sign: async (message) => sign('sha256', message, { key: privateKey, dsaEncoding: 'der' }),
-  publicKeyDer: async () => publicKey.export({ format: 'der', type: 'spki' }),
-};
-
-class MemoryLedger implements AuditLedger {
-  next = 0;
-  readonly events = new Map<number, AuditRecord>();
-  sealer: SealerState & { lease?: { run: string; until: string } } = {
-    digestNo: 0,
-    sealedThrough: 0,
-    holes: [],
-    chains: {},
-  };
-  append(event: Omit<AuditRecord, 'seq'>) {
-    const seq = ++this.next;
-    this.events.set(seq, { ...event, seq } as AuditRecord);
-  }
-  async counter() {
-    return this.next;
-  }
-  async state() {
-    return this.sealer;
-  }
-  async takeLease(run: string, now: Date, until: Date) {
-    this.sealer = {
-      ...this.sealer,
-      windowTo: this.sealer.windowTo ?? now.toISOString(),
-      lease: { run, until: until.toISOString() },
-    };
-    return true;
-  }
-  async inSequence(from: number, through: number) {
-    return [...this.events.values()].filter((e) => e.seq >= from && e.seq <= through);
-  }
-  async atSequence(seq: number) {
-    return this.events.get(seq);
-  }
-  async commit(_run: string, _previous: SealerState, next: SealerState) {
-    this.sealer = { ...next };
-    return true;
-  }
-}
-
-class MemoryDigests implements DigestStore {
-  readonly objects = new Map<string, AccountDigest | GlobalDigest>();
-  async put(key: string, document: AccountDigest | GlobalDigest) {
-    this.objects.set(key, document);
-  }
-  current(prefix: string) {
-    return [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([, d]) => d);
-  }
-}
+const signer = auditSigner;
+const publicKey = auditPublicKey;
 
 const DESIGNER_SUB = 'sub-designer-7f3a';
 const OPERATOR_SUB = 'sub-operator-19c2';
@@ -113,11 +53,11 @@ const exportDir = async () => {
   const clock = new FakeClock(new Date('2026-12-02T01:00:00.000Z'));
   let n = 0;
   const deps = { ledger, digests, auditSigner: signer, clock, ids: { next: (p: string) => `${p}_${++n}` } };
-  ledger.append(event(1, {}));
-  ledger.append(event(2, { actorSub: DESIGNER_SUB, actorRole: 'designer', actorAccountId: 'designers' }));
+  ledger.record(event(1, {}));
+  ledger.record(event(2, { actorSub: DESIGNER_SUB, actorRole: 'designer', actorAccountId: 'designers' }));
   await sealAudit(deps);
   clock.advance(3_600_000);
-  ledger.append(
+  ledger.record(
     event(3, {
       actorSub: 'sub-other-lab',
       actorAccountId: 'lab-other',
@@ -125,7 +65,7 @@ const exportDir = async () => {
       reason: 'NOT_OWNER',
     }),
   );
-  ledger.append(
+  ledger.record(
     event(4, {
       actorSub: OPERATOR_SUB,
       actorRole: 'operator',
@@ -133,7 +73,7 @@ const exportDir = async () => {
       action: 'order.resume',
     }),
   );
-  ledger.append(event(5, { accountId: 'lab-other', actorAccountId: 'lab-other' }));
+  ledger.record(event(5, { accountId: 'lab-other', actorAccountId: 'lab-other' }));
   await sealAudit(deps);
   const events = [...ledger.events.values()].filter((e) => e.accountId === 'lab-acme');
   const content: AuditExportContent = {
@@ -149,18 +89,14 @@ const exportDir = async () => {
       yield events.slice(2);
     },
     digests: [
-      ...[...digests.objects]
-        .filter(([k]) => k.startsWith('global/'))
-        .map(([, d]) => ({
-          path: `digests/global/${String(d.digestNo).padStart(10, '0')}.json`,
-          read: async () => d,
-        })),
-      ...[...digests.objects]
-        .filter(([k]) => k.startsWith('accounts/lab-acme/'))
-        .map(([, d]) => ({
-          path: `digests/accounts/${String(d.digestNo).padStart(10, '0')}.json`,
-          read: async () => d,
-        })),
+      ...digests.current('global/').map((d) => ({
+        path: `digests/global/${String(d.digestNo).padStart(10, '0')}.json`,
+        read: async () => d,
+      })),
+      ...digests.current('accounts/lab-acme/').map((d) => ({
+        path: `digests/accounts/${String(d.digestNo).padStart(10, '0')}.json`,
+        read: async () => d,
+      })),
     ],
     countryOf: async (sub) => (sub === DESIGNER_SUB ? 'PT' : undefined),
   };

@@ -1,101 +1,16 @@
-/**
- * The audit sealer with in-memory ports: one run at a time, holes sealed by a later run, a run that
- * dies before its commit done again under the same keys, a run that lost its lease writes no
- * position; and the offline check of what it makes.
- */
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type AccountDigest,
-  type AuditRecord,
   accountTag,
   type GlobalDigest,
   verifyAuditBundle,
 } from '../../lambdas/domain/audit-digest';
-import {
-  type AuditLedger,
-  type DigestStore,
-  type SealerState,
-  sealAudit,
-} from '../../lambdas/domain/audit-seal';
-import type { CertificateSigner } from '../../lambdas/domain/certificate';
+import { sealAudit } from '../../lambdas/domain/audit-seal';
 import { FakeClock } from '../../lambdas/kernel/clock';
+import { auditPublicKey, auditSigner, MemoryDigests, MemoryLedger } from '../support/audit-fakes';
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const signer: CertificateSigner = {
-  keyId: () => 'test-audit-key',
-  sign: async (message) => sign('sha256', message, { key: privateKey, dsaEncoding: 'der' }),
-  publicKeyDer: async () => publicKey.export({ format: 'der', type: 'spki' }),
-};
-
-class MemoryLedger implements AuditLedger {
-  next = 0;
-  readonly events = new Map<number, AuditRecord>();
-  sealer: SealerState & { lease?: { run: string; until: string } } = {
-    digestNo: 0,
-    sealedThrough: 0,
-    holes: [],
-    chains: {},
-  };
-  failCommit = false;
-  take(): number {
-    return ++this.next;
-  }
-  write(seq: number, accountId: string, at: string) {
-    this.events.set(seq, {
-      eventId: `aud_${seq}`,
-      at,
-      accountId,
-      seq,
-      action: 'order.view',
-      outcome: 'ALLOWED',
-    });
-  }
-  append(accountId: string, at: string) {
-    this.write(this.take(), accountId, at);
-  }
-  async counter() {
-    return this.next;
-  }
-  async state() {
-    return this.sealer;
-  }
-  async takeLease(run: string, now: Date, until: Date) {
-    if (this.sealer.lease && this.sealer.lease.until >= now.toISOString()) return false;
-    this.sealer = {
-      ...this.sealer,
-      windowTo: this.sealer.windowTo ?? now.toISOString(),
-      lease: { run, until: until.toISOString() },
-    };
-    return true;
-  }
-  async inSequence(from: number, through: number) {
-    return [...this.events.values()]
-      .filter((e) => e.seq >= from && e.seq <= through)
-      .sort((a, b) => a.seq - b.seq);
-  }
-  async atSequence(seq: number) {
-    return this.events.get(seq);
-  }
-  async commit(run: string, previous: SealerState, next: SealerState) {
-    if (this.failCommit || this.sealer.lease?.run !== run || this.sealer.digestNo !== previous.digestNo)
-      return false;
-    this.sealer = { ...next };
-    return true;
-  }
-}
-
-class MemoryDigests implements DigestStore {
-  readonly objects = new Map<string, (AccountDigest | GlobalDigest)[]>();
-  async put(key: string, document: AccountDigest | GlobalDigest) {
-    this.objects.set(key, [...(this.objects.get(key) ?? []), document]);
-  }
-  current(prefix: string) {
-    return [...this.objects]
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([, versions]) => versions.at(-1) as AccountDigest | GlobalDigest);
-  }
-}
+const signer = auditSigner;
+const publicKey = auditPublicKey;
 
 const setup = () => {
   const ledger = new MemoryLedger();
