@@ -581,8 +581,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'orderDeliverables',
     entry: 'lambdas/handlers/order-deliverables.ts',
-    description: 'Presigned GETs for the delivered design, with its version (audited first).',
-    routes: [{ method: 'GET', path: '/orders/{orderId}/deliverables', roles: ROUTE_ROLES.orderDeliverables }],
+    description: "Presigned GETs for the delivered design, with its version, and for the lab's own scans (audited first).",
+    routes: [
+      { method: 'GET', path: '/orders/{orderId}/deliverables', roles: ROUTE_ROLES.orderDeliverables },
+      { method: 'GET', path: '/orders/{orderId}/inputs', roles: ROUTE_ROLES.orderDeliverables },
+    ],
     access: {
       tables: { orders: 'read', audit: 'append' },
       buckets: { caseFiles: { objects: ['s3:GetObject', 's3:GetObjectVersion'] } },

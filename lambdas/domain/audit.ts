@@ -28,6 +28,7 @@ export type AuditAction =
   | 'assignment.submit'
   | 'assignment.release'
   | 'order.deliverables'
+  | 'order.inputs'
   | 'order.accept'
   | 'order.revise'
   | 'order.delete-request'

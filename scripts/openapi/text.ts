@@ -267,6 +267,30 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'GET /orders/{orderId}/inputs': {
+    summary: "Download links for your order's input scans (labs)",
+    description:
+      'One presigned GET (15 minutes, one object) per input scan that has arrived: a checked scan at the version ingest checked, a draft\'s scan not checked yet as it stands, a scan the check refused not at all. Every link is audited before it is signed.',
+    responses: {
+      '200': 'The input scans and their links.',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Your role may not do this: only the lab that owns the order reads its scans.',
+      '404':
+        "No such order in your account (another account's order answers the same). The attempt is audited.",
+      '409':
+        'The files are scheduled for deletion (DELETION_REQUESTED: withdraw the request), were deleted (FILES_PURGED: see the certificate), or the draft was cancelled (FILES_REMOVED).',
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'orderId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The order id returned by POST /orders.',
+      },
+    ],
+  },
   'POST /orders/{orderId}/resume': {
     summary: 'Resume a STUCK order (operators)',
     description:

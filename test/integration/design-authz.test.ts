@@ -30,6 +30,7 @@ type Route =
   | 'POST /assignments/{orderId}/release'
   | 'GET /orders/{orderId}'
   | 'GET /orders/{orderId}/deliverables'
+  | 'GET /orders/{orderId}/inputs'
   | 'POST /orders/{orderId}/accept'
   | 'POST /orders/{orderId}/revisions';
 type Row = [route: Route, actor: ActorName, status: number];
@@ -155,6 +156,13 @@ const afterAllowed: Partial<Record<Route, (res: ApiResponse<Item>, orderId: stri
   'GET /orders/{orderId}/deliverables': async (res, orderId) => {
     expect(res.body).toMatchObject({ orderId, version: 1, status: 'DELIVERED' });
     expect((res.body.files as { format: string }[]).map((f) => f.format).sort()).toEqual(['pdf', 'stl']);
+  },
+  'GET /orders/{orderId}/inputs': async (res, orderId) => {
+    // The lab's one scan, pinned to the version ingest checked.
+    expect(res.body).toMatchObject({ orderId });
+    const files = res.body.files as { format: string; url: string }[];
+    expect(files.map((f) => f.format)).toEqual(['stl']);
+    expect(new URL(files[0]?.url ?? '').searchParams.get('versionId')).toBeTruthy();
   },
   'POST /orders/{orderId}/accept': async (res, orderId) => {
     expect(res.body).toEqual({ orderId, status: 'ACCEPTED' });
@@ -342,6 +350,16 @@ describe('the design routes, by actor', () => {
         ['GET /orders/{orderId}/deliverables', 'officer.olivia', 403],
         ['GET /orders/{orderId}/deliverables', 'lab.bright', 404],
         ['GET /orders/{orderId}/deliverables', 'lab.acme', 200],
+      ],
+    );
+    matrix(
+      () => orders.revise,
+      [
+        ['GET /orders/{orderId}/inputs', 'designer.priya', 403],
+        ['GET /orders/{orderId}/inputs', 'designer.marco', 403],
+        ['GET /orders/{orderId}/inputs', 'officer.olivia', 403],
+        ['GET /orders/{orderId}/inputs', 'lab.bright', 404],
+        ['GET /orders/{orderId}/inputs', 'lab.acme', 200],
       ],
     );
     matrix(

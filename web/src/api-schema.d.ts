@@ -2504,6 +2504,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{orderId}/inputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download links for your order's input scans (labs)
+         * @description One presigned GET (15 minutes, one object) per input scan that has arrived: a checked scan at the version ingest checked, a draft's scan not checked yet as it stands, a scan the check refused not at all. Every link is audited before it is signed.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The order id returned by POST /orders. */
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The input scans and their links. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InputLinks"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Your role may not do this: only the lab that owns the order reads its scans. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such order in your account (another account's order answers the same). The attempt is audited. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The files are scheduled for deletion (DELETION_REQUESTED: withdraw the request), were deleted (FILES_PURGED: see the certificate), or the draft was cancelled (FILES_REMOVED). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so the read did not happen. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders/{orderId}/accept": {
         parameters: {
             query?: never;

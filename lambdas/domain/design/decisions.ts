@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../ker
 import type { Actor } from '../../kernel/identity';
 import { type AuditAction, type AuditDeps, recordAudit } from '../audit';
 import { type Order, type OrderPhi, phiContext } from '../order';
-import { loadOwnedOrder } from '../orders/shared';
+import { loadOwnedOrder, requireFilesKept } from '../orders/shared';
 import type { Deps, DesignDeps } from '../ports';
 import { noteTimeline, type StrandDeps } from '../recovery';
 import { parseRevisionRequest } from '../schemas/decisions';
@@ -52,18 +52,7 @@ export const deliverablesOf = async (
   orderId: string,
 ) => {
   const order = await loadOwnDelivered(deps, actor, orderId, 'order.deliverables');
-  if (order.deletionRequest) {
-    throw new ConflictError(
-      `The files of order ${orderId} are scheduled for deletion; withdraw the request to see them again.`,
-      'DELETION_REQUESTED',
-    );
-  }
-  if (order.filesPurgedAt) {
-    throw new ConflictError(
-      `The files of order ${orderId} were deleted at your request; see GET /orders/${orderId}/certificate.`,
-      'FILES_PURGED',
-    );
-  }
+  requireFilesKept(order);
   if (!order.deliveredVersion || !['DELIVERED', 'ACCEPTED', 'ARCHIVED'].includes(order.status)) {
     throw new ConflictError(
       `Order ${orderId} has no delivered design yet (${order.status}).`,

@@ -44,6 +44,7 @@ export const EXPOSURE: Readonly<Record<string, readonly string[]>> = {
   'order.view': ['prescription', 'patient reference', 'case reference', 'clinical notes'],
   'order.list': ['case reference'],
   'order.deliverables': ['design files'],
+  'order.inputs': ['intraoral scans'],
   'export.order': ['prescription', 'patient reference', 'case reference', 'clinical notes'],
   'export.file': ['intraoral scans', 'design files'],
 };

@@ -1,10 +1,12 @@
 /**
  * A lab reads its orders: one order with its PHI, files and timeline (designers shown by
- * pseudonym), or a page of summaries. Every read is audited before anything is decrypted.
+ * pseudonym), a page of summaries, or download links for its own input scans. Every read is
+ * audited before anything is decrypted or signed.
  */
-import { NotFoundError, ValidationError } from '../../kernel/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
 import { type AuditDeps, recordAudit } from '../audit';
+import { presignedGets } from '../design/shared';
 import {
   fileNameContext,
   type Order,
@@ -14,7 +16,7 @@ import {
   type TimelineEntry,
 } from '../order';
 import type { Deps } from '../ports';
-import { loadOwnedOrder, summary } from './shared';
+import { loadOwnedOrder, requireFilesKept, summary } from './shared';
 
 /** The PHI of an order, decrypted; call only after the read was audited. */
 const decryptPhi = async (deps: Pick<Deps, 'phi'>, order: Order): Promise<OrderPhi> =>
@@ -90,6 +92,32 @@ export const getOrder = async (
     ),
     timeline: labTimeline(events),
   };
+};
+
+/**
+ * The lab's own input scans, to look at or download: one presigned GET (15 minutes, one object)
+ * per scan, each audited before it is signed (design/shared.ts presignedGets, as a designer's
+ * inputs and the lab's deliverables). A scan ingest checked is handed out at the version it
+ * checked; one uploaded to a draft and not checked yet, as it stands; one the check refused, not
+ * at all (it is no mesh to look at; the order's view says why).
+ */
+export const labInputsOf = async (
+  deps: AuditDeps & Pick<Deps, 'orders' | 'files'>,
+  actor: Actor,
+  orderId: string,
+) => {
+  const order = await loadOwnedOrder(deps, actor, orderId, 'order.inputs');
+  requireFilesKept(order);
+  if (order.status === 'CANCELLED') {
+    // Cancelling a draft removed its uploads (orders/cancel.ts).
+    throw new ConflictError(`Order ${orderId} was cancelled: its uploads were removed.`, 'FILES_REMOVED', {
+      status: order.status,
+    });
+  }
+  const inputs = (await deps.orders.files(orderId)).filter(
+    (f) => f.role === 'input' && (f.check ? f.check.ok : Boolean(f.uploadedAt)),
+  );
+  return presignedGets(deps, actor, order, inputs, 'order.inputs');
 };
 
 /** Entries a lab's own users make: `by` is one of the lab's colleagues and is shown as it is. */

@@ -1,7 +1,8 @@
 /**
  * What the order use cases share: the ownership check every lab-facing read and action starts
- * with (also used by design/decisions.ts and purge.ts), the summary a lab sees of an order, the
- * DRAFT check, the timeline entry, and how long a presigned URL lives.
+ * with (also used by design/decisions.ts and purge.ts), the check that its files are still there to
+ * hand out, the summary a lab sees of an order, the DRAFT check, the timeline entry, and how long a
+ * presigned URL lives.
  */
 import { ConflictError, NotFoundError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
@@ -42,6 +43,26 @@ export const loadOwnedOrder = async (
     throw notFound(orderId);
   }
   return order;
+};
+
+/**
+ * The case files of an order are there to hand out: not asked to be deleted (hidden from the lab at
+ * once), not purged. A 409 the lab can act on: withdraw the request, or read the certificate.
+ */
+export const requireFilesKept = (order: Order) => {
+  const { orderId } = order;
+  if (order.filesPurgedAt || order.status === 'PURGED') {
+    throw new ConflictError(
+      `The files of order ${orderId} were deleted at your request; see GET /orders/${orderId}/certificate.`,
+      'FILES_PURGED',
+    );
+  }
+  if (order.deletionRequest) {
+    throw new ConflictError(
+      `The files of order ${orderId} are scheduled for deletion; withdraw the request to see them again.`,
+      'DELETION_REQUESTED',
+    );
+  }
 };
 
 export interface OrderSummary {

@@ -785,6 +785,7 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'POST /orders/{orderId}/uploads/{fileId}/complete': { 200: UploadCompleted },
   'POST /orders/{orderId}/submit': { 202: SubmitResult },
   'GET /orders/{orderId}/deliverables': { 200: Deliverables },
+  'GET /orders/{orderId}/inputs': { 200: InputLinks },
   'POST /orders/{orderId}/resume': { 200: ResumeResult, 202: ResumeResult },
   'POST /orders/{orderId}/accept': { 200: AcceptResult },
   'POST /orders/{orderId}/revisions': { 202: RevisionResult },
