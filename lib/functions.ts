@@ -581,7 +581,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     id: 'orderDeliverables',
     entry: 'lambdas/handlers/order-deliverables.ts',
-    description: "Presigned GETs for the delivered design, with its version, and for the lab's own scans (audited first).",
+    description:
+      "Presigned GETs for the delivered design, with its version, and for the lab's own scans (audited first).",
     routes: [
       { method: 'GET', path: '/orders/{orderId}/deliverables', roles: ROUTE_ROLES.orderDeliverables },
       { method: 'GET', path: '/orders/{orderId}/inputs', roles: ROUTE_ROLES.orderDeliverables },

@@ -270,7 +270,7 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
   'GET /orders/{orderId}/inputs': {
     summary: "Download links for your order's input scans (labs)",
     description:
-      'One presigned GET (15 minutes, one object) per input scan that has arrived: a checked scan at the version ingest checked, a draft\'s scan not checked yet as it stands, a scan the check refused not at all. Every link is audited before it is signed.',
+      "One presigned GET (15 minutes, one object) per input scan that has arrived: a checked scan at the version ingest checked, a draft's scan not checked yet as it stands, a scan the check refused not at all. Every link is audited before it is signed.",
     responses: {
       '200': 'The input scans and their links.',
       '401': 'Missing, invalid or expired token.',
