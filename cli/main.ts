@@ -13,6 +13,7 @@
  *   npx caseline list [--status QUEUED]
  *   npx caseline show ORDER_ID
  *   npx caseline cancel ORDER_ID
+ *   npx caseline scans ORDER_ID [--out DIR]          (downloads the order's own scans, SHA-256 checked)
  *   npx caseline deliverables ORDER_ID [--out DIR]   (downloads the delivered version, SHA-256 checked)
  *   npx caseline accept ORDER_ID
  *   npx caseline revise ORDER_ID --reason contacts [--comment "..."]
@@ -861,10 +862,14 @@ export const run = async (argv: string[]): Promise<void> => {
       out(`Lease on ${orderId} extended until ${res.leaseExpiresAt}.`);
       return;
     }
-    case 'download': {
-      const { orderId, out: dir } = orderIdArg(rest, 'download ORDER_ID [--out DIR]', { out: true });
-      const res = await call<{ files: ListedFile[] }>('GET', `/assignments/${orderId}/inputs`);
-      if (!res.files.length) out(`Order ${orderId} has no checked inputs.`);
+    // A designer's inputs of an order it holds, or (scans) a lab's own: the same links, the same checks.
+    case 'download':
+    case 'scans': {
+      const { orderId, out: dir } = orderIdArg(rest, `${command} ORDER_ID [--out DIR]`, { out: true });
+      const route = command === 'scans' ? `/orders/${orderId}/inputs` : `/assignments/${orderId}/inputs`;
+      const res = await call<{ files: ListedFile[] }>('GET', route);
+      if (!res.files.length)
+        out(`Order ${orderId} has no ${command === 'scans' ? 'uploaded scans' : 'checked inputs'}.`);
       for (const path of await downloadFiles(res.files, dir)) out(`Downloaded ${path} (SHA-256 checked).`);
       return;
     }
@@ -1051,7 +1056,7 @@ export const run = async (argv: string[]): Promise<void> => {
     }
     default:
       throw new CliError(
-        'Commands: login; labs: create, upload, submit, list, show, cancel, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); lab-admins and auditors: audit (export, verify); auditors: audit-fetch; anyone: verify-certificate, verify-audit. See cli/main.ts and cli/accounts.ts for options.',
+        'Commands: login; labs: create, upload, submit, list, show, cancel, scans, deliverables, accept, revise; designers: claim, assignments, assignment, heartbeat, download, hand-in, submit-design, release; operators and lab-admins: accounts (list, show, create, update, users, invite, remove-user); lab-admins: export (request, status, download, verify); lab-admins and auditors: audit (export, verify); auditors: audit-fetch; anyone: verify-certificate, verify-audit. See cli/main.ts and cli/accounts.ts for options.',
       );
   }
 };

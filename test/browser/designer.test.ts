@@ -1,7 +1,8 @@
 /**
  * A designer and a lab in Chromium, end to end: the designer claims the order, extends the lease,
  * opens the inputs in the 3D viewer (pixels read back from the canvas), hands a design in; the lab
- * sees the delivered design in 3D and accepts it; then asks for its deletion, withdraws, asks
+ * opens its own scan in 3D with the delivered design overlaid (toggled scan, design, both), sees the
+ * delivered design in 3D and accepts it; then asks for its deletion, withdraws, asks
  * again, and once purged verifies the deletion certificate in the browser. axe-core on each screen.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -167,6 +168,31 @@ describe('designer and lab', () => {
     await l.getByTestId('version-picker').waitFor();
     expect(await l.getByTestId('version-picker').inputValue()).toBe('1');
     expect(await l.getByTestId('design-files').locator('li').count()).toBe(2);
+
+    // Act (lab): its own scan in 3D with the delivered design drawn over it; the toggle shows each alone.
+    await l.getByRole('button', { name: 'View scan.stl in 3D' }).click();
+    const scanView = l.getByTestId('scan-viewer');
+    const scanCanvas = scanView.locator('[data-testid="viewer-canvas"][data-rendered="true"]');
+    await scanCanvas.waitFor({ timeout: 30_000 });
+    expect(await drawnPixels(l)).toBeGreaterThan(2000);
+    await expect.poll(() => scanCanvas.getAttribute('data-visible-meshes')).toBe('2');
+    await scanView.getByRole('radio', { name: 'Scan', exact: true }).check();
+    await expect.poll(() => scanCanvas.getAttribute('data-visible-meshes')).toBe('1');
+    const scanAlone = await drawnPixels(l);
+    expect(scanAlone).toBeGreaterThan(2000);
+    await scanView.getByRole('radio', { name: 'Design', exact: true }).check();
+    await expect.poll(() => scanCanvas.getAttribute('data-visible-meshes')).toBe('1');
+    const designAlone = await drawnPixels(l);
+    expect(designAlone).toBeGreaterThan(500);
+    expect(designAlone).not.toBe(scanAlone);
+    await scanView.getByRole('radio', { name: 'Scan and design overlaid' }).check();
+    await expect.poll(() => scanCanvas.getAttribute('data-visible-meshes')).toBe('2');
+    await screenshot(l, 'lab-scan-overlay');
+    await expectAccessible(l, 'lab scan with design overlay');
+    await scanView.getByRole('button', { name: 'Close the 3D view' }).click();
+    await scanView.waitFor({ state: 'detached' });
+
+    // Act (lab): the delivered design in its own viewer.
     await openViewer(l);
     await screenshot(l, 'lab-design-delivered');
     await expectAccessible(l, 'delivered order');

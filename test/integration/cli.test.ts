@@ -116,7 +116,7 @@ describe('caseline CLI', () => {
     expect(shown.files).toEqual([expect.objectContaining({ name: 'remake-upper.stl', uploaded: true })]);
   });
 
-  it('takes an order through the designer and lab commands: claim, download, hand-in, deliverables, accept', async () => {
+  it('takes an order through the designer and lab commands: claim, download, hand-in, deliverables, accept, scans', async () => {
     // Prepare: a model and a splint, which only designer.lin takes, so other tests' queued
     // crowns on the shared stack cannot be handed to her instead.
     const created = await caselineAs(
@@ -206,6 +206,11 @@ describe('caseline CLI', () => {
       `Accepted ${orderId}: ACCEPTED.\n`,
     );
     await eventually(async () => ((await statusOf()) === 'ARCHIVED' ? true : undefined), 20_000, 200);
+    // The lab downloads its own scan: the bytes it uploaded.
+    const scans = await caselineAs('lab.coast', 'scans', orderId, '--out', join(home, 'scans'));
+    expect(scans.code).toBe(0);
+    const scanPath = /Downloaded (\S+) \(SHA-256 checked\)/.exec(scans.stdout)?.[1] ?? '';
+    expect(sha256Hex(readFileSync(scanPath))).toBe(scanFacts.sha256);
     // A designer no longer holds what was delivered.
     const gone = await caselineAs('designer.lin', 'download', orderId);
     expect(gone.code).toBe(1);

@@ -145,7 +145,65 @@ export const OrderPage = ({ orderId }: { orderId: string }) => {
   );
 };
 
+/** Statuses in which GET /orders/{orderId}/deliverables hands out the delivered design. */
+const DESIGN_SHOWN = new Set(['DELIVERED', 'ACCEPTED', 'ARCHIVED']);
+const MESH_FORMATS = new Set(['stl', 'ply', 'obj']);
+
+/**
+ * One of the lab's scans in the 3D viewer, with the delivered design drawn over it when there is
+ * one (toggle scan, design, or both). The links are asked for on the click, not with the page:
+ * each is an audited read of a patient's scan, valid 15 minutes.
+ */
+const ScanViewer = ({
+  order,
+  fileId,
+  name,
+  onClose,
+}: {
+  order: Order;
+  fileId: string;
+  name: string;
+  onClose: () => void;
+}) => {
+  const [links, setLinks] = useState<Schemas['FileLink'][] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const withDesign = order.deliveredVersion !== undefined && DESIGN_SHOWN.has(order.status);
+  const base = `/orders/${encodeURIComponent(order.orderId)}`;
+  useEffect(() => {
+    let cancelled = false;
+    setLinks(undefined);
+    setError(undefined);
+    (async () => {
+      const inputs = await get<Schemas['InputLinks']>(`${base}/inputs`);
+      const scan = inputs.files.filter((f) => f.fileId === fileId);
+      if (scan.length === 0) throw new Error(`${name} cannot be shown: it has not passed its check.`);
+      const design = withDesign
+        ? (await get<Schemas['Deliverables']>(`${base}/deliverables`)).files.filter((f) =>
+            MESH_FORMATS.has(f.format),
+          )
+        : [];
+      if (!cancelled) setLinks([...scan, ...design]);
+    })().catch((e: unknown) => {
+      if (!cancelled) setError(messageOf(e, 'The scan could not be loaded.'));
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [base, fileId, name, withDesign]);
+  const title = `Scan ${name}${withDesign ? ` and design v${order.deliveredVersion}` : ''}`;
+  return (
+    <div data-testid="scan-viewer">
+      <Failure error={error} />
+      {links && <ViewerPanel files={links} title={title} startOpen />}
+      <button type="button" onClick={onClose}>
+        Close the 3D view
+      </button>
+    </div>
+  );
+};
+
 const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
+  const [viewing, setViewing] = useState<{ fileId: string; name: string } | undefined>();
   const [progress, setProgress] = useState<Progress | undefined>();
   const [current, setCurrent] = useState<string>('');
   const [error, setError] = useState<string | undefined>();
@@ -179,6 +237,7 @@ const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
               <th scope="col">Size</th>
               <th scope="col">Uploaded</th>
               <th scope="col">Check</th>
+              <th scope="col">3D</th>
             </tr>
           </thead>
           <tbody>
@@ -194,10 +253,34 @@ const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
                       ? `ok${f.check.mesh ? `, ${f.check.mesh.triangles} triangles` : ''}`
                       : `refused: ${f.check.problem ?? ''}`}
                 </td>
+                <td>
+                  {f.uploaded &&
+                    f.check?.ok !== false &&
+                    MESH_FORMATS.has(f.format) &&
+                    order.status !== 'CANCELLED' && (
+                      <button
+                        type="button"
+                        aria-label={`View ${f.name} in 3D`}
+                        aria-pressed={viewing?.fileId === f.fileId}
+                        onClick={() => setViewing({ fileId: f.fileId, name: f.name })}
+                      >
+                        View
+                      </button>
+                    )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {viewing && (
+        <ScanViewer
+          key={viewing.fileId}
+          order={order}
+          fileId={viewing.fileId}
+          name={viewing.name}
+          onClose={() => setViewing(undefined)}
+        />
       )}
       {order.status === 'DRAFT' && (
         <section

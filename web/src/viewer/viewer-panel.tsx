@@ -23,15 +23,18 @@ export const ViewerPanel = ({
   files,
   title,
   overlay = [],
+  startOpen = false,
 }: {
   files: readonly FileLink[];
   title: string;
   overlay?: readonly File[];
+  /** Drawn at once, for a caller that fetched the links on a click of its own. */
+  startOpen?: boolean;
 }) => {
   const canvas = useRef<HTMLCanvasElement>(null);
   const sceneRef = useRef<MeshScene | undefined>(undefined);
   const added = useRef(new Set<File>());
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(startOpen);
   const [ready, setReady] = useState(false);
   const [progress, setProgress] = useState<Progress | undefined>();
   const [status, setStatus] = useState<string>('');
