@@ -4,6 +4,7 @@
  * for another account's order, and refused (409) once the files are asked to be deleted or gone.
  */
 import { describe, expect, it } from 'vitest';
+import { EXPOSURE } from '../../lambdas/domain/incidents/scope';
 import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
 import { createOrder } from '../../lambdas/domain/orders/create';
@@ -86,6 +87,8 @@ describe('labInputsOf', () => {
     expect(deps.audit.events.map((e) => [e.action, e.outcome, e.accountId, e.orderId, e.fileId])).toEqual(
       out.files.map((f) => ['order.inputs', 'ALLOWED', 'lab-acme', orderId, f.fileId]),
     );
+    // An incident's scope counts these hand-outs as what they are (domain/incidents/scope.ts).
+    for (const e of deps.audit.events) expect(EXPOSURE[e.action]).toEqual(['intraoral scans']);
   });
 
   it('fails closed: no link is signed when the audit log cannot be written', async () => {
