@@ -170,7 +170,7 @@ describe('designer and lab', () => {
     expect(await l.getByTestId('design-files').locator('li').count()).toBe(2);
 
     // Act (lab): its own scan in 3D with the delivered design drawn over it; the toggle shows each alone.
-    await l.getByRole('button', { name: 'View scan.stl in 3D' }).click();
+    await l.getByRole('button', { name: '3D view of scan.stl' }).click();
     const scanView = l.getByTestId('scan-viewer');
     const scanCanvas = scanView.locator('[data-testid="viewer-canvas"][data-rendered="true"]');
     await scanCanvas.waitFor({ timeout: 30_000 });

@@ -237,13 +237,30 @@ const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
               <th scope="col">Size</th>
               <th scope="col">Uploaded</th>
               <th scope="col">Check</th>
-              <th scope="col">3D</th>
             </tr>
           </thead>
           <tbody>
             {order.files.map((f) => (
               <tr key={f.fileId}>
-                <td>{f.name}</td>
+                <td>
+                  {f.name}
+                  {f.uploaded &&
+                    f.check?.ok !== false &&
+                    MESH_FORMATS.has(f.format) &&
+                    order.status !== 'CANCELLED' && (
+                      <>
+                        {' '}
+                        <button
+                          type="button"
+                          aria-label={`3D view of ${f.name}`}
+                          aria-pressed={viewing?.fileId === f.fileId}
+                          onClick={() => setViewing({ fileId: f.fileId, name: f.name })}
+                        >
+                          3D view
+                        </button>
+                      </>
+                    )}
+                </td>
                 <td>{size(f.sizeBytes)}</td>
                 <td>{f.uploaded ? 'yes' : 'no'}</td>
                 <td>
@@ -252,21 +269,6 @@ const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
                     : f.check.ok
                       ? `ok${f.check.mesh ? `, ${f.check.mesh.triangles} triangles` : ''}`
                       : `refused: ${f.check.problem ?? ''}`}
-                </td>
-                <td>
-                  {f.uploaded &&
-                    f.check?.ok !== false &&
-                    MESH_FORMATS.has(f.format) &&
-                    order.status !== 'CANCELLED' && (
-                      <button
-                        type="button"
-                        aria-label={`View ${f.name} in 3D`}
-                        aria-pressed={viewing?.fileId === f.fileId}
-                        onClick={() => setViewing({ fileId: f.fileId, name: f.name })}
-                      >
-                        View
-                      </button>
-                    )}
                 </td>
               </tr>
             ))}
