@@ -24,6 +24,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 700,
   },
   // Module workers (hashing a scan, parsing a mesh): files of their own, from the app's origin, so
-  // the CSP's worker-src 'self' admits them (no blob: or data: URL).
+  // the CSP's worker-src 'self' admits them (no blob: or data: URL). Their sources are named
+  // x-worker.ts, not x.worker.ts: the local stack serves asset names with one dot only.
   worker: { format: 'es' },
 });

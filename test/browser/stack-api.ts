@@ -50,8 +50,13 @@ export const waitForStatus = async (
 
 let scans = 0;
 
-/** A lab's order with one valid scan, submitted and queued. */
-export const queuedOrder = async (baseUrl: string, as: string, overrides: Record<string, unknown> = {}) => {
+/** A lab's order with one valid scan (`scanBytes`, else a small one of its own), submitted and queued. */
+export const queuedOrder = async (
+  baseUrl: string,
+  as: string,
+  overrides: Record<string, unknown> = {},
+  scanBytes?: Uint8Array<ArrayBuffer>,
+) => {
   const created = await call<{ orderId: string }>(baseUrl, 'POST', '/orders', as, {
     caseRef: `Q-${Date.now().toString(36)}`,
     patientRef: 'PT-77',
@@ -63,9 +68,9 @@ export const queuedOrder = async (baseUrl: string, as: string, overrides: Record
   if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
   const { orderId } = created.body;
   // A scan of its own: the same bytes in two open orders would be refused as an unconfirmed remake.
-  const scan = new Uint8Array(
-    meshBytes('stl-binary', { triangles: 800, seed: ++scans + (Date.now() % 100_000) }),
-  );
+  const scan =
+    scanBytes ??
+    new Uint8Array(meshBytes('stl-binary', { triangles: 800, seed: ++scans + (Date.now() % 100_000) }));
   const declared = await call<{ upload: { url: string; headers: Record<string, string> } }>(
     baseUrl,
     'POST',

@@ -2,7 +2,7 @@
  * Incremental SHA-256 of a Blob (a scan picked from disk), read in slices: memory stays at one
  * slice however large the file. Web Crypto's digest is one-shot (the whole file in memory), so
  * this uses @noble/hashes (audited, pure JavaScript: no WebAssembly, which the console's CSP would
- * have to allow with 'wasm-unsafe-eval'). Runs in the hashing worker (workers/hash.worker.ts); plain
+ * have to allow with 'wasm-unsafe-eval'). Runs in the hashing worker (workers/hash-worker.ts); plain
  * enough to be unit-tested in Node against node:crypto.
  */
 import { sha256 } from '@noble/hashes/sha2.js';

@@ -29,7 +29,7 @@ export class UploadFailedError extends Error {
  */
 export const sha256Hex = (file: Blob, onProgress?: (done: number, total: number) => void): Promise<string> =>
   runInWorker<string>(
-    new Worker(new URL('./workers/hash.worker.ts', import.meta.url), { type: 'module' }),
+    new Worker(new URL('./workers/hash-worker.ts', import.meta.url), { type: 'module' }),
     { blob: file },
     {
       ...(onProgress ? { onProgress } : {}),
@@ -158,7 +158,7 @@ export const uploadDesignFile = async (orderId: string, file: File, onProgress: 
 
 /**
  * A presigned GET with download progress (the viewer's meshes). Not checked here: the viewer's
- * worker checks the bytes against their SHA-256 before it parses them (viewer/mesh.worker.ts).
+ * worker checks the bytes against their SHA-256 before it parses them (viewer/mesh-worker.ts).
  */
 export const download = (
   url: string,

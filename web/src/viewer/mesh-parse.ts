@@ -1,6 +1,6 @@
 /**
  * STL, PLY and OBJ bytes to plain typed arrays (positions, normals, index) and bounds, with
- * three.js's own loaders: what the mesh worker (mesh.worker.ts) does off the main thread. The
+ * three.js's own loaders: what the mesh worker (mesh-worker.ts) does off the main thread. The
  * normals a file lacks and the bounds are computed here too, so the main thread only wraps the
  * arrays it is handed (three.js would otherwise walk every vertex on the first frame and frame).
  */

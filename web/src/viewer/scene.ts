@@ -1,6 +1,6 @@
 /**
  * three.js scene for scans and designs: STL, PLY and OBJ bytes downloaded (or read from disk) by
- * the caller are checked against their SHA-256 and parsed in a worker (mesh.worker.ts), which
+ * the caller are checked against their SHA-256 and parsed in a worker (mesh-worker.ts), which
  * hands back typed arrays; here they only become geometry and are drawn, so a 100 MB scan does
  * not freeze the page. Orbit and zoom with OrbitControls. Renders on demand (after a change or a
  * control event), not in a loop, so an idle page costs nothing.
@@ -33,7 +33,7 @@ import {
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { runInWorker } from '../workers/protocol';
-import type { ParseRequest } from './mesh.worker';
+import type { ParseRequest } from './mesh-worker';
 import type { MeshFormat, ParsedPart } from './mesh-parse';
 
 /** A scan (the lab's input) or a design (the designer's, or a delivered version). */
@@ -66,7 +66,7 @@ const COLOURS = [0xd9c7a3, 0x6f9fd8, 0xc77d7d];
 
 const parseOffThread = (request: ParseRequest, signal: AbortSignal) =>
   runInWorker<ParsedPart[]>(
-    new Worker(new URL('./mesh.worker.ts', import.meta.url), { type: 'module' }),
+    new Worker(new URL('./mesh-worker.ts', import.meta.url), { type: 'module' }),
     request,
     {
       transfer: [request.bytes],
