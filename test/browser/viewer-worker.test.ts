@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meshBytes } from '../support/mesh-factory';
 import { launch, newPage, signIn } from './browser';
-import { claimOrder, queuedOrder } from './stack-api';
+import { call, claimOrder, queuedOrder, waitForStatus } from './stack-api';
 
 const consoleUrl = inject('consoleUrl');
 
@@ -120,5 +120,10 @@ describe('the 3D viewer off the main thread', () => {
     expect(workers.filter((p) => /\/mesh-worker-/.test(p)).length).toBeGreaterThanOrEqual(2);
     expect(errors).toEqual([]);
     await context.close();
+    // Handed in (the design above): nothing of this file is left in hand for a lease expiry to
+    // put back in the queue, where another file's claim would meet it.
+    const handIn = await call(consoleUrl, 'POST', `/assignments/${orderId}/submit`, 'designer.priya');
+    expect([200, 202]).toContain(handIn.status);
+    await waitForStatus(consoleUrl, orderId, 'lab.bright', ['DELIVERED']);
   });
 });

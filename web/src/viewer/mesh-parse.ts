@@ -68,3 +68,28 @@ export const buffersOf = (parts: readonly ParsedPart[]): ArrayBuffer[] => [
     ),
   ),
 ];
+
+export interface ParseRequest {
+  readonly format: MeshFormat;
+  readonly bytes: ArrayBuffer;
+  /** Hex SHA-256 the bytes must have (downloads); none for a designer's file read from disk. */
+  readonly sha256?: string;
+}
+
+export class MeshIntegrityError extends Error {
+  override readonly name = 'MeshIntegrityError';
+}
+
+const hex = (digest: ArrayBuffer) =>
+  Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * The mesh worker's task: the SHA-256 check (Web Crypto: the bytes are already whole in memory
+ * here, and the native digest is the fastest), then the parse; the arrays' buffers to transfer.
+ */
+export const checkAndParse = async ({ format, bytes, sha256 }: ParseRequest) => {
+  if (sha256 !== undefined && hex(await crypto.subtle.digest('SHA-256', bytes)) !== sha256)
+    throw new MeshIntegrityError('The download does not match its SHA-256, so it was not used.');
+  const parts = parseMesh(format, bytes);
+  return { result: parts, transfer: buffersOf(parts) };
+};

@@ -33,8 +33,7 @@ import {
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { runInWorker } from '../workers/protocol';
-import type { ParseRequest } from './mesh-worker';
-import type { MeshFormat, ParsedPart } from './mesh-parse';
+import type { MeshFormat, ParsedPart, ParseRequest } from './mesh-parse';
 
 /** A scan (the lab's input) or a design (the designer's, or a delivered version). */
 export type MeshRole = 'scan' | 'design';
