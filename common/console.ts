@@ -18,12 +18,14 @@ export interface ConsoleOrigins {
 /**
  * Content-Security-Policy of the console. No inline script or style, no eval, nothing framed
  * and the app framed by nobody; requests only to the API, the bucket (and on AWS the Cognito
- * token endpoint). `blob:` images are the viewer's screenshots, never remote content.
+ * token endpoint). `blob:` images are the viewer's screenshots, never remote content. Workers
+ * (hashing a scan, parsing a mesh) only from the app's own files: no `blob:` or `data:` worker.
  */
 export const consoleCsp = (origins: ConsoleOrigins): string =>
   [
     "default-src 'none'",
     "script-src 'self'",
+    "worker-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "font-src 'self'",

@@ -24,6 +24,7 @@ describe('the console served by the local stack', () => {
     );
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['worker-src']).toEqual(["'self'"]);
     expect(directives['frame-ancestors']).toEqual(["'none'"]);
     expect(directives['connect-src']).toEqual(["'self'", s3Url]);
     expect(csp).not.toContain('unsafe-inline');

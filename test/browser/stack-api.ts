@@ -50,8 +50,13 @@ export const waitForStatus = async (
 
 let scans = 0;
 
-/** A lab's order with one valid scan, submitted and queued. */
-export const queuedOrder = async (baseUrl: string, as: string, overrides: Record<string, unknown> = {}) => {
+/** A lab's order with one valid scan (`scanBytes`, else a small one of its own), submitted and queued. */
+export const queuedOrder = async (
+  baseUrl: string,
+  as: string,
+  overrides: Record<string, unknown> = {},
+  scanBytes?: Uint8Array<ArrayBuffer>,
+) => {
   const created = await call<{ orderId: string }>(baseUrl, 'POST', '/orders', as, {
     caseRef: `Q-${Date.now().toString(36)}`,
     patientRef: 'PT-77',
@@ -63,26 +68,40 @@ export const queuedOrder = async (baseUrl: string, as: string, overrides: Record
   if (created.status !== 201) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
   const { orderId } = created.body;
   // A scan of its own: the same bytes in two open orders would be refused as an unconfirmed remake.
-  const scan = new Uint8Array(
-    meshBytes('stl-binary', { triangles: 800, seed: ++scans + (Date.now() % 100_000) }),
-  );
-  const declared = await call<{ upload: { url: string; headers: Record<string, string> } }>(
-    baseUrl,
-    'POST',
-    `/orders/${orderId}/uploads`,
-    as,
-    { name: 'scan.stl', sizeBytes: scan.length, sha256: createHash('sha256').update(scan).digest('hex') },
-  );
-  const { 'content-length': _length, ...headers } = declared.body.upload.headers;
-  const put = await fetch(declared.body.upload.url, { method: 'PUT', headers, body: scan });
-  if (!put.ok) throw new Error(`upload failed: ${put.status}`);
-  await call(
-    baseUrl,
-    'POST',
-    `/orders/${orderId}/uploads/${(declared.body as unknown as { fileId: string }).fileId}/complete`,
-    as,
-    {},
-  );
+  const scan =
+    scanBytes ??
+    new Uint8Array(meshBytes('stl-binary', { triangles: 800, seed: ++scans + (Date.now() % 100_000) }));
+  const declared = await call<{
+    fileId: string;
+    upload: { mode: 'single'; url: string; headers: Record<string, string> } | { mode: 'multipart' };
+  }>(baseUrl, 'POST', `/orders/${orderId}/uploads`, as, {
+    name: 'scan.stl',
+    sizeBytes: scan.length,
+    sha256: createHash('sha256').update(scan).digest('hex'),
+  });
+  const { fileId, upload } = declared.body;
+  const uploads = `/orders/${orderId}/uploads/${fileId}`;
+  if (upload.mode === 'single') {
+    await putPresigned(upload, scan);
+    await call(baseUrl, 'POST', `${uploads}/complete`, as, {});
+  } else {
+    // Above 64 MiB: parts through batches of presigned part URLs, as the console does.
+    type Page = { parts: { partNumber: number; url: string }[]; partSize: number };
+    const etags: { partNumber: number; etag: string }[] = [];
+    let page = (await call<Page>(baseUrl, 'POST', `${uploads}/parts`, as, {})).body;
+    while (page.parts.length) {
+      const finished: { partNumber: number; etag: string }[] = [];
+      for (const part of page.parts) {
+        const start = (part.partNumber - 1) * page.partSize;
+        const res = await fetch(part.url, { method: 'PUT', body: scan.slice(start, start + page.partSize) });
+        if (!res.ok) throw new Error(`part upload failed: ${res.status}`);
+        finished.push({ partNumber: part.partNumber, etag: res.headers.get('etag') ?? '' });
+      }
+      etags.push(...finished);
+      page = (await call<Page>(baseUrl, 'POST', `${uploads}/parts`, as, { completed: finished })).body;
+    }
+    await call(baseUrl, 'POST', `${uploads}/complete`, as, { parts: etags });
+  }
   await call(baseUrl, 'POST', `/orders/${orderId}/submit`, as);
   await waitForStatus(baseUrl, orderId, as, ['QUEUED']);
   return orderId;

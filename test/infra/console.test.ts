@@ -129,6 +129,7 @@ describe('the distribution', () => {
     );
     expect(directives['default-src']).toEqual(["'none'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['worker-src']).toEqual(["'self'"]);
     expect(directives['frame-ancestors']).toEqual(["'none'"]);
     expect(directives['connect-src']).toEqual([
       "'self'",

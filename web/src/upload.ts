@@ -6,6 +6,7 @@
  * recorded with the API, so `resume` (the same file, its fileId) carries on after them.
  */
 import { post, type Schemas } from './api';
+import { runInWorker } from './workers/protocol';
 
 export interface Progress {
   readonly sent: number;
@@ -22,11 +23,19 @@ export class UploadFailedError extends Error {
   }
 }
 
-/** Hex SHA-256 of the file, as the API's declare step asks (Web Crypto). */
-export const sha256Hex = async (file: Blob): Promise<string> => {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-};
+/**
+ * Hex SHA-256 of the file, as the API's declare step asks: computed in a worker, in 8 MiB slices
+ * (sha256.ts), so neither the page nor its memory carries a 100 MB scan at once.
+ */
+export const sha256Hex = (file: Blob, onProgress?: (done: number, total: number) => void): Promise<string> =>
+  runInWorker<string>(
+    new Worker(new URL('./workers/hash-worker.ts', import.meta.url), { type: 'module' }),
+    { blob: file },
+    {
+      ...(onProgress ? { onProgress } : {}),
+      startFailure: 'The file could not be checked; reload the page.',
+    },
+  );
 
 /** One PUT with upload progress; resolves with the ETag S3 returned (exposed by the bucket's CORS rule). */
 export const putWithProgress = (
@@ -147,18 +156,21 @@ export const uploadDesignFile = async (orderId: string, file: File, onProgress: 
   return declared;
 };
 
-/** A presigned GET with download progress (the viewer's meshes), checked against its SHA-256. */
+/**
+ * A presigned GET with download progress (the viewer's meshes). Not checked here: the viewer's
+ * worker checks the bytes against their SHA-256 before it parses them (viewer/mesh-worker.ts).
+ */
 export const download = (
   url: string,
   onProgress: (p: Progress) => void,
-  expected?: { sizeBytes: number; sha256: string },
+  expected?: { sizeBytes: number },
 ): Promise<ArrayBuffer> =>
   new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('GET', url);
     xhr.responseType = 'arraybuffer';
     xhr.onprogress = (e) => onProgress({ sent: e.loaded, total: expected?.sizeBytes ?? e.total });
-    xhr.onload = async () => {
+    xhr.onload = () => {
       if (xhr.status !== 200) {
         reject(
           new UploadFailedError(`Storage refused the download (HTTP ${xhr.status}); links last 15 minutes.`),
@@ -168,10 +180,6 @@ export const download = (
       const body = xhr.response as ArrayBuffer;
       // Chromium may coalesce the last progress event into load: the bar ends at the real total.
       onProgress({ sent: body.byteLength, total: expected?.sizeBytes ?? body.byteLength });
-      if (expected && (await sha256Hex(new Blob([body]))) !== expected.sha256) {
-        reject(new UploadFailedError('The download does not match its SHA-256, so it was not used.'));
-        return;
-      }
       resolve(body);
     };
     xhr.onerror = () => reject(new UploadFailedError('The connection dropped during the download.'));

@@ -1,40 +1,57 @@
 /**
- * three.js scene for scans and designs: STL, PLY and OBJ parsed from bytes already downloaded
- * (and SHA-256-checked) by the caller; orbit and zoom with OrbitControls. Renders on demand
- * (after a change or a control event), not in a loop, so an idle page costs nothing.
+ * three.js scene for scans and designs: STL, PLY and OBJ bytes downloaded (or read from disk) by
+ * the caller are checked against their SHA-256 and parsed in a worker (mesh-worker.ts), which
+ * hands back typed arrays; here they only become geometry and are drawn, so a 100 MB scan does
+ * not freeze the page. Orbit and zoom with OrbitControls. Renders on demand (after a change or a
+ * control event), not in a loop, so an idle page costs nothing.
  */
 import {
   AmbientLight,
   Box3,
+  BufferAttribute,
   BufferGeometry,
   Color,
   DirectionalLight,
   Group,
   Line,
   LineBasicMaterial,
+  LineSegments,
   Mesh,
   MeshBasicMaterial,
   MeshStandardMaterial,
   type Object3D,
   PerspectiveCamera,
+  Points,
+  PointsMaterial,
   Raycaster,
   Scene,
+  Sphere,
   SphereGeometry,
   Vector2,
   Vector3,
   WebGLRenderer,
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
-import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js';
-import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
+import { runInWorker } from '../workers/protocol';
+import type { MeshFormat, ParsedPart, ParseRequest } from './mesh-parse';
 
 /** A scan (the lab's input) or a design (the designer's, or a delivered version). */
 export type MeshRole = 'scan' | 'design';
 export type Showing = MeshRole | 'both';
 
 export interface MeshScene {
-  add(format: 'stl' | 'ply' | 'obj', bytes: ArrayBuffer, index: number, role?: MeshRole): void;
+  /**
+   * Checks (when `sha256` is given) and parses the bytes off the main thread, then draws them.
+   * `bytes` is transferred to the worker: it is unusable here afterwards. Rejects with the
+   * worker's message (a bad file, a SHA-256 mismatch); stops when the scene is disposed.
+   */
+  add(
+    format: MeshFormat,
+    bytes: ArrayBuffer,
+    index: number,
+    role?: MeshRole,
+    opts?: { sha256?: string },
+  ): Promise<void>;
   /** Which meshes are drawn: scans, designs, or both overlaid (the designs half transparent). */
   show(which: Showing): void;
   /** Measuring: each click (not a drag) on a shown mesh picks a point; two give the distance. */
@@ -45,6 +62,30 @@ export interface MeshScene {
 }
 
 const COLOURS = [0xd9c7a3, 0x6f9fd8, 0xc77d7d];
+
+const parseOffThread = (request: ParseRequest, signal: AbortSignal) =>
+  runInWorker<ParsedPart[]>(
+    new Worker(new URL('./mesh-worker.ts', import.meta.url), { type: 'module' }),
+    request,
+    {
+      transfer: [request.bytes],
+      signal,
+      startFailure: 'The viewer could not start its mesh reader; reload the page.',
+    },
+  );
+
+/** The worker's arrays as geometry, bounds included (three.js would walk every vertex for them). */
+const geometryOf = (part: ParsedPart) => {
+  const geometry = new BufferGeometry();
+  geometry.setAttribute('position', new BufferAttribute(part.position, 3));
+  if (part.normal) geometry.setAttribute('normal', new BufferAttribute(part.normal, 3));
+  if (part.index) geometry.setIndex(new BufferAttribute(part.index, 1));
+  const [x0 = 0, y0 = 0, z0 = 0, x1 = 0, y1 = 0, z1 = 0] = part.box;
+  geometry.boundingBox = new Box3(new Vector3(x0, y0, z0), new Vector3(x1, y1, z1));
+  const [cx = 0, cy = 0, cz = 0, r = 0] = part.sphere;
+  geometry.boundingSphere = new Sphere(new Vector3(cx, cy, cz), r);
+  return geometry;
+};
 
 export const createScene = (canvas: HTMLCanvasElement): MeshScene => {
   // preserveDrawingBuffer: the frame stays readable (screenshots, and the browser test reads pixels back).
@@ -65,6 +106,8 @@ export const createScene = (canvas: HTMLCanvasElement): MeshScene => {
   const render = () => renderer.render(scene, camera);
   controls.addEventListener('change', render);
   const roles = new Map<Object3D, MeshRole>();
+  // Disposing stops the meshes still being parsed (their workers are ended).
+  const stopped = new AbortController();
   let showing: Showing = 'both';
   const applyShowing = () => {
     const overlay = showing === 'both' && new Set(roles.values()).size > 1;
@@ -146,19 +189,25 @@ export const createScene = (canvas: HTMLCanvasElement): MeshScene => {
   };
 
   return {
-    add(format, bytes, index, role = 'scan') {
+    async add(format, bytes, index, role = 'scan', opts = {}) {
+      const parts = await parseOffThread(
+        { format, bytes, ...(opts.sha256 ? { sha256: opts.sha256 } : {}) },
+        stopped.signal,
+      );
       const material = new MeshStandardMaterial({ color: COLOURS[index % COLOURS.length], roughness: 0.6 });
-      let object: Object3D;
-      if (format === 'obj') {
-        object = new OBJLoader().parse(new TextDecoder().decode(bytes));
-        object.traverse((child) => {
-          if (child instanceof Mesh) child.material = material;
-        });
-      } else {
-        const geometry: BufferGeometry =
-          format === 'stl' ? new STLLoader().parse(bytes) : new PLYLoader().parse(bytes);
-        if (!geometry.hasAttribute('normal')) geometry.computeVertexNormals();
-        object = new Mesh(geometry, material);
+      const object = new Group();
+      for (const part of parts) {
+        const geometry = geometryOf(part);
+        object.add(
+          part.kind === 'mesh'
+            ? new Mesh(geometry, material)
+            : part.kind === 'lines'
+              ? new LineSegments(geometry, new LineBasicMaterial({ color: material.color }))
+              : new Points(
+                  geometry,
+                  new PointsMaterial({ color: material.color, size: 1, sizeAttenuation: false }),
+                ),
+        );
       }
       group.add(object);
       roles.set(object, role);
@@ -181,6 +230,7 @@ export const createScene = (canvas: HTMLCanvasElement): MeshScene => {
       return [...roles.keys()].filter((o) => o.visible).length;
     },
     dispose() {
+      stopped.abort();
       canvas.removeEventListener('pointerdown', onDown);
       canvas.removeEventListener('click', onUp);
       controls.dispose();

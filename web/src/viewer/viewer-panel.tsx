@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../api';
 import { Failure, ProgressBar } from '../screens/common';
 import { download, type Progress } from '../upload';
+import { WorkerTaskError } from '../workers/protocol';
 import type { MeshScene, Showing } from './scene';
 
 type FileLink = Schemas['FileLink'];
@@ -14,7 +15,8 @@ const formatOf = (name: string): MeshFormat | undefined => {
 /**
  * The 3D viewer, loaded on first use: three.js and its loaders are a separate chunk, so the
  * order list never downloads them. Meshes come through the same audited, 15-minute presigned
- * GETs as any download, with a progress bar, and are checked against their SHA-256 first.
+ * GETs as any download, with a progress bar; a worker checks each against its SHA-256 and parses
+ * it (scene.ts), so the page stays responsive while a 100 MB scan is read.
  * `files` are scans, except design versions (`version` set); `overlay` are the designer's own
  * design files, read from disk, drawn over the scans to see how the design sits on them.
  * Measure: two clicks on a mesh give the distance between the points, in millimetres.
@@ -61,10 +63,16 @@ export const ViewerPanel = ({
       if (cancelled) return;
       scene = createScene(target);
       for (const [i, f] of files.entries()) {
-        setStatus(`Downloading ${f.fileId}.${f.format} (${i + 1} of ${files.length})…`);
-        const bytes = await download(f.url, setProgress, { sizeBytes: f.sizeBytes, sha256: f.sha256 });
+        const name = `${f.fileId}.${f.format} (${i + 1} of ${files.length})`;
+        setStatus(`Downloading ${name}…`);
+        const bytes = await download(f.url, setProgress, { sizeBytes: f.sizeBytes });
         if (cancelled) return;
-        scene.add(f.format as MeshFormat, bytes, i, f.version === undefined ? 'scan' : 'design');
+        // Checked and parsed in a worker: the page keeps answering while a large scan is read.
+        setStatus(`Checking and reading ${name}…`);
+        await scene.add(f.format as MeshFormat, bytes, i, f.version === undefined ? 'scan' : 'design', {
+          sha256: f.sha256,
+        });
+        if (cancelled) return;
       }
       setStatus(`${files.length} mesh${files.length === 1 ? '' : 'es'} shown: drag to orbit, wheel to zoom.`);
       sceneRef.current = scene;
@@ -72,9 +80,9 @@ export const ViewerPanel = ({
       setVisible(scene.visibleCount());
       setReady(true);
       target.dataset.rendered = 'true';
-    })().catch((e: unknown) =>
-      setError(e instanceof Error ? e.message : 'The viewer could not load the files.'),
-    );
+    })().catch((e: unknown) => {
+      if (!cancelled) setError(e instanceof Error ? e.message : 'The viewer could not load the files.');
+    });
     return () => {
       cancelled = true;
       sceneRef.current = undefined;
@@ -95,10 +103,14 @@ export const ViewerPanel = ({
         added.current.add(file);
         const bytes = await file.arrayBuffer();
         if (cancelled) return;
-        scene.add(format, bytes, files.length + added.current.size, 'design');
+        await scene.add(format, bytes, files.length + added.current.size, 'design');
         setVisible(scene.visibleCount());
       }
-    })().catch((e: unknown) => setError(e instanceof Error ? e.message : 'The design could not be shown.'));
+    })().catch((e: unknown) => {
+      // Closed while a file was read: nothing to report.
+      if (!(e instanceof WorkerTaskError && e.reason === 'AbortError'))
+        setError(e instanceof Error ? e.message : 'The design could not be shown.');
+    });
     return () => {
       cancelled = true;
     };
