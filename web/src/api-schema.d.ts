@@ -3079,7 +3079,81 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List your account's portability exports, newest first
+         * @description Newest first, a page at a time, with each one's status and times; no download links (GET one export for its link, audited). The listing is audited.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1–100, default 25. */
+                    limit?: number;
+                    /** @description nextCursor from the previous page, unchanged. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The account id. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of exports and nextCursor when there may be more. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExportList"];
+                    };
+                };
+                /** @description The accountId is malformed, or limit or cursor is wrong (named). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Lab administrators only (role lab-admin). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not your account (audited against the account asked for). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so the read did not happen. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Ask for an export of your account (data portability, GDPR Art 20)
@@ -3552,7 +3626,81 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List an account's audit exports, newest first
+         * @description Newest first, a page at a time, with each one's status, range and times; no download links (GET one export for its link, audited). The listing is audited.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1–100, default 25. */
+                    limit?: number;
+                    /** @description nextCursor from the previous page, unchanged. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The account id. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of exports and nextCursor when there may be more. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditExportList"];
+                    };
+                };
+                /** @description The accountId is malformed, or limit or cursor is wrong (named). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Lab administrators and auditors only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not your account (a lab-admin listing another account's; audited against it). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so the read did not happen. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Ask for an export of an account's audit trail (signed, verifiable offline)
@@ -5014,6 +5162,37 @@ export interface components {
                 expiresAt: string;
             };
         };
+        ExportList: {
+            /** @description Newest first. No download links: GET the export for one (audited). */
+            exports: {
+                exportId: string;
+                accountId: string;
+                /**
+                 * @description RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).
+                 * @enum {string}
+                 */
+                status: "RUNNING" | "READY" | "FAILED" | "EXPIRED";
+                /** Format: date-time */
+                requestedAt: string;
+                /** @description The administrator who asked (user id): every read the job made is audited as them. */
+                requestedBy: string;
+                /** Format: date-time */
+                completedAt?: string;
+                /**
+                 * Format: date-time
+                 * @description When the archive is deleted (completedAt + 7 days).
+                 */
+                expiresAt?: string;
+                sizeBytes?: number;
+                orderCount?: number;
+                /** @description Files listed in the manifest (manifest.json itself not counted). */
+                fileCount?: number;
+                manifestSha256?: string;
+                failure?: string;
+            }[];
+            /** @description Send as cursor for the next page. */
+            nextCursor?: string;
+        };
         AuditExportRequested: {
             exportId: string;
             accountId: string;
@@ -5088,6 +5267,42 @@ export interface components {
                 /** Format: date-time */
                 expiresAt: string;
             };
+        };
+        AuditExportList: {
+            /** @description Newest first. No download links: GET the audit export for one (audited). */
+            exports: {
+                exportId: string;
+                accountId: string;
+                /**
+                 * Format: date-time
+                 * @description Start of the range asked for (inclusive).
+                 */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @description End of the range asked for (inclusive).
+                 */
+                to: string;
+                /**
+                 * @description RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).
+                 * @enum {string}
+                 */
+                status: "RUNNING" | "READY" | "FAILED" | "EXPIRED";
+                /** Format: date-time */
+                requestedAt: string;
+                /** Format: date-time */
+                completedAt?: string;
+                /**
+                 * Format: date-time
+                 * @description When the archive is deleted (completedAt + 7 days).
+                 */
+                expiresAt?: string;
+                sizeBytes?: number;
+                manifestSha256?: string;
+                failure?: string;
+            }[];
+            /** @description Send as cursor for the next page. */
+            nextCursor?: string;
         };
         AcceptResult: {
             orderId: string;
