@@ -5722,8 +5722,22 @@ export interface components {
             pagedAt?: string;
             /** Format: date-time */
             closedAt?: string;
+            /** @description Accounts the scope found affected (one notice each); present once scoped. */
+            affectedAccounts?: number;
+            /** @description Notices not sent yet, their deadlines still running; present while the incident is open. */
+            unsentNotices?: number;
+            /**
+             * Format: date-time
+             * @description The earliest deadline of a notice not sent yet (discovery + that account’s window).
+             */
+            nextDueAt?: string;
+            /** @description The account whose notice is due at nextDueAt. */
+            nextDueAccountId?: string;
+            /** @description Milliseconds from now (the service’s clock) to nextDueAt; negative once passed. */
+            msLeft?: number;
         };
         IncidentList: {
+            /** @description Newest first; each with its deadlines from the incident itself (no notice is read per incident). */
             incidents: components["schemas"]["IncidentSummary"][];
             cursor?: string;
         };
@@ -5736,13 +5750,20 @@ export interface components {
             status: "DRAFT" | "SENT" | "ACKNOWLEDGED" | "WITHDRAWN";
             /** Format: date-time */
             discoveredAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description discoveredAt + the account’s BAA notice window.
+             */
             dueAt: string;
-            nature: string;
             categories: string[];
             approximatePatients: number;
             approximateRecords: number;
             orderIds: string[];
+            /** Format: date-time */
+            firstEventAt?: string;
+            /** Format: date-time */
+            lastEventAt?: string;
+            /** @description The Caseline privacy office (Art 33(3)(b)). */
             contactPoint: {
                 role: string;
                 email: string;
@@ -5752,6 +5773,25 @@ export interface components {
             measuresTaken: string;
             measuresProposed: string;
             whatTheLabShouldDo: string;
+            /** @description The account’s BAA notice window, in hours. */
+            noticeHours: number;
+            /** @description Milliseconds from now to dueAt; negative once passed. */
+            msLeft: number;
+            nature: string;
+            /** @description Where the lab sees them: never in the officer’s view. */
+            patientReferences: string;
+            /** Format: date-time */
+            preliminarySentAt?: string;
+            /** Format: date-time */
+            sentAt?: string;
+            /** @description Times it went out (first send, supplements, re-sends). */
+            sendCount?: number;
+            /** Format: date-time */
+            acknowledgedAt?: string;
+            /** Format: date-time */
+            alert50At?: string;
+            /** Format: date-time */
+            alert80At?: string;
         };
         Incident: {
             incidentId: string;
@@ -5765,30 +5805,142 @@ export interface components {
             pagedAt?: string;
             /** Format: date-time */
             closedAt?: string;
+            /** @description Accounts the scope found affected (one notice each); present once scoped. */
+            affectedAccounts?: number;
+            /** @description Notices not sent yet, their deadlines still running; present while the incident is open. */
+            unsentNotices?: number;
+            /**
+             * Format: date-time
+             * @description The earliest deadline of a notice not sent yet (discovery + that account’s window).
+             */
+            nextDueAt?: string;
+            /** @description The account whose notice is due at nextDueAt. */
+            nextDueAccountId?: string;
+            /** @description Milliseconds from now (the service’s clock) to nextDueAt; negative once passed. */
+            msLeft?: number;
+            /** Format: date-time */
+            openedAt: string;
+            actorSubs: string[];
+            resources: string[];
             /** @description Affected accounts (orders, file counts, categories, first and last event): ids only. */
             scope?: {
-                [key: string]: unknown;
+                /** Format: date-time */
+                scopedAt: string;
+                accounts: {
+                    accountId: string;
+                    orderIds: string[];
+                    fileCount: number;
+                    categories: string[];
+                    /** Format: date-time */
+                    firstEventAt?: string;
+                    /** Format: date-time */
+                    lastEventAt?: string;
+                }[];
+                orderCount: number;
+                fileCount: number;
+                categories: string[];
+                /** Format: date-time */
+                firstEventAt?: string;
+                /** Format: date-time */
+                lastEventAt?: string;
+                /** @description Audit events read to scope it, by index. */
+                eventsRead: number;
+                /** @description More events than one scoping reads: widen it by hand. */
+                truncated: boolean;
             };
             /** @description The decision, who and when; the four-factor assessment when not a breach. */
             triage?: {
-                [key: string]: unknown;
+                /** @enum {string} */
+                decision: "confirmed" | "not-a-breach";
+                /** Format: date-time */
+                at: string;
+                by: string;
+                /** @description The four-factor risk assessment of HIPAA 164.402(2), with the safe-harbour reasoning. */
+                assessment?: {
+                    natureAndExtent: string;
+                    unauthorizedPerson: string;
+                    acquiredOrViewed: string;
+                    mitigation: string;
+                    safeHarbour: string;
+                };
             };
+            /** Format: date-time */
+            containedAt?: string;
+            summary?: string;
+            closedBy?: string;
+            /**
+             * @description The decision the incident workflow waits for.
+             * @enum {string}
+             */
+            awaiting?: "TRIAGE" | "CLOSE";
             signals: {
-                [key: string]: unknown;
+                signalId: string;
+                kind: string;
+                /** Format: date-time */
+                at: string;
+                actor?: {
+                    sub: string;
+                    role: string;
+                    accountId: string;
+                };
+                /** @description An ARN or a name, when no person is involved. */
+                resource?: string;
+                accountIds: string[];
+                orderIds: string[];
+                /** @description Machine codes and counts of the rule or finding. */
+                detail?: {
+                    [key: string]: string | number;
+                };
+                /** @description A report’s description, screened for PHI. */
+                note?: string;
             }[];
             timeline: {
                 /** Format: date-time */
                 at: string;
                 type: string;
                 by: string;
+                /** @description Ids and counts of the step. */
+                detail?: {
+                    [key: string]: string | number;
+                };
             }[];
-            notices: {
-                [key: string]: unknown;
-            }[];
+            /** @description Each account’s notice and the time left to its deadline (msLeft). */
+            notices: components["schemas"]["IncidentNotice"][];
         };
         IncidentRegister: {
+            retention: string;
+            /** @description Every incident (GDPR Art 33(5)): dates, scope counts, the decision and, when dismissed, the reasons. */
             incidents: {
-                [key: string]: unknown;
+                incidentId: string;
+                /** @enum {string} */
+                status: "DETECTED" | "SCOPED" | "CONFIRMED" | "DISMISSED" | "NOTIFIED" | "ACKNOWLEDGED" | "CLOSED";
+                kinds: string[];
+                /** Format: date-time */
+                discoveredAt: string;
+                accounts?: string[];
+                orderCount?: number;
+                fileCount?: number;
+                categories?: string[];
+                /** @enum {string} */
+                decision?: "confirmed" | "not-a-breach";
+                /** Format: date-time */
+                decidedAt?: string;
+                decidedBy?: string;
+                /** @description The four-factor risk assessment of HIPAA 164.402(2), with the safe-harbour reasoning. */
+                reasons?: {
+                    natureAndExtent: string;
+                    unauthorizedPerson: string;
+                    acquiredOrViewed: string;
+                    mitigation: string;
+                    safeHarbour: string;
+                };
+                /** Format: date-time */
+                containedAt?: string;
+                /** Format: date-time */
+                closedAt?: string;
+                summary?: string;
+                /** Format: date-time */
+                keptUntil?: string;
             }[];
             cursor?: string;
         };
@@ -5796,15 +5948,41 @@ export interface components {
             noticeId: string;
             /** @enum {string} */
             status: "DRAFT" | "SENT" | "ACKNOWLEDGED" | "WITHDRAWN";
+            /** @description Only the automatic preliminary notice went out so far. */
             preliminary: boolean;
             /** Format: date-time */
+            discoveredAt: string;
+            /**
+             * Format: date-time
+             * @description discoveredAt + the account’s BAA notice window.
+             */
             dueAt: string;
+            categories: string[];
+            approximatePatients: number;
+            approximateRecords: number;
+            orderIds: string[];
+            /** Format: date-time */
+            firstEventAt?: string;
+            /** Format: date-time */
+            lastEventAt?: string;
+            /** @description The Caseline privacy office (Art 33(3)(b)). */
+            contactPoint: {
+                role: string;
+                email: string;
+                phone: string;
+            };
+            likelyConsequences: string;
+            measuresTaken: string;
+            measuresProposed: string;
+            whatTheLabShouldDo: string;
+            /** Format: date-time */
+            preliminarySentAt?: string;
             /** Format: date-time */
             sentAt?: string;
             /** Format: date-time */
             acknowledgedAt?: string;
             nature: string;
-            orderIds: string[];
+            /** @description GET /notices/{noticeId} only: the patient reference of each of the lab’s own orders (audited first). */
             patients?: {
                 orderId: string;
                 patientReference?: string;
