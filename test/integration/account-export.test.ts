@@ -22,6 +22,7 @@ import { Api, eventually, putPresigned, sha256Hex } from '../support/api';
 import { draftOrder } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
 import { meshBytes } from '../support/mesh-factory';
+import { undescribedFields } from '../support/openapi-contract';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const api = new Api(inject('apiUrl'));
@@ -266,6 +267,8 @@ describe('account export (data portability)', () => {
     const printed = await cli(['export', 'list', '--limit', '1'], await api.token(ADMIN));
     // Assess
     expect(all.status).toBe(200);
+    expect(undescribedFields('GET /accounts/{accountId}/exports', 200, all.body)).toEqual([]);
+    expect(undescribedFields('GET /accounts/{accountId}/exports', 200, first.body)).toEqual([]);
     const ids = all.body.exports.map((e) => e.exportId);
     expect(ids.length).toBeGreaterThanOrEqual(2);
     expect(ids).toEqual([...ids].sort().reverse());

@@ -26,6 +26,7 @@ import { Api, eventually } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
 import { draftOrder } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
+import { undescribedFields } from '../support/openapi-contract';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -390,6 +391,8 @@ describe('audit exports', () => {
     const otherAdmin = await api.call('GET', path, { as: 'admin.acme' });
     const designer = await api.call('GET', path, { as: 'designer.lin' });
     // Assess
+    expect(undescribedFields('GET /accounts/{accountId}/audit-exports', 200, all.body)).toEqual([]);
+    expect(undescribedFields('GET /accounts/{accountId}/audit-exports', 200, first.body)).toEqual([]);
     const ids = all.body.exports.map((e) => e.exportId);
     expect(ids.length).toBeGreaterThanOrEqual(3);
     expect(ids.every((id) => id.startsWith('aex_'))).toBe(true);
