@@ -143,13 +143,12 @@ export class DynamoExportStore implements ExportStore {
     idPrefix: string,
     page: { readonly limit: number; readonly after?: string },
   ): Promise<{ records: ExportRecord[]; more: boolean }> {
-    const { pk } = this.recordKey(accountId, '');
     // One more than asked: a full page says whether there is another without a trailing empty one.
     const { Items = [], LastEvaluatedKey } = await this.ddb.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :kind)',
-        ExpressionAttributeValues: { ':pk': pk, ':kind': `EXPORT#${idPrefix}_` },
+        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':kind': `EXPORT#${idPrefix}_` },
         ScanIndexForward: false,
         Limit: page.limit + 1,
         ConsistentRead: true,
