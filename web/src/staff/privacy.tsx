@@ -11,20 +11,6 @@ import { FieldError, issuesOf, messageOf, timeLeft, useNow } from './kit';
 type Incident = Schemas['Incident'];
 /** Each notice with `msLeft`, the time left to its deadline on the service's clock. */
 type Notice = Schemas['IncidentNotice'];
-type Signal = {
-  signalId?: string;
-  kind?: string;
-  at?: string;
-  actor?: { sub?: string; role?: string; accountId?: string };
-  orderIds?: string[];
-  accountIds?: string[];
-};
-type Scope = {
-  accounts?: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[];
-  orderCount?: number;
-  fileCount?: number;
-  truncated?: boolean;
-};
 const OPEN = (s: string) => s !== 'CLOSED' && s !== 'DISMISSED';
 const enc = encodeURIComponent;
 
@@ -491,15 +477,10 @@ export const IncidentPage = ({ incidentId }: { incidentId: string }) => {
       </section>
     );
   const { incident, notices, at } = loaded;
-  const signals = incident.signals as Signal[];
-  const scope = incident.scope as Scope | undefined;
+  const { signals, scope } = incident;
   const triage = incident.triage as { decision?: string; at?: string; by?: string } | undefined;
   const actors = [
-    ...new Set(
-      ((incident as unknown as { actorSubs?: string[] }).actorSubs ?? []).concat(
-        signals.flatMap((s) => (s.actor?.sub ? [s.actor.sub] : [])),
-      ),
-    ),
+    ...new Set(incident.actorSubs.concat(signals.flatMap((s) => (s.actor?.sub ? [s.actor.sub] : [])))),
   ];
   const confirmed = ['CONFIRMED', 'NOTIFIED', 'ACKNOWLEDGED'].includes(incident.status);
   return (
