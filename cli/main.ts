@@ -31,6 +31,8 @@
  *
  * Lab administrators (data portability):
  *   npx caseline export request                      (an export of your account; a second request answers the open one)
+ *   npx caseline export list [--audit] [--limit N] [--cursor C]   (your account's exports, newest first;
+ *                       --audit: its audit exports)
  *   npx caseline export status EXPORT_ID
  *   npx caseline export download EXPORT_ID [--out FILE] [--key KEYFILE]
  *                       (progress; then the manifest's signature and every file's SHA-256 are checked)
@@ -650,6 +652,24 @@ interface ExportView {
 export const requestExport = (accountId = accountOfToken()) =>
   call<ExportView>('POST', `/accounts/${accountId}/exports`);
 
+interface ExportListView {
+  exports: (ExportView & { requestedAt: string; from?: string; to?: string })[];
+  nextCursor?: string;
+}
+
+/** One page of the account's exports of a kind, newest first (no download links). */
+export const listExports = (
+  kind: 'exports' | 'audit-exports',
+  page: { limit?: string; cursor?: string },
+  accountId = accountOfToken(),
+) => {
+  const qs = new URLSearchParams({
+    ...(page.limit ? { limit: page.limit } : {}),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  });
+  return call<ExportListView>('GET', `/accounts/${accountId}/${kind}${qs.size ? `?${qs}` : ''}`);
+};
+
 export const exportStatus = (exportId: string, accountId = accountOfToken()) =>
   call<ExportView>('GET', `/accounts/${accountId}/exports/${exportId}`);
 
@@ -900,9 +920,29 @@ export const run = async (argv: string[]): Promise<void> => {
       const { values, positionals } = parseArgs({
         args,
         allowPositionals: true,
-        options: { out: { type: 'string' }, key: { type: 'string' } },
+        options: {
+          out: { type: 'string' },
+          key: { type: 'string' },
+          audit: { type: 'boolean' },
+          limit: { type: 'string' },
+          cursor: { type: 'string' },
+        },
       });
       const [id, ...more] = positionals;
+      if (sub === 'list' && !id) {
+        const page = await listExports(values.audit ? 'audit-exports' : 'exports', {
+          ...(values.limit ? { limit: values.limit } : {}),
+          ...(values.cursor ? { cursor: values.cursor } : {}),
+        });
+        for (const e of page.exports)
+          out(
+            `${e.exportId}  ${e.status.padEnd(8)} ${e.requestedAt}${e.from ? `  ${e.from} to ${e.to}` : ''}${e.failure ? `  ${e.failure}` : ''}`,
+          );
+        if (!page.exports.length) out('No exports.');
+        if (page.nextCursor)
+          out(`More: caseline export list${values.audit ? ' --audit' : ''} --cursor ${page.nextCursor}`);
+        return;
+      }
       if (sub === 'request' && !id) {
         const res = await requestExport();
         out(
@@ -931,7 +971,7 @@ export const run = async (argv: string[]): Promise<void> => {
         return;
       }
       throw new CliError(
-        'Usage: caseline export request | status EXPORT_ID | download EXPORT_ID [--out FILE] [--key KEYFILE] | verify FILE --key KEYFILE',
+        'Usage: caseline export request | list [--audit] [--limit N] [--cursor C] | status EXPORT_ID | download EXPORT_ID [--out FILE] [--key KEYFILE] | verify FILE --key KEYFILE',
       );
     }
     case 'accounts':

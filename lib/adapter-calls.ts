@@ -348,6 +348,8 @@ export const ADAPTERS = {
       // Takes the account's open slot (reading it and its holder when taken), writes the record.
       create: [ddb('Put', 'orders'), ddb('Get', 'orders'), ddb('Delete', 'orders')],
       get: [ddb('Get', 'orders')],
+      // The account's records of one kind, newest first: a Query on its partition.
+      list: [ddb('Query', 'orders')],
       finish: [ddb('Update', 'orders'), ddb('Delete', 'orders')],
     },
   },

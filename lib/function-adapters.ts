@@ -175,7 +175,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   // Data portability: the request and the status (with its download link) touch export items only;
   // the job reads the account's orders, files and timelines, decrypts their PHI and signs the manifest.
   requestExport: { ...AUDITED, exports: ['create', 'finish'], exportWorkflow: ['start'] },
-  exportStatus: { ...AUDITED, exports: ['get'], files: ['presignGet'] },
+  exportStatus: { ...AUDITED, exports: ['get', 'list'], files: ['presignGet'] },
   exportAccount: {
     ...AUDITED,
     exports: ['get', 'finish'],
@@ -209,7 +209,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   // Audit exports: the request and status touch export items only; the job reads the account's
   // events and digests, writes the archive under the account's key and signs its manifest.
   requestAuditExport: { ...AUDITED, exports: ['create', 'finish'], auditExportWorkflow: ['start'] },
-  auditExportStatus: { ...AUDITED, exports: ['get'], files: ['presignGet'] },
+  auditExportStatus: { ...AUDITED, exports: ['get', 'list'], files: ['presignGet'] },
   exportAuditTrail: {
     exports: ['get', 'finish'],
     archive: ['write'],

@@ -721,12 +721,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'exportStatus',
     entry: 'lambdas/handlers/export-status.ts',
     description:
-      'Where an export stands; when ready, a 15-minute presigned GET of the archive (audited first).',
+      "The account's exports, newest first; where one stands and, when ready, a 15-minute presigned GET of the archive (audited first).",
     routes: [
+      { method: 'GET', path: '/accounts/{accountId}/exports', roles: ROUTE_ROLES.exportStatus },
       { method: 'GET', path: '/accounts/{accountId}/exports/{exportId}', roles: ROUTE_ROLES.exportStatus },
     ],
     access: {
-      tables: { orders: { actions: ['GetItem'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
+      tables: { orders: { actions: ['GetItem', 'Query'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
       // The presigned GET is signed by this role: it may read exports, nothing else.
       buckets: {
         caseFiles: {
@@ -850,8 +851,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     id: 'auditExportStatus',
     entry: 'lambdas/handlers/audit-export-status.ts',
     description:
-      'Where an audit export stands; when ready, a 15-minute presigned GET of the archive (audited first).',
+      "The account's audit exports, newest first; where one stands and, when ready, a 15-minute presigned GET of the archive (audited first).",
     routes: [
+      { method: 'GET', path: '/accounts/{accountId}/audit-exports', roles: ROUTE_ROLES.auditExportStatus },
       {
         method: 'GET',
         path: '/accounts/{accountId}/audit-exports/{exportId}',
@@ -859,7 +861,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       },
     ],
     access: {
-      tables: { orders: { actions: ['GetItem'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
+      tables: { orders: { actions: ['GetItem', 'Query'], leadingKeys: ['ACCOUNT#*'] }, audit: 'append' },
       buckets: {
         caseFiles: {
           objects: ['s3:GetObject', 's3:GetObjectVersion'],

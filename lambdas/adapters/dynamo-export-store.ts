@@ -5,13 +5,16 @@
  * (a running audit export never holds up a portability export, nor the other way round). Single-item conditional writes only: the slot is taken first (so
  * of two requests one wins and the other answers the winner), then the record is written; a
  * record that cannot be written gives the slot back. A slot whose record is missing (the
- * give-back failed too) or finished (the job's release failed) is taken over.
+ * give-back failed too) or finished (the job's release failed) is taken over. Export ids are
+ * <kind prefix>_<time>…, so one kind's records are listed newest first by a Query on the account's
+ * partition, in reverse sort-key order (the slots, EXPORT#OPEN…, never match a kind's prefix).
  */
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ExportRecord, ExportStore } from '../domain/export';
@@ -133,6 +136,30 @@ export class DynamoExportStore implements ExportStore {
       }),
     );
     return recordFrom(Item);
+  }
+
+  async list(
+    accountId: string,
+    idPrefix: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<{ records: ExportRecord[]; more: boolean }> {
+    // One more than asked: a full page says whether there is another without a trailing empty one.
+    const { Items = [], LastEvaluatedKey } = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :kind)',
+        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':kind': `EXPORT#${idPrefix}_` },
+        ScanIndexForward: false,
+        Limit: page.limit + 1,
+        ConsistentRead: true,
+        // Rebuilt from the caller's own partition: a cursor never reaches another account.
+        ...(page.after ? { ExclusiveStartKey: this.recordKey(accountId, page.after) } : {}),
+      }),
+    );
+    const records = Items.slice(0, page.limit)
+      .map((item) => recordFrom(item))
+      .filter((r): r is ExportRecord => r !== undefined);
+    return { records, more: Items.length > page.limit || LastEvaluatedKey !== undefined };
   }
 
   async finish(

@@ -21,11 +21,14 @@ import { type AuditTrail, type DigestReader, digestKeysCovering } from './audit-
 import type { CertificateSigner } from './certificate';
 import type { DesignerRegistry } from './designers';
 import {
+  EXPORT_ID_PREFIXES,
   EXPORT_URL_TTL_SECONDS,
   type ExportArchive,
   type ExportRecord,
   type ExportStore,
   type ExportWorkflow,
+  exportListPage,
+  exportListView,
   openExport,
 } from './export';
 import type { AccountKeys, AuditLog, FileStore, IdGenerator } from './ports';
@@ -40,7 +43,7 @@ export interface AuditExportRequestDeps {
 }
 
 export interface AuditExportStatusDeps {
-  readonly exports: Pick<ExportStore, 'get'>;
+  readonly exports: Pick<ExportStore, 'get' | 'list'>;
   readonly files: Pick<FileStore, 'presignGet'>;
   readonly audit: AuditLog;
   readonly clock: Clock;
@@ -68,7 +71,7 @@ const mayExport = async (
   deps: Pick<AuditExportRequestDeps, 'audit' | 'clock' | 'ids'>,
   actor: Actor,
   accountId: string,
-  action: 'audit.export-request' | 'audit.export-status',
+  action: 'audit.export-request' | 'audit.export-status' | 'audit.export-list',
 ) => {
   if (actor.roles.includes('auditor') || (actor.roles.includes('lab-admin') && actor.accountId === accountId))
     return;
@@ -104,7 +107,7 @@ export const requestAuditExport = async (
   const now = deps.clock.now();
   const { from, to } = auditExportRange(body, now);
   const record: ExportRecord = {
-    exportId: deps.ids.next('aex'),
+    exportId: deps.ids.next(EXPORT_ID_PREFIXES.audit),
     kind: 'audit',
     from,
     to,
@@ -167,6 +170,25 @@ export const auditExportStatus = async (
       expiresAt: new Date(now.getTime() + EXPORT_URL_TTL_SECONDS * 1000).toISOString(),
     },
   };
+};
+
+/**
+ * GET /accounts/{accountId}/audit-exports: the account's audit exports, newest first, a page at a
+ * time, with their range and status; no download links (the status route hands each out, audited).
+ * Audited as one listing, as the status route audits each view.
+ */
+export const listAuditExports = async (
+  deps: AuditExportStatusDeps,
+  actor: Actor,
+  accountId: string,
+  query: { readonly limit?: string; readonly cursor?: string },
+) => {
+  await mayExport(deps, actor, accountId, 'audit.export-list');
+  const page = exportListPage(query, EXPORT_ID_PREFIXES.audit);
+  await recordAudit(deps, actor, { accountId, action: 'audit.export-list', outcome: 'ALLOWED' });
+  const found = await deps.exports.list(accountId, EXPORT_ID_PREFIXES.audit, page);
+  const now = deps.clock.now();
+  return exportListView(found, (r) => view(r, now));
 };
 
 /** Events a ledger query returns at most per page (the query's own 1 MB cap comes first). */

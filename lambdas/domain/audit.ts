@@ -48,6 +48,7 @@ export type AuditAction =
   // Data portability: a lab-admin's request, its status and download link, and each read the job makes.
   | 'export.request'
   | 'export.status'
+  | 'export.list'
   | 'export.download'
   | 'export.order'
   | 'export.file'
@@ -58,6 +59,7 @@ export type AuditAction =
   // Audit exports: the request, its status and the download link (domain/audit-exports.ts).
   | 'audit.export-request'
   | 'audit.export-status'
+  | 'audit.export-list'
   | 'audit.export-download'
   // Security incidents (domain/incidents/): a report, the officer's and auditor's reads and acts,
   // and a lab's reads of its notices (the notice view decrypts patient references: audited first).

@@ -15,7 +15,7 @@ import { createHash, type KeyObject, verify } from 'node:crypto';
 import { EXPORTS } from '../../common/definitions';
 import type { Role } from '../../common/roles';
 import type { Clock } from '../kernel/clock';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../kernel/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../kernel/errors';
 import type { Actor } from '../kernel/identity';
 import { uploadKeyOf } from './account-keys';
 import { recordAudit } from './audit';
@@ -40,6 +40,16 @@ export const STALE_EXPORT_GUARD_MS = 5 * 60 * 1000;
  */
 export const ABANDONED_EXPORT_MS = 2 * 60 * 60 * 1000;
 const ORDERS_PAGE = 100;
+
+/**
+ * Export ids start with their kind (`exp_…`, `aex_…`) then the time they were made: the records of
+ * one kind, read by sort key in reverse, are newest first without an index.
+ */
+export const EXPORT_ID_PREFIXES = { portability: 'exp', audit: 'aex' } as const;
+/** A list page: 25 unless asked, at most 100. */
+export const EXPORT_LIST_DEFAULT = 25;
+export const EXPORT_LIST_MAX = 100;
+const CURSOR_ID = /^[A-Za-z0-9]{1,64}$/;
 
 export type ExportStatus = 'RUNNING' | 'READY' | 'FAILED';
 
@@ -82,6 +92,16 @@ export interface ExportStore {
     staleBefore: string,
   ): Promise<{ created: true } | { created: false; existing: ExportRecord }>;
   get(accountId: string, exportId: string): Promise<ExportRecord | undefined>;
+  /**
+   * The account's exports whose id starts with `idPrefix` (one kind: EXPORT_ID_PREFIXES), newest
+   * first (ids are time-ordered), at most `limit`, after the id `after` (the last of the previous
+   * page). `more`: there may be another page.
+   */
+  list(
+    accountId: string,
+    idPrefix: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<{ records: ExportRecord[]; more: boolean }>;
   /** Records the outcome and gives the account's open slot back; a finished export stays finished. */
   finish(
     accountId: string,
@@ -128,7 +148,7 @@ export interface ExportRequestDeps {
 }
 
 export interface ExportStatusDeps {
-  readonly exports: ExportStore;
+  readonly exports: Pick<ExportStore, 'get' | 'list'>;
   /** The case-files store signs the link (its presignGet): the zip library stays out of this bundle. */
   readonly files: Pick<FileStore, 'presignGet'>;
   readonly audit: AuditLog;
@@ -159,7 +179,7 @@ const requireOwnAccount = async (
   deps: Pick<ExportRequestDeps, 'audit' | 'clock' | 'ids'>,
   actor: Actor,
   accountId: string,
-  action: 'export.request' | 'export.status',
+  action: 'export.request' | 'export.status' | 'export.list',
 ) => {
   if (actor.accountId === accountId) return;
   await recordAudit(deps, actor, {
@@ -238,7 +258,7 @@ export const requestExport = async (deps: ExportRequestDeps, actor: Actor, accou
   await requireOwnAccount(deps, actor, accountId, 'export.request');
   const now = deps.clock.now();
   const record: ExportRecord = {
-    exportId: deps.ids.next('exp'),
+    exportId: deps.ids.next(EXPORT_ID_PREFIXES.portability),
     accountId,
     status: 'RUNNING',
     requestedAt: now.toISOString(),
@@ -299,6 +319,60 @@ export const exportStatus = async (
       expiresAt: new Date(now.getTime() + EXPORT_URL_TTL_SECONDS * 1000).toISOString(),
     },
   };
+};
+
+/**
+ * A list's query, checked before anything is read: limit 1-100 (default 25); cursor, the
+ * nextCursor of the previous page: the last export id of that page, which must be of this kind.
+ */
+export const exportListPage = (
+  query: { readonly limit?: string; readonly cursor?: string },
+  idPrefix: string,
+): { limit: number; after?: string } => {
+  const issues = [];
+  const limit = query.limit === undefined ? EXPORT_LIST_DEFAULT : Number(query.limit);
+  if (
+    query.limit !== undefined &&
+    (query.limit.length > 3 || !Number.isInteger(limit) || limit < 1 || limit > EXPORT_LIST_MAX)
+  )
+    issues.push({ field: 'limit', message: `Use a whole number from 1 to ${EXPORT_LIST_MAX}.` });
+  const { cursor } = query;
+  const ofKind = `${idPrefix}_`;
+  if (cursor !== undefined && !(cursor.startsWith(ofKind) && CURSOR_ID.test(cursor.slice(ofKind.length))))
+    issues.push({ field: 'cursor', message: 'Use the nextCursor value from the previous page, unchanged.' });
+  if (issues.length) throw new ValidationError(issues);
+  return { limit, ...(cursor ? { after: cursor } : {}) };
+};
+
+/** One page of records as `view` shows them, and the cursor of the next page when there may be one. */
+export const exportListView = <V>(
+  page: { records: ExportRecord[]; more: boolean },
+  view: (record: ExportRecord) => V,
+) => {
+  const last = page.records.at(-1);
+  return {
+    exports: page.records.map(view),
+    ...(page.more && last ? { nextCursor: last.exportId } : {}),
+  };
+};
+
+/**
+ * GET /accounts/{accountId}/exports: the account's portability exports, newest first, a page at a
+ * time, with their status; no download links (each is handed out, audited, by the status route).
+ * Audited as one listing, as the status route audits each view; export records hold no PHI.
+ */
+export const listExports = async (
+  deps: Pick<ExportStatusDeps, 'exports' | 'audit' | 'clock' | 'ids'>,
+  actor: Actor,
+  accountId: string,
+  query: { readonly limit?: string; readonly cursor?: string },
+) => {
+  await requireOwnAccount(deps, actor, accountId, 'export.list');
+  const page = exportListPage(query, EXPORT_ID_PREFIXES.portability);
+  await recordAudit(deps, actor, { accountId, action: 'export.list', outcome: 'ALLOWED' });
+  const found = await deps.exports.list(accountId, EXPORT_ID_PREFIXES.portability, page);
+  const now = deps.clock.now();
+  return exportListView(found, (r) => statusView(r, now));
 };
 
 export const exportFileName = (record: Pick<ExportRecord, 'accountId' | 'exportId'>) =>

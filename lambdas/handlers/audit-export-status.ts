@@ -1,5 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import { auditExportStatus } from '../domain/audit-exports';
+import { auditExportStatus, listAuditExports } from '../domain/audit-exports';
 import { httpHandler, pathParam, type RefusalAudit } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { exportStore } from '../runtime/wiring/exports';
@@ -15,10 +15,14 @@ export const deps = granted<DepsOf<typeof auditExportStatus> & RefusalAudit>({
   ids: randomIds,
 });
 
+/** GET /accounts/{accountId}/audit-exports (the list), GET …/audit-exports/{exportId} (one, with its link). */
 export const handler = httpHandler(
-  async ({ actor, params }) => ({
+  async ({ actor, params, query }) => ({
     statusCode: 200,
-    body: await auditExportStatus(deps, actor, pathParam(params, 'accountId'), pathParam(params, 'exportId')),
+    body:
+      params.exportId === undefined
+        ? await listAuditExports(deps, actor, pathParam(params, 'accountId'), query)
+        : await auditExportStatus(deps, actor, pathParam(params, 'accountId'), pathParam(params, 'exportId')),
   }),
   { refusals: deps, roles: ROUTE_ROLES.auditExportStatus },
 );

@@ -1,5 +1,5 @@
 import { ROUTE_ROLES } from '../../common/roles';
-import { type ExportStatusDeps, exportStatus } from '../domain/export';
+import { type ExportStatusDeps, exportStatus, listExports } from '../domain/export';
 import { httpHandler, pathParam } from '../runtime/http';
 import { audit } from '../runtime/wiring/audit';
 import { exportStore } from '../runtime/wiring/exports';
@@ -15,10 +15,14 @@ export const deps = granted<ExportStatusDeps>({
   ids: randomIds,
 });
 
+/** GET /accounts/{accountId}/exports (the list), GET …/exports/{exportId} (one, with its link). */
 export const handler = httpHandler(
-  async ({ actor, params }) => ({
+  async ({ actor, params, query }) => ({
     statusCode: 200,
-    body: await exportStatus(deps, actor, pathParam(params, 'accountId'), pathParam(params, 'exportId')),
+    body:
+      params.exportId === undefined
+        ? await listExports(deps, actor, pathParam(params, 'accountId'), query)
+        : await exportStatus(deps, actor, pathParam(params, 'accountId'), pathParam(params, 'exportId')),
   }),
   { refusals: deps, roles: ROUTE_ROLES.exportStatus },
 );

@@ -857,6 +857,42 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
       },
     ],
   },
+  'GET /accounts/{accountId}/exports': {
+    summary: "List your account's portability exports, newest first",
+    description:
+      "Newest first, a page at a time, with each one's status and times; no download links (GET one export for its link, audited). The listing is audited.",
+    responses: {
+      '200': 'A page of exports and nextCursor when there may be more.',
+      '400': 'The accountId is malformed, or limit or cursor is wrong (named).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Lab administrators only (role lab-admin).',
+      '404': 'Not your account (audited against the account asked for).',
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The account id.',
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer' },
+        description: '1–100, default 25.',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'nextCursor from the previous page, unchanged.',
+      },
+    ],
+  },
   'GET /accounts/{accountId}/exports/{exportId}': {
     summary: 'Where an export stands; when ready, a 15-minute download link',
     responses: {
@@ -911,6 +947,42 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
         required: true,
         schema: { type: 'string' },
         description: 'The account whose audit trail to export.',
+      },
+    ],
+  },
+  'GET /accounts/{accountId}/audit-exports': {
+    summary: "List an account's audit exports, newest first",
+    description:
+      "Newest first, a page at a time, with each one's status, range and times; no download links (GET one export for its link, audited). The listing is audited.",
+    responses: {
+      '200': 'A page of exports and nextCursor when there may be more.',
+      '400': 'The accountId is malformed, or limit or cursor is wrong (named).',
+      '401': 'Missing, invalid or expired token.',
+      '403': 'Lab administrators and auditors only.',
+      '404': "Not your account (a lab-admin listing another account's; audited against it).",
+      '503': 'The audit record could not be written, so the read did not happen. Retry.',
+    },
+    parameters: [
+      {
+        name: 'accountId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'The account id.',
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer' },
+        description: '1–100, default 25.',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+        description: 'nextCursor from the previous page, unchanged.',
       },
     ],
   },

@@ -74,6 +74,11 @@ describe('privacy officer and lab notices', () => {
     // Act (officer): the list, with the time left to lab-acme's deadline counting down.
     const officer = await newPage(browser);
     const o = officer.page;
+    // The list is one read: no incident is read on its own to show its deadline.
+    const incidentReads: string[] = [];
+    o.on('request', (r) => {
+      if (/\/incidents\/inc_/.test(new URL(r.url()).pathname)) incidentReads.push(r.url());
+    });
     await signIn(o, consoleUrl, 'officer.olivia');
     await o.getByRole('heading', { name: 'Incidents' }).waitFor();
     const row = o.getByRole('row').filter({ has: o.getByRole('link', { name: incidentId }) });
@@ -83,6 +88,8 @@ describe('privacy officer and lab notices', () => {
     // A 24-hour window (the seeded BAA), just opened: 23:xx:xx left.
     expect(first).toMatch(/^23:\d{2}:\d{2} left$/);
     await expect.poll(() => deadline.textContent(), { timeout: 5000 }).not.toBe(first);
+    expect(await row.textContent()).toContain('1 of 1 account(s) not notified yet');
+    expect(incidentReads).toEqual([]);
     await expectAccessible(o, 'incident list');
     await screenshot(o, 'officer-incidents');
 

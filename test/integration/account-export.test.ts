@@ -22,6 +22,7 @@ import { Api, eventually, putPresigned, sha256Hex } from '../support/api';
 import { draftOrder } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
 import { meshBytes } from '../support/mesh-factory';
+import { undescribedFields } from '../support/openapi-contract';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const api = new Api(inject('apiUrl'));
@@ -238,4 +239,50 @@ describe('account export (data portability)', () => {
     expect(downloaded.stdout).toMatch(/is valid/);
     expect(readFileSync(join(dir, 'mine.zip')).subarray(0, 2).toString()).toBe('PK');
   }, 90_000);
+
+  it('lists the account’s exports newest first with status, a page at a time; another account 404, a lab user 403', async () => {
+    // Prepare: the exports the tests above wrote (a double click and the CLI's: two, both READY).
+    interface Listed {
+      exports: { exportId: string; status: string; requestedAt: string; download?: unknown }[];
+      nextCursor?: string;
+    }
+    const path = `/accounts/${ACCOUNT}/exports`;
+    // Act
+    const all = await api.call<Listed>('GET', path, { as: ADMIN });
+    const first = await api.call<Listed>('GET', `${path}?limit=1`, { as: ADMIN });
+    const second = await api.call<Listed>(
+      'GET',
+      `${path}?limit=1&cursor=${encodeURIComponent(first.body.nextCursor ?? '')}`,
+      { as: ADMIN },
+    );
+    const otherAdmin = await api.call<{ code: string }>('GET', path, { as: 'admin.acme' });
+    const labUser = await api.call('GET', path, { as: 'lab.echo' });
+    const forged = await api.call<{ fields?: { field: string }[] }>(
+      'GET',
+      `${path}?cursor=aex_${'0'.repeat(28)}`,
+      {
+        as: ADMIN,
+      },
+    );
+    const printed = await cli(['export', 'list', '--limit', '1'], await api.token(ADMIN));
+    // Assess
+    expect(all.status).toBe(200);
+    expect(undescribedFields('GET /accounts/{accountId}/exports', 200, all.body)).toEqual([]);
+    expect(undescribedFields('GET /accounts/{accountId}/exports', 200, first.body)).toEqual([]);
+    const ids = all.body.exports.map((e) => e.exportId);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    expect(ids).toEqual([...ids].sort().reverse());
+    const times = all.body.exports.map((e) => e.requestedAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(all.body.exports.slice(0, 2).map((e) => e.status)).toEqual(['READY', 'READY']);
+    expect(all.body.exports.some((e) => 'download' in e)).toBe(false);
+    expect(first.body.exports.map((e) => e.exportId)).toEqual([ids[0]]);
+    expect(second.body.exports.map((e) => e.exportId)).toEqual([ids[1]]);
+    expect([otherAdmin.status, otherAdmin.body.code, labUser.status]).toEqual([404, 'NOT_FOUND', 403]);
+    expect(forged.status).toBe(400);
+    expect(forged.body.fields?.map((f) => f.field)).toEqual(['cursor']);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain(`${ids[0]}  READY`);
+    expect(printed.stdout).toContain(`caseline export list --cursor ${ids[0]}`);
+  });
 });

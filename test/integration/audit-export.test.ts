@@ -26,6 +26,7 @@ import { Api, eventually } from '../support/api';
 import { makeCreateOrderRequest } from '../support/factories';
 import { draftOrder } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
+import { undescribedFields } from '../support/openapi-contract';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -370,5 +371,44 @@ describe('audit exports', () => {
     } finally {
       await ddb.send(new PutCommand({ TableName: table, Item: original }));
     }
+  });
+
+  it('lists the account’s audit exports newest first with range and status, apart from its portability exports; a page at a time', async () => {
+    // Prepare: the audit exports above (the admin's, the auditor's, the one that waited) and the portability export.
+    interface Listed {
+      exports: { exportId: string; status: string; from?: string; to?: string; download?: unknown }[];
+      nextCursor?: string;
+    }
+    const path = `/accounts/${ACCOUNT}/audit-exports`;
+    // Act
+    const all = await api.call<Listed>('GET', path, { as: ADMIN });
+    const byAuditor = await api.call<Listed>('GET', path, { as: 'auditor.ann' });
+    const first = await api.call<Listed>('GET', `${path}?limit=2`, { as: ADMIN });
+    const rest = await api.call<Listed>('GET', `${path}?cursor=${first.body.nextCursor ?? ''}`, {
+      as: ADMIN,
+    });
+    const portability = await api.call<Listed>('GET', `/accounts/${ACCOUNT}/exports`, { as: ADMIN });
+    const otherAdmin = await api.call('GET', path, { as: 'admin.acme' });
+    const designer = await api.call('GET', path, { as: 'designer.lin' });
+    // Assess
+    expect(undescribedFields('GET /accounts/{accountId}/audit-exports', 200, all.body)).toEqual([]);
+    expect(undescribedFields('GET /accounts/{accountId}/audit-exports', 200, first.body)).toEqual([]);
+    const ids = all.body.exports.map((e) => e.exportId);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    expect(ids.every((id) => id.startsWith('aex_'))).toBe(true);
+    expect(ids).toEqual([...ids].sort().reverse());
+    expect(all.body.exports.every((e) => e.from && e.to && !('download' in e))).toBe(true);
+    expect(all.body.exports.map((e) => e.status)).toContain('READY');
+    expect(byAuditor.body.exports.map((e) => e.exportId)).toEqual(ids);
+    expect([...first.body.exports, ...rest.body.exports].map((e) => e.exportId)).toEqual(ids);
+    expect(first.body.exports).toHaveLength(2);
+    expect(portability.body.exports.length).toBeGreaterThanOrEqual(1);
+    expect(portability.body.exports.every((e) => e.exportId.startsWith('exp_'))).toBe(true);
+    expect([otherAdmin.status, designer.status]).toEqual([404, 403]);
+    expect(
+      (await accountEvents()).some(
+        (e) => e.action === 'audit.export-list' && e.outcome === 'DENIED' && e.actorAccountId === 'lab-acme',
+      ),
+    ).toBe(true);
   });
 });

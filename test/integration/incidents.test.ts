@@ -25,6 +25,7 @@ import { type LocalStack, startLocalStack } from '../../local/stack';
 import { Api, eventually, outboxMessages } from '../support/api';
 import { claim, queuedOrder, viewOf } from '../support/lifecycle';
 import { localDocumentClient } from '../support/local-clients';
+import { undescribedFields } from '../support/openapi-contract';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -99,6 +100,36 @@ const incidentIn = (incidentId: string, statuses: Incident['status'][]) =>
     const incident = await store.get(incidentId);
     return incident && statuses.includes(incident.status) ? incident : undefined;
   }, 20_000);
+
+/** The response holds no field docs/openapi.json leaves undescribed for its route (and status). */
+const expectDescribed = (route: string, res: { status: number; body: unknown }) =>
+  expect(undescribedFields(route, res.status, res.body), route).toEqual([]);
+
+interface ListedIncident {
+  incidentId: string;
+  status: string;
+  affectedAccounts?: number;
+  unsentNotices?: number;
+  nextDueAt?: string;
+  nextDueAccountId?: string;
+  msLeft?: number;
+}
+/** The incident as GET /incidents lists it (the newest 100), and the stack's clock around the read. */
+const listed = async (incidentId: string) => {
+  const before = adjustableClock.now().getTime();
+  const res = await api.call<{ incidents: ListedIncident[] }>('GET', '/incidents?limit=100', {
+    as: 'officer.olivia',
+  });
+  const after = adjustableClock.now().getTime();
+  expectDescribed('GET /incidents', res);
+  return { ...res.body.incidents.find((i) => i.incidentId === incidentId), before, after };
+};
+/** msLeft is the time from the service's clock, read between `before` and `after`, to nextDueAt. */
+const expectTimeLeft = (row: Partial<ListedIncident> & { before: number; after: number }) => {
+  const due = Date.parse(row.nextDueAt ?? '');
+  expect(row.msLeft).toBeLessThanOrEqual(due - row.before);
+  expect(row.msLeft).toBeGreaterThanOrEqual(due - row.after);
+};
 
 const executionArn = (incidentId: string) =>
   `${workflowArn.replace(':stateMachine:', ':execution:')}:${incidentId}`;
@@ -194,10 +225,16 @@ describe('POST /incidents/reports', () => {
     // Assess
     expect(res.status).toBe(202);
     expect(res.body.opened).toBe(true);
+    expectDescribed('POST /incidents/reports', res);
     const scoped = await incidentIn(res.body.incidentId, ['SCOPED']);
     expect(scoped.scope?.accounts).toEqual([
       expect.objectContaining({ accountId: 'lab-coast', orderIds: [orderId], fileCount: 1 }),
     ]);
+    // The officer's view of it (the report's signal with its note, the scope, the draft notice) is all described.
+    expectDescribed(
+      'GET /incidents/{incidentId}',
+      await api.call('GET', `/incidents/${res.body.incidentId}`, { as: 'officer.olivia' }),
+    );
     const [page] = await eventually(async () => {
       const found = await pages(res.body.incidentId);
       return found.length ? found : undefined;
@@ -317,7 +354,13 @@ describe('triage, notices, acknowledgement and closing over the wire', () => {
     expect(incomplete.body.fields).toHaveLength(5);
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.status).toBe('CONFIRMED');
+    expectDescribed('POST /incidents/{incidentId}/triage', confirmed);
     await waitingFor('CLOSE');
+    // The list carries the deadlines: two labs, neither notice sent, Acme's (a tie: by id) first.
+    const row = await listed(designerIncident.incidentId);
+    expect(row).toMatchObject({ status: 'CONFIRMED', affectedAccounts: 2, unsentNotices: 2 });
+    expect(row?.nextDueAccountId).toBe('lab-acme');
+    expectTimeLeft(row);
   });
 
   it('the officer edits and sends each notice; the SNS message carries ids and a link only', async () => {
@@ -329,8 +372,15 @@ describe('triage, notices, acknowledgement and closing over the wire', () => {
     const sent = await api.call<{ noticeId: string; status: string }>('POST', `${path()}/notices/lab-acme`, {
       as: 'officer.olivia',
     });
+    const between = await listed(designerIncident.incidentId);
     const other = await api.call('POST', `${path()}/notices/lab-bright`, { as: 'officer.olivia' });
-    // Assess
+    const after = await listed(designerIncident.incidentId);
+    // Assess: Acme's sent, Bright's deadline is the one left; both sent, none runs.
+    expect(between).toMatchObject({ unsentNotices: 1, nextDueAccountId: 'lab-bright' });
+    expect(after).toMatchObject({ status: 'NOTIFIED', affectedAccounts: 2, unsentNotices: 0 });
+    expect(after).not.toHaveProperty('msLeft');
+    expectDescribed('PUT /incidents/{incidentId}/notices/{accountId}', edited);
+    expectDescribed('POST /incidents/{incidentId}/notices/{accountId}', sent);
     expect(edited.status).toBe(200);
     expect(edited.body.measuresTaken).toBe('Designer deactivated and signed out; links expired.');
     expect(sent.body.status).toBe('SENT');
@@ -375,6 +425,9 @@ describe('triage, notices, acknowledgement and closing over the wire', () => {
     );
     // Assess
     expect(view.status).toBe(200);
+    expectDescribed('GET /notices', list);
+    expectDescribed('GET /notices/{noticeId}', view);
+    expectDescribed('POST /notices/{noticeId}/acknowledge', ack);
     expect(view.body.patients.map((p) => p.patientReference).sort()).toEqual(PATIENT_CANARIES.slice(0, 2));
     expect(view.body.patients.map((p) => p.orderId).sort()).toEqual(designerIncident.acme);
     expect(stranger.status).toBe(404);
@@ -398,6 +451,7 @@ describe('triage, notices, acknowledgement and closing over the wire', () => {
     });
     // Assess
     expect(closed.body.status).toBe('CLOSED');
+    expectDescribed('POST /incidents/{incidentId}/close', closed);
     const done = await eventually(async () => {
       const e = await sfn.send(
         new DescribeExecutionCommand({ executionArn: executionArn(designerIncident.incidentId) }),
@@ -458,6 +512,12 @@ describe('deadlines on the local clock, with the officer idle', () => {
     expect(preliminary).toHaveLength(1);
     expect(preliminary[0]?.body.to).toBe('security@lab-echo.example.com');
     expect((preliminary[0]?.at ?? '') < notice.dueAt).toBe(true);
+    // Listed with its deadline passed (the preliminary notice went, the full one not yet): 2 hours ago.
+    const row = await listed(incidentId);
+    expect(row).toMatchObject({ affectedAccounts: 1, unsentNotices: 1, nextDueAccountId: 'lab-echo' });
+    expect(row.nextDueAt).toBe(notice.dueAt);
+    expectTimeLeft(row);
+    expect(row.msLeft).toBeLessThan(0);
     const list = await api.call<{ notices: { noticeId: string; preliminary: boolean; nature: string }[] }>(
       'GET',
       '/notices',
@@ -511,6 +571,7 @@ describe('POST /incidents/{incidentId}/containment', () => {
     expect(byLab.status).toBe(403);
     expect(wrongActor.status).toBe(400);
     expect(contained.status).toBe(200);
+    expectDescribed('POST /incidents/{incidentId}/containment', contained);
     expect(contained.body).toMatchObject({ designerDeactivated: true, sessionsRevoked: true });
     expect(contained.body.leasesReleased.sort()).toEqual(held.sort());
     expect((await api.call('GET', '/assignments', { token: liveToken })).status).toBe(401);
@@ -550,6 +611,8 @@ describe('reading incidents, the register, the record of processing and the CLI'
     });
     // Assess
     expect(list.body.incidents.map((i) => i.incidentId)).toContain(designerIncident.incidentId);
+    expectDescribed('GET /incidents', list);
+    expectDescribed('GET /incidents/{incidentId}', one);
     expect(one.body.scope.accounts.map((a) => a.accountId)).toEqual(['lab-acme', 'lab-bright']);
     expect(one.body.timeline.map((e) => e.type)).toEqual(
       expect.arrayContaining([
@@ -585,6 +648,7 @@ describe('reading incidents, the register, the record of processing and the CLI'
       as: 'auditor.ann',
     });
     // Assess
+    expectDescribed('GET /incidents/register', register);
     const entry = register.body.incidents.find((i) => i.incidentId === designerIncident.incidentId);
     expect(entry).toMatchObject({
       status: 'CLOSED',

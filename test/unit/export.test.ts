@@ -4,6 +4,7 @@
  */
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { listAuditExports } from '../../lambdas/domain/audit-exports';
 import type { CertificateSigner } from '../../lambdas/domain/certificate';
 import {
   type ArchiveEntry,
@@ -12,6 +13,7 @@ import {
   type ExportRecord,
   type ExportStore,
   exportStatus,
+  listExports,
   MANIFEST_PATH,
   requestExport,
   runExport,
@@ -20,7 +22,12 @@ import {
 } from '../../lambdas/domain/export';
 import type { Order, OrderFile } from '../../lambdas/domain/order';
 import { fileNameContext, phiContext } from '../../lambdas/domain/order';
-import { AuditUnavailableError, NotFoundError, ServiceUnavailableError } from '../../lambdas/kernel/errors';
+import {
+  AuditUnavailableError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../../lambdas/kernel/errors';
 import { makeActor, makeDeps } from '../support/fakes';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -42,6 +49,14 @@ class MemoryExports implements ExportStore {
   }
   async get(_accountId: string, exportId: string) {
     return this.records.get(exportId);
+  }
+  /** As the Dynamo store reads them: one kind by id prefix, ids descending, `after` exclusive. */
+  async list(accountId: string, idPrefix: string, page: { limit: number; after?: string }) {
+    const found = [...this.records.values()]
+      .filter((r) => r.accountId === accountId && r.exportId.startsWith(`${idPrefix}_`))
+      .filter((r) => page.after === undefined || r.exportId < page.after)
+      .sort((a, b) => (a.exportId < b.exportId ? 1 : -1));
+    return { records: found.slice(0, page.limit), more: found.length > page.limit };
   }
   async finish(_accountId: string, exportId: string, outcome: Partial<ExportRecord>) {
     const record = this.records.get(exportId);
@@ -336,5 +351,104 @@ describe('account export', () => {
     deps.clock.advance(8 * 86_400_000);
     expect(await exportStatus(deps, ADMIN, 'lab-acme', exportId)).toMatchObject({ status: 'EXPIRED' });
     expect(await exportStatus(deps, ADMIN, 'lab-acme', exportId)).not.toHaveProperty('download');
+  });
+});
+
+describe("listing an account's exports", () => {
+  /** Records of both kinds and two accounts, written as the routes write them (ids time-ordered). */
+  const seed = (exports: MemoryExports) => {
+    const record = (
+      exportId: string,
+      accountId: string,
+      extra: Partial<ExportRecord> = {},
+    ): ExportRecord => ({
+      exportId,
+      accountId,
+      status: 'RUNNING',
+      requestedAt: `2026-01-0${exportId.slice(-1)}T09:00:00.000Z`,
+      requestedBy: 'u-lab-acme-admin',
+      requestedByRole: 'lab-admin',
+      sourceIp: '198.51.100.7',
+      ...extra,
+    });
+    const audit = {
+      kind: 'audit' as const,
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-01-02T00:00:00.000Z',
+    };
+    for (const r of [
+      record('exp_000001', 'lab-acme', {
+        status: 'READY',
+        completedAt: '2026-01-01T09:05:00.000Z',
+        objectKey: 'exports/exp_000001.zip',
+        sizeBytes: 1234,
+      }),
+      record('exp_000002', 'lab-acme', { status: 'FAILED', failure: 'ABANDONED' }),
+      record('exp_000003', 'lab-acme'),
+      record('exp_000004', 'lab-bright'),
+      record('aex_000005', 'lab-acme', audit),
+      record('aex_000006', 'lab-acme', { ...audit, status: 'READY', objectKey: 'exports/aex_000006.zip' }),
+    ])
+      exports.records.set(r.exportId, r);
+  };
+
+  it('lists one kind of the account only, newest first with status, no link, a page at a time, audited', async () => {
+    // Prepare
+    const { deps, exports } = setup();
+    seed(exports);
+    // Act
+    const first = await listExports(deps, ADMIN, 'lab-acme', { limit: '2' });
+    const second = await listExports(deps, ADMIN, 'lab-acme', { limit: '2', cursor: first.nextCursor ?? '' });
+    const audits = await listAuditExports(deps, ADMIN, 'lab-acme', {});
+    // Assess
+    expect(first.exports.map((e) => [e.exportId, e.status])).toEqual([
+      ['exp_000003', 'RUNNING'],
+      ['exp_000002', 'FAILED'],
+    ]);
+    expect(first.nextCursor).toBe('exp_000002');
+    expect(second.exports).toEqual([
+      expect.objectContaining({ exportId: 'exp_000001', status: 'READY', sizeBytes: 1234 }),
+    ]);
+    expect(second).not.toHaveProperty('nextCursor');
+    expect(second.exports[0]).not.toHaveProperty('download');
+    expect(audits.exports.map((e) => [e.exportId, e.status, e.from])).toEqual([
+      ['aex_000006', 'READY', '2026-01-01T00:00:00.000Z'],
+      ['aex_000005', 'RUNNING', '2026-01-01T00:00:00.000Z'],
+    ]);
+    expect(deps.audit.events.map((e) => [e.action, e.outcome])).toEqual([
+      ['export.list', 'ALLOWED'],
+      ['export.list', 'ALLOWED'],
+      ['audit.export-list', 'ALLOWED'],
+    ]);
+  });
+
+  it('answers another account 404 (audited), lets an auditor list audit exports, and checks limit and cursor', async () => {
+    // Prepare
+    const { deps, exports } = setup();
+    seed(exports);
+    const stranger = makeActor({ roles: ['lab-admin'], accountId: 'lab-bright' });
+    const auditor = makeActor({ roles: ['auditor'], accountId: 'caseline' });
+    // Act + Assess
+    await expect(listExports(deps, stranger, 'lab-acme', {})).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listAuditExports(deps, stranger, 'lab-acme', {})).rejects.toBeInstanceOf(NotFoundError);
+    expect(deps.audit.events.map((e) => [e.action, e.outcome, e.reason])).toEqual([
+      ['export.list', 'DENIED', 'NOT_OWNER'],
+      ['audit.export-list', 'DENIED', 'NOT_OWNER'],
+    ]);
+    expect((await listAuditExports(deps, auditor, 'lab-acme', { limit: '1' })).nextCursor).toBe('aex_000006');
+    for (const query of [
+      { limit: '0' },
+      { limit: '101' },
+      { limit: '2.5' },
+      { cursor: 'aex_000006' },
+      { cursor: 'exp_x'.padEnd(80, 'x') },
+    ]) {
+      await expect(listExports(deps, ADMIN, 'lab-acme', query), JSON.stringify(query)).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+    }
+    // Nothing listed when the listing cannot be audited.
+    deps.audit.failing = true;
+    await expect(listExports(deps, ADMIN, 'lab-acme', {})).rejects.toBeInstanceOf(AuditUnavailableError);
   });
 });

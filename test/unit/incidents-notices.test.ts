@@ -5,7 +5,7 @@
  * only, show a lab the patient references of its own orders after an audited read (fail closed),
  * and the incident follows them to NOTIFIED, ACKNOWLEDGED and CLOSED.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { awaitPhase } from '../../lambdas/domain/incidents/await-phase';
 import { closeIncident } from '../../lambdas/domain/incidents/close';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../../lambdas/domain/incidents/lab-notices';
 import { editNotice, sendNotice } from '../../lambdas/domain/incidents/officer-notice';
 import { raiseSignal } from '../../lambdas/domain/incidents/raise-signal';
-import { getIncident, incidentRegister } from '../../lambdas/domain/incidents/read';
+import { getIncident, incidentRegister, listIncidents } from '../../lambdas/domain/incidents/read';
 import { scopeIncident } from '../../lambdas/domain/incidents/scope';
 import { triageIncident } from '../../lambdas/domain/incidents/triage';
 import { phiContext } from '../../lambdas/domain/order';
@@ -358,6 +358,53 @@ describe('reading incidents', () => {
       ['lab-bright', 24 * 3_600_000 - 5 * 60_000],
     ]);
     expect(JSON.stringify(view)).not.toContain('tok-triage');
+  });
+
+  it('the list carries each incident’s deadlines from the incident itself, following its notices, reading none', async () => {
+    // Prepare: both notices due 24 h after discovery (08:55), read at 09:00; none read by the list.
+    const noticeReads = vi.spyOn(deps.incidents, 'notices');
+    const row = async () => {
+      const before = noticeReads.mock.calls.length;
+      const [first] = (await listIncidents(deps, officer, {})).incidents;
+      expect(noticeReads.mock.calls.length, 'notices read by the list').toBe(before);
+      return first;
+    };
+    // Act + Assess: scoped, nothing sent; the earliest deadline (a tie: by account id) and its time left.
+    expect(await row()).toMatchObject({
+      incidentId,
+      affectedAccounts: 2,
+      unsentNotices: 2,
+      nextDueAt: '2026-01-06T08:55:00.000Z',
+      nextDueAccountId: 'lab-acme',
+      msLeft: 24 * 3_600_000 - 5 * 60_000,
+    });
+    // Acme's notice sent: Bright's deadline is the one left, an hour later.
+    await triageIncident(deps, officer, incidentId, { decision: 'confirmed' });
+    await sendNotice(deps, officer, incidentId, 'lab-acme');
+    deps.clock.advance(3_600_000);
+    expect(await row()).toMatchObject({
+      status: 'CONFIRMED',
+      unsentNotices: 1,
+      nextDueAccountId: 'lab-bright',
+      msLeft: 23 * 3_600_000 - 5 * 60_000,
+    });
+    // Both sent: no deadline runs.
+    await sendNotice(deps, officer, incidentId, 'lab-bright');
+    const notified = await row();
+    expect(notified).toMatchObject({ status: 'NOTIFIED', affectedAccounts: 2, unsentNotices: 0 });
+    expect(notified).not.toHaveProperty('msLeft');
+    expect(notified).not.toHaveProperty('nextDueAt');
+  });
+
+  it('a dismissed incident lists its affected accounts and no deadline', async () => {
+    // Prepare
+    await triageIncident(deps, officer, incidentId, { decision: 'not-a-breach', ...FACTORS });
+    // Act
+    const [dismissed] = (await listIncidents(deps, officer, {})).incidents;
+    // Assess
+    expect(dismissed).toMatchObject({ status: 'DISMISSED', affectedAccounts: 2 });
+    expect(dismissed).not.toHaveProperty('unsentNotices');
+    expect(dismissed).not.toHaveProperty('msLeft');
   });
 
   it('a view that cannot be audited returns nothing', async () => {

@@ -3164,7 +3164,81 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List your account's portability exports, newest first
+         * @description Newest first, a page at a time, with each one's status and times; no download links (GET one export for its link, audited). The listing is audited.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1–100, default 25. */
+                    limit?: number;
+                    /** @description nextCursor from the previous page, unchanged. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The account id. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of exports and nextCursor when there may be more. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExportList"];
+                    };
+                };
+                /** @description The accountId is malformed, or limit or cursor is wrong (named). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Lab administrators only (role lab-admin). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not your account (audited against the account asked for). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so the read did not happen. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Ask for an export of your account (data portability, GDPR Art 20)
@@ -3637,7 +3711,81 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List an account's audit exports, newest first
+         * @description Newest first, a page at a time, with each one's status, range and times; no download links (GET one export for its link, audited). The listing is audited.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 1–100, default 25. */
+                    limit?: number;
+                    /** @description nextCursor from the previous page, unchanged. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The account id. */
+                    accountId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of exports and nextCursor when there may be more. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditExportList"];
+                    };
+                };
+                /** @description The accountId is malformed, or limit or cursor is wrong (named). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or expired token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Lab administrators and auditors only. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not your account (a lab-admin listing another account's; audited against it). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The audit record could not be written, so the read did not happen. Retry. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Ask for an export of an account's audit trail (signed, verifiable offline)
@@ -5099,6 +5247,37 @@ export interface components {
                 expiresAt: string;
             };
         };
+        ExportList: {
+            /** @description Newest first. No download links: GET the export for one (audited). */
+            exports: {
+                exportId: string;
+                accountId: string;
+                /**
+                 * @description RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).
+                 * @enum {string}
+                 */
+                status: "RUNNING" | "READY" | "FAILED" | "EXPIRED";
+                /** Format: date-time */
+                requestedAt: string;
+                /** @description The administrator who asked (user id): every read the job made is audited as them. */
+                requestedBy: string;
+                /** Format: date-time */
+                completedAt?: string;
+                /**
+                 * Format: date-time
+                 * @description When the archive is deleted (completedAt + 7 days).
+                 */
+                expiresAt?: string;
+                sizeBytes?: number;
+                orderCount?: number;
+                /** @description Files listed in the manifest (manifest.json itself not counted). */
+                fileCount?: number;
+                manifestSha256?: string;
+                failure?: string;
+            }[];
+            /** @description Send as cursor for the next page. */
+            nextCursor?: string;
+        };
         AuditExportRequested: {
             exportId: string;
             accountId: string;
@@ -5173,6 +5352,42 @@ export interface components {
                 /** Format: date-time */
                 expiresAt: string;
             };
+        };
+        AuditExportList: {
+            /** @description Newest first. No download links: GET the audit export for one (audited). */
+            exports: {
+                exportId: string;
+                accountId: string;
+                /**
+                 * Format: date-time
+                 * @description Start of the range asked for (inclusive).
+                 */
+                from: string;
+                /**
+                 * Format: date-time
+                 * @description End of the range asked for (inclusive).
+                 */
+                to: string;
+                /**
+                 * @description RUNNING while the job writes the archive; READY with a download link; FAILED (failure names the error); EXPIRED once the lifecycle rule removed the archive (7 days after it was written).
+                 * @enum {string}
+                 */
+                status: "RUNNING" | "READY" | "FAILED" | "EXPIRED";
+                /** Format: date-time */
+                requestedAt: string;
+                /** Format: date-time */
+                completedAt?: string;
+                /**
+                 * Format: date-time
+                 * @description When the archive is deleted (completedAt + 7 days).
+                 */
+                expiresAt?: string;
+                sizeBytes?: number;
+                manifestSha256?: string;
+                failure?: string;
+            }[];
+            /** @description Send as cursor for the next page. */
+            nextCursor?: string;
         };
         AcceptResult: {
             orderId: string;
@@ -5592,8 +5807,22 @@ export interface components {
             pagedAt?: string;
             /** Format: date-time */
             closedAt?: string;
+            /** @description Accounts the scope found affected (one notice each); present once scoped. */
+            affectedAccounts?: number;
+            /** @description Notices not sent yet, their deadlines still running; present while the incident is open. */
+            unsentNotices?: number;
+            /**
+             * Format: date-time
+             * @description The earliest deadline of a notice not sent yet (discovery + that account’s window).
+             */
+            nextDueAt?: string;
+            /** @description The account whose notice is due at nextDueAt. */
+            nextDueAccountId?: string;
+            /** @description Milliseconds from now (the service’s clock) to nextDueAt; negative once passed. */
+            msLeft?: number;
         };
         IncidentList: {
+            /** @description Newest first; each with its deadlines from the incident itself (no notice is read per incident). */
             incidents: components["schemas"]["IncidentSummary"][];
             cursor?: string;
         };
@@ -5606,13 +5835,20 @@ export interface components {
             status: "DRAFT" | "SENT" | "ACKNOWLEDGED" | "WITHDRAWN";
             /** Format: date-time */
             discoveredAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description discoveredAt + the account’s BAA notice window.
+             */
             dueAt: string;
-            nature: string;
             categories: string[];
             approximatePatients: number;
             approximateRecords: number;
             orderIds: string[];
+            /** Format: date-time */
+            firstEventAt?: string;
+            /** Format: date-time */
+            lastEventAt?: string;
+            /** @description The Caseline privacy office (Art 33(3)(b)). */
             contactPoint: {
                 role: string;
                 email: string;
@@ -5622,6 +5858,25 @@ export interface components {
             measuresTaken: string;
             measuresProposed: string;
             whatTheLabShouldDo: string;
+            /** @description The account’s BAA notice window, in hours. */
+            noticeHours: number;
+            /** @description Milliseconds from now to dueAt; negative once passed. */
+            msLeft: number;
+            nature: string;
+            /** @description Where the lab sees them: never in the officer’s view. */
+            patientReferences: string;
+            /** Format: date-time */
+            preliminarySentAt?: string;
+            /** Format: date-time */
+            sentAt?: string;
+            /** @description Times it went out (first send, supplements, re-sends). */
+            sendCount?: number;
+            /** Format: date-time */
+            acknowledgedAt?: string;
+            /** Format: date-time */
+            alert50At?: string;
+            /** Format: date-time */
+            alert80At?: string;
         };
         Incident: {
             incidentId: string;
@@ -5635,30 +5890,142 @@ export interface components {
             pagedAt?: string;
             /** Format: date-time */
             closedAt?: string;
+            /** @description Accounts the scope found affected (one notice each); present once scoped. */
+            affectedAccounts?: number;
+            /** @description Notices not sent yet, their deadlines still running; present while the incident is open. */
+            unsentNotices?: number;
+            /**
+             * Format: date-time
+             * @description The earliest deadline of a notice not sent yet (discovery + that account’s window).
+             */
+            nextDueAt?: string;
+            /** @description The account whose notice is due at nextDueAt. */
+            nextDueAccountId?: string;
+            /** @description Milliseconds from now (the service’s clock) to nextDueAt; negative once passed. */
+            msLeft?: number;
+            /** Format: date-time */
+            openedAt: string;
+            actorSubs: string[];
+            resources: string[];
             /** @description Affected accounts (orders, file counts, categories, first and last event): ids only. */
             scope?: {
-                [key: string]: unknown;
+                /** Format: date-time */
+                scopedAt: string;
+                accounts: {
+                    accountId: string;
+                    orderIds: string[];
+                    fileCount: number;
+                    categories: string[];
+                    /** Format: date-time */
+                    firstEventAt?: string;
+                    /** Format: date-time */
+                    lastEventAt?: string;
+                }[];
+                orderCount: number;
+                fileCount: number;
+                categories: string[];
+                /** Format: date-time */
+                firstEventAt?: string;
+                /** Format: date-time */
+                lastEventAt?: string;
+                /** @description Audit events read to scope it, by index. */
+                eventsRead: number;
+                /** @description More events than one scoping reads: widen it by hand. */
+                truncated: boolean;
             };
             /** @description The decision, who and when; the four-factor assessment when not a breach. */
             triage?: {
-                [key: string]: unknown;
+                /** @enum {string} */
+                decision: "confirmed" | "not-a-breach";
+                /** Format: date-time */
+                at: string;
+                by: string;
+                /** @description The four-factor risk assessment of HIPAA 164.402(2), with the safe-harbour reasoning. */
+                assessment?: {
+                    natureAndExtent: string;
+                    unauthorizedPerson: string;
+                    acquiredOrViewed: string;
+                    mitigation: string;
+                    safeHarbour: string;
+                };
             };
+            /** Format: date-time */
+            containedAt?: string;
+            summary?: string;
+            closedBy?: string;
+            /**
+             * @description The decision the incident workflow waits for.
+             * @enum {string}
+             */
+            awaiting?: "TRIAGE" | "CLOSE";
             signals: {
-                [key: string]: unknown;
+                signalId: string;
+                kind: string;
+                /** Format: date-time */
+                at: string;
+                actor?: {
+                    sub: string;
+                    role: string;
+                    accountId: string;
+                };
+                /** @description An ARN or a name, when no person is involved. */
+                resource?: string;
+                accountIds: string[];
+                orderIds: string[];
+                /** @description Machine codes and counts of the rule or finding. */
+                detail?: {
+                    [key: string]: string | number;
+                };
+                /** @description A report’s description, screened for PHI. */
+                note?: string;
             }[];
             timeline: {
                 /** Format: date-time */
                 at: string;
                 type: string;
                 by: string;
+                /** @description Ids and counts of the step. */
+                detail?: {
+                    [key: string]: string | number;
+                };
             }[];
-            notices: {
-                [key: string]: unknown;
-            }[];
+            /** @description Each account’s notice and the time left to its deadline (msLeft). */
+            notices: components["schemas"]["IncidentNotice"][];
         };
         IncidentRegister: {
+            retention: string;
+            /** @description Every incident (GDPR Art 33(5)): dates, scope counts, the decision and, when dismissed, the reasons. */
             incidents: {
-                [key: string]: unknown;
+                incidentId: string;
+                /** @enum {string} */
+                status: "DETECTED" | "SCOPED" | "CONFIRMED" | "DISMISSED" | "NOTIFIED" | "ACKNOWLEDGED" | "CLOSED";
+                kinds: string[];
+                /** Format: date-time */
+                discoveredAt: string;
+                accounts?: string[];
+                orderCount?: number;
+                fileCount?: number;
+                categories?: string[];
+                /** @enum {string} */
+                decision?: "confirmed" | "not-a-breach";
+                /** Format: date-time */
+                decidedAt?: string;
+                decidedBy?: string;
+                /** @description The four-factor risk assessment of HIPAA 164.402(2), with the safe-harbour reasoning. */
+                reasons?: {
+                    natureAndExtent: string;
+                    unauthorizedPerson: string;
+                    acquiredOrViewed: string;
+                    mitigation: string;
+                    safeHarbour: string;
+                };
+                /** Format: date-time */
+                containedAt?: string;
+                /** Format: date-time */
+                closedAt?: string;
+                summary?: string;
+                /** Format: date-time */
+                keptUntil?: string;
             }[];
             cursor?: string;
         };
@@ -5666,15 +6033,41 @@ export interface components {
             noticeId: string;
             /** @enum {string} */
             status: "DRAFT" | "SENT" | "ACKNOWLEDGED" | "WITHDRAWN";
+            /** @description Only the automatic preliminary notice went out so far. */
             preliminary: boolean;
             /** Format: date-time */
+            discoveredAt: string;
+            /**
+             * Format: date-time
+             * @description discoveredAt + the account’s BAA notice window.
+             */
             dueAt: string;
+            categories: string[];
+            approximatePatients: number;
+            approximateRecords: number;
+            orderIds: string[];
+            /** Format: date-time */
+            firstEventAt?: string;
+            /** Format: date-time */
+            lastEventAt?: string;
+            /** @description The Caseline privacy office (Art 33(3)(b)). */
+            contactPoint: {
+                role: string;
+                email: string;
+                phone: string;
+            };
+            likelyConsequences: string;
+            measuresTaken: string;
+            measuresProposed: string;
+            whatTheLabShouldDo: string;
+            /** Format: date-time */
+            preliminarySentAt?: string;
             /** Format: date-time */
             sentAt?: string;
             /** Format: date-time */
             acknowledgedAt?: string;
             nature: string;
-            orderIds: string[];
+            /** @description GET /notices/{noticeId} only: the patient reference of each of the lab’s own orders (audited first). */
             patients?: {
                 orderId: string;
                 patientReference?: string;

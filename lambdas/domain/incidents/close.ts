@@ -67,5 +67,5 @@ export const closeIncident = async (deps: CloseDeps, actor: Actor, incidentId: s
       );
   for (const key of joinKeysOf(closed)) await deps.incidents.releaseJoinKey(key, incidentId);
   await noteIncident(deps, incidentId, 'closed', actor.sub);
-  return incidentSummary(closed);
+  return incidentSummary(closed, deps.clock.now());
 };

@@ -133,6 +133,21 @@ export interface Triage {
   readonly assessment?: RiskAssessment;
 }
 
+/**
+ * What the incident list shows of the notices' deadlines, kept on the incident itself so the list
+ * reads no notice: set when it is scoped (where the deadlines are set) and refreshed by
+ * settleIncident after every notice is sent or acknowledged. Ids, counts and dates only.
+ */
+export interface NoticeSummary {
+  /** Notices not withdrawn: one per affected account. */
+  readonly accounts: number;
+  /** Of those, not sent yet (DRAFT): their deadlines still run. */
+  readonly unsent: number;
+  /** The earliest deadline of a notice not sent yet, and its account. */
+  readonly nextDueAt?: string;
+  readonly nextDueAccountId?: string;
+}
+
 export interface Incident {
   readonly incidentId: string;
   readonly status: IncidentStatus;
@@ -148,6 +163,7 @@ export interface Incident {
   readonly workflowStartedAt?: string;
   readonly pagedAt?: string;
   readonly scope?: IncidentScope;
+  readonly noticeSummary?: NoticeSummary;
   readonly triage?: Triage;
   readonly containedAt?: string;
   readonly closedAt?: string;
@@ -313,6 +329,22 @@ export const retentionExpiry = (iso: string): number => {
   const d = new Date(iso);
   d.setUTCFullYear(d.getUTCFullYear() + RETENTION_YEARS);
   return Math.floor(d.getTime() / 1000);
+};
+
+/** The list's view of an incident's notices (see NoticeSummary): withdrawn ones do not count. */
+export const summariseNotices = (
+  notices: readonly Pick<Notice, 'accountId' | 'status' | 'dueAt'>[],
+): NoticeSummary => {
+  const live = notices.filter((n) => n.status !== 'WITHDRAWN');
+  const unsent = live
+    .filter((n) => n.status === 'DRAFT')
+    .sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.accountId.localeCompare(b.accountId));
+  const next = unsent[0];
+  return {
+    accounts: live.length,
+    unsent: unsent.length,
+    ...(next ? { nextDueAt: next.dueAt, nextDueAccountId: next.accountId } : {}),
+  };
 };
 
 /** Best effort: a timeline entry that cannot be written is an operator alert, not a failure. */

@@ -32,8 +32,10 @@ export const listIncidents = async (deps: AuditedIncidentDeps, actor: Actor, par
   const { limit, cursor } = page(params);
   await recordAudit(deps, actor, { accountId: actor.accountId, action: 'incident.list', outcome: 'ALLOWED' });
   const result = await deps.incidents.list(limit, cursor);
+  const now = deps.clock.now();
   return {
-    incidents: result.incidents.map(incidentSummary),
+    // Each item carries its deadlines from the incident itself: no notice is read per incident.
+    incidents: result.incidents.map((i) => incidentSummary(i, now)),
     ...(result.cursor ? { cursor: result.cursor } : {}),
   };
 };

@@ -27,6 +27,7 @@ import {
   noteIncident,
   SCOPE_LOOKBACK_MS,
   type Signal,
+  summariseNotices,
 } from './model';
 
 export type ScopeDeps = IncidentBaseDeps & {
@@ -204,6 +205,7 @@ export const scopeIncident = async (deps: ScopeDeps, incidentId: string) => {
   if (incident.scope) return { status: incident.status, accounts: incident.scope.accounts.length };
   const scope = await computeScope(deps, incident, await deps.incidents.signals(incidentId));
   const now = deps.clock.now().toISOString();
+  const notices: Notice[] = [];
   for (const account of scope.accounts) {
     const record = await deps.accounts.get(account.accountId);
     const hours = record?.baa?.breachNoticeHours ?? DEFAULT_NOTICE_HOURS;
@@ -228,10 +230,13 @@ export const scopeIncident = async (deps: ScopeDeps, incidentId: string) => {
       nextCheckAt: firstCheck(incident.discoveredAt, hours),
     };
     await deps.incidents.createNotice(notice);
+    notices.push(notice);
   }
+  // A retried step finds its notices as written before: the same deadlines (discovery + window).
   const scoped = await deps.incidents.update(incidentId, ['DETECTED'], {
     status: 'SCOPED',
     scope,
+    noticeSummary: summariseNotices(notices),
     updatedAt: now,
   });
   if (scoped)

@@ -76,5 +76,5 @@ export const triageIncident = async (deps: TriageDeps, actor: Actor, incidentId:
     // An incident with no affected account has nothing to send: NOTIFIED at once.
     await settleIncident(deps, incidentId);
   }
-  return incidentSummary((await deps.incidents.get(incidentId)) ?? moved);
+  return incidentSummary((await deps.incidents.get(incidentId)) ?? moved, deps.clock.now());
 };

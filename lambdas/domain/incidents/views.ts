@@ -3,9 +3,38 @@
  * time left to each account's deadline; for a lab, its own notice with the patient references of
  * its own orders only (rendered by lab-notices.ts, after the read was audited).
  */
-import { CONTACT_POINT, type Incident, type Notice, type Signal, type TimelineEntry } from './model';
+import {
+  CONTACT_POINT,
+  type Incident,
+  type Notice,
+  OPEN_INCIDENT,
+  type Signal,
+  type TimelineEntry,
+} from './model';
 
-export const incidentSummary = (i: Incident) => ({
+/**
+ * The deadlines as the list shows them, from the incident alone (its notice summary): how many
+ * accounts are affected and, while the incident is open, how many notices are not sent yet and the
+ * earliest of their deadlines with the time left to it (negative once passed).
+ */
+const deadlineSummary = (i: Incident, now: Date) => {
+  const s = i.noticeSummary;
+  if (!s) return i.scope ? { affectedAccounts: i.scope.accounts.length } : {};
+  if (!OPEN_INCIDENT.includes(i.status)) return { affectedAccounts: s.accounts };
+  return {
+    affectedAccounts: s.accounts,
+    unsentNotices: s.unsent,
+    ...(s.nextDueAt && s.nextDueAccountId
+      ? {
+          nextDueAt: s.nextDueAt,
+          nextDueAccountId: s.nextDueAccountId,
+          msLeft: Date.parse(s.nextDueAt) - now.getTime(),
+        }
+      : {}),
+  };
+};
+
+export const incidentSummary = (i: Incident, now: Date) => ({
   incidentId: i.incidentId,
   status: i.status,
   discoveredAt: i.discoveredAt,
@@ -13,6 +42,7 @@ export const incidentSummary = (i: Incident) => ({
   signalCount: i.signalCount,
   ...(i.pagedAt ? { pagedAt: i.pagedAt } : {}),
   ...(i.closedAt ? { closedAt: i.closedAt } : {}),
+  ...deadlineSummary(i, now),
 });
 
 export const noticeView = (n: Notice, now: Date) => ({
@@ -64,7 +94,7 @@ export const incidentDetail = (
   notices: readonly Notice[],
   now: Date,
 ) => ({
-  ...incidentSummary(i),
+  ...incidentSummary(i, now),
   openedAt: i.openedAt,
   actorSubs: i.actorSubs,
   resources: i.resources,

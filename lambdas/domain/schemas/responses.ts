@@ -362,6 +362,16 @@ export const ExportStatus = named(
   }),
 );
 
+export const ExportList = named(
+  'ExportList',
+  z.object({
+    exports: doc(z.array(z.object(exportFields)), {
+      description: 'Newest first. No download links: GET the export for one (audited).',
+    }),
+    nextCursor: z.optional(doc(z.string(), { description: 'Send as cursor for the next page.' })),
+  }),
+);
+
 const auditExportFields = {
   exportId: z.string(),
   accountId: z.string(),
@@ -403,6 +413,16 @@ export const AuditExportStatus = named(
         { description: 'Present when READY. Unzip it and run `caseline verify-audit DIR --key KEY`.' },
       ),
     ),
+  }),
+);
+
+export const AuditExportList = named(
+  'AuditExportList',
+  z.object({
+    exports: doc(z.array(z.object(auditExportFields)), {
+      description: 'Newest first. No download links: GET the audit export for one (audited).',
+    }),
+    nextCursor: z.optional(doc(z.string(), { description: 'Send as cursor for the next page.' })),
   }),
 );
 
@@ -813,8 +833,10 @@ export const SUCCESS: Readonly<Record<string, Readonly<Record<string, z.ZodMiniT
   'GET /accounts/{accountId}/policy': { 200: AccountPolicy },
   'PUT /accounts/{accountId}/policy': { 200: AccountPolicy },
   'POST /accounts/{accountId}/exports': { 202: ExportRequested },
+  'GET /accounts/{accountId}/exports': { 200: ExportList },
   'GET /accounts/{accountId}/exports/{exportId}': { 200: ExportStatus },
   'POST /accounts/{accountId}/audit-exports': { 202: AuditExportRequested },
+  'GET /accounts/{accountId}/audit-exports': { 200: AuditExportList },
   'GET /accounts/{accountId}/audit-exports/{exportId}': { 200: AuditExportStatus },
   'POST /accounts': { 201: Account },
   'GET /accounts': { 200: AccountList },

@@ -2,8 +2,10 @@
  * A lab administrator's account screen: its users (list, invite, remove), its security contacts,
  * and its exports: portability (GDPR Art 20) and audit trail, each followed until READY, with the
  * download link and a check of the archive in the browser (manifest signature with Web Crypto
- * against the public key from the API, every listed file's SHA-256). There is no route listing an
- * account's exports: the ones asked for in this session are kept in memory, as the tokens are.
+ * against the public key from the API, every listed file's SHA-256). The exports of both kinds are
+ * listed from the API (GET …/exports and …/audit-exports, newest first, a page at a time); a
+ * running one is followed, and a ready one's download link is asked for only when wanted (each
+ * hand-out is audited).
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { del, get, patch, post, publicGet, type Schemas } from '../api';
@@ -261,35 +263,67 @@ const Contacts = ({ accountId }: { accountId: string }) => {
 
 type AnyExport = Schemas['ExportStatus'] | Schemas['AuditExportStatus'];
 type Kind = 'account-export' | 'audit-export';
-/** This session's exports, newest first (memory only; no route lists them). */
-const asked: { kind: Kind; exportId: string }[] = [];
+type Listed = { kind: Kind; record: AnyExport };
+const PAGE = 10;
+const routeOf = (kind: Kind) => (kind === 'audit-export' ? 'audit-exports' : 'exports');
+/** Newest first across both kinds (ids are time-ordered within a kind). */
+const newestFirst = (a: Listed, b: Listed) =>
+  b.record.requestedAt.localeCompare(a.record.requestedAt) ||
+  b.record.exportId.localeCompare(a.record.exportId);
 
-const ExportRow = ({ accountId, kind, exportId }: { accountId: string; kind: Kind; exportId: string }) => {
-  const [status, setStatus] = useState<AnyExport | undefined>();
+const ExportRow = ({
+  accountId,
+  kind,
+  listed,
+  follow,
+}: {
+  accountId: string;
+  kind: Kind;
+  listed: AnyExport;
+  follow: boolean;
+}) => {
+  const { exportId } = listed;
+  const [status, setStatus] = useState<AnyExport>(listed);
   const [error, setError] = useState<string | undefined>();
   const [verdict, setVerdict] = useState<ArchiveVerdict | 'checking' | undefined>();
-  const path = `/accounts/${enc(accountId)}/${kind === 'audit-export' ? 'audit-exports' : 'exports'}/${enc(exportId)}`;
+  const [asking, setAsking] = useState(false);
+  const path = `/accounts/${enc(accountId)}/${routeOf(kind)}/${enc(exportId)}`;
+  // A running export (or the one just asked for) is followed every 2 s until it is done; the
+  // status route's answer for a ready one carries its download link.
+  const running = listed.status === 'RUNNING' || follow;
   useEffect(() => {
+    if (!running) return;
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const follow = async () => {
+    const next = async () => {
       try {
         const s = await get<AnyExport>(path);
         if (!live) return;
         setStatus(s);
-        if (s.status === 'RUNNING') timer = setTimeout(() => void follow(), 2000);
+        if (s.status === 'RUNNING') timer = setTimeout(() => void next(), 2000);
       } catch (e) {
         if (live) setError(messageOf(e, 'The export could not be read.'));
       }
     };
-    void follow();
+    void next();
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [path]);
+  }, [path, running]);
+  const askLink = async () => {
+    setAsking(true);
+    setError(undefined);
+    try {
+      setStatus(await get<AnyExport>(path));
+    } catch (e) {
+      setError(messageOf(e, 'The download link could not be had.'));
+    } finally {
+      setAsking(false);
+    }
+  };
   const check = async () => {
-    if (!status?.download) return;
+    if (!status.download) return;
     setVerdict('checking');
     try {
       const key = await publicGet<Schemas['PublicKey']>(
@@ -307,39 +341,45 @@ const ExportRow = ({ accountId, kind, exportId }: { accountId: string; kind: Kin
   return (
     <li class="card" data-testid={`export-${exportId}`}>
       <h3>
-        {label} {exportId} {status && <StatusBadge status={status.status} />}
+        {label} {exportId} <StatusBadge status={status.status} />
       </h3>
       <Failure error={error} />
-      {status && (
-        <dl class="facts">
-          {'from' in status && (
-            <>
-              <dt>Range</dt>
-              <dd>
-                {when(status.from)} to {when(status.to)}
-              </dd>
-            </>
-          )}
-          <dt>Asked</dt>
-          <dd>{when(status.requestedAt)}</dd>
-          <dt>Written</dt>
-          <dd>{when(status.completedAt)}</dd>
-          {status.sizeBytes !== undefined && (
-            <>
-              <dt>Size</dt>
-              <dd>{size(status.sizeBytes)}</dd>
-            </>
-          )}
-          {status.failure && (
-            <>
-              <dt>Failure</dt>
-              <dd>{status.failure}</dd>
-            </>
-          )}
-        </dl>
+      <dl class="facts">
+        {'from' in status && (
+          <>
+            <dt>Range</dt>
+            <dd>
+              {when(status.from)} to {when(status.to)}
+            </dd>
+          </>
+        )}
+        <dt>Asked</dt>
+        <dd>{when(status.requestedAt)}</dd>
+        <dt>Written</dt>
+        <dd>{when(status.completedAt)}</dd>
+        {status.sizeBytes !== undefined && (
+          <>
+            <dt>Size</dt>
+            <dd>{size(status.sizeBytes)}</dd>
+          </>
+        )}
+        {status.failure && (
+          <>
+            <dt>Failure</dt>
+            <dd>{status.failure}</dd>
+          </>
+        )}
+      </dl>
+      {status.status === 'RUNNING' && <p aria-busy="true">Being written… (followed every 2 s)</p>}
+      {status.status === 'READY' && !status.download && (
+        <div class="toolbar">
+          <button type="button" onClick={() => void askLink()} disabled={asking}>
+            Get the download link
+          </button>{' '}
+          <span class="hint">valid 15 minutes; handing it out is audited</span>
+        </div>
       )}
-      {status?.status === 'RUNNING' && <p aria-busy="true">Being written… (followed every 2 s)</p>}
-      {status?.download && (
+      {status.download && (
         <div class="toolbar">
           <a class="button" href={status.download.url} download={status.download.fileName} rel="noreferrer">
             Download {status.download.fileName}
@@ -373,19 +413,63 @@ const ExportRow = ({ accountId, kind, exportId }: { accountId: string; kind: Kin
 const isoMinus = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 const Exports = ({ accountId }: { accountId: string }) => {
-  const [list, setList] = useState([...asked]);
+  const [list, setList] = useState<Listed[]>([]);
+  /** Where each kind's next page starts; absent: no more of that kind. */
+  const [cursors, setCursors] = useState<Partial<Record<Kind, string>>>({});
+  const [loading, setLoading] = useState(true);
+  const [loadError, setLoadError] = useState<string | undefined>();
+  /** The export just asked for: followed at once, whatever the list said. */
+  const [asked, setAsked] = useState<string | undefined>();
   const [from, setFrom] = useState(isoMinus(24 * 3_600_000));
   const [to, setTo] = useState(isoMinus(0));
   const [failure, setFailure] = useState<unknown>();
-  const add = (kind: Kind, exportId: string) => {
-    if (!asked.some((a) => a.exportId === exportId)) asked.unshift({ kind, exportId });
-    setList([...asked]);
+  /** One page of each kind (the first, or the next after `after`), merged newest first into `keep`. */
+  const load = useCallback(
+    async (after: Partial<Record<Kind, string>> | undefined, keep: Listed[]) => {
+      setLoading(true);
+      setLoadError(undefined);
+      const kinds: Kind[] = after ? (Object.keys(after) as Kind[]) : ['account-export', 'audit-export'];
+      try {
+        const pages = await Promise.all(
+          kinds.map(async (kind) => {
+            const cursor = after?.[kind];
+            const q = `?limit=${PAGE}${cursor ? `&cursor=${enc(cursor)}` : ''}`;
+            const page = await get<Schemas['ExportList'] | Schemas['AuditExportList']>(
+              `/accounts/${enc(accountId)}/${routeOf(kind)}${q}`,
+            );
+            return { kind, page };
+          }),
+        );
+        const seen = new Set(keep.map((x) => x.record.exportId));
+        const added = pages.flatMap(({ kind, page }) =>
+          page.exports.filter((r) => !seen.has(r.exportId)).map((record): Listed => ({ kind, record })),
+        );
+        setList([...keep, ...added].sort(newestFirst));
+        setCursors(
+          Object.fromEntries(
+            pages.flatMap(({ kind, page }) => (page.nextCursor ? [[kind, page.nextCursor]] : [])),
+          ),
+        );
+      } catch (e) {
+        setLoadError(messageOf(e, 'The exports could not be listed.'));
+      } finally {
+        setLoading(false);
+      }
+    },
+    [accountId],
+  );
+  useEffect(() => {
+    void load(undefined, []);
+  }, [load]);
+  const add = (exportId: string) => {
+    setAsked(exportId);
+    void load(undefined, []);
   };
   const askPortability = async () => {
     setFailure(undefined);
     try {
       const r = await post<Schemas['ExportRequested']>(`/accounts/${enc(accountId)}/exports`);
-      add('account-export', r.exportId);
+      add(r.exportId);
     } catch (e) {
       setFailure(e);
     }
@@ -398,7 +482,7 @@ const Exports = ({ accountId }: { accountId: string }) => {
         from,
         to,
       } satisfies Schemas['AuditExportRequest']);
-      add('audit-export', r.exportId);
+      add(r.exportId);
     } catch (err) {
       setFailure(err);
     }
@@ -441,11 +525,31 @@ const Exports = ({ accountId }: { accountId: string }) => {
       <Failure
         error={failure && !issues.length ? messageOf(failure, 'The export was not started.') : undefined}
       />
-      <ul class="bare" data-testid="exports">
+      <Failure error={loadError} />
+      <ul
+        class="bare"
+        data-testid="exports"
+        aria-busy={loading}
+        aria-label="The account's exports, newest first"
+      >
         {list.map((x) => (
-          <ExportRow key={x.exportId} accountId={accountId} kind={x.kind} exportId={x.exportId} />
+          <ExportRow
+            key={x.record.exportId}
+            accountId={accountId}
+            kind={x.kind}
+            listed={x.record}
+            follow={x.record.exportId === asked}
+          />
         ))}
       </ul>
+      {!loading && !loadError && list.length === 0 && <p class="hint">No exports yet.</p>}
+      {Object.keys(cursors).length > 0 && (
+        <p>
+          <button type="button" onClick={() => void load(cursors, list)} disabled={loading}>
+            Show older exports
+          </button>
+        </p>
+      )}
     </Section>
   );
 };

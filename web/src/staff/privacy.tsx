@@ -1,6 +1,6 @@
 /**
- * The privacy officer's screens: the incidents with the time left to each affected account's
- * notice deadline, and one incident (timeline, signals, scope, triage, notices, containment,
+ * The privacy officer's screens: the incidents with the time left to the earliest notice deadline
+ * of each (from the list alone), and one incident (timeline, signals, scope, triage, notices, containment,
  * close). Only ids, codes, counts and dates come from these routes: no patient reference.
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
@@ -9,22 +9,8 @@ import { Failure, Section, StatusBadge, when } from '../screens/common';
 import { FieldError, issuesOf, messageOf, timeLeft, useNow } from './kit';
 
 type Incident = Schemas['Incident'];
-/** GET /incidents/{id} gives each notice with `msLeft` (on the service's clock) beside the contract's fields. */
-type Notice = Schemas['IncidentNotice'] & { msLeft?: number; sentAt?: string; acknowledgedAt?: string };
-type Signal = {
-  signalId?: string;
-  kind?: string;
-  at?: string;
-  actor?: { sub?: string; role?: string; accountId?: string };
-  orderIds?: string[];
-  accountIds?: string[];
-};
-type Scope = {
-  accounts?: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[];
-  orderCount?: number;
-  fileCount?: number;
-  truncated?: boolean;
-};
+/** Each notice with `msLeft`, the time left to its deadline on the service's clock. */
+type Notice = Schemas['IncidentNotice'];
 const OPEN = (s: string) => s !== 'CLOSED' && s !== 'DISMISSED';
 const enc = encodeURIComponent;
 
@@ -36,7 +22,7 @@ interface Loaded {
 }
 const loadIncident = async (incidentId: string): Promise<Loaded> => {
   const incident = await get<Incident>(`/incidents/${enc(incidentId)}`);
-  return { incident, notices: incident.notices as unknown as Notice[], at: Date.now() };
+  return { incident, notices: incident.notices, at: Date.now() };
 };
 const leftNow = (n: Notice, loadedAt: number, now: number) =>
   n.msLeft === undefined ? undefined : n.msLeft - (now - loadedAt);
@@ -51,20 +37,48 @@ const Deadline = ({ notice, loadedAt, now }: { notice: Notice; loadedAt: number;
   );
 };
 
+/** What the list shows of one incident's deadlines: all from its list item, no read of the incident. */
+const NextDeadline = ({
+  incident: i,
+  loadedAt,
+  now,
+}: {
+  incident: Schemas['IncidentSummary'];
+  loadedAt: number;
+  now: number;
+}) => {
+  if (!OPEN(i.status)) return <>–</>;
+  if (i.affectedAccounts === undefined) return <>being scoped</>;
+  if (i.affectedAccounts === 0) return <>no account affected</>;
+  if (!i.unsentNotices || i.msLeft === undefined || !i.nextDueAccountId)
+    return <>all {i.affectedAccounts} notice(s) sent</>;
+  const ms = i.msLeft - (now - loadedAt);
+  return (
+    <>
+      {i.nextDueAccountId}:{' '}
+      <span role="timer" class={ms < 0 ? 'error' : ''} data-testid={`deadline-${i.nextDueAccountId}`}>
+        {timeLeft(ms)}
+      </span>
+      <span class="hint">
+        {' '}
+        {i.unsentNotices} of {i.affectedAccounts} account(s) not notified yet
+      </span>
+    </>
+  );
+};
+
 export const Incidents = () => {
   const [list, setList] = useState<Schemas['IncidentSummary'][] | undefined>();
-  const [details, setDetails] = useState<Record<string, Loaded>>({});
+  const [loadedAt, setLoadedAt] = useState(Date.now());
   const [error, setError] = useState<string | undefined>();
   const now = useNow();
 
   useEffect(() => {
+    // One read: each item carries its earliest unsent notice's deadline (msLeft on the service's clock).
     get<Schemas['IncidentList']>('/incidents?limit=25')
-      .then(async (l) => {
+      .then((l) => {
+        setLoadedAt(Date.now());
         setList(l.incidents);
-        // The list gives no deadlines: each open incident's notices come from its own (audited) read.
-        const open = l.incidents.filter((i) => OPEN(i.status));
-        const read = await Promise.all(open.map((i) => loadIncident(i.incidentId)));
-        setDetails(Object.fromEntries(read.map((r) => [r.incident.incidentId, r])));
       })
       .catch((e: unknown) => setError(messageOf(e, 'The incidents could not be loaded.')));
   }, []);
@@ -77,46 +91,32 @@ export const Incidents = () => {
       {list && list.length === 0 && <p>No incidents.</p>}
       {list && list.length > 0 && (
         <table data-testid="incident-list">
-          <caption class="sr-only">Incidents, newest first, with each account's notice deadline</caption>
+          <caption class="sr-only">Incidents, newest first, with the next notice deadline of each</caption>
           <thead>
             <tr>
               <th scope="col">Incident</th>
               <th scope="col">Status</th>
               <th scope="col">Kinds</th>
               <th scope="col">Discovered</th>
-              <th scope="col">Notice deadlines</th>
+              <th scope="col">Next notice deadline</th>
             </tr>
           </thead>
           <tbody>
-            {list.map((i) => {
-              const d = details[i.incidentId];
-              return (
-                <tr key={i.incidentId}>
-                  <td>
-                    <a href={`#/incidents/${enc(i.incidentId)}`}>{i.incidentId}</a>
-                  </td>
-                  <td>
-                    <StatusBadge status={i.status} />
-                  </td>
-                  <td>{i.kinds.join(', ')}</td>
-                  <td>{when(i.discoveredAt)}</td>
-                  <td>
-                    {!OPEN(i.status) && '–'}
-                    {OPEN(i.status) && !d && '…'}
-                    {d && d.notices.length === 0 && 'no account affected (yet)'}
-                    {d && d.notices.length > 0 && (
-                      <ul class="bare">
-                        {d.notices.map((n) => (
-                          <li key={n.accountId}>
-                            {n.accountId}: <Deadline notice={n} loadedAt={d.at} now={now} />
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {list.map((i) => (
+              <tr key={i.incidentId}>
+                <td>
+                  <a href={`#/incidents/${enc(i.incidentId)}`}>{i.incidentId}</a>
+                </td>
+                <td>
+                  <StatusBadge status={i.status} />
+                </td>
+                <td>{i.kinds.join(', ')}</td>
+                <td>{when(i.discoveredAt)}</td>
+                <td>
+                  <NextDeadline incident={i} loadedAt={loadedAt} now={now} />
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       )}
@@ -477,15 +477,10 @@ export const IncidentPage = ({ incidentId }: { incidentId: string }) => {
       </section>
     );
   const { incident, notices, at } = loaded;
-  const signals = incident.signals as Signal[];
-  const scope = incident.scope as Scope | undefined;
+  const { signals, scope } = incident;
   const triage = incident.triage as { decision?: string; at?: string; by?: string } | undefined;
   const actors = [
-    ...new Set(
-      ((incident as unknown as { actorSubs?: string[] }).actorSubs ?? []).concat(
-        signals.flatMap((s) => (s.actor?.sub ? [s.actor.sub] : [])),
-      ),
-    ),
+    ...new Set(incident.actorSubs.concat(signals.flatMap((s) => (s.actor?.sub ? [s.actor.sub] : [])))),
   ];
   const confirmed = ['CONFIRMED', 'NOTIFIED', 'ACKNOWLEDGED'].includes(incident.status);
   return (
