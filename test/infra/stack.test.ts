@@ -673,6 +673,22 @@ describe('sign-in and API', () => {
     });
   });
 
+  it('lets the API invoke each routed function through one permission scoped to this API, and nothing else', () => {
+    const apiId = logicalIdOf(stack.api.httpApi);
+    const routed = new Set(routesOf().map((r) => functionId(r.fn)));
+    const byApi = resourcesOfType(json, 'AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties?.Principal === 'apigateway.amazonaws.com',
+    );
+    const targets = byApi.map(([, p]) => referencedIds(p.Properties?.FunctionName));
+    expect(byApi).toHaveLength(routed.size);
+    for (const [i, [, permission]] of byApi.entries()) {
+      expect([...(targets[i] ?? [])].filter((id) => routed.has(id))).toHaveLength(1);
+      const source = JSON.stringify(permission.Properties?.SourceArn);
+      expect(source).toContain(`"Ref":"${apiId}"`);
+      expect(source).toMatch(/\/\*\/\*\/\*"/);
+    }
+  });
+
   it('has one group per role', () => {
     for (const role of ROLES)
       template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role });
