@@ -2355,7 +2355,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give an order you hold back to the queue (designers) */
+        /**
+         * Give an order you hold back to the queue (designers)
+         * @description The order goes back to the queue in its place, for the other designers; it is not offered to you again for 12 hours (POST /queue/claim hands you the next one). A lease that lapses is not a release.
+         */
         post: {
             parameters: {
                 query?: never;
