@@ -1,18 +1,23 @@
 /**
  * The demo's incident part: hour zero of a breach. A designer downloads two labs' scans, then her
- * token is used to probe other labs' orders; the breach detector opens an incident within the
- * 5 minutes the clock moves, and her own report joins it; the privacy officer is paged at once, reads the scope the audit trail gave,
+ * token is used to probe other labs' orders and to bulk-download inputs (claim, download, release,
+ * again and again: a released order is not offered back to her, so each claim hands over the next
+ * one); the breach detector opens one incident with both signals within the 5 minutes the clock
+ * moves, and her own report joins it; the privacy officer is paged at once, reads the scope the audit trail gave,
  * confirms, suspends the designer in one step, sends each lab its pre-filled notice; Acme reads
  * its patients' references and acknowledges, and the incident closes. A second incident (a lab's
  * lost laptop) is left alone: the clock moves an hour at a time and its preliminary notice goes
  * out by itself before the 24-hour window closes. Each incident's timeline is printed with the
  * hours each step took against the window.
  */
+import { BULK_CAPACITY_FACTOR, BULK_WINDOW_MS } from '../lambdas/domain/detection/thresholds';
 import { queuedOrder } from '../test/support/lifecycle';
 import { as, call, type Demo, say, sleep, step } from './demo-support';
 
 interface Detail {
   status: string;
+  kinds: string[];
+  signals: { kind: string }[];
   discoveredAt: string;
   awaiting?: string;
   scope?: { accounts: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[] };
@@ -106,6 +111,45 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   const targets = [...others, ...others, 'ord_guess00000001', 'ord_guess00000002'];
   for (const orderId of targets)
     await call(demo, 'designer.lin', 'GET', `/assignments/${orderId}/inputs`, undefined, [404]);
+
+  // Lin's capacity (the registry) times BULK_CAPACITY_FACTOR: the inputs of more distinct orders
+  // than that within BULK_WINDOW_MS, none handed in, is bulk access.
+  const designers = await call<{ designers: { designerId: string; capacity: number }[] }>(
+    demo,
+    'operator.omar',
+    'GET',
+    '/designers',
+  );
+  const capacity = designers.designers.find((d) => d.designerId === 'u-des-lin')?.capacity ?? 0;
+  const limit = BULK_CAPACITY_FACTOR * capacity;
+  const extra = limit + 1 - held.length - others.length;
+  step(
+    n++,
+    `And to bulk-download: the two cases given back, then claim, download, release, again and again (capacity ${capacity}, so more than ${limit} orders' inputs in ${BULK_WINDOW_MS / 60_000} minutes is too many)`,
+  );
+  for (const orderId of held) await call(demo, 'designer.lin', 'POST', `/assignments/${orderId}/release`);
+  const more: string[] = [];
+  for (let i = 0; i < extra; i++)
+    more.push((await queuedOrder(demo.api, 'lab.acme', { ...model, patientRef: `PT-6119${i}` })).orderId);
+  const harvested: string[] = [];
+  for (let i = 0; i < others.length + more.length; i++) {
+    const claimed = await waitUntil('a claim', async () => {
+      const res = await demo.api.call<{ orderId: string }>('POST', '/queue/claim', { as: 'designer.lin' });
+      return res.status === 200 ? res.body.orderId : undefined;
+    });
+    await call(demo, 'designer.lin', 'GET', `/assignments/${claimed}/inputs`);
+    await call(demo, 'designer.lin', 'POST', `/assignments/${claimed}/release`);
+    harvested.push(claimed);
+  }
+  // Each claim handed over a new order: the ones she released are not offered back to her.
+  if (
+    harvested.some((o) => !others.includes(o) && !more.includes(o)) ||
+    new Set(harvested).size < harvested.length
+  )
+    throw new Error(`the claims handed over ${harvested.join(', ')}`);
+  say(
+    `   claimed, downloaded and released: ${harvested.join(', ')}; with the first two, ${held.length + harvested.length} orders' inputs within minutes`,
+  );
   const before = await call<{ incidents: { incidentId: string }[] }>(
     demo,
     'officer.olivia',
@@ -114,8 +158,20 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   );
   const known = new Set(before.incidents.map((i) => i.incidentId));
   const started = Date.now();
-  await call(demo, 'operator.omar', 'POST', '/local/clock/advance', { minutes: 5 });
-  const detected = await waitUntil('the probing incident', async () => {
+  const moved = await call<{ jobs: { job: string; result?: { signals?: Record<string, number> } }[] }>(
+    demo,
+    'operator.omar',
+    'POST',
+    '/local/clock/advance',
+    { minutes: 5 },
+  );
+  const signals = moved.jobs.find((j) => j.job === 'detectBreaches')?.result?.signals ?? {};
+  say(
+    `   the breach detector's run raised: ${Object.entries(signals)
+      .map(([rule, count]) => `${rule} x${count}`)
+      .join(', ')}`,
+  );
+  const detected = await waitUntil('the incident', async () => {
     const list = await call<{ incidents: { incidentId: string; kinds: string[] }[] }>(
       demo,
       'officer.olivia',
@@ -131,6 +187,12 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   say(
     `   the breach detector (every minute; here, the clock moved 5 minutes) opened ${first1}; the privacy officer was paged ${Date.now() - started} ms of wall time later: ${page.message}`,
   );
+  // Signals about the same actor join one incident (JOIN_WINDOW_MS).
+  const both = await waitUntil('both signals on the incident', async () => {
+    const d = await incident(demo, first1);
+    return d.kinds.includes('bulk-access') ? d : undefined;
+  });
+  say(`   ${first1} now holds ${both.signals.length} signal(s): ${both.kinds.join(' + ')}`);
 
   step(n++, 'She reports the two downloads herself (caseline incidents report): it joins the same incident');
   const joined = await reported(demo, 'designer.lin', [
