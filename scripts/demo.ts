@@ -20,8 +20,8 @@
  *   account termination with one summary certificate.
  *   Part 6, a breach (scripts/demo-incidents.ts): a designer's token probes other labs' orders and
  *   bulk-downloads inputs (claim, download, release, repeated): the detector opens one incident
- *   with both signals, and her own report of two downloads joins it; the officer is paged, reads the scope, confirms, suspends the designer, sends each lab its
- *   notice, Acme acknowledges; a second incident left alone sends its preliminary notice by itself
+ *   with both signals, and her own report of two downloads joins it; the officer is paged, reads
+ *   the scope, confirms, suspends the designer, sends each lab its notice, Acme acknowledges; a second incident left alone sends its preliminary notice by itself
  *   before the 24-hour window closes. Timelines printed against the window.
  *
  *   --mb N     size of the generated scan in MB (default 80; at most 64 is one presigned PUT)
