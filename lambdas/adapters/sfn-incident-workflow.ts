@@ -1,7 +1,10 @@
 /**
  * The incident workflow over Step Functions: one execution per incident, named by its id (a second
- * start is the same execution), and its waits (triage, close) completed with their tokens.
+ * start is the same execution), and its waits (triage, close) completed with their tokens. A signal
+ * that joins an incident starts a short execution of the same machine (`signalId` in its input
+ * routes it to the re-scope), one per signal.
  */
+import { createHash } from 'node:crypto';
 import {
   ExecutionAlreadyExists,
   SendTaskSuccessCommand,
@@ -21,13 +24,23 @@ export class SfnIncidentWorkflow implements IncidentWorkflow {
   ) {}
 
   async start(incidentId: string): Promise<void> {
+    // The incident id only: execution input shows in the console and the history.
+    await this.startOnce(incidentId, { incidentId });
+  }
+
+  async rescope(incidentId: string, signalId: string): Promise<void> {
+    // Named by the incident and a hash of the signal id (80 characters at most, AWS's name rules).
+    const name = `${incidentId}-j${createHash('sha256').update(signalId).digest('hex').slice(0, 32)}`;
+    await this.startOnce(name, { incidentId, signalId });
+  }
+
+  private async startOnce(name: string, input: Readonly<Record<string, string>>): Promise<void> {
     try {
-      // The incident id only: execution input shows in the console and the history.
       await this.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
-          name: incidentId,
-          input: JSON.stringify({ incidentId }),
+          name,
+          input: JSON.stringify(input),
         }),
       );
     } catch (error) {
