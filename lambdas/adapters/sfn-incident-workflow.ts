@@ -17,6 +17,10 @@ import { TaskTokenRefusedError } from '../kernel/errors';
 /** What Step Functions answers for a token nothing waits for any more: never worth a retry. */
 const REFUSED_TOKEN_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
+/** A re-scope's execution: the incident and a hash of the signal id (AWS's names: 80 characters at most). */
+export const rescopeExecutionName = (incidentId: string, signalId: string) =>
+  `${incidentId}-j${createHash('sha256').update(signalId).digest('hex').slice(0, 32)}`;
+
 export class SfnIncidentWorkflow implements IncidentWorkflow {
   constructor(
     private readonly sfn: SFNClient,
@@ -29,9 +33,7 @@ export class SfnIncidentWorkflow implements IncidentWorkflow {
   }
 
   async rescope(incidentId: string, signalId: string): Promise<void> {
-    // Named by the incident and a hash of the signal id (80 characters at most, AWS's name rules).
-    const name = `${incidentId}-j${createHash('sha256').update(signalId).digest('hex').slice(0, 32)}`;
-    await this.startOnce(name, { incidentId, signalId });
+    await this.startOnce(rescopeExecutionName(incidentId, signalId), { incidentId, signalId });
   }
 
   private async startOnce(name: string, input: Readonly<Record<string, string>>): Promise<void> {
