@@ -20,9 +20,12 @@ interface Detail {
   signals: { kind: string }[];
   discoveredAt: string;
   awaiting?: string;
-  scope?: { accounts: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[] };
+  scope?: {
+    accounts: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[];
+    signals?: number;
+  };
   timeline: { at: string; type: string; detail?: Record<string, string | number> }[];
-  notices: { accountId: string; noticeId: string; msLeft: number; dueAt: string }[];
+  notices: { accountId: string; noticeId: string; msLeft: number; dueAt: string; nature: string }[];
 }
 
 const HOUR = 3_600_000;
@@ -205,9 +208,13 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   if (joined !== first1) throw new Error(`the report opened ${joined}, not joined ${first1}`);
 
   step(n++, 'The officer reads the scope the audit trail gave (patient references are not in it)');
+  // Each signal that joined re-scopes the incident (its own short execution): wait for the scope
+  // that covers all three (probing, bulk access, her report).
   const scoped = await waitUntil('the scope', async () => {
     const d = await incident(demo, first1);
-    return d.awaiting === 'TRIAGE' ? d : undefined;
+    return d.awaiting === 'TRIAGE' && d.signals.length >= 3 && d.scope?.signals === d.signals.length
+      ? d
+      : undefined;
   });
   for (const a of scoped.scope?.accounts ?? [])
     say(
@@ -215,6 +222,16 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
     );
   for (const notice of scoped.notices)
     say(`   ${notice.accountId}: notice due ${notice.dueAt}, ${(notice.msLeft / HOUR).toFixed(1)} h left`);
+  // The drafts describe every kind that joined, not only the first signal's.
+  for (const notice of scoped.notices)
+    if (!notice.nature.includes("other labs' orders") || !notice.nature.includes('far more case files'))
+      throw new Error(`${notice.accountId}'s draft names only part of what happened: ${notice.nature}`);
+  say(`   the drafts' nature: ${scoped.notices[0]?.nature.split(' involving')[0] ?? ''} ...`);
+  const again = (await outbox(demo)).filter(
+    (m) => m.body.kind === 'incident.page' && m.body.incidentId === first1 && m.body.newKind,
+  );
+  for (const m of again)
+    say(`   officers paged again for a new kind: ${m.body.newKind} (${m.body.signalId})`);
 
   step(n++, 'Confirmed a breach; the designer suspended in one step; each lab sent its notice');
   await cli('officer.olivia', 'incidents', 'triage', first1, 'confirmed');

@@ -221,6 +221,32 @@ describe('a signal that joins a scoped incident', () => {
     ]);
   });
 
+  it('a signal that joins while the first scoping runs is taken in by that scoping', async () => {
+    // Prepare: a fresh incident, not scoped; the bulk signal joins (and its re-scope finds no scope)
+    // just after the scoping read the signals.
+    deps = setup();
+    fetched('lab-acme', 'ord_a1', '2026-01-05T08:30:00.000Z');
+    ({ incidentId } = await raiseSignal(deps, signal({ signalId: 'det:probing:u-des-priya:2' })));
+    const read = deps.incidents.signals.bind(deps.incidents);
+    let joinedMeanwhile = false;
+    deps.incidents.signals = async (id: string) => {
+      const found = await read(id);
+      if (!joinedMeanwhile) {
+        joinedMeanwhile = true;
+        await bulkJoins();
+        await rescopeIncident(deps, { incidentId, signalId: 'det:bulk-access:u-des-priya:1' });
+      }
+      return found;
+    };
+    // Act
+    await scopeIncident(deps, incidentId);
+    // Assess
+    const incident = deps.incidents.incidents.get(incidentId);
+    expect(incident?.scope?.signals).toBe(2);
+    expect(incident?.scope?.accounts.map((a) => a.accountId)).toEqual(['lab-acme', 'lab-bright']);
+    expect((await notice('lab-acme')).nature).toContain(BULK_TEXT);
+  });
+
   it('a page that cannot be published is given back, and the retried step pages', async () => {
     // Prepare
     await bulkJoins();

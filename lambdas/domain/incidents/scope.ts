@@ -375,6 +375,11 @@ export const refreshScope = async (deps: ScopeDeps, incidentId: string) => {
   const outcomes = { created: 0, redrafted: 0, flagged: 0, current: 0 };
   // Notices first: a crash leaves the old scope, and the retry redoes what is left (each is idempotent).
   for (const account of scope.accounts) outcomes[await refreshNotice(deps, incident, account, kinds)]++;
+  // Another run (the first scoping's own refresh, a second joined signal's) wrote this scope meanwhile:
+  // the notices above changed nothing it had not, and the timeline has its entry.
+  const latest = await deps.incidents.get(incidentId);
+  if (latest?.scope && (latest.scope.signals ?? 0) >= signals.length && outcomes.created === 0)
+    return { status: latest.status, accounts: latest.scope.accounts.length };
   const now = deps.clock.now().toISOString();
   const stored = await deps.incidents.update(incidentId, OPEN_INCIDENT, { scope, updatedAt: now });
   // A new account has a notice still to send: an incident that had sent them all is CONFIRMED again.
