@@ -5508,6 +5508,7 @@ export interface components {
             signalCount: number;
             /** Format: date-time */
             pagedAt?: string;
+            pagedKinds?: string[];
             /** Format: date-time */
             closedAt?: string;
         };
@@ -5515,7 +5516,7 @@ export interface components {
             incidents: components["schemas"]["IncidentSummary"][];
             cursor?: string;
         };
-        /** @description A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. */
+        /** @description A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. `scopeChangedAt`: the scope grew after the officer edited the draft (its words kept, its facts refreshed) or after it was sent. */
         IncidentNotice: {
             noticeId: string;
             incidentId: string;
@@ -5540,6 +5541,13 @@ export interface components {
             measuresTaken: string;
             measuresProposed: string;
             whatTheLabShouldDo: string;
+            kinds?: string[];
+            /** Format: date-time */
+            scopeChangedAt?: string;
+            /** @description A sent notice whose incident’s scope grew since: the facts (order ids, counts, categories, kinds) its supplement (send again) will carry. */
+            pendingScope?: {
+                [key: string]: unknown;
+            };
         };
         Incident: {
             incidentId: string;
@@ -5551,6 +5559,7 @@ export interface components {
             signalCount: number;
             /** Format: date-time */
             pagedAt?: string;
+            pagedKinds?: string[];
             /** Format: date-time */
             closedAt?: string;
             /** @description Affected accounts (orders, file counts, categories, first and last event): ids only. */

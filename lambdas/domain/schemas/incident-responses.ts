@@ -47,6 +47,7 @@ const IncidentSummaryShape = {
   kinds: z.array(z.string()),
   signalCount: z.int(),
   pagedAt: z.optional(instant()),
+  pagedKinds: z.optional(z.array(z.string())),
   closedAt: z.optional(instant()),
 };
 
@@ -76,8 +77,15 @@ export const NoticeView = named(
     measuresTaken: z.string(),
     measuresProposed: z.string(),
     whatTheLabShouldDo: z.string(),
+    kinds: z.optional(z.array(z.string())),
+    scopeChangedAt: z.optional(instant()),
+    pendingScope: z.optional(
+      facts(
+        'A sent notice whose incident’s scope grew since: the facts (order ids, counts, categories, kinds) its supplement (send again) will carry.',
+      ),
+    ),
   }),
-  'A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view.',
+  'A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. `scopeChangedAt`: the scope grew after the officer edited the draft (its words kept, its facts refreshed) or after it was sent.',
 );
 
 export const IncidentDetail = named(
