@@ -74,7 +74,7 @@ export const pageNewKinds = async (deps: PageDeps, incidentId: string): Promise<
         });
       }
     } catch (error) {
-      await deps.incidents
+      const givenBack = await deps.incidents
         .update(
           incidentId,
           OPEN_INCIDENT,
@@ -82,6 +82,11 @@ export const pageNewKinds = async (deps: PageDeps, incidentId: string): Promise<
           { expect: { updatedAt: claimed.updatedAt } },
         )
         .catch(() => undefined);
+      // The incident changed meanwhile: the retry would find the kinds claimed and page nobody.
+      if (!givenBack)
+        await deps.notifier
+          .operatorAlert('Incident page for a new kind not sent', { incidentId, kinds: fresh.join(',') })
+          .catch(() => undefined);
       throw error;
     }
     await noteIncident(deps, incidentId, 'paged-again', 'workflow', { kinds: fresh.join(',') });
