@@ -24,6 +24,7 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RELEASE_COOLDOWN_MINUTES } from '../lambdas/domain/design/shared';
 import { MAX_CAPACITY } from '../lambdas/domain/designers';
 import { seedUser } from '../local/seed';
 import { Api } from '../test/support/api';
@@ -75,7 +76,7 @@ const ddb = DynamoDBDocumentClient.from(
 );
 const ordersTable = stack.env.ORDERS_TABLE ?? '';
 const api = new Api(stack.apiUrl);
-const tokens = new Tokens(api);
+let tokens = new Tokens(api);
 
 // Prepare: room for MAX_CAPACITY jobs each, and a full queue.
 for (const username of designers) {
@@ -161,7 +162,11 @@ const holdings = async () => {
   return held;
 };
 
-/** Every designer gives everything back, so the next round starts from a full queue. */
+/**
+ * Every designer gives everything back, then the clock moves past the release cool-down (a
+ * released order is not offered back to its designer for RELEASE_COOLDOWN_MINUTES), so the next
+ * round starts from a full queue open to everyone. Tokens expire on the local clock: new ones.
+ */
 const releaseAll = async (held: Map<string, string[]>) => {
   const entries = [...held].flatMap(([orderId, by]) => by.map((designer) => ({ orderId, designer })));
   await pool(entries.length, 6, async (i) => {
@@ -172,6 +177,12 @@ const releaseAll = async (held: Map<string, string[]>) => {
     });
     if (res.status !== 200) failures.push(`release ${e.orderId}: HTTP ${res.status}`);
   });
+  const moved = await api.call('POST', '/local/clock/advance', {
+    token: await tokens.of('operator.omar'),
+    body: { minutes: RELEASE_COOLDOWN_MINUTES + 1 },
+  });
+  if (moved.status !== 200) failures.push(`clock advance: HTTP ${moved.status}`);
+  tokens = new Tokens(api);
   await sleep(200);
 };
 

@@ -4,6 +4,10 @@
  *     breach detector (the scheduled job, run at once): the run's time until the incident is open,
  *     then until the officers' page is in the notifications outbox; and the same from a
  *     GuardDuty-shaped finding put through the EventBridge stand-in (PutEvents → incident → page).
+ *   - audit event → incident → page for bulk access: a designer at capacity 2 claims, downloads the
+ *     inputs of and releases 5 orders (one over capacity × BULK_CAPACITY_FACTOR); from the answer to
+ *     the last download (its audit event written) the detector runs at once: until the incident is
+ *     open, then until the page is in the outbox.
  *     On AWS the detector runs every minute: add up to a minute to the first figure.
  *   - scoping an actor with 10,000 audit events: `computeScope` through the real adapters (the
  *     byActor index, a page of 100 at a time): its time and what it read, by command (no Scan).
@@ -12,6 +16,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BUCKETS } from '../common/definitions';
 import type { AuditEvent } from '../lambdas/domain/audit';
+import { BULK_CAPACITY_FACTOR } from '../lambdas/domain/detection/thresholds';
 import type { Incident, Signal } from '../lambdas/domain/incidents/model';
 import { incidentIdFor } from '../lambdas/domain/incidents/raise-signal';
 import { computeScope } from '../lambdas/domain/incidents/scope';
@@ -72,6 +77,48 @@ try {
   if (!probing) throw new Error('the detector opened no incident');
   await until(() => pageOf(api, probing.incidentId));
   const detector = { detectorRunMs: toIncident, toPageMs: ms(t0), eventsRead: run.body.result?.events };
+
+  // ---- detector: bulk access (claim, inputs, release, one order over the limit) → incident → page
+  const capacity = 2;
+  const limit = BULK_CAPACITY_FACTOR * capacity;
+  const set = await api.call('PATCH', '/designers/u-des-marco', { as: 'operator.omar', body: { capacity } });
+  if (set.status !== 200) throw new Error(`capacity: HTTP ${set.status}`);
+  for (let i = 0; i <= limit; i++) await queuedOrder(api, i % 2 ? 'lab.bright' : 'lab.acme');
+  const harvested = new Set<string>();
+  for (let i = 0; i <= limit; i++) {
+    const claimed = await until(async () => {
+      const res = await api.call<{ orderId: string }>('POST', '/queue/claim', { as: 'designer.marco' });
+      return res.status === 200 ? res.body.orderId : undefined;
+    });
+    await api.call('GET', `/assignments/${claimed}/inputs`, { as: 'designer.marco' });
+    await api.call('POST', `/assignments/${claimed}/release`, { as: 'designer.marco' });
+    harvested.add(claimed);
+  }
+  if (harvested.size !== limit + 1)
+    throw new Error(`the claims handed over ${harvested.size} distinct orders`);
+  // From the answer to the last download (its audit event written) to the detector's run done and the page.
+  const t3 = performance.now();
+  const bulkRun = await api.call<{ result?: { events: number; signals: Record<string, number> } }>(
+    'POST',
+    '/local/jobs/detectBreaches',
+    { as: 'operator.omar' },
+  );
+  const bulkToIncident = ms(t3);
+  const bulkListed = await api.call<{ incidents: { incidentId: string; kinds: string[] }[] }>(
+    'GET',
+    '/incidents',
+    { as: 'officer.olivia' },
+  );
+  const bulk = bulkListed.body.incidents.find((i) => i.kinds.includes('bulk-access'));
+  if (!bulk) throw new Error('the detector opened no bulk-access incident');
+  await until(() => pageOf(api, bulk.incidentId));
+  const bulkAccess = {
+    orders: harvested.size,
+    limit,
+    eventToIncidentMs: bulkToIncident,
+    eventToPageMs: ms(t3),
+    eventsRead: bulkRun.body.result?.events,
+  };
 
   // ---- GuardDuty finding → incident → page
   const events = new EventBridgeClient({
@@ -164,6 +211,7 @@ try {
   reads.stop();
   emit({
     detector,
+    bulkAccess,
     guardDuty,
     scope: {
       events: total,

@@ -430,6 +430,13 @@ export const ADAPTERS = {
           actions: ['states:StartExecution'],
         },
       ],
+      rescope: [
+        {
+          command: 'StartExecutionCommand',
+          on: 'stateMachine:incidentWorkflow',
+          actions: ['states:StartExecution'],
+        },
+      ],
       completeTask: [
         {
           command: 'SendTaskSuccessCommand',

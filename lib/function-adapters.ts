@@ -241,7 +241,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
       'addSignal',
       'addTimeline',
     ],
-    incidentWorkflow: ['start'],
+    incidentWorkflow: ['start', 'rescope'],
   },
   // AWS security signals (EventBridge rules): the intake only.
   securitySignal: {
@@ -256,7 +256,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
       'addSignal',
       'addTimeline',
     ],
-    incidentWorkflow: ['start'],
+    incidentWorkflow: ['start', 'rescope'],
   },
   reportIncident: {
     ...AUDITED,
@@ -271,9 +271,10 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
       'addSignal',
       'addTimeline',
     ],
-    incidentWorkflow: ['start'],
+    incidentWorkflow: ['start', 'rescope'],
   },
-  // Page, scope (the actor's events by index, the orders named), the waits' tokens, the failure alert;
+  // Page, scope (the actor's events by index, the orders named), the re-scope when a signal joined
+  // (notices refreshed, a page per new kind), the waits' tokens, the failure alert;
   // scheduled, the deadline sweep (notices whose check fell due, by the byTimer index).
   incidentStep: {
     incidents: [
@@ -284,6 +285,7 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
       'createNotice',
       'noticesDue',
       'notice',
+      'notices',
       'updateNotice',
     ],
     ledger: ['page'],

@@ -1,23 +1,31 @@
 /**
  * The demo's incident part: hour zero of a breach. A designer downloads two labs' scans, then her
- * token is used to probe other labs' orders; the breach detector opens an incident within the
- * 5 minutes the clock moves, and her own report joins it; the privacy officer is paged at once, reads the scope the audit trail gave,
+ * token is used to probe other labs' orders and to bulk-download inputs (claim, download, release,
+ * again and again: a released order is not offered back to her, so each claim hands over the next
+ * one); the breach detector opens one incident with both signals within the 5 minutes the clock
+ * moves, and her own report joins it; the privacy officer is paged at once, reads the scope the audit trail gave,
  * confirms, suspends the designer in one step, sends each lab its pre-filled notice; Acme reads
  * its patients' references and acknowledges, and the incident closes. A second incident (a lab's
  * lost laptop) is left alone: the clock moves an hour at a time and its preliminary notice goes
  * out by itself before the 24-hour window closes. Each incident's timeline is printed with the
  * hours each step took against the window.
  */
+import { BULK_CAPACITY_FACTOR, BULK_WINDOW_MS } from '../lambdas/domain/detection/thresholds';
 import { queuedOrder } from '../test/support/lifecycle';
 import { as, call, type Demo, say, sleep, step } from './demo-support';
 
 interface Detail {
   status: string;
+  kinds: string[];
+  signals: { kind: string }[];
   discoveredAt: string;
   awaiting?: string;
-  scope?: { accounts: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[] };
+  scope?: {
+    accounts: { accountId: string; orderIds: string[]; fileCount: number; categories: string[] }[];
+    signals?: number;
+  };
   timeline: { at: string; type: string; detail?: Record<string, string | number> }[];
-  notices: { accountId: string; noticeId: string; msLeft: number; dueAt: string }[];
+  notices: { accountId: string; noticeId: string; msLeft: number; dueAt: string; nature: string }[];
 }
 
 const HOUR = 3_600_000;
@@ -106,6 +114,45 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   const targets = [...others, ...others, 'ord_guess00000001', 'ord_guess00000002'];
   for (const orderId of targets)
     await call(demo, 'designer.lin', 'GET', `/assignments/${orderId}/inputs`, undefined, [404]);
+
+  // Lin's capacity (the registry) times BULK_CAPACITY_FACTOR: the inputs of more distinct orders
+  // than that within BULK_WINDOW_MS, none handed in, is bulk access.
+  const designers = await call<{ designers: { designerId: string; capacity: number }[] }>(
+    demo,
+    'operator.omar',
+    'GET',
+    '/designers',
+  );
+  const capacity = designers.designers.find((d) => d.designerId === 'u-des-lin')?.capacity ?? 0;
+  const limit = BULK_CAPACITY_FACTOR * capacity;
+  const extra = limit + 1 - held.length - others.length;
+  step(
+    n++,
+    `And to bulk-download: the two cases given back, then claim, download, release, again and again (capacity ${capacity}, so more than ${limit} orders' inputs in ${BULK_WINDOW_MS / 60_000} minutes is too many)`,
+  );
+  for (const orderId of held) await call(demo, 'designer.lin', 'POST', `/assignments/${orderId}/release`);
+  const more: string[] = [];
+  for (let i = 0; i < extra; i++)
+    more.push((await queuedOrder(demo.api, 'lab.acme', { ...model, patientRef: `PT-6119${i}` })).orderId);
+  const harvested: string[] = [];
+  for (let i = 0; i < others.length + more.length; i++) {
+    const claimed = await waitUntil('a claim', async () => {
+      const res = await demo.api.call<{ orderId: string }>('POST', '/queue/claim', { as: 'designer.lin' });
+      return res.status === 200 ? res.body.orderId : undefined;
+    });
+    await call(demo, 'designer.lin', 'GET', `/assignments/${claimed}/inputs`);
+    await call(demo, 'designer.lin', 'POST', `/assignments/${claimed}/release`);
+    harvested.push(claimed);
+  }
+  // Each claim handed over a new order: the ones she released are not offered back to her.
+  if (
+    harvested.some((o) => !others.includes(o) && !more.includes(o)) ||
+    new Set(harvested).size < harvested.length
+  )
+    throw new Error(`the claims handed over ${harvested.join(', ')}`);
+  say(
+    `   claimed, downloaded and released: ${harvested.join(', ')}; with the first two, ${held.length + harvested.length} orders' inputs within minutes`,
+  );
   const before = await call<{ incidents: { incidentId: string }[] }>(
     demo,
     'officer.olivia',
@@ -114,8 +161,20 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   );
   const known = new Set(before.incidents.map((i) => i.incidentId));
   const started = Date.now();
-  await call(demo, 'operator.omar', 'POST', '/local/clock/advance', { minutes: 5 });
-  const detected = await waitUntil('the probing incident', async () => {
+  const moved = await call<{ jobs: { job: string; result?: { signals?: Record<string, number> } }[] }>(
+    demo,
+    'operator.omar',
+    'POST',
+    '/local/clock/advance',
+    { minutes: 5 },
+  );
+  const signals = moved.jobs.find((j) => j.job === 'detectBreaches')?.result?.signals ?? {};
+  say(
+    `   the breach detector's run raised: ${Object.entries(signals)
+      .map(([rule, count]) => `${rule} x${count}`)
+      .join(', ')}`,
+  );
+  const detected = await waitUntil('the incident', async () => {
     const list = await call<{ incidents: { incidentId: string; kinds: string[] }[] }>(
       demo,
       'officer.olivia',
@@ -131,6 +190,12 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   say(
     `   the breach detector (every minute; here, the clock moved 5 minutes) opened ${first1}; the privacy officer was paged ${Date.now() - started} ms of wall time later: ${page.message}`,
   );
+  // Signals about the same actor join one incident (JOIN_WINDOW_MS).
+  const both = await waitUntil('both signals on the incident', async () => {
+    const d = await incident(demo, first1);
+    return d.kinds.includes('bulk-access') ? d : undefined;
+  });
+  say(`   ${first1} now holds ${both.signals.length} signal(s): ${both.kinds.join(' + ')}`);
 
   step(n++, 'She reports the two downloads herself (caseline incidents report): it joins the same incident');
   const joined = await reported(demo, 'designer.lin', [
@@ -143,9 +208,13 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
   if (joined !== first1) throw new Error(`the report opened ${joined}, not joined ${first1}`);
 
   step(n++, 'The officer reads the scope the audit trail gave (patient references are not in it)');
+  // Each signal that joined re-scopes the incident (its own short execution): wait for the scope
+  // that covers all three (probing, bulk access, her report).
   const scoped = await waitUntil('the scope', async () => {
     const d = await incident(demo, first1);
-    return d.awaiting === 'TRIAGE' ? d : undefined;
+    return d.awaiting === 'TRIAGE' && d.signals.length >= 3 && d.scope?.signals === d.signals.length
+      ? d
+      : undefined;
   });
   for (const a of scoped.scope?.accounts ?? [])
     say(
@@ -153,6 +222,16 @@ export const runIncidents = async (demo: Demo, first: number): Promise<number> =
     );
   for (const notice of scoped.notices)
     say(`   ${notice.accountId}: notice due ${notice.dueAt}, ${(notice.msLeft / HOUR).toFixed(1)} h left`);
+  // The drafts describe every kind that joined, not only the first signal's.
+  for (const notice of scoped.notices)
+    if (!notice.nature.includes("other labs' orders") || !notice.nature.includes('far more case files'))
+      throw new Error(`${notice.accountId}'s draft names only part of what happened: ${notice.nature}`);
+  say(`   the drafts' nature: ${scoped.notices[0]?.nature.split(' involving')[0] ?? ''} ...`);
+  const again = (await outbox(demo)).filter(
+    (m) => m.body.kind === 'incident.page' && m.body.incidentId === first1 && m.body.newKind,
+  );
+  for (const m of again)
+    say(`   officers paged again for a new kind: ${m.body.newKind} (${m.body.signalId})`);
 
   step(n++, 'Confirmed a breach; the designer suspended in one step; each lab sent its notice');
   await cli('officer.olivia', 'incidents', 'triage', first1, 'confirmed');

@@ -18,9 +18,10 @@
  *   Part 5, deletion with proof (scripts/demo-purge.ts): a lab's deletion request, the purge after
  *   the grace period, its certificate verified offline (and a tampered copy refused), and an
  *   account termination with one summary certificate.
- *   Part 6, a breach (scripts/demo-incidents.ts): a designer reports downloading two labs' scans;
- *   the officer is paged, reads the scope, confirms, suspends the designer, sends each lab its
- *   notice, Acme acknowledges; a second incident left alone sends its preliminary notice by itself
+ *   Part 6, a breach (scripts/demo-incidents.ts): a designer's token probes other labs' orders and
+ *   bulk-downloads inputs (claim, download, release, repeated): the detector opens one incident
+ *   with both signals, and her own report of two downloads joins it; the officer is paged, reads
+ *   the scope, confirms, suspends the designer, sends each lab its notice, Acme acknowledges; a second incident left alone sends its preliminary notice by itself
  *   before the 24-hour window closes. Timelines printed against the window.
  *
  *   --mb N     size of the generated scan in MB (default 80; at most 64 is one presigned PUT)

@@ -47,6 +47,12 @@ export interface OrderPhi {
   readonly itemNotes?: readonly (string | null)[];
 }
 
+/** A designer's release of an order (POST /assignments/{orderId}/release): who, when. */
+export interface OrderRelease {
+  readonly sub: string;
+  readonly at: string;
+}
+
 export interface Order {
   readonly orderId: string;
   readonly accountId: string;
@@ -82,6 +88,12 @@ export interface Order {
   readonly leaseExpiresAt?: string;
   /** Who made the last design: a revision is offered to them first. */
   readonly lastDesigner?: string;
+  /**
+   * Designers that released the order (gave it back to the queue themselves) and when, newest
+   * last, at most MAX_RELEASES_KEPT within RELEASE_COOLDOWN_MINUTES (design/shared.ts): the queue
+   * does not offer it back to them meanwhile. Ids and times only.
+   */
+  readonly releases?: readonly OrderRelease[];
   readonly offerTo?: string;
   readonly offerExpiresAt?: string;
   /** Design versions handed in so far; the delivered one; revisions asked for. */

@@ -2,6 +2,7 @@ import { awaitPhase } from '../domain/incidents/await-phase';
 import { sweepIncidentDeadlines } from '../domain/incidents/deadlines';
 import type { IncidentPhase } from '../domain/incidents/model';
 import { pageOfficers } from '../domain/incidents/page';
+import { rescopeIncident } from '../domain/incidents/rescope';
 import { scopeIncident } from '../domain/incidents/scope';
 import { incidentWorkflowFailed } from '../domain/incidents/workflow-failed';
 import { logger } from '../runtime/logger';
@@ -17,6 +18,7 @@ import { clock, type DepsOf, granted, randomIds } from '../runtime/wiring/runtim
 export const deps = granted<
   DepsOf<typeof pageOfficers> &
     DepsOf<typeof scopeIncident> &
+    DepsOf<typeof rescopeIncident> &
     DepsOf<typeof awaitPhase> &
     DepsOf<typeof incidentWorkflowFailed> &
     DepsOf<typeof sweepIncidentDeadlines>
@@ -33,7 +35,9 @@ export const deps = granted<
 type StepEvent = {
   incidentId: string;
   /** Absent on a scheduled run (EventBridge Scheduler's event, or the local scheduler's). */
-  step?: 'page' | 'scope' | 'await' | 'fail';
+  step?: 'page' | 'scope' | 'rescope' | 'await' | 'fail';
+  /** A re-scope's: the signal that joined. */
+  signalId?: string;
   phase?: IncidentPhase;
   taskToken?: string;
   errorName?: string;
@@ -54,6 +58,8 @@ export const handler = taskHandler<StepEvent, Record<string, unknown>>(async (ev
       return pageOfficers(deps, event.incidentId);
     case 'scope':
       return scopeIncident(deps, event.incidentId);
+    case 'rescope':
+      return rescopeIncident(deps, { incidentId: event.incidentId, signalId: event.signalId ?? '' });
     case 'await':
       return awaitPhase(deps, {
         incidentId: event.incidentId,

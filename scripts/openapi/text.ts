@@ -503,6 +503,8 @@ export const OPERATIONS: Readonly<Record<string, OperationText>> = {
   },
   'POST /assignments/{orderId}/release': {
     summary: 'Give an order you hold back to the queue (designers)',
+    description:
+      'The order goes back to the queue in its place, for the other designers; it is not offered to you again for 12 hours (POST /queue/claim hands you the next one). A lease that lapses is not a release.',
     responses: {
       '200': 'The order is QUEUED again.',
       '401': 'Missing, invalid or expired token.',

@@ -15,7 +15,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localTableName, STATE_MACHINES } from '../../common/definitions';
 import { DynamoIncidentStore } from '../../lambdas/adapters/dynamo-incident-store';
-import { SfnIncidentWorkflow } from '../../lambdas/adapters/sfn-incident-workflow';
+import { rescopeExecutionName, SfnIncidentWorkflow } from '../../lambdas/adapters/sfn-incident-workflow';
 import type { Incident, Signal } from '../../lambdas/domain/incidents/model';
 import { type RaiseSignalDeps, raiseSignal } from '../../lambdas/domain/incidents/raise-signal';
 import { adjustableClock } from '../../lambdas/kernel/clock';
@@ -166,7 +166,7 @@ describe('the intake over the wire', () => {
     expect(JSON.parse(execution.input ?? '{}')).toEqual({ incidentId });
   });
 
-  it('a second signal about the same actor joins, and pages nobody again', async () => {
+  it('a second signal about the same actor joins: its own re-scope execution (ids only), one page for the new kind, none for a kind already paged', async () => {
     // Prepare
     const sub = 'u-des-marco';
     const base = {
@@ -178,16 +178,34 @@ describe('the intake over the wire', () => {
     };
     const first = await raiseSignal(intake, { ...base, signalId: `it-join-a-${Date.now()}` });
     await incidentIn(first.incidentId, ['SCOPED']);
+    const rescoped = (signalId: string) =>
+      eventually(async () => {
+        const execution = await sfn.send(
+          new DescribeExecutionCommand({
+            executionArn: executionArn(rescopeExecutionName(first.incidentId, signalId)),
+          }),
+        );
+        return execution.status === 'RUNNING' ? undefined : execution;
+      }, 20_000);
     // Act
-    const second = await raiseSignal(intake, {
-      ...base,
-      kind: 'bulk-access',
-      signalId: `it-join-b-${Date.now()}`,
-    });
+    const bulkId = `it-join-b-${Date.now()}`;
+    const second = await raiseSignal(intake, { ...base, kind: 'bulk-access', signalId: bulkId });
+    const bulkRun = await rescoped(bulkId);
+    const probingId = `it-join-c-${Date.now()}`;
+    await raiseSignal(intake, { ...base, signalId: probingId });
+    const probingRun = await rescoped(probingId);
     // Assess
     expect(second).toEqual({ incidentId: first.incidentId, opened: false, duplicate: false });
-    expect((await store.get(first.incidentId))?.kinds).toEqual(['probing', 'bulk-access']);
-    expect(await pages(first.incidentId)).toHaveLength(1);
+    expect([bulkRun.status, probingRun.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(JSON.parse(bulkRun.input ?? '{}')).toEqual({ incidentId: first.incidentId, signalId: bulkId });
+    const incident = await store.get(first.incidentId);
+    expect(incident?.kinds).toEqual(['probing', 'bulk-access']);
+    expect(incident?.scope?.signals).toBe(3);
+    const paged = await pages(first.incidentId);
+    expect(paged.map((p) => [p.kinds, p.newKind, p.pageId])).toEqual([
+      ['probing', undefined, first.incidentId],
+      ['probing,bulk-access', 'bulk-access', `${first.incidentId}:${bulkId}`],
+    ]);
   });
 });
 

@@ -371,7 +371,10 @@ export class MemoryNotifier implements Notifier {
   async operatorAlert(subject: string, facts: Readonly<Record<string, string>>) {
     this.sent.push({ kind: `alert:${subject}`, facts });
   }
+  /** When set, notify throws as a throttled SNS would (operator alerts still land). */
+  failing = false;
   async notify(kind: string, facts: Readonly<Record<string, string>>) {
+    if (this.failing) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
     this.sent.push({ kind, facts });
   }
 }

@@ -165,6 +165,17 @@ export class MemoryIncidentWorkflow implements IncidentWorkflow {
     }
     if (!this.started.includes(incidentId)) this.started.push(incidentId);
   }
+  /** Re-scope executions started, one per joined signal (a second start is the same one). */
+  readonly rescopes: { incidentId: string; signalId: string }[] = [];
+  async rescope(incidentId: string, signalId: string) {
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = undefined;
+      throw e;
+    }
+    if (!this.rescopes.some((r) => r.incidentId === incidentId && r.signalId === signalId))
+      this.rescopes.push({ incidentId, signalId });
+  }
   async completeTask(token: string, output: Readonly<Record<string, string>>) {
     if (this.failNext) {
       const e = this.failNext;

@@ -4,9 +4,12 @@
  * the head, with every order held at most once, skills and capacity respected.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { releaseAssignment } from '../../lambdas/domain/design/assignments';
 import { claimNext } from '../../lambdas/domain/design/claim';
 import { requestRevision } from '../../lambdas/domain/design/decisions';
 import { declareOutput, submitDesign } from '../../lambdas/domain/design/hand-in';
+import { MAX_RELEASES_KEPT, RELEASE_COOLDOWN_MINUTES } from '../../lambdas/domain/design/shared';
+import { sweepLeases } from '../../lambdas/domain/design/sweeps';
 import { awaitDesign, deliverAndAwaitDecision, qaDesign } from '../../lambdas/domain/design/workflow-tasks';
 import type { OrderItemRequest } from '../../lambdas/domain/order-input';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
@@ -125,6 +128,82 @@ describe('a claimer alone', () => {
     const crown = await queued(deps);
     // Act and assess
     expect((await claimNext(deps, designer('priya')))?.orderId).toBe(crown);
+  });
+});
+
+describe('an order a designer released', () => {
+  it('is not offered back to that designer, who gets the next one; another designer gets it in its place', async () => {
+    // Prepare: three crowns, a minute apart (oldest most urgent).
+    const deps = setup({
+      priya: { skills: ['crown'], capacity: 3 },
+      marco: { skills: ['crown'], capacity: 3 },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      deps.clock.advance(60_000);
+      ids.push(await queued(deps, { dueInMinutes: 24 * 60 - i }));
+    }
+    const [first, second, third] = ids;
+    // Act: priya claims the head and lets it go, twice over.
+    expect((await claimNext(deps, designer('priya')))?.orderId).toBe(first);
+    await releaseAssignment(deps, designer('priya'), first ?? '');
+    const next = await claimNext(deps, designer('priya'));
+    await releaseAssignment(deps, designer('priya'), second ?? '');
+    const after = await claimNext(deps, designer('priya'));
+    // Assess: each claim moved on; marco gets the released orders, most urgent first, as before.
+    expect(next?.orderId).toBe(second);
+    expect(after?.orderId).toBe(third);
+    expect((await claimNext(deps, designer('marco')))?.orderId).toBe(first);
+    expect((await claimNext(deps, designer('marco')))?.orderId).toBe(second);
+    expect(deps.orders.orders.get(first ?? '')?.releases).toEqual([{ sub: 'priya', at: expect.any(String) }]);
+  });
+
+  it('leaves a designer whose only candidates it released with nothing to claim, slot given back, until the cool-down ends', async () => {
+    // Prepare
+    const deps = setup({ priya: { skills: ['crown'], capacity: 3 } });
+    const a = await queued(deps);
+    const b = await queued(deps);
+    for (const id of [a, b]) {
+      await claimNext(deps, designer('priya'));
+      await releaseAssignment(deps, designer('priya'), id);
+    }
+    // Act and assess: nothing to claim (no error), no slot held, both still queued.
+    expect(await claimNext(deps, designer('priya'))).toBeUndefined();
+    expect(deps.designers.all.get('priya')?.activeJobs).toBe(0);
+    expect([a, b].map((id) => deps.orders.orders.get(id)?.status)).toEqual(['QUEUED', 'QUEUED']);
+    deps.clock.advance((RELEASE_COOLDOWN_MINUTES - 1) * 60_000);
+    expect(await claimNext(deps, designer('priya'))).toBeUndefined();
+    deps.clock.advance(2 * 60_000);
+    expect((await claimNext(deps, designer('priya')))?.orderId).toBe(a);
+  });
+
+  it('is offered back after a lapsed lease: a lapse is not a release', async () => {
+    // Prepare
+    const deps = setup({ priya: { skills: ['crown'], capacity: 3 } });
+    const orderId = await queued(deps);
+    await claimNext(deps, designer('priya'));
+    deps.clock.advance(121 * 60_000);
+    expect((await sweepLeases(deps)).expiredLeases).toBe(1);
+    // Act and assess
+    expect(deps.orders.orders.get(orderId)?.releases).toBeUndefined();
+    expect((await claimNext(deps, designer('priya')))?.orderId).toBe(orderId);
+  });
+
+  it('keeps a bounded record: the newest releases within the cool-down', async () => {
+    // Prepare: more designers than the record keeps release the same order in turn.
+    const subs = Array.from({ length: MAX_RELEASES_KEPT + 3 }, (_, i) => `d${i}`);
+    const deps = setup(Object.fromEntries(subs.map((s) => [s, { skills: ['crown'], capacity: 1 }])));
+    const orderId = await queued(deps);
+    // The first one released long ago: past the cool-down by the time the others have.
+    for (const [i, sub] of subs.entries()) {
+      expect((await claimNext(deps, designer(sub)))?.orderId).toBe(orderId);
+      await releaseAssignment(deps, designer(sub), orderId);
+      deps.clock.advance(i === 0 ? RELEASE_COOLDOWN_MINUTES * 60_000 : 60_000);
+    }
+    // Assess: the newest MAX_RELEASES_KEPT, oldest first; the one pushed out may claim it again.
+    const releases = deps.orders.orders.get(orderId)?.releases ?? [];
+    expect(releases.map((r) => r.sub)).toEqual(subs.slice(-MAX_RELEASES_KEPT));
+    expect((await claimNext(deps, designer('d1')))?.orderId).toBe(orderId);
   });
 });
 

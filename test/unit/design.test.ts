@@ -275,6 +275,8 @@ const ACTIONS: Record<
       expect(d.orders.orders.get(orderId)?.status).toBe('QUEUED');
       expect(d.orders.indexes.get(orderId)?.queue?.lane).toBe('QUEUE');
       expect(d.designers.all.get('priya')?.activeJobs).toBe(0);
+      // Remembered only by the release that went through: an undone one leaves no trace.
+      expect(d.orders.orders.get(orderId)?.releases?.map((r) => r.sub)).toEqual(['priya']);
     },
   },
   'hand-in': {

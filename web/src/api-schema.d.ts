@@ -2355,7 +2355,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give an order you hold back to the queue (designers) */
+        /**
+         * Give an order you hold back to the queue (designers)
+         * @description The order goes back to the queue in its place, for the other designers; it is not offered to you again for 12 hours (POST /queue/claim hands you the next one). A lease that lapses is not a release.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5805,6 +5808,7 @@ export interface components {
             signalCount: number;
             /** Format: date-time */
             pagedAt?: string;
+            pagedKinds?: string[];
             /** Format: date-time */
             closedAt?: string;
             /** @description Accounts the scope found affected (one notice each); present once scoped. */
@@ -5826,7 +5830,7 @@ export interface components {
             incidents: components["schemas"]["IncidentSummary"][];
             cursor?: string;
         };
-        /** @description A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. */
+        /** @description A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. `scopeChangedAt`: the scope grew after the officer edited the draft (its words kept, its facts refreshed) or after it was sent. */
         IncidentNotice: {
             noticeId: string;
             incidentId: string;
@@ -5877,6 +5881,22 @@ export interface components {
             alert50At?: string;
             /** Format: date-time */
             alert80At?: string;
+            /** @description The kinds of signal its words were drafted for. */
+            kinds?: string[];
+            /** Format: date-time */
+            scopeChangedAt?: string;
+            /** @description A sent notice whose incident’s scope grew since: the facts its supplement (send again) will carry. */
+            pendingScope?: {
+                categories: string[];
+                approximatePatients: number;
+                approximateRecords: number;
+                orderIds: string[];
+                /** Format: date-time */
+                firstEventAt?: string;
+                /** Format: date-time */
+                lastEventAt?: string;
+                kinds?: string[];
+            };
         };
         Incident: {
             incidentId: string;
@@ -5888,6 +5908,7 @@ export interface components {
             signalCount: number;
             /** Format: date-time */
             pagedAt?: string;
+            pagedKinds?: string[];
             /** Format: date-time */
             closedAt?: string;
             /** @description Accounts the scope found affected (one notice each); present once scoped. */
@@ -5932,6 +5953,8 @@ export interface components {
                 eventsRead: number;
                 /** @description More events than one scoping reads: widen it by hand. */
                 truncated: boolean;
+                /** @description How many of the incident’s signals it covers; fewer means a re-scope is due. */
+                signals?: number;
             };
             /** @description The decision, who and when; the four-factor assessment when not a breach. */
             triage?: {

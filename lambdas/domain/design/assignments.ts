@@ -15,6 +15,7 @@ import {
   notHeld,
   orUndo,
   presignedGets,
+  withRelease,
 } from './shared';
 
 /** Giving an order back: the order, and the designer's slot with it (undone together). */
@@ -73,13 +74,26 @@ export const inputsOf = async (
   return presignedGets(deps, actor, order, inputs, 'assignment.inputs');
 };
 
-/** Gives an order back to the queue (the designer's choice, or an expired lease). */
-export const requeue = async (deps: RequeueDeps, order: Order, by: string, reason: string) => {
-  const now = deps.clock.now().toISOString();
+/**
+ * Gives an order back to the queue, in its place (the designer's choice, an expired lease, the
+ * containment of a suspended designer). `released`: the holder let it go itself, so the order
+ * remembers it and the queue does not offer it back to that designer for the cool-down
+ * (RELEASE_COOLDOWN_MINUTES); a lapsed lease or a containment is not a release.
+ */
+export const requeue = async (
+  deps: RequeueDeps,
+  order: Order,
+  by: string,
+  reason: string,
+  opts: { released?: boolean } = {},
+) => {
+  const at = deps.clock.now();
+  const now = at.toISOString();
+  const releases = opts.released && order.assignee ? withRelease(order, order.assignee, at) : undefined;
   const moved = await deps.orders.transition(
     order.orderId,
     ['ASSIGNED'],
-    { status: 'QUEUED', updatedAt: now },
+    { status: 'QUEUED', updatedAt: now, ...(releases ? { releases } : {}) },
     {
       expect: { assignee: order.assignee ?? '' },
       remove: ['assignee', 'leaseExpiresAt', 'claimedAt'],
@@ -106,6 +120,6 @@ export const releaseAssignment = async (deps: AuditDeps & RequeueDeps, actor: Ac
     outcome: 'ALLOWED',
     orderId,
   });
-  if (!(await requeue(deps, order, actor.sub, 'RELEASED'))) throw notHeld(orderId);
+  if (!(await requeue(deps, order, actor.sub, 'RELEASED', { released: true }))) throw notHeld(orderId);
   return { orderId, status: 'QUEUED' as const };
 };

@@ -1,6 +1,7 @@
 /**
  * A designer claims the most urgent order it may take: a revision offered to it first, then the
- * shared queue. Priority order (revisions, rush, dueAt, age) holds for a claimer alone; claimers
+ * shared queue, passing over the orders it released itself within the cool-down
+ * (RELEASE_COOLDOWN_MINUTES, design/shared.ts). Priority order (revisions, rush, dueAt, age) holds for a claimer alone; claimers
  * that collide spread out over equally urgent orders instead of fighting for one (`pickEntry`),
  * and one conditional write per attempt means no order is ever held twice.
  */
@@ -10,7 +11,7 @@ import { type AuditDeps, recordAudit } from '../audit';
 import type { Designer } from '../designers';
 import type { DesignDeps, QueueEntry } from '../ports';
 import { noteTimeline } from '../recovery';
-import { addMinutes, assignmentView, LEASE_MINUTES, orUndo } from './shared';
+import { addMinutes, assignmentView, LEASE_MINUTES, orUndo, releasedBy } from './shared';
 
 /**
  * Queue entries per page, and pages per lane, a claim reads at most: it reads an index (keys and
@@ -50,9 +51,13 @@ const pickEntry = (entries: readonly QueueEntry[], contended: boolean) => {
   return Math.floor(Math.random() * same);
 };
 
+/** tryClaim's answer for an order this designer released within the cool-down: passed over, not lost. */
+const RELEASED_BY_YOU = 'released-by-you';
+
 /**
  * One attempt on one order: read it (the index lags the table and holds no more than keys and
- * item types), then one conditional write. Undefined when it is no longer there to take.
+ * item types), then one conditional write. Undefined when it is no longer there to take;
+ * RELEASED_BY_YOU when the designer released it lately (only the order itself says so).
  */
 const tryClaim = async (deps: ClaimDeps, actor: Actor, designer: Designer, lane: string, orderId: string) => {
   const before = await deps.orders.get(orderId);
@@ -60,6 +65,7 @@ const tryClaim = async (deps: ClaimDeps, actor: Actor, designer: Designer, lane:
   const types = before?.items.map((i) => i.type) ?? [];
   if (before?.status !== 'QUEUED' || !canTake(designer, types)) return undefined;
   const now = deps.clock.now();
+  if (releasedBy(before, actor.sub, now)) return RELEASED_BY_YOU;
   const lease = addMinutes(now, LEASE_MINUTES).toISOString();
   // The condition (still QUEUED, still in this lane) is what makes two designers never hold one
   // order; the unchanged updatedAt makes `before` exactly what an undo puts back.
@@ -133,6 +139,8 @@ export const claimNext = async (deps: ClaimDeps, actor: Actor) => {
         while (open.length) {
           const [entry] = open.splice(pickEntry(open, contended), 1);
           const view = entry && (await tryClaim(deps, actor, designer, lane, entry.orderId));
+          // Its own release is no race lost: the claimer still goes for the head of what is left.
+          if (view === RELEASED_BY_YOU) continue;
           if (view) return view;
           contended = true;
         }

@@ -7,7 +7,7 @@
 import { NotFoundError, OrderStuckError, TaskTokenRefusedError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
 import { type AuditAction, type AuditDeps, recordAudit } from '../audit';
-import { type Order, type OrderFile, type OrderPhi, phiContext } from '../order';
+import { type Order, type OrderFile, type OrderPhi, type OrderRelease, phiContext } from '../order';
 import { URL_TTL_SECONDS } from '../orders/shared';
 import type { Deps } from '../ports';
 import { type StrandDeps, strandOrder, undoAndFail } from '../recovery';
@@ -15,7 +15,34 @@ import { type StrandDeps, strandOrder, undoAndFail } from '../recovery';
 /** A claim holds an order this long unless the designer sends a heartbeat. */
 export const LEASE_MINUTES = 120;
 
+/**
+ * An order a designer released is not offered back to that designer for this long (other
+ * designers get it as before, in its place in the queue): "claim next" right after a release
+ * hands over the next order, not the one just let go. A lease that lapses is not a release: a
+ * designer whose connection dropped gets its order back first, as before.
+ */
+export const RELEASE_COOLDOWN_MINUTES = 12 * 60;
+/**
+ * Releases an order remembers at most (the newest, within the cool-down): the record stays a few
+ * hundred bytes however often it changes hands. A designer pushed out of it by this many others
+ * releasing the same order within 12 hours may be offered it again sooner.
+ */
+export const MAX_RELEASES_KEPT = 8;
+
 export const addMinutes = (d: Date, m: number) => new Date(d.getTime() + m * 60_000);
+
+/** Whether `sub` released this order within the cool-down before `now`. */
+export const releasedBy = (order: Order, sub: string, now: Date) => {
+  const since = addMinutes(now, -RELEASE_COOLDOWN_MINUTES).toISOString();
+  return (order.releases ?? []).some((r) => r.sub === sub && r.at > since);
+};
+
+/** The order's release record with `sub` releasing it at `now`: expired entries and the oldest beyond the cap dropped. */
+export const withRelease = (order: Order, sub: string, now: Date): OrderRelease[] => {
+  const since = addMinutes(now, -RELEASE_COOLDOWN_MINUTES).toISOString();
+  const kept = (order.releases ?? []).filter((r) => r.sub !== sub && r.at > since);
+  return [...kept, { sub, at: now.toISOString() }].slice(-MAX_RELEASES_KEPT);
+};
 export const addDays = (d: Date, days: number) => new Date(d.getTime() + days * 86_400_000);
 
 export const notHeld = (orderId: string) =>

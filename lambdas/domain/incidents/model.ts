@@ -114,6 +114,11 @@ export interface IncidentScope {
   readonly eventsRead: number;
   /** More events than MAX_SCOPE_EVENTS: the officer widens it by hand. */
   readonly truncated: boolean;
+  /**
+   * How many of the incident's signals it was computed from. Signals are only ever added, so fewer
+   * than the incident holds means a signal joined since: the scope is refreshed (rescope.ts).
+   */
+  readonly signals?: number;
 }
 
 /** The documented four-factor risk assessment of HIPAA 164.402(2), when the officer finds no breach. */
@@ -162,6 +167,8 @@ export interface Incident {
   readonly lastSignalAt: string;
   readonly workflowStartedAt?: string;
   readonly pagedAt?: string;
+  /** The kinds the officers were paged about (the first page, then one page per kind that joined). */
+  readonly pagedKinds?: readonly SignalKind[];
   readonly scope?: IncidentScope;
   readonly noticeSummary?: NoticeSummary;
   readonly triage?: Triage;
@@ -201,6 +208,18 @@ export interface NoticeText {
   readonly whatTheLabShouldDo: string;
 }
 
+/** The facts of a notice that come from the scope (never edited by the officer). */
+export interface NoticeFacts {
+  readonly categories: readonly string[];
+  readonly approximatePatients: number;
+  readonly approximateRecords: number;
+  readonly orderIds: readonly string[];
+  readonly firstEventAt?: string;
+  readonly lastEventAt?: string;
+  /** The kinds of signal its words were drafted for. */
+  readonly kinds?: readonly SignalKind[];
+}
+
 export interface Notice extends NoticeText {
   readonly noticeId: string;
   readonly incidentId: string;
@@ -233,6 +252,16 @@ export interface Notice extends NoticeText {
   readonly alert80At?: string;
   /** The next time the deadline sweep looks at it; absent when nothing is left to watch. */
   readonly nextCheckAt?: string;
+  /** The kinds of signal its words were drafted for (an edited draft: last flagged for). */
+  readonly kinds?: readonly SignalKind[];
+  /**
+   * The scope grew after the officer wrote its words (an edited draft: its facts were refreshed,
+   * its words kept) or after it was sent (nothing changed: `pendingScope` holds the new facts).
+   * Cleared by an edit of the draft, or by the next send (for a sent notice, the supplement).
+   */
+  readonly scopeChangedAt?: string;
+  /** A sent notice only: the facts as the scope now stands, applied when the supplement is sent. */
+  readonly pendingScope?: NoticeFacts;
 }
 
 // ---------------------------------------------------------------- ports
@@ -307,6 +336,11 @@ export interface IncidentStore {
 export interface IncidentWorkflow {
   /** Starts the incident's execution, named by its id: a second start is the same execution. */
   start(incidentId: string): Promise<void>;
+  /**
+   * Starts the short execution that refreshes the incident's scope after `signalId` joined it (ids
+   * only in its input), named by both: a second start for the same signal is the same execution.
+   */
+  rescope(incidentId: string, signalId: string): Promise<void>;
   /** Completes the current wait. Throws TaskTokenRefusedError when nothing waits for the token. */
   completeTask(token: string, output: Readonly<Record<string, string>>): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The officer's notice to one affected account: PUT edits its words (each screened for PHI like
  * order notes), POST sends it. A notice goes out only once the incident is confirmed; sending it
- * again after an edit is a supplement (GDPR Art 33(4)). The message carries ids and a link only
+ * again after an edit is a supplement (GDPR Art 33(4)), and carries the facts a grown scope left
+ * aside (`pendingScope`, rescope.ts). The message carries ids and a link only
  * (deliver.ts); the deadline sweep then re-sends it to the next contact while it is not
  * acknowledged. Every change is audited against the lab's account.
  */
@@ -49,7 +50,12 @@ export const editNotice = async (
     accountId,
     ['DRAFT', 'SENT', 'ACKNOWLEDGED'],
     { ...edit, editedBy: actor.sub, updatedAt: now },
-    { expect: { updatedAt: notice.updatedAt } },
+    {
+      expect: { updatedAt: notice.updatedAt },
+      // A draft's words are now the officer's, written with the grown scope in view; a sent notice
+      // stays flagged until its supplement goes.
+      remove: notice.status === 'DRAFT' ? ['scopeChangedAt'] : [],
+    },
   );
   if (!edited)
     throw new ConflictError(
@@ -94,13 +100,21 @@ export const sendNotice = async (
     ['DRAFT', 'SENT', 'ACKNOWLEDGED'],
     {
       ...(supplement ? {} : { status: 'SENT', sentAt: now, sentBy: actor.sub }),
+      // The supplement (Art 33(4)) carries the facts the scope grew to since the notice was sent.
+      ...(notice.pendingScope ?? {}),
       lastSentAt: now,
       sendCount: (notice.sendCount ?? 0) + 1,
       updatedAt: now,
       // Watched for acknowledgement from now on: re-sent to the next contact after RESEND_AFTER_MS.
       ...(notice.status === 'ACKNOWLEDGED' ? {} : { nextCheckAt: addMs(now, RESEND_AFTER_MS) }),
     },
-    { remove: notice.status === 'ACKNOWLEDGED' ? ['nextCheckAt'] : [] },
+    {
+      remove: [
+        ...(notice.status === 'ACKNOWLEDGED' ? (['nextCheckAt'] as const) : []),
+        ...(notice.scopeChangedAt ? (['scopeChangedAt'] as const) : []),
+        ...(notice.pendingScope ? (['pendingScope'] as const) : []),
+      ],
+    },
   );
   await noteIncident(deps, incidentId, supplement ? 'notice-supplement' : 'notice-sent', actor.sub, {
     accountId,

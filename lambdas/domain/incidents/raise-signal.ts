@@ -5,7 +5,8 @@
  * involved, the same resource) whose window has not passed. Idempotent by `signalId`: the new
  * incident's id is derived from the signal's, so a retry after any crash finds the same incident,
  * the same join key and the same workflow execution (named by the incident id), and never opens
- * a second. Paging, scoping and the deadlines run in the incident workflow that starts here.
+ * a second. Paging, scoping and the deadlines run in the incident workflow that starts here; a
+ * signal that joins starts the workflow's re-scope for it (rescope.ts).
  */
 import { createHash } from 'node:crypto';
 import { ROLES } from '../../../common/roles';
@@ -153,6 +154,9 @@ const join = async (deps: RaiseSignalDeps, incidentId: string, signal: Signal, k
     signalId: signal.signalId,
     kind: signal.kind,
   });
+  // The scope, the unsent notices and the page follow what joined (rescope.ts), in the workflow's
+  // own execution for this signal: the intake stays cheap, and a retry starts the same execution.
+  await deps.incidentWorkflow.rescope(incidentId, signal.signalId);
 };
 
 /**
@@ -167,6 +171,9 @@ export const raiseSignal = async (deps: RaiseSignalDeps, input: Signal): Promise
     // Handled before; the workflow may still be unstarted if that run stopped after assigning it.
     const incident = await deps.incidents.get(recorded.incidentId);
     if (incident && recorded.incidentId === own) await ensureWorkflow(deps, incident);
+    // A joined signal: its re-scope may not have been started (a retry starts the same execution).
+    else if (incident && OPEN_INCIDENT.includes(incident.status))
+      await deps.incidentWorkflow.rescope(recorded.incidentId, signal.signalId);
     return { incidentId: recorded.incidentId, opened: false, duplicate: true };
   }
 

@@ -41,6 +41,7 @@ export const incidentSummary = (i: Incident, now: Date) => ({
   kinds: i.kinds,
   signalCount: i.signalCount,
   ...(i.pagedAt ? { pagedAt: i.pagedAt } : {}),
+  ...(i.pagedKinds ? { pagedKinds: i.pagedKinds } : {}),
   ...(i.closedAt ? { closedAt: i.closedAt } : {}),
   ...deadlineSummary(i, now),
 });
@@ -73,6 +74,10 @@ export const noticeView = (n: Notice, now: Date) => ({
   ...(n.acknowledgedAt ? { acknowledgedAt: n.acknowledgedAt } : {}),
   ...(n.alert50At ? { alert50At: n.alert50At } : {}),
   ...(n.alert80At ? { alert80At: n.alert80At } : {}),
+  ...(n.kinds ? { kinds: n.kinds } : {}),
+  // The scope grew after the officer's words or after the send: read again, or send a supplement.
+  ...(n.scopeChangedAt ? { scopeChangedAt: n.scopeChangedAt } : {}),
+  ...(n.pendingScope ? { pendingScope: n.pendingScope } : {}),
 });
 
 const signalView = (s: Signal) => ({

@@ -50,6 +50,7 @@ const IncidentSummaryShape = {
   kinds: z.array(z.string()),
   signalCount: z.int(),
   pagedAt: z.optional(instant()),
+  pagedKinds: z.optional(z.array(z.string())),
   closedAt: z.optional(instant()),
   affectedAccounts: z.optional(
     described(z.int(), 'Accounts the scope found affected (one notice each); present once scoped.'),
@@ -122,8 +123,24 @@ export const NoticeView = named(
     acknowledgedAt: z.optional(instant()),
     alert50At: z.optional(instant()),
     alert80At: z.optional(instant()),
+    kinds: z.optional(described(z.array(z.string()), 'The kinds of signal its words were drafted for.')),
+    scopeChangedAt: z.optional(instant()),
+    pendingScope: z.optional(
+      described(
+        z.object({
+          categories: z.array(z.string()),
+          approximatePatients: z.int(),
+          approximateRecords: z.int(),
+          orderIds: z.array(z.string()),
+          firstEventAt: z.optional(instant()),
+          lastEventAt: z.optional(instant()),
+          kinds: z.optional(z.array(z.string())),
+        }),
+        'A sent notice whose incident’s scope grew since: the facts its supplement (send again) will carry.',
+      ),
+    ),
   }),
-  'A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view.',
+  'A notice with every GDPR Art 33(3) and HIPAA 164.410(c) field; patient references only in the lab’s own view. `scopeChangedAt`: the scope grew after the officer edited the draft (its words kept, its facts refreshed) or after it was sent.',
 );
 
 const RiskAssessment = described(
@@ -157,6 +174,9 @@ const IncidentScope = described(
     lastEventAt: z.optional(instant()),
     eventsRead: described(z.int(), 'Audit events read to scope it, by index.'),
     truncated: described(z.boolean(), 'More events than one scoping reads: widen it by hand.'),
+    signals: z.optional(
+      described(z.int(), 'How many of the incident’s signals it covers; fewer means a re-scope is due.'),
+    ),
   }),
   'Affected accounts (orders, file counts, categories, first and last event): ids only.',
 );
