@@ -131,6 +131,8 @@ describe('a signal that joins a scoped incident', () => {
     });
     expect(bright.nature).toContain(PROBING_TEXT);
     expect(bright.nature).toContain(BULK_TEXT);
+    // The incident list's summary counts the new account's notice at once.
+    expect(deps.incidents.incidents.get(incidentId)?.noticeSummary).toMatchObject({ accounts: 2, unsent: 2 });
   });
 
   it('re-drafts an unsent draft the officer has not touched: every kind in its nature, the new orders in its facts', async () => {
