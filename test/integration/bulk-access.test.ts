@@ -51,11 +51,16 @@ const setCapacity = async (sub: string, capacity: number) => {
 };
 
 const incidents = async () => {
-  const res = await api.call<{ incidents: { incidentId: string; kinds: string[] }[] }>('GET', '/incidents', {
-    as: 'officer.olivia',
-  });
+  const res = await api.call<{ incidents: { incidentId: string; kinds: string[]; signalCount: number }[] }>(
+    'GET',
+    '/incidents',
+    {
+      as: 'officer.olivia',
+    },
+  );
   expect(res.status).toBe(200);
-  return res.body.incidents;
+  // What identifies each incident and its signals (msLeft, a countdown, moves with the clock).
+  return res.body.incidents.map(({ incidentId, kinds, signalCount }) => ({ incidentId, kinds, signalCount }));
 };
 
 /** Claim next, download the inputs, and (unless told to hand in) give the order back. */

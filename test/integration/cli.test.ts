@@ -163,9 +163,6 @@ describe('caseline CLI', () => {
     expect((await caselineAs('designer.lin', 'heartbeat', orderId)).stdout).toMatch(
       new RegExp(`Lease on ${orderId} extended until \\d{4}-`),
     );
-    // ...gives it back and takes it again...
-    expect((await caselineAs('designer.lin', 'release', orderId)).stdout).toContain(`Released ${orderId}`);
-    expect((await caselineAs('designer.lin', 'claim')).stdout).toContain(`Claimed ${orderId}`);
     // ...downloads the scan, checked against its SHA-256...
     const inputs = join(home, 'inputs');
     const downloaded = await caselineAs('designer.lin', 'download', orderId, '--out', inputs);
@@ -215,5 +212,43 @@ describe('caseline CLI', () => {
     const gone = await caselineAs('designer.lin', 'download', orderId);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`caseline: You do not hold order ${orderId}`);
+  });
+
+  it('releases an order, which is then not offered back to the designer that let it go', async () => {
+    // Prepare: a model, which only designer.lin takes on the shared stack, queued.
+    const created = await caselineAs(
+      'lab.coast',
+      'create',
+      '--case',
+      `CLI-R-${Date.now().toString(36)}`,
+      '--patient',
+      'PT-4412',
+      '--item',
+      'model@upper:print-resin',
+    );
+    const orderId = /order (ord_\w+)/.exec(created.stdout)?.[1] ?? '';
+    await writeMeshFile(join(home, 'upper.stl'), 'stl-binary', { triangles: 500, seed: 41 });
+    expect((await caselineAs('lab.coast', 'upload', orderId, join(home, 'upper.stl'))).code).toBe(0);
+    expect((await caselineAs('lab.coast', 'submit', orderId)).stdout).toContain(`Submitted ${orderId}`);
+    const claimed = await eventually(
+      async () => {
+        const res = await caselineAs('designer.lin', 'claim');
+        return res.stdout.startsWith('Claimed') ? res.stdout : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(claimed).toContain(`Claimed ${orderId}`);
+
+    // Act
+    const released = await caselineAs('designer.lin', 'release', orderId);
+    const again = await caselineAs('designer.lin', 'claim');
+
+    // Assess: released, and her next claim passes over it (12 h cool-down); it stays queued for others.
+    expect(released.stdout).toContain(`Released ${orderId}`);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to claim');
+    const shown = JSON.parse((await caselineAs('lab.coast', 'show', orderId)).stdout) as { status: string };
+    expect(shown.status).toBe('QUEUED');
   });
 });
