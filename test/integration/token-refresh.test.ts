@@ -18,6 +18,8 @@ import { REFRESH_TOKEN_MINUTES } from '../../common/tokens';
 import { CLIENT_ID } from '../../local/idp';
 import { S3_CREDENTIALS } from '../../local/s3';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { renewerFor } from '../../web/src/oauth';
+import { RefreshRefusedError } from '../../web/src/session';
 import { Api } from '../support/api';
 
 let stack: LocalStack;
@@ -213,5 +215,25 @@ describe('the local revocation endpoint', () => {
     expect(await otherClient.json()).toEqual({ error: 'invalid_client' });
     expect((await refresh(refreshToken)).status).toBe(200);
     expect(await ordersStatus(accessToken)).toBe(200);
+  });
+});
+
+describe("the console's renewer against the local endpoints (the code that calls Cognito's on AWS)", () => {
+  it('renews, then revokes, then is refused with RefreshRefusedError', async () => {
+    // Prepare: the domain the local stack's config.json gives the console.
+    const config = (await (await fetch(`${api.baseUrl}/config.json`)).json()) as {
+      auth: { domain: string; clientId: string };
+    };
+    expect(config.auth).toEqual({ kind: 'local', domain: '/local', clientId: CLIENT_ID });
+    const auth = { domain: `${api.baseUrl}${config.auth.domain}`, clientId: config.auth.clientId };
+    const renewer = renewerFor(auth);
+    const { refreshToken } = await signIn('lab.acme');
+    // Act + Assess
+    const renewed = await renewer.refresh(refreshToken);
+    expect(renewed.expiresInMs).toBe(900_000);
+    expect(await ordersStatus(renewed.accessToken)).toBe(200);
+    await renewer.revoke(refreshToken);
+    expect(await ordersStatus(renewed.accessToken)).toBe(401);
+    await expect(renewer.refresh(refreshToken)).rejects.toBeInstanceOf(RefreshRefusedError);
   });
 });
