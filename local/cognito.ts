@@ -202,6 +202,10 @@ export class UserDirectory {
   signOut(user: PoolUser) {
     for (const jti of this.state.sessions[user.username] ?? []) this.revoked.add(jti);
     this.state.sessions[user.username] = [];
+    // Every refresh token of the user, whichever session it names.
+    this.state.refreshTokens = Object.fromEntries(
+      Object.entries(this.liveGrants()).filter(([, g]) => g.username !== user.username),
+    );
     this.save();
   }
 

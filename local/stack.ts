@@ -89,9 +89,15 @@ export interface LocalStack {
 
 /** An OAuth endpoint's form fields, or undefined when the body is not form-encoded (Cognito refuses it). */
 const oauthForm = (body: unknown, contentType: string): Record<string, string | undefined> | undefined =>
-  contentType === 'application/x-www-form-urlencoded' && typeof body === 'object' && body !== null
+  contentType === 'application/x-www-form-urlencoded' &&
+  typeof body === 'object' &&
+  body !== null &&
+  // Bounded before any token is hashed or split: a Cognito refresh token is under 2 KB.
+  Object.values(body).every((v) => typeof v === 'string' && v.length <= MAX_OAUTH_FIELD_CHARS)
     ? (body as Record<string, string>)
     : undefined;
+
+const MAX_OAUTH_FIELD_CHARS = 4096;
 
 // Cognito answers every refused grant or request with 400 and an OAuth error code.
 const oauthError = (error: string) => ({ status: 400, body: { error } });

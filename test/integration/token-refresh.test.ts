@@ -136,6 +136,7 @@ describe('the local token endpoint: the refresh grant', () => {
       body: { error: 'invalid_client' },
     });
     expect(await refresh(`${refreshToken}x`)).toEqual({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await refresh('x'.repeat(5000))).toEqual({ status: 400, body: { error: 'invalid_request' } });
     // Still good after all that.
     expect((await refresh(refreshToken)).status).toBe(200);
   });
