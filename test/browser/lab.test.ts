@@ -323,6 +323,53 @@ describe('the session', () => {
     await context.close();
   });
 
+  it('answers a 401 with one refresh and a retry, and signs out with a message once the session is revoked', async () => {
+    const { context, page, errors } = await newPage(browser);
+    const seen = watchTokens(page);
+    const signedIn = page.waitForResponse((r) => new URL(r.url()).pathname === '/local/token');
+    await signIn(page, consoleUrl, 'lab.acme');
+    const { refreshToken } = (await (await signedIn).json()) as { refreshToken: string };
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    await expect.poll(() => seen.listTokens.length).toBeGreaterThan(0);
+    const firstToken = seen.listTokens[0] ?? '';
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const reloadList = async () => {
+      const listed = page.waitForResponse(
+        (r) =>
+          r.request().method() === 'GET' && new URL(r.url()).pathname === '/orders' && r.status() !== 401,
+      );
+      await nav.getByRole('link', { name: 'New order' }).click();
+      await nav.getByRole('link', { name: 'Orders' }).click();
+      return listed;
+    };
+
+    // The stack's clock moves 16 minutes, the browser's does not: the console's token expires at the
+    // API without the console knowing, so its next read is refused (401).
+    await call(consoleUrl, 'POST', '/local/clock/advance', 'operator.omar', { minutes: 16 });
+    expect((await reloadList()).status()).toBe(200);
+    expect(seen.refreshes).toBe(1);
+    expect(seen.listTokens.at(-1)).not.toBe(firstToken);
+    expect(await page.getByTestId('signed-out-reason').count()).toBe(0);
+
+    // The session revoked at the IdP (as a sign-out elsewhere would): the next read is refused, the
+    // refresh too, and the console signs out saying why.
+    expect(await refreshOverTheWire(refreshToken)).toBe(200);
+    const revoked = await fetch(`${consoleUrl}/local/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: refreshToken, client_id: 'caseline-local-client' }),
+    });
+    expect(revoked.status).toBe(200);
+    await nav.getByRole('link', { name: 'New order' }).click();
+    await nav.getByRole('link', { name: 'Orders' }).click();
+    await page.getByTestId('signed-out-reason').waitFor();
+    expect(await page.getByTestId('signed-out-reason').textContent()).toContain('signed out elsewhere');
+    expect(seen.refreshes).toBe(2);
+    await expectAccessible(page, 'signed out after a revoked session');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('keeps an active user signed in past 20 minutes: the access token is refreshed and API calls go on', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.clock.install();
