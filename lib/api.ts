@@ -32,18 +32,20 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ACCOUNT_ID_ATTRIBUTE as ACCOUNT_ID_USER_ATTRIBUTE } from '../common/claims';
+import { ACCESS_TOKEN_MINUTES, REFRESH_TOKEN_MINUTES as DEFAULT_REFRESH_MINUTES } from '../common/tokens';
 import { API_SCOPE, ROLES, type RouteDefinition, routesOf } from './functions';
 import { CaselineFunction } from './lambda-function';
 import { secureLogGroupProps } from './secure-defaults';
 
-/** Seed 000: session tokens expire after 15 minutes. */
-export const TOKEN_VALIDITY = Duration.minutes(15);
+/** Seed 000: session tokens expire after 15 minutes (common/tokens.ts, shared with the local IdP). */
+export const TOKEN_VALIDITY = Duration.minutes(ACCESS_TOKEN_MINUTES);
 /**
- * Seed 000's automatic logoff: an hour after sign-in the CLI must sign in again, with MFA. An hour
- * is also the shortest refresh-token lifetime Cognito allows. A deployment may set another value
- * with `-c caseline:refreshTokenMinutes=N` (or the prop); anything longer breaks seed 000.
+ * Seed 000's automatic logoff: an hour after sign-in the CLI and the console must sign in again,
+ * with MFA. An hour is also the shortest refresh-token lifetime Cognito allows. A deployment may
+ * set another value with `-c caseline:refreshTokenMinutes=N` (or the prop); anything longer breaks
+ * seed 000. The local IdP reads the same default (common/tokens.ts).
  */
-export const REFRESH_TOKEN_VALIDITY = Duration.minutes(60);
+export const REFRESH_TOKEN_VALIDITY = Duration.minutes(DEFAULT_REFRESH_MINUTES);
 /** Cognito's bounds for a refresh token's lifetime. */
 const REFRESH_TOKEN_MINUTES = { min: 60, max: 10 * 365 * 24 * 60 } as const;
 export const REFRESH_TOKEN_CONTEXT = 'caseline:refreshTokenMinutes';

@@ -9,15 +9,18 @@
  * exist, UserNotFoundException for a missing user. AdminUserGlobalSignOut revokes every token the
  * user holds (Cognito revokes its refresh tokens; the local IdP, stricter than API Gateway's JWT
  * authorizer, also refuses its access tokens at once); AdminDeleteUser removes the user, whose
- * tokens are refused from then on. Not done: passwords, the NEW_PASSWORD_REQUIRED and MFA_SETUP
+ * tokens are refused from then on. Refresh tokens are kept here (as digests, with the rest of the
+ * pool's state, so they survive a restart): bound to user, client and session, expiring after
+ * REFRESH_TOKEN_MINUTES on the stack's clock, revoked one by one (/oauth2/revoke) or with their session. Not done: passwords, the NEW_PASSWORD_REQUIRED and MFA_SETUP
  * challenges (POST /local/token stands in for a completed sign-in, for every user), invitation
  * e-mails.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROLES, type Role } from '../common/roles';
+import { REFRESH_TOKEN_MINUTES } from '../common/tokens';
 import type { Clock } from '../lambdas/kernel/clock';
 import { SEED_USERS, type SeedUser } from './seed';
 import { writeFileAtomic } from './sfn/store';
@@ -33,7 +36,26 @@ interface State {
   /** Per user name, the origin ids of the sessions it signed in with; revoked ones below. */
   sessions: Record<string, string[]>;
   revoked: string[];
+  /** Live refresh tokens by the SHA-256 of the token (the token itself is never stored). */
+  refreshTokens?: Record<string, RefreshGrant>;
 }
+
+/** What a refresh token stands for: one sign-in session of one user at one client. */
+export interface RefreshGrant {
+  readonly username: string;
+  readonly clientId: string;
+  /** The session's origin id: tokens issued by a refresh carry it, so revoking the session ends them too. */
+  readonly originJti: string;
+  /** Seconds: the sign-in's auth_time, kept by every refreshed token, as Cognito keeps it. */
+  readonly authTime: number;
+  /** Milliseconds on the stack's clock. */
+  readonly expiresAt: number;
+}
+
+/** Refresh tokens kept per user at most (the oldest dropped first), so the state stays bounded. */
+const MAX_REFRESH_TOKENS_PER_USER = 100;
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]{1,63}(?:\.[^\s@.]{1,63}){1,8}$/;
 
@@ -85,6 +107,63 @@ export class UserDirectory {
     return originJti;
   }
 
+  /**
+   * An opaque refresh token for a session, bound to the user and the client, living
+   * REFRESH_TOKEN_MINUTES on the stack's clock, as the user pool client's setting makes Cognito's.
+   */
+  issueRefreshToken(grant: Omit<RefreshGrant, 'expiresAt'>): string {
+    const token = randomBytes(48).toString('base64url');
+    const grants = this.liveGrants();
+    const ofUser = Object.entries(grants).filter(([, g]) => g.username === grant.username);
+    for (const [key] of ofUser.slice(0, Math.max(0, ofUser.length - MAX_REFRESH_TOKENS_PER_USER + 1)))
+      delete grants[key];
+    grants[digest(token)] = {
+      ...grant,
+      expiresAt: this.clock.now().getTime() + REFRESH_TOKEN_MINUTES * 60_000,
+    };
+    this.state.refreshTokens = grants;
+    this.save();
+    return token;
+  }
+
+  /**
+   * The grant a refresh token stands for, or undefined when Cognito would answer invalid_grant:
+   * unknown, for another client, expired, revoked (itself, or its session by a global sign-out),
+   * or its user deleted.
+   */
+  redeemRefreshToken(token: string, clientId: string): { grant: RefreshGrant; user: PoolUser } | undefined {
+    const grant = this.liveGrants()[digest(token)];
+    if (!grant || grant.clientId !== clientId) return undefined;
+    const user = this.find(grant.username);
+    return user?.username === grant.username ? { grant, user } : undefined;
+  }
+
+  /**
+   * Revokes a refresh token and every token its session issued (Cognito's /oauth2/revoke). False
+   * when it is no live token of that client: nothing changes.
+   */
+  revokeRefreshToken(token: string, clientId: string): boolean {
+    const grants = this.liveGrants();
+    const key = digest(token);
+    const grant = grants[key];
+    if (!grant || grant.clientId !== clientId) return false;
+    delete grants[key];
+    this.state.refreshTokens = grants;
+    this.revoked.add(grant.originJti);
+    this.save();
+    return true;
+  }
+
+  /** The refresh grants still usable now: expired ones and those of revoked sessions dropped. */
+  private liveGrants(): Record<string, RefreshGrant> {
+    const now = this.clock.now().getTime();
+    return Object.fromEntries(
+      Object.entries(this.state.refreshTokens ?? {}).filter(
+        ([, g]) => g.expiresAt > now && !this.revoked.has(g.originJti),
+      ),
+    );
+  }
+
   isLive(username: unknown, originJti: unknown): boolean {
     return (
       typeof username === 'string' &&
@@ -123,6 +202,10 @@ export class UserDirectory {
   signOut(user: PoolUser) {
     for (const jti of this.state.sessions[user.username] ?? []) this.revoked.add(jti);
     this.state.sessions[user.username] = [];
+    // Every refresh token of the user, whichever session it names.
+    this.state.refreshTokens = Object.fromEntries(
+      Object.entries(this.liveGrants()).filter(([, g]) => g.username !== user.username),
+    );
     this.save();
   }
 

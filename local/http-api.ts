@@ -32,12 +32,17 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
  */
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 
+const FORM = 'application/x-www-form-urlencoded';
+
 const TOO_LARGE = { code: 'PAYLOAD_TOO_LARGE', message: 'Request Entity Too Large: the body is over 10 MB.' };
 
 export type LocalRoute = (req: {
   method: string;
   path: string;
+  /** JSON, or for a form-encoded request (the OAuth endpoints) its fields, the last of each name. */
   body: unknown;
+  /** The media type without parameters, e.g. `application/x-www-form-urlencoded`. */
+  contentType: string;
   claims?: JWTPayload;
   query: URLSearchParams;
 }) => Promise<{ status: number; body?: unknown }>;
@@ -235,8 +240,18 @@ export const startHttpApi = async (opts: {
     const local = opts.localRoutes[`${method} ${url.pathname}`] ?? opts.localRoutes[localKey];
     if (local) {
       let body: unknown;
+      const contentType =
+        String(req.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim()
+          .toLowerCase() ?? '';
       try {
-        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+        body =
+          contentType === FORM
+            ? Object.fromEntries(new URLSearchParams(raw.toString('utf8')))
+            : raw.length
+              ? JSON.parse(raw.toString('utf8'))
+              : undefined;
       } catch {
         return sendJson(res, 400, {
           code: 'VALIDATION_FAILED',
@@ -251,6 +266,7 @@ export const startHttpApi = async (opts: {
         method,
         path: url.pathname,
         body,
+        contentType,
         query: url.searchParams,
         ...(claims ? { claims } : {}),
       });

@@ -4,7 +4,9 @@
  * verifies them the way the API Gateway JWT authorizer does on AWS: signature, issuer, expiry,
  * client, and the route scope API_SCOPE, which only access tokens carry. An id token is refused
  * (on AWS by the missing scope; here by that and by token_use). Tokens live 15 minutes, on the
- * local stack's clock.
+ * local stack's clock. A sign-in also gets a refresh token, redeemed at the stand-in for Cognito's
+ * token endpoint (POST /local/oauth2/token, grant_type=refresh_token) and revoked at its
+ * /oauth2/revoke (POST /local/oauth2/revoke): local/cognito.ts keeps them.
  */
 import {
   createPrivateKey,
@@ -18,20 +20,44 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK, JWTPayload } from 'jose';
+import { ACCESS_TOKEN_MINUTES } from '../common/tokens';
 import type { Clock } from '../lambdas/kernel/clock';
 import { API_SCOPE } from '../lib/functions';
 import type { UserDirectory } from './cognito';
 import type { SeedUser } from './seed';
 
-export const TOKEN_TTL_SECONDS = 15 * 60;
+export const TOKEN_TTL_SECONDS = ACCESS_TOKEN_MINUTES * 60;
 export const CLIENT_ID = 'caseline-local-client';
+
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly idToken: string;
+  readonly expiresIn: number;
+  readonly tokenType: 'Bearer';
+}
+
+/** Why the token endpoint refuses a grant, in OAuth 2.0's words (RFC 6749 §5.2), as Cognito's does. */
+export class TokenGrantError extends Error {
+  override readonly name = 'TokenGrantError';
+  constructor(
+    readonly error: 'invalid_grant' | 'invalid_client' | 'invalid_request' | 'unsupported_grant_type',
+  ) {
+    super(error);
+  }
+}
 
 export interface Idp {
   readonly issuer: string;
   readonly jwks: { keys: JWK[] };
-  issue(
-    user: SeedUser,
-  ): Promise<{ accessToken: string; idToken: string; expiresIn: number; tokenType: 'Bearer' }>;
+  /** A completed sign-in: a new session, its access and id tokens, and (with a user pool) its refresh token. */
+  issue(user: SeedUser): Promise<IssuedTokens & { refreshToken?: string }>;
+  /**
+   * The refresh grant: new access and id tokens of the refresh token's session, with the user's
+   * current groups; no new refresh token (Cognito without rotation). Throws TokenGrantError.
+   */
+  refresh(refreshToken: string, clientId: string): Promise<IssuedTokens>;
+  /** Revokes a refresh token and its session's tokens; false when it is no live token of that client. */
+  revoke(refreshToken: string, clientId: string): boolean;
   /** Claims as the JWT authorizer passes them, or undefined when the token must be refused. */
   verify(token: string): Promise<JWTPayload | undefined>;
 }
@@ -94,49 +120,77 @@ export const createIdp = async (opts: {
 }): Promise<Idp> => {
   const { privateKey, publicKey, publicJwk } = await loadKeys(opts.keyFile);
   const nowSeconds = () => Math.floor(opts.clock.now().getTime() / 1000);
+  /** An access token (after our pre-token trigger) and an id token for one session of a user. */
+  const sign = async (
+    user: SeedUser,
+    originJti: string | undefined,
+    authTime: number,
+  ): Promise<IssuedTokens> => {
+    const { SignJWT } = await loadJose();
+    const iat = nowSeconds();
+    const accessToken = await new SignJWT({
+      ...(originJti ? { origin_jti: originJti } : {}),
+      'cognito:groups': [...user.roles],
+      account_id: user.accountId,
+      username: user.username,
+      client_id: CLIENT_ID,
+      token_use: 'access',
+      scope: API_SCOPE,
+      auth_time: authTime,
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: KID })
+      .setSubject(user.sub)
+      .setIssuer(opts.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + TOKEN_TTL_SECONDS)
+      .setJti(randomUUID())
+      .sign(privateKey);
+    // Cognito's id token: the user's attributes for the client, audience = the client, no scope.
+    const idToken = await new SignJWT({
+      ...(originJti ? { origin_jti: originJti } : {}),
+      'cognito:groups': [...user.roles],
+      'cognito:username': user.username,
+      'custom:account_id': user.accountId,
+      token_use: 'id',
+      auth_time: authTime,
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: KID })
+      .setSubject(user.sub)
+      .setIssuer(opts.issuer)
+      .setAudience(CLIENT_ID)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + TOKEN_TTL_SECONDS)
+      .setJti(randomUUID())
+      .sign(privateKey);
+    return { accessToken, idToken, expiresIn: TOKEN_TTL_SECONDS, tokenType: 'Bearer' };
+  };
   return {
     issuer: opts.issuer,
     jwks: { keys: [publicJwk] },
     issue: async (user) => {
-      const { SignJWT } = await loadJose();
-      const iat = nowSeconds();
+      const authTime = nowSeconds();
       const directoryUser = opts.directory?.find(user.username);
       const originJti = directoryUser ? opts.directory?.startSession(directoryUser) : undefined;
-      const accessToken = await new SignJWT({
-        ...(originJti ? { origin_jti: originJti } : {}),
-        'cognito:groups': [...user.roles],
-        account_id: user.accountId,
-        username: user.username,
-        client_id: CLIENT_ID,
-        token_use: 'access',
-        scope: API_SCOPE,
-        auth_time: iat,
-      })
-        .setProtectedHeader({ alg: 'RS256', kid: KID })
-        .setSubject(user.sub)
-        .setIssuer(opts.issuer)
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + TOKEN_TTL_SECONDS)
-        .setJti(randomUUID())
-        .sign(privateKey);
-      // Cognito's id token: the user's attributes for the client, audience = the client, no scope.
-      const idToken = await new SignJWT({
-        'cognito:groups': [...user.roles],
-        'cognito:username': user.username,
-        'custom:account_id': user.accountId,
-        token_use: 'id',
-        auth_time: iat,
-      })
-        .setProtectedHeader({ alg: 'RS256', kid: KID })
-        .setSubject(user.sub)
-        .setIssuer(opts.issuer)
-        .setAudience(CLIENT_ID)
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + TOKEN_TTL_SECONDS)
-        .setJti(randomUUID())
-        .sign(privateKey);
-      return { accessToken, idToken, expiresIn: TOKEN_TTL_SECONDS, tokenType: 'Bearer' };
+      const tokens = await sign(user, originJti, authTime);
+      // Only a user of the pool gets a refresh token: it is redeemed against the pool.
+      const refreshToken =
+        directoryUser && originJti
+          ? opts.directory?.issueRefreshToken({
+              username: directoryUser.username,
+              clientId: CLIENT_ID,
+              originJti,
+              authTime,
+            })
+          : undefined;
+      return { ...tokens, ...(refreshToken ? { refreshToken } : {}) };
     },
+    refresh: async (refreshToken, clientId) => {
+      if (clientId !== CLIENT_ID) throw new TokenGrantError('invalid_client');
+      const redeemed = opts.directory?.redeemRefreshToken(refreshToken, clientId);
+      if (!redeemed) throw new TokenGrantError('invalid_grant');
+      return sign(redeemed.user, redeemed.grant.originJti, redeemed.grant.authTime);
+    },
+    revoke: (refreshToken, clientId) => opts.directory?.revokeRefreshToken(refreshToken, clientId) ?? false,
     verify: async (token) => {
       const { jwtVerify } = await loadJose();
       try {

@@ -33,7 +33,7 @@ import { startDynamo } from './dynamo';
 import { startEventBridge } from './eventbridge';
 import { FunctionsHost, localFunctionArn } from './functions-host';
 import { type HttpApi, type LocalRoute, startHttpApi } from './http-api';
-import { createIdp } from './idp';
+import { CLIENT_ID, createIdp, TokenGrantError } from './idp';
 import { startKmsServer } from './kms/server';
 import { type Outbox, startOutbox } from './outbox';
 import { S3_CREDENTIALS, startS3 } from './s3';
@@ -86,6 +86,21 @@ export interface LocalStack {
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** An OAuth endpoint's form fields, or undefined when the body is not form-encoded (Cognito refuses it). */
+const oauthForm = (body: unknown, contentType: string): Record<string, string | undefined> | undefined =>
+  contentType === 'application/x-www-form-urlencoded' &&
+  typeof body === 'object' &&
+  body !== null &&
+  // Bounded before any token is hashed or split: a Cognito refresh token is under 2 KB.
+  Object.values(body).every((v) => typeof v === 'string' && v.length <= MAX_OAUTH_FIELD_CHARS)
+    ? (body as Record<string, string>)
+    : undefined;
+
+const MAX_OAUTH_FIELD_CHARS = 4096;
+
+// Cognito answers every refused grant or request with 400 and an OAuth error code.
+const oauthError = (error: string) => ({ status: 400, body: { error } });
 
 const parseDuration = (body: unknown): number | undefined => {
   if (typeof body !== 'object' || body === null) return undefined;
@@ -336,6 +351,39 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
         };
       return { status: 200, body: await idp.issue(user) };
     },
+    // Cognito's token endpoint (POST /oauth2/token) for the refresh grant, with its shape: a form
+    // body, a public client named by client_id, snake_case tokens, OAuth errors. No new refresh token.
+    'POST /local/oauth2/token': async ({ body, contentType }) => {
+      const form = oauthForm(body, contentType);
+      if (!form?.grant_type) return oauthError('invalid_request');
+      if (form.grant_type !== 'refresh_token') return oauthError('unsupported_grant_type');
+      if (!form.client_id || !form.refresh_token) return oauthError('invalid_request');
+      try {
+        const tokens = await idp.refresh(form.refresh_token, form.client_id);
+        return {
+          status: 200,
+          body: {
+            access_token: tokens.accessToken,
+            id_token: tokens.idToken,
+            token_type: tokens.tokenType,
+            expires_in: tokens.expiresIn,
+          },
+        };
+      } catch (error) {
+        if (error instanceof TokenGrantError) return oauthError(error.error);
+        throw error;
+      }
+    },
+    // Cognito's /oauth2/revoke: the refresh token and every token of its session. An unknown or
+    // already revoked token is 200 too (RFC 7009 §2.2); an access token is not revocable here.
+    'POST /local/oauth2/revoke': async ({ body, contentType }) => {
+      const form = oauthForm(body, contentType);
+      if (!form?.token || !form.client_id) return oauthError('invalid_request');
+      if (form.client_id !== CLIENT_ID) return oauthError('invalid_client');
+      if (form.token.split('.').length === 3) return oauthError('unsupported_token_type');
+      idp.revoke(form.token, form.client_id);
+      return { status: 200 };
+    },
     'GET /.well-known/jwks.json': async () => ({ status: 200, body: idp.jwks }),
     'GET /local/clock': async () => ({
       status: 200,
@@ -395,7 +443,12 @@ export const startLocalStack = async (opts: LocalStackOptions = {}): Promise<Loc
           'content-security-policy': consoleCsp({ api: "'self'", bucket: s3.endpoint }),
           ...CONSOLE_HEADERS,
         }),
-        config: () => ({ stage: 'local', apiUrl: '', auth: { kind: 'local' } }),
+        // The token endpoints on the API's own origin ('self' in the CSP), as Cognito's are at its domain.
+        config: () => ({
+          stage: 'local',
+          apiUrl: '',
+          auth: { kind: 'local', domain: '/local', clientId: CLIENT_ID },
+        }),
       },
     });
     // The case-files bucket admits the console's origin only, as its CORS rule does on AWS

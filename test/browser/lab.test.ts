@@ -2,7 +2,8 @@
  * A lab in Chromium, end to end against a local stack: sign in on the local IdP page, a new
  * order with the tooth chart and shade picker (the API's PHI message shown on its field), a scan
  * uploaded straight to S3 with the progress bar reaching 100%, submit, QUEUED; another lab's
- * order refused by URL; the idle sign-out driven on the browser's clock. axe-core on each screen.
+ * order refused by URL; the idle sign-out driven on the browser's clock, and an active user kept
+ * signed in by token refresh past the access token's 15 minutes. axe-core on each screen.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meshBytes, writeMeshFile } from '../support/mesh-factory';
 import { launch, newPage, screenshot, seriousViolations, signIn } from './browser';
+import { call } from './stack-api';
 
 const consoleUrl = inject('consoleUrl');
 
@@ -246,18 +248,48 @@ describe('a lab in the console', () => {
   });
 });
 
+/** The refresh grant at the local IdP's token endpoint (Cognito's /oauth2/token shape), over the wire. */
+const refreshOverTheWire = async (refreshToken: string) => {
+  const res = await fetch(`${consoleUrl}/local/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: 'caseline-local-client',
+      refresh_token: refreshToken,
+    }),
+  });
+  return res.status;
+};
+
+/** Records the console's refresh requests and the bearer token of each order-list read. */
+const watchTokens = (page: Page) => {
+  const seen = { refreshes: 0, listTokens: [] as string[] };
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (r.method() === 'POST' && path === '/local/oauth2/token') seen.refreshes++;
+    if (r.method() === 'GET' && path === '/orders') seen.listTokens.push(r.headers().authorization ?? '');
+  });
+  return seen;
+};
+
 describe('the session', () => {
   it('warns a minute before the idle limit, counts down, and signs out after 15 minutes idle', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.clock.install();
+    const seen = watchTokens(page);
+    const signedIn = page.waitForResponse((r) => new URL(r.url()).pathname === '/local/token');
     await signIn(page, consoleUrl, 'lab.acme');
+    const { refreshToken } = (await (await signedIn).json()) as { refreshToken: string };
+    expect(refreshToken).toBeTruthy();
     await page.getByRole('heading', { name: 'Orders' }).waitFor();
     await expect.poll(() => page.getByTestId('idle-countdown').textContent()).toMatch(/1[45]:\d\d/);
 
-    // 13 minutes idle: no warning yet.
+    // 13 minutes idle: no warning yet, and no refresh for an idle user though the token nears its end.
     await page.clock.fastForward('13:00');
     await expect.poll(() => page.getByTestId('idle-countdown').textContent()).toMatch(/ 2:0\d$|1:5\d$/);
     expect(await page.getByRole('alertdialog').count()).toBe(0);
+    expect(seen.refreshes).toBe(0);
 
     // A click is activity: the clock starts again.
     await page.getByRole('heading', { name: 'Orders' }).click();
@@ -278,11 +310,111 @@ describe('the session', () => {
       local: Object.keys(localStorage).length,
       session: Object.keys(sessionStorage).length,
       cookies: document.cookie,
+      values: JSON.stringify([{ ...localStorage }, { ...sessionStorage }, document.cookie, location.href]),
     }));
-    expect(stored).toEqual({ local: 0, session: 0, cookies: '' });
+    expect(stored).toMatchObject({ local: 0, session: 0, cookies: '' });
+    expect(stored.values).not.toContain(refreshToken);
+    // Sign-out revoked the refresh token at the IdP (the console does not wait for the answer).
+    await expect.poll(() => refreshOverTheWire(refreshToken)).toBe(400);
     // Back to an order URL: the sign-in page, not the order.
     await page.goto(`${consoleUrl}/#/orders`);
     await page.getByRole('heading', { name: 'Sign in to Caseline' }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('answers a 401 with one refresh and a retry, and signs out with a message once the session is revoked', async () => {
+    const { context, page, errors } = await newPage(browser);
+    const seen = watchTokens(page);
+    const signedIn = page.waitForResponse((r) => new URL(r.url()).pathname === '/local/token');
+    await signIn(page, consoleUrl, 'lab.acme');
+    const { refreshToken } = (await (await signedIn).json()) as { refreshToken: string };
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    await expect.poll(() => seen.listTokens.length).toBeGreaterThan(0);
+    const firstToken = seen.listTokens[0] ?? '';
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const reloadList = async () => {
+      const listed = page.waitForResponse(
+        (r) =>
+          r.request().method() === 'GET' && new URL(r.url()).pathname === '/orders' && r.status() !== 401,
+      );
+      await nav.getByRole('link', { name: 'New order' }).click();
+      await nav.getByRole('link', { name: 'Orders' }).click();
+      return listed;
+    };
+
+    // The stack's clock moves 16 minutes, the browser's does not: the console's token expires at the
+    // API without the console knowing, so its next read is refused (401).
+    await call(consoleUrl, 'POST', '/local/clock/advance', 'operator.omar', { minutes: 16 });
+    expect((await reloadList()).status()).toBe(200);
+    expect(seen.refreshes).toBe(1);
+    expect(seen.listTokens.at(-1)).not.toBe(firstToken);
+    expect(await page.getByTestId('signed-out-reason').count()).toBe(0);
+
+    // The session revoked at the IdP (as a sign-out elsewhere would): the next read is refused, the
+    // refresh too, and the console signs out saying why.
+    expect(await refreshOverTheWire(refreshToken)).toBe(200);
+    const revoked = await fetch(`${consoleUrl}/local/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: refreshToken, client_id: 'caseline-local-client' }),
+    });
+    expect(revoked.status).toBe(200);
+    await nav.getByRole('link', { name: 'New order' }).click();
+    await nav.getByRole('link', { name: 'Orders' }).click();
+    await page.getByTestId('signed-out-reason').waitFor();
+    expect(await page.getByTestId('signed-out-reason').textContent()).toContain('signed out elsewhere');
+    expect(seen.refreshes).toBe(2);
+    await expectAccessible(page, 'signed out after a revoked session');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('keeps an active user signed in past 20 minutes: the access token is refreshed and API calls go on', async () => {
+    const { context, page, errors } = await newPage(browser);
+    await page.clock.install();
+    const seen = watchTokens(page);
+    await signIn(page, consoleUrl, 'lab.acme');
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    await expect.poll(() => seen.listTokens.length).toBeGreaterThan(0);
+    const firstToken = seen.listTokens[0] ?? '';
+
+    // Input every few minutes for 21.5 minutes; the stack's clock moves with the browser's, so the
+    // first access token really expires at the API.
+    for (const [step, minutes] of [
+      ['04:00', 4],
+      ['04:00', 4],
+      ['04:00', 4],
+      ['01:30', 1.5],
+      ['04:00', 4],
+      ['04:00', 4],
+    ] as const) {
+      await page.clock.fastForward(step);
+      expect(
+        (await call(consoleUrl, 'POST', '/local/clock/advance', 'operator.omar', { minutes })).status,
+      ).toBe(200);
+      await page.getByRole('heading', { name: 'Orders' }).click();
+    }
+    // The refresh happened in the two minutes before the first token's end (at 13:30).
+    expect(seen.refreshes).toBe(1);
+
+    // Act: the order list read again, 21.5 minutes after sign-in.
+    const reads = seen.listTokens.length;
+    const listed = page.waitForResponse(
+      (r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/orders',
+    );
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New order' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+    // Assess: it succeeded with a new token; the first one is refused by the API by now.
+    expect((await listed).status()).toBe(200);
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    const lastToken = seen.listTokens.at(-1) ?? '';
+    expect(seen.listTokens.length).toBeGreaterThan(reads);
+    expect(lastToken).not.toBe(firstToken);
+    const stale = await fetch(`${consoleUrl}/orders`, { headers: { authorization: firstToken } });
+    expect(stale.status).toBe(401);
+    expect(await page.getByTestId('signed-out-reason').count()).toBe(0);
+    await expectAccessible(page, 'order list after a refresh');
     expect(errors).toEqual([]);
     await context.close();
   });

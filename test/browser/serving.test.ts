@@ -54,7 +54,12 @@ describe('the console served by the local stack', () => {
     expect((await fetch(`${consoleUrl}/assets/../package.json`)).status).toBe(404);
     expect((await fetch(`${consoleUrl}/assets/nope.js`)).status).toBe(404);
     const config = await (await fetch(`${consoleUrl}/config.json`)).json();
-    expect(config).toEqual({ stage: 'local', apiUrl: '', auth: { kind: 'local' } });
+    // The local IdP's token endpoints on this origin (/local/oauth2/…), as Cognito's are at its domain.
+    expect(config).toEqual({
+      stage: 'local',
+      apiUrl: '',
+      auth: { kind: 'local', domain: '/local', clientId: 'caseline-local-client' },
+    });
   });
 
   it('S3 answers a preflight from the console origin and refuses any other origin', async () => {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { API_SCOPE } from '../../lib/functions';
-import { CLIENT_ID, createIdp } from '../../local/idp';
+import { UserDirectory } from '../../local/cognito';
+import { CLIENT_ID, createIdp, TokenGrantError } from '../../local/idp';
 import { seedUser } from '../../local/seed';
 
 const dir = mkdtempSync(join(tmpdir(), 'caseline-idp-'));
@@ -53,5 +54,45 @@ describe('local IdP verification', () => {
     const good = await forge(keyFile, { token_use: 'access', client_id: CLIENT_ID, scope: API_SCOPE });
     expect(await idp.verify(good)).toBeDefined();
     expect(await idp.verify(await forge(keyFile, claims))).toBeUndefined();
+  });
+});
+
+describe('local IdP refresh tokens', () => {
+  it('survive a restart with the rest of the user pool, stored as digests only', async () => {
+    // Prepare: a sign-in on one IdP and pool, persisted in users.json.
+    const usersFile = join(dir, 'users.json');
+    const keyFile = join(dir, 'restart.json');
+    const user = seedUser('lab.acme');
+    if (!user) throw new Error('no seed user');
+    const before = await createIdp({
+      issuer: ISSUER,
+      clock,
+      keyFile,
+      directory: new UserDirectory('pool', clock, usersFile),
+    });
+    const { refreshToken, accessToken } = await before.issue(user);
+    if (!refreshToken) throw new Error('no refresh token');
+    // Act: a new IdP and pool read back from disk, as `npm start` does after a restart.
+    const after = await createIdp({
+      issuer: ISSUER,
+      clock,
+      keyFile,
+      directory: new UserDirectory('pool', clock, usersFile),
+    });
+    const renewed = await after.refresh(refreshToken, CLIENT_ID);
+    // Assess
+    expect(await after.verify(renewed.accessToken)).toMatchObject({
+      origin_jti: (await before.verify(accessToken))?.origin_jti,
+    });
+    expect(readFileSync(usersFile, 'utf8')).not.toContain(refreshToken);
+    await expect(after.refresh(refreshToken, 'other')).rejects.toThrow(TokenGrantError);
+  });
+
+  it('are not issued without a user pool to redeem them against', async () => {
+    const idp = await createIdp({ issuer: ISSUER, clock, keyFile: join(dir, 'a.json') });
+    const user = seedUser('lab.acme');
+    if (!user) throw new Error('no seed user');
+    expect(await idp.issue(user)).not.toHaveProperty('refreshToken');
+    await expect(idp.refresh('anything', CLIENT_ID)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The console's only way to the API: the public routes of docs/openapi.json, typed from it
  * (api-schema.d.ts is generated from that file by `npm run web:types`; a unit test fails when it
- * is stale). A 401 ends the session (expired or revoked token); errors keep the API's code and
+ * is stale). A 401 (expired or revoked token) gets one refresh and one retry, then ends the
+ * session; errors keep the API's code and
  * its field-level messages so a form can show each one on its field.
  */
 import type { components } from './api-schema';
@@ -39,16 +40,23 @@ export const request = async <T>(
 ): Promise<{ status: number; body: T }> => {
   const token = session.accessToken();
   if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'You are signed out.');
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    credentials: 'omit',
-    cache: 'no-store',
-  });
+  const send = (bearer: string) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  let res = await send(token);
+  // The token expired or was revoked: one refresh, one retry (the API refuses before any handler runs).
+  if (res.status === 401 && (await session.refresh())) {
+    const renewed = session.accessToken();
+    if (renewed) res = await send(renewed);
+  }
   const text = await res.text();
   let parsed: unknown;
   try {

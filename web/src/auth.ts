@@ -1,26 +1,30 @@
 /**
  * Signing in. One module, two identity providers, chosen by /config.json:
  *
- * - `local` (the local stack): the local IdP lists its users (GET /local/users) and issues a
- *   Cognito-shaped access token for the one picked (POST /local/token), standing in for a
- *   completed Cognito sign-in (no passwords or MFA there: README, "What the local IdP enforces").
+ * - `local` (the local stack): the local IdP lists its users (GET /local/users) and issues
+ *   Cognito-shaped tokens for the one picked (POST /local/token), standing in for a completed
+ *   Cognito sign-in (no passwords or MFA there: README, "What the local IdP enforces").
  * - `cognito` (AWS): the hosted UI with the authorization code grant and PKCE (RFC 7636, S256);
  *   the hosted UI does the password and the TOTP MFA the user pool requires. Only the PKCE
  *   verifier and the state survive the redirect (sessionStorage, removed on return); the tokens
  *   never leave memory. Not exercised by the tests here: there is no Cognito on this machine
  *   (the PKCE values and the authorize URL are unit-tested).
+ *
+ * Both then keep the refresh token in memory and renew and revoke through the same code: Cognito's
+ * `/oauth2/token` (grant_type=refresh_token) and `/oauth2/revoke` at `domain`, which on the local
+ * stack is the local IdP's stand-in for them (`/local/oauth2/…`, same form bodies and answers).
  */
 import { publicGet, publicPost } from './api';
-import { session } from './session';
+import { type OAuthEndpoints, renewerFor } from './oauth';
+import { type RefreshGrant, session } from './session';
 
-export interface LocalAuth {
+export interface LocalAuth extends OAuthEndpoints {
   readonly kind: 'local';
 }
-export interface CognitoAuth {
+export interface CognitoAuth extends OAuthEndpoints {
   readonly kind: 'cognito';
   /** Hosted UI origin, e.g. https://caseline-prod.auth.us-east-1.amazoncognito.com */
   readonly domain: string;
-  readonly clientId: string;
   readonly redirectUri: string;
   readonly scopes: readonly string[];
 }
@@ -35,9 +39,22 @@ export interface LocalUser {
 
 export const localUsers = () => publicGet<LocalUser[]>('/local/users');
 
-export const signInLocal = async (username: string) => {
-  const tokens = await publicPost<{ accessToken: string }>('/local/token', { username });
-  session.signIn(tokens.accessToken);
+/** The refresh token and lifetime of a sign-in's answer, or none when it has no refresh token. */
+const grantOf = (
+  auth: OAuthEndpoints,
+  refreshToken: string | undefined,
+  expiresInSeconds: number,
+): RefreshGrant | undefined =>
+  refreshToken
+    ? { refreshToken, expiresInMs: expiresInSeconds * 1000, renewer: renewerFor(auth) }
+    : undefined;
+
+export const signInLocal = async (auth: LocalAuth, username: string) => {
+  const tokens = await publicPost<{ accessToken: string; refreshToken?: string; expiresIn: number }>(
+    '/local/token',
+    { username },
+  );
+  session.signIn(tokens.accessToken, grantOf(auth, tokens.refreshToken, tokens.expiresIn));
 };
 
 // ---------------------------------------------------------------- PKCE (AWS)
@@ -103,7 +120,7 @@ export const completeCognitoSignIn = async (auth: CognitoAuth): Promise<boolean>
     credentials: 'omit',
   });
   if (!res.ok) throw new Error('Sign-in failed: try again.');
-  const tokens = (await res.json()) as { access_token: string };
-  session.signIn(tokens.access_token);
+  const tokens = (await res.json()) as { access_token: string; refresh_token?: string; expires_in: number };
+  session.signIn(tokens.access_token, grantOf(auth, tokens.refresh_token, tokens.expires_in));
   return true;
 };

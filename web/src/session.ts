@@ -1,15 +1,25 @@
 /**
- * The signed-in session: the access token lives in this module's memory only (never
- * localStorage, sessionStorage, a cookie or the URL), so closing or reloading the tab signs out.
+ * The signed-in session: the access token and the refresh token live in this module's memory only
+ * (never localStorage, sessionStorage, a cookie or the URL), so closing or reloading the tab signs out.
  *
  * Idle sign-out (seed 000, automatic logoff): 15 minutes without a key press, click, touch or
  * scroll ends the session; a warning shows one minute before, with a countdown. Time is read
  * from `now()` (Date.now), so a test drives it with the browser clock instead of waiting.
+ *
+ * Refresh: access tokens live 15 minutes. Two minutes before one expires, if the user has been
+ * active since it was issued, the refresh token buys another (the identity provider's token
+ * endpoint, through a Renewer from auth.ts); an idle user gets none, so idle sign-out is unchanged.
+ * The refresh token itself lives an hour (the user pool client's setting): then the identity
+ * provider refuses it and the user signs in again. A refused refresh signs out; sign-out revokes.
  */
 import { ACCOUNT_ID_CLAIM } from '../../common/claims';
 
 export const IDLE_LIMIT_MS = 15 * 60_000;
 export const IDLE_WARNING_MS = 60_000;
+/** How long before the access token expires it is refreshed (when the user has been active). */
+export const REFRESH_AHEAD_MS = 2 * 60_000;
+/** After a refresh that failed without an answer (network, 5xx), the next attempt waits this long. */
+export const REFRESH_RETRY_MS = 30_000;
 
 export interface Identity {
   readonly username: string;
@@ -25,7 +35,27 @@ export interface SessionState {
   readonly warning: boolean;
 }
 
-export type SignOutReason = 'idle' | 'expired' | 'user';
+export type SignOutReason = 'idle' | 'expired' | 'revoked' | 'user';
+
+/** The identity provider refused the refresh token (OAuth invalid_grant and kin): the session is over. */
+export class RefreshRefusedError extends Error {
+  override readonly name = 'RefreshRefusedError';
+}
+
+/** The identity provider's token endpoints, for this session's refresh token (auth.ts builds one). */
+export interface Renewer {
+  /** A new access token; throws RefreshRefusedError when refused, anything else when unreachable. */
+  refresh(refreshToken: string): Promise<{ accessToken: string; expiresInMs: number }>;
+  revoke(refreshToken: string): Promise<void>;
+}
+
+/** What a sign-in returns besides the access token (none: the session ends when the token does). */
+export interface RefreshGrant {
+  readonly refreshToken: string;
+  /** The access token's lifetime (expires_in), counted from when it arrived on this clock. */
+  readonly expiresInMs: number;
+  readonly renewer: Renewer;
+}
 
 type Listener = () => void;
 
@@ -52,6 +82,15 @@ export class Session {
   private token: string | undefined;
   private identity: Identity | undefined;
   private lastActivity = 0;
+  private grant: RefreshGrant | undefined;
+  /** When the access token expires, on this session's clock (Infinity when unknown). */
+  private expiresAt = Number.POSITIVE_INFINITY;
+  /** Input since the access token was issued: what justifies a refresh. */
+  private activeSinceToken = false;
+  private refreshing: Promise<boolean> | undefined;
+  private retryAt = 0;
+  /** Bumped by every sign-in and sign-out, so a refresh answered late cannot revive an old session. */
+  private generation = 0;
   private readonly listeners = new Set<Listener>();
   lastSignOut: SignOutReason | undefined;
 
@@ -61,9 +100,11 @@ export class Session {
     private readonly warningMs = IDLE_WARNING_MS,
   ) {}
 
-  signIn(accessToken: string) {
-    this.token = accessToken;
-    this.identity = identityOf(accessToken);
+  signIn(accessToken: string, grant?: RefreshGrant) {
+    this.generation++;
+    this.grant = grant;
+    this.retryAt = 0;
+    this.setToken(accessToken, grant?.expiresInMs);
     this.lastActivity = this.now();
     this.lastSignOut = undefined;
     this.emit();
@@ -79,20 +120,73 @@ export class Session {
   activity() {
     if (!this.token) return;
     this.lastActivity = this.now();
+    this.activeSinceToken = true;
     this.emit();
   }
 
   signOut(reason: SignOutReason) {
     if (!this.token) return;
+    const grant = this.grant;
+    this.generation++;
     this.token = undefined;
     this.identity = undefined;
+    this.grant = undefined;
+    this.refreshing = undefined;
     this.lastSignOut = reason;
+    // Revoked at the identity provider too (a refused one is dead already); a failure changes nothing here.
+    if (grant && reason !== 'revoked') grant.renewer.revoke(grant.refreshToken).catch(() => undefined);
     this.emit();
   }
 
-  /** Signs out when the idle limit has passed; call it every second. */
+  /**
+   * Signs out when the idle limit has passed, and refreshes the access token when it is close to
+   * expiring and the user has been active since it was issued; call it every second.
+   */
   tick() {
-    if (this.token && this.now() - this.lastActivity >= this.idleLimitMs) this.signOut('idle');
+    if (!this.token) return;
+    const now = this.now();
+    if (now - this.lastActivity >= this.idleLimitMs) {
+      this.signOut('idle');
+      return;
+    }
+    if (
+      this.grant &&
+      this.activeSinceToken &&
+      !this.refreshing &&
+      now >= this.expiresAt - REFRESH_AHEAD_MS &&
+      now >= this.retryAt
+    )
+      void this.refresh();
+  }
+
+  /**
+   * Trades the refresh token for a new access token now (one at a time: callers share the one in
+   * flight). True when there is a new token; a refused refresh signs out ('revoked').
+   */
+  refresh(): Promise<boolean> {
+    const grant = this.grant;
+    if (!this.token || !grant) return Promise.resolve(false);
+    if (this.refreshing) return this.refreshing;
+    const attempt = this.renew(grant, this.generation).finally(() => {
+      if (this.refreshing === attempt) this.refreshing = undefined;
+    });
+    this.refreshing = attempt;
+    return attempt;
+  }
+
+  private async renew(grant: RefreshGrant, generation: number): Promise<boolean> {
+    try {
+      const renewed = await grant.renewer.refresh(grant.refreshToken);
+      if (generation !== this.generation) return false;
+      this.setToken(renewed.accessToken, renewed.expiresInMs);
+      this.emit();
+      return true;
+    } catch (error) {
+      if (generation !== this.generation) return false;
+      if (error instanceof RefreshRefusedError) this.signOut('revoked');
+      else this.retryAt = this.now() + REFRESH_RETRY_MS;
+      return false;
+    }
   }
 
   state(): SessionState | undefined {
@@ -104,6 +198,13 @@ export class Session {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private setToken(accessToken: string, expiresInMs: number | undefined) {
+    this.token = accessToken;
+    this.identity = identityOf(accessToken);
+    this.expiresAt = expiresInMs === undefined ? Number.POSITIVE_INFINITY : this.now() + expiresInMs;
+    this.activeSinceToken = false;
   }
 
   private emit() {

@@ -5,6 +5,7 @@ import type { SignOutReason } from '../session';
 const REASONS: Record<SignOutReason, string> = {
   idle: 'You were signed out after 15 minutes without activity.',
   expired: 'Your session ended: sign in again.',
+  revoked: 'Your session ended (signed out elsewhere, or an hour after you signed in): sign in again.',
   user: 'You signed out.',
 };
 
@@ -24,7 +25,7 @@ export const SignIn = ({ auth, reason }: { auth: AuthConfig; reason: SignOutReas
     setBusy(true);
     setError(undefined);
     try {
-      await signInLocal(username);
+      if (auth.kind === 'local') await signInLocal(auth, username);
       location.hash = '#/';
     } catch (e) {
       setError(e instanceof Error ? e.message : 'Sign-in failed.');
