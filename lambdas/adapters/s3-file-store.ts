@@ -41,8 +41,12 @@ export class S3FileStore implements FileStore {
     private readonly clock: Clock,
   ) {}
 
-  private expiresAt(seconds: number) {
-    return new Date(this.clock.now().getTime() + seconds * 1000).toISOString();
+  /**
+   * When a URL signed at `signedAt` stops working: SigV4 signs whole seconds (X-Amz-Date), so the
+   * stated expiry is that second plus the lifetime, from the same clock reading the signature used.
+   */
+  private expiresAt(signedAt: Date, seconds: number) {
+    return new Date(Math.floor(signedAt.getTime() / 1000) * 1000 + seconds * 1000).toISOString();
   }
 
   async presignPut(input: {
@@ -60,10 +64,12 @@ export class S3FileStore implements FileStore {
       ServerSideEncryption: 'aws:kms',
       SSEKMSKeyId: input.kmsKeyId,
     });
+    // One clock reading for the signature and the expiry stated beside it.
+    const signingDate = this.clock.now();
     const url = await getSignedUrl(this.s3, command, {
       expiresIn: input.expiresInSeconds,
       unhoistableHeaders: SIGNED_UPLOAD_HEADERS,
-      signingDate: this.clock.now(),
+      signingDate,
     });
     return {
       url,
@@ -73,7 +79,7 @@ export class S3FileStore implements FileStore {
         'x-amz-server-side-encryption': 'aws:kms',
         'x-amz-server-side-encryption-aws-kms-key-id': input.kmsKeyId,
       },
-      expiresAt: this.expiresAt(input.expiresInSeconds),
+      expiresAt: this.expiresAt(signingDate, input.expiresInSeconds),
     };
   }
 
