@@ -8,7 +8,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CaselineStack } from '../../lib/caseline-stack';
 import { routesOf } from '../../lib/functions';
-import { synthesize } from './synth';
+import { synthesize, type Violation } from './synth';
 import {
   type CfnResourceJson,
   logicalIdOf,
@@ -203,5 +203,157 @@ describe('what the browser reaches', () => {
     expect(client.AllowedOAuthScopes).toContain('aws.cognito.signin.user.admin');
     expect(text((client.CallbackURLs as unknown[])[0])).toBe('https://<ref>/');
     expect(JSON.stringify(client.CallbackURLs)).toContain(logicalIdOf(stack.console.distribution));
+  });
+});
+
+/** Reads one resource's cdk-nag acknowledgements as the deployed template records them. */
+const acknowledgedOn = (template: TemplateJson, logicalId: string): string[] =>
+  (
+    (resource(template, logicalId) as { Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string }[] } } })
+      .Metadata?.cdk_nag?.rules_to_suppress ?? []
+  ).map((r) => r.id);
+
+describe('without a domain of its own (today: *.cloudfront.net)', () => {
+  it('keeps the default certificate, no alias and no DNS output, and waives CFR4 with what to do about it', () => {
+    const config = distributionConfig() as unknown as Record<string, unknown>;
+    expect(config.Aliases).toBeUndefined();
+    expect(config.ViewerCertificate).toBeUndefined();
+    expect(config.HttpVersion).toBe('http2and3');
+    expect(
+      (json as unknown as { Outputs: Record<string, unknown> }).Outputs.ConsoleDnsTarget,
+    ).toBeUndefined();
+    expect(acknowledgedOn(json, logicalIdOf(stack.console.distribution))).toContain('AwsSolutions-CFR4');
+    const reason = stack.console.distribution.node.metadata
+      .map((m) => JSON.stringify(m.data))
+      .find((d) => d.includes('AwsSolutions-CFR4'));
+    expect(reason).toContain('caseline:consoleDomain');
+  });
+});
+
+describe('with a domain of its own (-c caseline:consoleDomain, -c caseline:consoleCertificateArn)', () => {
+  const DOMAIN = 'console.lab-example.com';
+  const ACCOUNT = '123456789012';
+  const CERTIFICATE = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`;
+  const withDomain = (overrides: Record<string, unknown> = {}, env?: { account: string; region: string }) =>
+    synthesize({
+      context: {
+        'caseline:consoleDomain': DOMAIN,
+        'caseline:consoleCertificateArn': CERTIFICATE,
+        ...overrides,
+      },
+      ...(env ? { env } : {}),
+    });
+
+  let custom: { stack: CaselineStack; json: TemplateJson; violations: readonly Violation[] };
+  beforeAll(() => {
+    const synthesized = withDomain();
+    if (!synthesized.template) throw synthesized.synthError;
+    custom = {
+      stack: synthesized.stack,
+      json: synthesized.template.toJSON() as TemplateJson,
+      violations: synthesized.violations,
+    };
+  });
+
+  it('serves the domain with its ACM certificate, TLS 1.2 at least (TLSv1.2_2021), SNI, HTTP/2 and 3', () => {
+    const id = logicalIdOf(custom.stack.console.distribution);
+    const config = props<{ DistributionConfig: Record<string, unknown> }>(
+      resource(custom.json, id),
+    ).DistributionConfig;
+    expect(config.Aliases).toEqual([DOMAIN]);
+    expect(config.ViewerCertificate).toEqual({
+      AcmCertificateArn: CERTIFICATE,
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      SslSupportMethod: 'sni-only',
+    });
+    expect(config.HttpVersion).toBe('http2and3');
+    // CFR4 is not waived: it passes (nothing in cdk-nag's report); the other findings stay acknowledged.
+    expect(custom.violations).toEqual([]);
+    const acknowledged = acknowledgedOn(custom.json, id);
+    expect(acknowledged).not.toContain('AwsSolutions-CFR4');
+    expect(acknowledged).toContain('AwsSolutions-CFR1');
+  });
+
+  it('lets the case-files bucket admit that one origin, no wildcard anywhere', () => {
+    const rules = props<{ CorsConfiguration: { CorsRules: { AllowedOrigins: string[] }[] } }>(
+      resource(custom.json, logicalIdOf(custom.stack.storage.buckets.caseFiles)),
+    ).CorsConfiguration.CorsRules;
+    expect(rules.map((r) => r.AllowedOrigins)).toEqual([[`https://${DOMAIN}`]]);
+    for (const [, bucket] of resourcesOfType(custom.json, 'AWS::S3::Bucket'))
+      for (const rule of props<{ CorsConfiguration?: { CorsRules: { AllowedOrigins: string[] }[] } }>(bucket)
+        .CorsConfiguration?.CorsRules ?? [])
+        expect(rule.AllowedOrigins.join(' ')).not.toContain('*');
+    expect(JSON.stringify(custom.json)).not.toContain('*.cloudfront.net');
+  });
+
+  it("sends the hosted UI back to that origin only (callback and sign-out), and the app's config names it", () => {
+    const client = props(resource(custom.json, logicalIdOf(custom.stack.api.consoleClient)));
+    // The app's redirect_uri is the origin's root, `/`: Cognito compares it with these byte for byte.
+    expect(client.CallbackURLs).toEqual([`https://${DOMAIN}/`]);
+    expect(client.LogoutURLs).toEqual([`https://${DOMAIN}/`]);
+    const outputs = (custom.json as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    expect(outputs.ConsoleUrl?.Value).toBe(`https://${DOMAIN}/`);
+    expect(JSON.stringify(outputs.ConsoleConfig?.Value)).toContain(
+      `\\"redirectUri\\":\\"https://${DOMAIN}/\\"`,
+    );
+    expect(outputs.ConsoleDnsTarget?.Value).toEqual({
+      'Fn::GetAtt': [logicalIdOf(custom.stack.console.distribution), 'DomainName'],
+    });
+  });
+
+  it('leaves the security headers as they are (the API on the same origin: no origin named in them)', () => {
+    const headersOf = (template: TemplateJson, s: CaselineStack) =>
+      props(resource(template, logicalIdOf(s.console.headers)));
+    expect(headersOf(custom.json, custom.stack)).toEqual(headersOf(json, stack));
+  });
+
+  it.each([
+    ['only the domain', { 'caseline:consoleCertificateArn': undefined }, /go together/],
+    ['only the certificate', { 'caseline:consoleDomain': undefined }, /go together/],
+    [
+      'a URL for the domain',
+      { 'caseline:consoleDomain': `https://${DOMAIN}` },
+      /must be a lower-case host name/,
+    ],
+    [
+      'a wildcard domain',
+      { 'caseline:consoleDomain': '*.lab-example.com' },
+      /must be a lower-case host name/,
+    ],
+    [
+      'an over-long domain',
+      { 'caseline:consoleDomain': `${`${'a'.repeat(63)}.`.repeat(4)}com` },
+      /host name/,
+    ],
+    [
+      'a malformed ARN',
+      { 'caseline:consoleCertificateArn': `${CERTIFICATE}x` },
+      /must be an ACM certificate ARN/,
+    ],
+    [
+      "another service's ARN",
+      { 'caseline:consoleCertificateArn': `arn:aws:iam::${ACCOUNT}:server-certificate/console` },
+      /must be an ACM certificate ARN/,
+    ],
+    [
+      'a certificate in another region',
+      { 'caseline:consoleCertificateArn': CERTIFICATE.replace('us-east-1', 'eu-west-1') },
+      /is in eu-west-1: CloudFront only uses ACM certificates in us-east-1/,
+    ],
+  ])('refuses to synthesize with %s, saying what to fix', (_, overrides, message) => {
+    const context = Object.fromEntries(
+      Object.entries({
+        'caseline:consoleDomain': DOMAIN,
+        'caseline:consoleCertificateArn': CERTIFICATE,
+        ...overrides,
+      }).filter(([, v]) => v !== undefined),
+    );
+    expect(() => synthesize({ context })).toThrow(message);
+  });
+
+  it("refuses a certificate of another account than the stack's, when the account is known", () => {
+    expect(() => withDomain({}, { account: '210987654321', region: 'eu-west-1' })).toThrow(
+      /belongs to account 123456789012, not 210987654321/,
+    );
   });
 });

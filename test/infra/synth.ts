@@ -49,14 +49,18 @@ export interface SynthesizeOptions {
   readonly configure?: (stack: CaselineStack) => void;
   /** @default FUNCTIONS */
   readonly catalogue?: CaselineStackProps['catalogue'];
+  /** @default { region: 'us-east-1' } (no account: environment-agnostic, as offline `cdk synth`) */
+  readonly env?: CaselineStackProps['env'];
+  /** Context on top of cdk.json's, as `cdk synth -c key=value` gives it. */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 export const synthesize = (options: SynthesizeOptions = {}): Synthesized => {
   const { context } = JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context: Record<string, unknown> };
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...context, ...options.context, 'aws:cdk:bundling-stacks': [] } });
   registerCompliancePacks(app);
   const stack = new CaselineStack(app, 'Caseline', {
-    env: { region: 'us-east-1' },
+    env: options.env ?? { region: 'us-east-1' },
     ...(options.catalogue ? { catalogue: options.catalogue } : {}),
   });
   options.configure?.(stack);
