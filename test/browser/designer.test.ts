@@ -111,7 +111,11 @@ describe('designer and lab', () => {
     await d.getByRole('heading', { name: new RegExp(`Order ${orderId}`) }).waitFor();
     expect(await d.getByText('Revision', { exact: true }).count()).toBe(1);
     await d.getByRole('button', { name: 'Release the order' }).click();
-    await d.getByText('Released: the order is back in the queue.').waitFor();
+    await d
+      .getByText(
+        'Released: the order is back in the queue for other designers (not offered to you again for 12 hours).',
+      )
+      .waitFor();
     await waitForStatus(consoleUrl, orderId, 'lab.echo', ['QUEUED']);
     await d.getByRole('link', { name: 'My work', exact: true }).click();
     await d.getByRole('heading', { name: 'My work' }).waitFor();

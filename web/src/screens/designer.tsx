@@ -282,7 +282,12 @@ export const AssignmentPage = ({ orderId }: { orderId: string }) => {
           </button>{' '}
           <button
             type="button"
-            onClick={() => void act('release', 'Released: the order is back in the queue.')}
+            onClick={() =>
+              void act(
+                'release',
+                'Released: the order is back in the queue for other designers (not offered to you again for 12 hours).',
+              )
+            }
           >
             Release the order
           </button>
