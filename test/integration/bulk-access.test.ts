@@ -8,18 +8,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULK_CAPACITY_FACTOR } from '../../lambdas/domain/detection/thresholds';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 import { Api, eventually, outboxMessages } from '../support/api';
+import { advanceDetector, startDetectionStack } from '../support/detection-stack';
 import { claim, handIn, queuedOrder } from '../support/lifecycle';
 
 let stack: LocalStack;
 let api: Api;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    retryIntervalOverrides: { Ingest: 0, QaDesign: 0, MarkStuck: 0, PageOfficers: 0, ScopeIncident: 0 },
-  });
+  stack = await startDetectionStack();
   api = new Api(stack.apiUrl);
 }, 120_000);
 
@@ -27,23 +25,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface JobRun {
-  readonly job: string;
-  readonly ok: boolean;
-  readonly result?: { ran: boolean; events: number; signals: Record<string, number> };
-}
-
 /** Moves the stack's clock; the scheduled detector runs on it. Returns the detector's run. */
-const advance = async (minutes: number) => {
-  const moved = await api.call<{ jobs: JobRun[] }>('POST', '/local/clock/advance', {
-    as: 'operator.omar',
-    body: { minutes },
-  });
-  expect(moved.status).toBe(200);
-  const run = moved.body.jobs.find((j) => j.job === 'detectBreaches');
-  expect(run?.ok).toBe(true);
-  return run?.result;
-};
+const advance = (minutes: number) => advanceDetector(api, minutes);
 
 const setCapacity = async (sub: string, capacity: number) => {
   const res = await api.call('PATCH', `/designers/${sub}`, { as: 'operator.omar', body: { capacity } });

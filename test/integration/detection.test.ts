@@ -5,18 +5,16 @@
  * and pages the officers, after a clock advance of 5 minutes (the scheduled detector runs on it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 import { Api, eventually, outboxMessages } from '../support/api';
+import { advanceDetector, startDetectionStack } from '../support/detection-stack';
 import { claim, handIn, queuedOrder, waitForStatus } from '../support/lifecycle';
 
 let stack: LocalStack;
 let api: Api;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    retryIntervalOverrides: { Ingest: 0, QaDesign: 0, MarkStuck: 0, PageOfficers: 0, ScopeIncident: 0 },
-  });
+  stack = await startDetectionStack();
   api = new Api(stack.apiUrl);
 }, 120_000);
 
@@ -24,23 +22,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface JobRun {
-  readonly job: string;
-  readonly ok: boolean;
-  readonly result?: { ran: boolean; events: number; signals: Record<string, number> };
-}
-
-/** Moves the stack's clock; every scheduled job runs on it. Returns the detector's run. */
-const advance = async (minutes: number) => {
-  const moved = await api.call<{ jobs: JobRun[] }>('POST', '/local/clock/advance', {
-    as: 'operator.omar',
-    body: { minutes },
-  });
-  expect(moved.status).toBe(200);
-  const run = moved.body.jobs.find((j) => j.job === 'detectBreaches');
-  expect(run?.ok).toBe(true);
-  return run?.result;
-};
+/** Moves the stack's clock; the scheduled detector runs on it. Returns the detector's run. */
+const advance = (minutes: number) => advanceDetector(api, minutes);
 
 interface Summary {
   incidentId: string;
