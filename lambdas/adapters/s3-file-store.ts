@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FileStore, ObjectInfo } from '../domain/ports';
-import type { Clock } from '../kernel/clock';
+import { type Clock, presignedExpiry } from '../kernel/clock';
 import { assertOrderPrefix } from './s3-purger';
 
 /** Headers a client must send exactly as signed; hoisting them into the query would let any body through. */
@@ -40,14 +40,6 @@ export class S3FileStore implements FileStore {
     private readonly bucket: string,
     private readonly clock: Clock,
   ) {}
-
-  /**
-   * When a URL signed at `signedAt` stops working: SigV4 signs whole seconds (X-Amz-Date), so the
-   * stated expiry is that second plus the lifetime, from the same clock reading the signature used.
-   */
-  private expiresAt(signedAt: Date, seconds: number) {
-    return new Date(Math.floor(signedAt.getTime() / 1000) * 1000 + seconds * 1000).toISOString();
-  }
 
   async presignPut(input: {
     key: string;
@@ -79,7 +71,7 @@ export class S3FileStore implements FileStore {
         'x-amz-server-side-encryption': 'aws:kms',
         'x-amz-server-side-encryption-aws-kms-key-id': input.kmsKeyId,
       },
-      expiresAt: this.expiresAt(signingDate, input.expiresInSeconds),
+      expiresAt: presignedExpiry(signingDate, input.expiresInSeconds),
     };
   }
 

@@ -9,6 +9,15 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /**
+ * When presigned URLs signed at or after `signedFrom` stop working, stated to whoever receives
+ * them: SigV4 signs whole seconds (X-Amz-Date), so a URL signed at t expires at floor(t) plus its
+ * lifetime. Read the clock before the first signature: every URL of the answer then lives at least
+ * until the time stated, never a moment less.
+ */
+export const presignedExpiry = (signedFrom: Date, seconds: number): string =>
+  new Date(Math.floor(signedFrom.getTime() / 1000) * 1000 + seconds * 1000).toISOString();
+
+/**
  * The local stack's clock: system time plus an offset an operator can advance. One instance per
  * process, shared by every handler the local stack hosts; on AWS it is never used.
  */

@@ -3,7 +3,9 @@
  * link audited before it is signed, pinned to the version ingest checked, refused (404, audited)
  * for another account's order, and refused (409) once the files are asked to be deleted or gone.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { S3FileStore } from '../../lambdas/adapters/s3-file-store';
 import { EXPOSURE } from '../../lambdas/domain/incidents/scope';
 import type { Order } from '../../lambdas/domain/order';
 import { parseCreateOrder } from '../../lambdas/domain/order-input';
@@ -13,6 +15,7 @@ import { declareUpload } from '../../lambdas/domain/orders/uploads';
 import { AuditUnavailableError, ConflictError, NotFoundError } from '../../lambdas/kernel/errors';
 import { makeCreateOrderRequest } from '../support/factories';
 import { makeActor, makeDeps, sha256 } from '../support/fakes';
+import { urlExpiry } from '../support/presigned';
 
 const labA = makeActor();
 const labB = makeActor({ sub: 'u-lab-bright-1', accountId: 'lab-bright' });
@@ -139,5 +142,35 @@ describe('labInputsOf', () => {
     expect(refused).toBeInstanceOf(ConflictError);
     expect((refused as ConflictError).code).toBe(code);
     expect(deps.audit.events).toEqual([]);
+  });
+});
+
+describe('the expiry stated beside the links', () => {
+  it('is never later than any link really expires, however the signing spreads over a second boundary', async () => {
+    // Prepare: two scans; then a clock 1 ms short of a whole second that ticks 2 ms a reading, and
+    // the real S3 presigner (signing needs no network) on it.
+    const deps = makeDeps();
+    const orderId = await draft(deps);
+    await declared(deps, orderId, true);
+    await declared(deps, orderId, true);
+    let t = Date.UTC(2026, 0, 5, 9, 30, 0) - 1;
+    Object.assign(deps.clock, {
+      now: () => {
+        const reading = new Date(t);
+        t += 2;
+        return reading;
+      },
+    });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' },
+    });
+    const files = new S3FileStore(s3, 'case-files', deps.clock);
+    // Act
+    const links = await labInputsOf({ ...deps, files }, labA, orderId);
+    // Assess: each URL's own expiry (X-Amz-Date + X-Amz-Expires) is at or after the stated one.
+    expect(links.files).toHaveLength(2);
+    for (const f of links.files) expect(urlExpiry(f.url)).toBeGreaterThanOrEqual(Date.parse(links.expiresAt));
+    expect(links.expiresAt).toBe('2026-01-05T09:44:59.000Z');
   });
 });

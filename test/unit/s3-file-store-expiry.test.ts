@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { S3FileStore } from '../../lambdas/adapters/s3-file-store';
 import type { Clock } from '../../lambdas/kernel/clock';
+import { urlExpiry } from '../support/presigned';
 
 /** Each reading 2 ms after the last, starting 1 ms before a whole second. */
 const tickingClock = (start: number): Clock => {
@@ -17,15 +18,6 @@ const tickingClock = (start: number): Clock => {
       return d;
     },
   };
-};
-
-const urlExpiry = (url: string) => {
-  const q = new URL(url).searchParams;
-  const iso = (q.get('X-Amz-Date') ?? '').replace(
-    /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/,
-    '$1-$2-$3T$4:$5:$6Z',
-  );
-  return new Date(iso).getTime() + Number(q.get('X-Amz-Expires')) * 1000;
 };
 
 describe('S3FileStore.presignPut', () => {

@@ -4,6 +4,7 @@
  * its undo, the designer's view of an order, and audited download links. Handlers import the use
  * cases beside this module (claim, assignments, hand-in, decisions, workflow-tasks, sweeps).
  */
+import { presignedExpiry } from '../../kernel/clock';
 import { NotFoundError, OrderStuckError, TaskTokenRefusedError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
 import { type AuditAction, type AuditDeps, recordAudit } from '../audit';
@@ -164,6 +165,8 @@ export const presignedGets = async (
   files: OrderFile[],
   action: AuditAction,
 ) => {
+  // Read before the first signature: every URL below lives at least until the stated expiry.
+  const expiresAt = presignedExpiry(deps.clock.now(), URL_TTL_SECONDS);
   const result = [];
   for (const file of files) {
     // One audit event per file handed out, written before its URL exists.
@@ -191,7 +194,7 @@ export const presignedGets = async (
   }
   return {
     orderId: order.orderId,
-    expiresAt: addMinutes(deps.clock.now(), URL_TTL_SECONDS / 60).toISOString(),
+    expiresAt,
     files: result,
   };
 };

@@ -3,6 +3,7 @@
  * order and in its other open orders), uploads it with one presigned PUT or, above
  * MULTIPART_THRESHOLD_BYTES, in parts signed just in time, and completes the upload.
  */
+import { presignedExpiry } from '../../kernel/clock';
 import { ConflictError, NotFoundError } from '../../kernel/errors';
 import type { Actor } from '../../kernel/identity';
 import { uploadKeyOf } from '../account-keys';
@@ -166,6 +167,8 @@ export const presignParts = async (
     fileId,
   });
   const uploadId = file.upload.uploadId;
+  // Read before the first signature: every part URL lives at least until the stated expiry.
+  const expiresAt = presignedExpiry(deps.clock.now(), URL_TTL_SECONDS);
   const urls = await Promise.all(
     wanted.map(async (partNumber) => ({
       partNumber,
@@ -177,7 +180,6 @@ export const presignParts = async (
       }),
     })),
   );
-  const expiresAt = new Date(deps.clock.now().getTime() + URL_TTL_SECONDS * 1000).toISOString();
   return { fileId, partSize: file.upload.partSize, partCount, completed: parts, parts: urls, expiresAt };
 };
 
