@@ -11,6 +11,8 @@ import yauzl from 'yauzl';
 export interface AuditExportView {
   exportId: string;
   accountId: string;
+  from?: string;
+  to?: string;
   status: string;
   duplicate?: boolean;
   failure?: string;
@@ -57,14 +59,44 @@ export const unpackAuditExport = (zipBytes: Buffer, dir: string): Promise<string
     }),
   );
 
-/** Requests, waits (up to `timeoutMs`, polling each `pollMs`), downloads and unpacks. */
+/** How often a waiting export is reported (the first time at once). */
+const REPORT_EVERY_MS = 60_000;
+
+/** What the waiting caller is told, and told again each minute: why it may take long, and that it is safe to stop. */
+export const waitingMessage = (exportId: string, waitedMs: number) =>
+  `audit export ${exportId}: being written (${Math.round(waitedMs / 1000)} s so far). A range that ends ` +
+  'less than an hour ago waits for its hourly seal (retried every 10 minutes, up to 3 hours). ' +
+  'Stopping is safe: the same command with the same range picks this export up again.';
+
+/**
+ * Requests, waits (up to `timeoutMs`, polling each `pollMs`, calling `onWait` at once and each
+ * minute while it waits), downloads and unpacks.
+ */
 export const fetchAuditExport = async (
   call: Call,
-  opts: { accountId: string; from: string; to: string; out: string; timeoutMs?: number; pollMs?: number },
+  opts: {
+    accountId: string;
+    from: string;
+    to: string;
+    out: string;
+    timeoutMs?: number;
+    pollMs?: number;
+    onWait?: (message: string) => void;
+  },
 ): Promise<{ view: AuditExportView; files: string[] }> => {
   const base = `/accounts/${encodeURIComponent(opts.accountId)}/audit-exports`;
   const asked = await call<AuditExportView>('POST', base, { from: opts.from, to: opts.to });
-  const deadline = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
+  // One audit export runs per account at a time: a request meanwhile is answered with that one,
+  // whose range may not be the one asked for.
+  if (asked.duplicate && (asked.from !== opts.from || asked.to !== opts.to))
+    throw new Error(
+      `another audit export, ${asked.exportId} (${asked.from} to ${asked.to}), is being written for ` +
+        'this account: one runs at a time. Ask again once it is done (the same command with its range downloads it).',
+    );
+  const started = Date.now();
+  const deadline = started + (opts.timeoutMs ?? 15 * 60_000);
+  // The usual export is ready in seconds: only a wait longer than that is reported.
+  let reportAt = started + 10_000;
   let view = asked;
   while (view.status === 'RUNNING' || !view.download) {
     if (view.status === 'FAILED' || view.status === 'EXPIRED')
@@ -72,7 +104,13 @@ export const fetchAuditExport = async (
         `audit export ${view.exportId} is ${view.status}${view.failure ? ` (${view.failure})` : ''}`,
       );
     if (Date.now() > deadline)
-      throw new Error(`audit export ${view.exportId} is still being written; ask again later`);
+      throw new Error(
+        `audit export ${view.exportId} is still being written; run the same command again later to pick it up`,
+      );
+    if (Date.now() >= reportAt) {
+      opts.onWait?.(waitingMessage(view.exportId, Date.now() - started));
+      reportAt += REPORT_EVERY_MS;
+    }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 1_000));
     view = await call<AuditExportView>('GET', `${base}/${encodeURIComponent(asked.exportId)}`);
   }

@@ -1046,6 +1046,7 @@ export const run = async (argv: string[]): Promise<void> => {
             from: values.from,
             to: values.to,
             out: values.out,
+            onWait: (message) => process.stderr.write(`${message}\n`),
           });
         } catch (error) {
           if (error instanceof CliError) throw error;
