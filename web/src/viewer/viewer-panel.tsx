@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../api';
 import { Failure, ProgressBar } from '../screens/common';
 import { download, type Progress } from '../upload';
@@ -43,6 +43,8 @@ export const ViewerPanel = ({
   const [error, setError] = useState<string | undefined>();
   const [showing, setShowing] = useState<Showing>('both');
   const [measuring, setMeasuring] = useState(false);
+  // Each panel's own radio group: two viewers on one page must not share a selection.
+  const showGroup = `viewer-show-${useId()}`;
   const [distance, setDistance] = useState<number | undefined>();
   const [visible, setVisible] = useState(0);
   // Callers pass a new array on every render (a filter): the scene is rebuilt only when the files
@@ -177,7 +179,7 @@ export const ViewerPanel = ({
                     <label key={value} class="inline">
                       <input
                         type="radio"
-                        name="viewer-show"
+                        name={showGroup}
                         checked={showing === value}
                         onChange={() => choose(value)}
                       />{' '}
