@@ -370,6 +370,20 @@ describe('the session', () => {
     await context.close();
   });
 
+  it('revokes the refresh token when the page is left (tab closed, reload, another address)', async () => {
+    const { context, page, errors } = await newPage(browser);
+    const signedIn = page.waitForResponse((r) => new URL(r.url()).pathname === '/local/token');
+    await signIn(page, consoleUrl, 'lab.acme');
+    const { refreshToken } = (await (await signedIn).json()) as { refreshToken: string };
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    expect(await refreshOverTheWire(refreshToken)).toBe(200);
+    // Leaving the document fires pagehide; the revoke is sent with keepalive, so it outlives the page.
+    await page.goto('about:blank');
+    await expect.poll(() => refreshOverTheWire(refreshToken)).toBe(400);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('keeps an active user signed in past 20 minutes: the access token is refreshed and API calls go on', async () => {
     const { context, page, errors } = await newPage(browser);
     await page.clock.install();

@@ -15,12 +15,14 @@ export interface OAuthEndpoints {
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-const postForm = (url: string, fields: Record<string, string>) =>
+const postForm = (url: string, fields: Record<string, string>, keepalive = false) =>
   fetch(url, {
     method: 'POST',
     headers: FORM,
     body: new URLSearchParams(fields),
     credentials: 'omit',
+    // A revoke sent as the page goes away (pagehide) must outlive it.
+    keepalive,
   });
 
 /** The token endpoints of `auth` (a public client: client_id in the body, no secret). */
@@ -38,6 +40,6 @@ export const renewerFor = (auth: OAuthEndpoints): Renewer => ({
     return { accessToken: tokens.access_token, expiresInMs: tokens.expires_in * 1000 };
   },
   revoke: async (refreshToken) => {
-    await postForm(`${auth.domain}/oauth2/revoke`, { token: refreshToken, client_id: auth.clientId });
+    await postForm(`${auth.domain}/oauth2/revoke`, { token: refreshToken, client_id: auth.clientId }, true);
   },
 });
