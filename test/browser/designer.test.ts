@@ -166,6 +166,11 @@ describe('designer and lab', () => {
     // Act (lab): the delivered design in 3D, accept.
     const lab = await newPage(browser);
     const l = lab.page;
+    const designReads: string[] = [];
+    l.on('request', (r) => {
+      if (r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/deliverables'))
+        designReads.push(r.url());
+    });
     await signIn(l, consoleUrl, 'lab.echo');
     await l.goto(`${consoleUrl}/#/orders/${orderId}`);
     await expect.poll(() => l.getByTestId('status').first().textContent()).toBe('DELIVERED');
@@ -195,6 +200,8 @@ describe('designer and lab', () => {
     await expectAccessible(l, 'lab scan with design overlay');
     await scanView.getByRole('button', { name: 'Close the 3D view' }).click();
     await scanView.waitFor({ state: 'detached' });
+    // One audited read of the design's links served the Design section and the overlay.
+    expect(designReads).toHaveLength(1);
 
     // Act (lab): the delivered design in its own viewer.
     await openViewer(l);

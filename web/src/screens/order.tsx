@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { formatTooth } from '../../../lambdas/domain/teeth';
 import { ApiError, del, get, post, publicGet, type Schemas } from '../api';
 import { type SignedDocument, verifySignedDocument } from '../certificate';
@@ -26,8 +26,29 @@ const messageOf = (e: unknown, fallback: string) => (e instanceof Error ? e.mess
 /** Deletions asked for in this tab: the order is hidden from then on, but can still be withdrawn here. */
 const requestedDeletions = new Map<string, Schemas['DeletionRequest']>();
 
+/** The delivered design's links are reused on this page for this long after their (audited) read. */
+const DESIGN_LINKS_REUSE_MS = 10 * 60_000;
+type DesignLinks = () => Promise<Schemas['Deliverables']>;
+
 export const OrderPage = ({ orderId }: { orderId: string }) => {
   const [order, setOrder] = useState<Order | undefined>();
+  // One audited read of the delivered design's links serves the Design section and the scan overlay
+  // while the links (15 minutes) have plenty of time left; it goes with the page.
+  const designRead = useRef<
+    { key: string; at: number; listing: Promise<Schemas['Deliverables']> } | undefined
+  >(undefined);
+  const designLinks: DesignLinks = useCallback(() => {
+    const key = `${orderId}#${order?.deliveredVersion ?? ''}`;
+    const last = designRead.current;
+    if (last?.key === key && Date.now() - last.at < DESIGN_LINKS_REUSE_MS) return last.listing;
+    const listing = get<Schemas['Deliverables']>(`/orders/${encodeURIComponent(orderId)}/deliverables`);
+    designRead.current = { key, at: Date.now(), listing };
+    // A failed read is not kept: the next caller asks again.
+    listing.catch(() => {
+      if (designRead.current?.listing === listing) designRead.current = undefined;
+    });
+    return listing;
+  }, [orderId, order?.deliveredVersion]);
   const [missing, setMissing] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [deletion, setDeletion] = useState(requestedDeletions.get(orderId));
@@ -125,9 +146,11 @@ export const OrderPage = ({ orderId }: { orderId: string }) => {
         </ul>
         {order.notes && <p class="notes">{order.notes}</p>}
       </Section>
-      <Files order={order} onChange={() => void load()} />
+      <Files order={order} designLinks={designLinks} onChange={() => void load()} />
       {order.status === 'DRAFT' && <Submit order={order} onSubmitted={() => void load()} />}
-      {order.deliveredVersion !== undefined && <Deliverables order={order} onDecided={() => void load()} />}
+      {order.deliveredVersion !== undefined && (
+        <Deliverables order={order} designLinks={designLinks} onDecided={() => void load()} />
+      )}
       <Timeline order={order} />
       {DELETABLE.has(order.status) && (
         <Deletion
@@ -158,11 +181,13 @@ const ScanViewer = ({
   order,
   fileId,
   name,
+  designLinks,
   onClose,
 }: {
   order: Order;
   fileId: string;
   name: string;
+  designLinks: DesignLinks;
   onClose: () => void;
 }) => {
   const [links, setLinks] = useState<Schemas['FileLink'][] | undefined>();
@@ -177,11 +202,7 @@ const ScanViewer = ({
       const inputs = await get<Schemas['InputLinks']>(`${base}/inputs`);
       const scan = inputs.files.filter((f) => f.fileId === fileId);
       if (scan.length === 0) throw new Error(`${name} cannot be shown: it has not passed its check.`);
-      const design = withDesign
-        ? (await get<Schemas['Deliverables']>(`${base}/deliverables`)).files.filter((f) =>
-            MESH_FORMATS.has(f.format),
-          )
-        : [];
+      const design = withDesign ? (await designLinks()).files.filter((f) => MESH_FORMATS.has(f.format)) : [];
       if (!cancelled) setLinks([...scan, ...design]);
     })().catch((e: unknown) => {
       if (!cancelled) setError(messageOf(e, 'The scan could not be loaded.'));
@@ -189,7 +210,7 @@ const ScanViewer = ({
     return () => {
       cancelled = true;
     };
-  }, [base, fileId, name, withDesign]);
+  }, [base, fileId, name, withDesign, designLinks]);
   const title = `Scan ${name}${withDesign ? ` and design v${order.deliveredVersion}` : ''}`;
   return (
     <div data-testid="scan-viewer">
@@ -202,7 +223,15 @@ const ScanViewer = ({
   );
 };
 
-const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
+const Files = ({
+  order,
+  designLinks,
+  onChange,
+}: {
+  order: Order;
+  designLinks: DesignLinks;
+  onChange: () => void;
+}) => {
   const [viewing, setViewing] = useState<{ fileId: string; name: string } | undefined>();
   const [progress, setProgress] = useState<Progress | undefined>();
   const [current, setCurrent] = useState<string>('');
@@ -281,6 +310,7 @@ const Files = ({ order, onChange }: { order: Order; onChange: () => void }) => {
           order={order}
           fileId={viewing.fileId}
           name={viewing.name}
+          designLinks={designLinks}
           onClose={() => setViewing(undefined)}
         />
       )}
@@ -372,7 +402,15 @@ const Timeline = ({ order }: { order: Order }) => (
   </Section>
 );
 
-const Deliverables = ({ order, onDecided }: { order: Order; onDecided: () => void }) => {
+const Deliverables = ({
+  order,
+  designLinks,
+  onDecided,
+}: {
+  order: Order;
+  designLinks: DesignLinks;
+  onDecided: () => void;
+}) => {
   const [listing, setListing] = useState<Schemas['Deliverables'] | undefined>();
   const [version, setVersion] = useState<number | undefined>();
   const [reason, setReason] = useState<Schemas['RevisionRequest']['reason']>('fit-margins');
@@ -381,13 +419,13 @@ const Deliverables = ({ order, onDecided }: { order: Order; onDecided: () => voi
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    get<Schemas['Deliverables']>(`/orders/${order.orderId}/deliverables`)
+    designLinks()
       .then((l) => {
         setListing(l);
         setVersion(l.version);
       })
       .catch((e: unknown) => setError(messageOf(e, 'The design could not be loaded.')));
-  }, [order.orderId, order.deliveredVersion]);
+  }, [designLinks]);
 
   const act = async (fn: () => Promise<unknown>) => {
     setBusy(true);
