@@ -122,6 +122,56 @@ describe('privacy officer and lab notices', () => {
       .getByText(/notice/i)
       .first()
       .waitFor();
+    // A signal joins after the notice went out: the designer reports a second order of the lab it
+    // opened too (signals about one person join). The scope grows; the sent notice is flagged, and its
+    // supplement carries the new facts.
+    const second = await call<{ orderId: string }>(consoleUrl, 'POST', '/orders', 'lab.acme', {
+      caseRef: `INC2-${Date.now().toString(36)}`,
+      patientRef: 'PT-90211',
+      toothNumbering: 'FDI',
+      turnaround: 'standard',
+      items: [{ type: 'crown', teeth: [46], material: 'zirconia', shade: 'A2' }],
+    });
+    expect(second.status).toBe(201);
+    const joined = await call<{ incidentId: string; opened: boolean }>(
+      consoleUrl,
+      'POST',
+      '/incidents/reports',
+      'designer.lin',
+      {
+        category: 'wrong-case-downloaded',
+        description: 'I opened a second order of that lab as well.',
+        orderIds: [orderId, second.body.orderId],
+      },
+    );
+    expect(joined.body).toMatchObject({ incidentId, opened: false });
+    await expect
+      .poll(
+        async () =>
+          (
+            await call<{ notices?: { accountId: string; pendingScope?: { orderIds: string[] } }[] }>(
+              consoleUrl,
+              'GET',
+              `/incidents/${incidentId}`,
+              'officer.olivia',
+            )
+          ).body.notices?.find((n) => n.accountId === 'lab-acme')?.pendingScope?.orderIds ?? [],
+        { timeout: 30_000 },
+      )
+      .toContain(second.body.orderId);
+    // The page read again (the list, then the incident): the card says a supplement is due.
+    await o.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents' }).click();
+    await o.getByRole('link', { name: incidentId }).click();
+    const flag = card.getByTestId('scope-changed-lab-acme');
+    await flag.waitFor();
+    expect(await flag.textContent()).toMatch(
+      /scope grew after this notice was sent .*send a supplement \(GDPR Art 33\(4\)\)\. It will carry \d+ order\(s\)/,
+    );
+    await expectAccessible(o, 'incident page (scope grew after sending)');
+    await card.getByRole('button', { name: 'Send again (supplement)' }).click();
+    await flag.waitFor({ state: 'detached' });
+    expect(await card.textContent()).toContain(second.body.orderId);
+
     // Containment of the actor (designer.lin, whom no other file uses): deactivated, signed out.
     await o.getByRole('button', { name: 'Contain u-des-lin' }).click();
     await o

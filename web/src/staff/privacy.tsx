@@ -302,6 +302,15 @@ const NoticeEditor = ({
           </>
         )}
       </dl>
+      {notice.scopeChangedAt && notice.status !== 'WITHDRAWN' && (
+        <p class="notice" role="note" data-testid={`scope-changed-${notice.accountId}`}>
+          {notice.status === 'DRAFT'
+            ? `The incident's scope grew after this draft was edited (${when(notice.scopeChangedAt)}): the facts above are current; read your words again before sending.`
+            : `The incident's scope grew after this notice was sent (${when(notice.scopeChangedAt)}): send a supplement (GDPR Art 33(4)). It will carry ${
+                notice.pendingScope?.orderIds.length ?? notice.orderIds.length
+              } order(s), about ${notice.pendingScope?.approximatePatients ?? notice.approximatePatients} patient(s).`}
+        </p>
+      )}
       {notice.status !== 'WITHDRAWN' &&
         NOTICE_FIELDS.map(([f, label]) => {
           const mine = issues.filter((i) => i.field === f);
