@@ -10,6 +10,21 @@
 import { type AdapterUses, ORDER_ALL, ORDER_READS } from './adapter-calls';
 
 const AUDITED = { audit: ['append', 'countFailure'] } as const satisfies AdapterUses;
+/** The incident intake (raiseSignal): opens or joins an incident, starts its workflow or re-scope. */
+const RAISES_SIGNALS = {
+  incidents: [
+    'recordSignal',
+    'assignSignal',
+    'takeJoinKey',
+    'releaseJoinKey',
+    'create',
+    'get',
+    'update',
+    'addSignal',
+    'addTimeline',
+  ],
+  incidentWorkflow: ['start', 'rescope'],
+} as const satisfies AdapterUses;
 
 export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
   health: {},
@@ -230,48 +245,15 @@ export const FUNCTION_ADAPTERS: Readonly<Record<string, AdapterUses>> = {
     ledger: ['counter', 'inSequence', 'atSequence'],
     detector: ['takeLease', 'position', 'commit', 'failedAppends', 'window', 'saveWindow'],
     designers: ['get'],
-    incidents: [
-      'recordSignal',
-      'assignSignal',
-      'takeJoinKey',
-      'releaseJoinKey',
-      'create',
-      'get',
-      'update',
-      'addSignal',
-      'addTimeline',
-    ],
-    incidentWorkflow: ['start', 'rescope'],
+    ...RAISES_SIGNALS,
   },
   // AWS security signals (EventBridge rules): the intake only.
   securitySignal: {
-    incidents: [
-      'recordSignal',
-      'assignSignal',
-      'takeJoinKey',
-      'releaseJoinKey',
-      'create',
-      'get',
-      'update',
-      'addSignal',
-      'addTimeline',
-    ],
-    incidentWorkflow: ['start', 'rescope'],
+    ...RAISES_SIGNALS,
   },
   reportIncident: {
     ...AUDITED,
-    incidents: [
-      'recordSignal',
-      'assignSignal',
-      'takeJoinKey',
-      'releaseJoinKey',
-      'create',
-      'get',
-      'update',
-      'addSignal',
-      'addTimeline',
-    ],
-    incidentWorkflow: ['start', 'rescope'],
+    ...RAISES_SIGNALS,
   },
   // Page, scope (the actor's events by index, the orders named), the re-scope when a signal joined
   // (notices refreshed, a page per new kind), the waits' tokens, the failure alert;

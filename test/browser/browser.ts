@@ -94,3 +94,28 @@ export const SCREENS_DIR = resolve(process.env.CASELINE_SCREENS ?? join(tmpdir()
 mkdirSync(SCREENS_DIR, { recursive: true });
 export const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: join(SCREENS_DIR, `${name}.png`), fullPage: true });
+
+/** Pixels of the viewer's canvas that differ from its background: the mesh was drawn. */
+export const drawnPixels = (page: Page) =>
+  page.evaluate(() => {
+    const gl = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]');
+    if (!gl) return -1;
+    const copy = document.createElement('canvas');
+    copy.width = gl.width;
+    copy.height = gl.height;
+    const ctx = copy.getContext('2d');
+    if (!ctx) return -1;
+    ctx.drawImage(gl, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+    let drawn = 0;
+    // Background 0x1f2933; anything else is the mesh (or its shading).
+    for (let i = 0; i < data.length; i += 4)
+      if (
+        Math.abs((data[i] ?? 0) - 0x1f) +
+          Math.abs((data[i + 1] ?? 0) - 0x29) +
+          Math.abs((data[i + 2] ?? 0) - 0x33) >
+        24
+      )
+        drawn++;
+    return drawn;
+  });

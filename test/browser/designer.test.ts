@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meshBytes } from '../support/mesh-factory';
-import { launch, newPage, screenshot, seriousViolations, signIn } from './browser';
+import { drawnPixels, launch, newPage, screenshot, seriousViolations, signIn } from './browser';
 import { call, deliveredOrder, queuedOrder, waitForStatus } from './stack-api';
 
 const consoleUrl = inject('consoleUrl');
@@ -28,31 +28,6 @@ afterAll(async () => {
 const expectAccessible = async (page: Page, screen: string) => {
   expect(await seriousViolations(page), `axe on ${screen}`).toEqual([]);
 };
-
-/** Pixels of the viewer's canvas that differ from its background: the mesh was drawn. */
-const drawnPixels = (page: Page) =>
-  page.evaluate(() => {
-    const gl = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]');
-    if (!gl) return -1;
-    const copy = document.createElement('canvas');
-    copy.width = gl.width;
-    copy.height = gl.height;
-    const ctx = copy.getContext('2d');
-    if (!ctx) return -1;
-    ctx.drawImage(gl, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    let drawn = 0;
-    // Background 0x1f2933; anything else is the mesh (or its shading).
-    for (let i = 0; i < data.length; i += 4)
-      if (
-        Math.abs((data[i] ?? 0) - 0x1f) +
-          Math.abs((data[i + 1] ?? 0) - 0x29) +
-          Math.abs((data[i + 2] ?? 0) - 0x33) >
-        24
-      )
-        drawn++;
-    return drawn;
-  });
 
 const openViewer = async (page: Page) => {
   await page.getByRole('button', { name: 'View in 3D' }).click();

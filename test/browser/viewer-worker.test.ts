@@ -10,10 +10,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meshBytes } from '../support/mesh-factory';
-import { launch, newPage, signIn } from './browser';
+import { drawnPixels, launch, newPage, signIn } from './browser';
 import { call, claimOrder, queuedOrder, waitForStatus } from './stack-api';
 
 const consoleUrl = inject('consoleUrl');
@@ -26,29 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await close();
 });
-
-/** Pixels of the viewer's canvas that are not its background colour. */
-const drawnPixels = (page: Page) =>
-  page.evaluate(() => {
-    const gl = document.querySelector<HTMLCanvasElement>('[data-testid="viewer-canvas"]');
-    const copy = document.createElement('canvas');
-    copy.width = gl?.width ?? 0;
-    copy.height = gl?.height ?? 0;
-    const ctx = copy.getContext('2d');
-    if (!gl || !ctx) return 0;
-    ctx.drawImage(gl, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4)
-      if (
-        Math.abs((data[i] ?? 0) - 0x1f) +
-          Math.abs((data[i + 1] ?? 0) - 0x29) +
-          Math.abs((data[i + 2] ?? 0) - 0x33) >
-        24
-      )
-        count++;
-    return count;
-  });
 
 describe('the 3D viewer off the main thread', () => {
   it('checks and parses a 60 MB scan in a worker while the page keeps drawing frames', async () => {
